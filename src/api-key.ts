@@ -1,0 +1,178 @@
+/**
+ * The key format: `<prefix>_<environment>_user_<userId>_<secret>`, where the secret is 32 random
+ * base62 characters followed by a 6-character base62 CRC-32 of everything before it.
+ * @module
+ */
+import { randomFillSync } from 'node:crypto'
+import { AuthError } from './errors.js'
+import { encodeBase62Fixed, isBase62Code, randomBase62, type RandomBytes } from './lib/base62.js'
+import { crc32Ascii } from './lib/crc32.js'
+
+/** Random base62 characters in a secret: 32 × log2(62) ≈ 190 bits. */
+export const SECRET_RANDOM_LENGTH = 32
+/** Base62 characters of the CRC-32 checksum that ends every secret. */
+export const CHECKSUM_LENGTH = 6
+/** Total length of the secret part (random + checksum). */
+export const SECRET_LENGTH = SECRET_RANDOM_LENGTH + CHECKSUM_LENGTH
+/** Longest token considered at all; anything longer is `INVALID_FORMAT` before any other work. */
+export const MAX_TOKEN_LENGTH = 512
+/** Longest user id a key may embed. */
+export const MAX_USER_ID_LENGTH = 64
+/** Characters of the secret that {@link formatKeyPrefix} reveals. */
+export const KEY_PREFIX_SECRET_CHARS = 4
+
+const PREFIX_PATTERN = /^[a-z][a-z0-9]{0,31}$/
+const ENVIRONMENT_PATTERN = /^[a-z][a-z0-9]{0,31}$/
+const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+/** Which keys an operation deals with. */
+export interface ApiKeyFormatOptions {
+  /** First part of every key. @defaultValue `'vydra'` */
+  prefix?: string
+  /** Second part of every key, e.g. `live` or `test`. @defaultValue `'live'` */
+  environment?: string
+}
+
+/** Options of {@link generateApiKey}. */
+export interface GenerateApiKeyOptions extends ApiKeyFormatOptions {
+  /** The owner, embedded for readability only (the store, not the key, says whose key it is). */
+  userId: string
+  /** Source of random bytes; defaults to the operating system's CSPRNG. */
+  randomBytes?: RandomBytes
+}
+
+/** The parts of a well-formed key. */
+export interface ParsedApiKey {
+  prefix: string
+  environment: string
+  userId: string
+  /** The secret part, including its checksum. Never log or store it. */
+  secret: string
+}
+
+/** True when `value` is a valid key prefix: lower-case letter, then up to 31 letters or digits. */
+export function isValidKeyPrefix(value: unknown): value is string {
+  return typeof value === 'string' && PREFIX_PATTERN.test(value)
+}
+
+/** True when `value` is a valid environment name (same grammar as a prefix). */
+export function isValidEnvironment(value: unknown): value is string {
+  return typeof value === 'string' && ENVIRONMENT_PATTERN.test(value)
+}
+
+/** True when `value` is a user id a key can embed: `[A-Za-z0-9_-]{1,64}`. */
+export function isValidUserId(value: unknown): value is string {
+  return typeof value === 'string' && USER_ID_PATTERN.test(value)
+}
+
+const defaultRandomBytes: RandomBytes = (length) => randomFillSync(new Uint8Array(length))
+
+/**
+ * Creates a new key for `userId`.
+ *
+ * @example
+ * ```ts
+ * generateApiKey('abc') // 'vydra_live_user_abc_X7kM9pQ…'
+ * generateApiKey({ userId: 'abc', environment: 'test' })
+ * ```
+ */
+export function generateApiKey(
+  user: string | GenerateApiKeyOptions,
+  options: Omit<GenerateApiKeyOptions, 'userId'> = {},
+): string {
+  const opts: GenerateApiKeyOptions = typeof user === 'string' ? { ...options, userId: user } : user
+  const prefix = opts.prefix ?? 'vydra'
+  const environment = opts.environment ?? 'live'
+  if (!isValidKeyPrefix(prefix))
+    throw new AuthError('CONFIGURATION_ERROR', { message: 'Invalid key prefix' })
+  if (!isValidEnvironment(environment)) {
+    throw new AuthError('CONFIGURATION_ERROR', { message: 'Invalid key environment' })
+  }
+  if (!isValidUserId(opts.userId)) {
+    throw new AuthError('VALIDATION_ERROR', {
+      message: 'Invalid user id',
+      issues: [{ path: ['userId'], message: 'must match [A-Za-z0-9_-]{1,64}' }],
+    })
+  }
+  const body = `${keyHead(prefix, environment)}${opts.userId}_${randomBase62(SECRET_RANDOM_LENGTH, opts.randomBytes ?? defaultRandomBytes)}`
+  return body + encodeBase62Fixed(crc32Ascii(body), CHECKSUM_LENGTH)
+}
+
+/** The fixed start of every key of a prefix and environment, e.g. `vydra_live_user_`. */
+export function keyHead(prefix: string, environment: string): string {
+  return `${prefix}_${environment}_user_`
+}
+
+/**
+ * Checks the whole grammar and the checksum without allocating: `head` is {@link keyHead}.
+ * Internal fast path shared by {@link parseApiKey} and verification.
+ * @internal
+ */
+export function isWellFormedKey(key: string, head: string): boolean {
+  const length = key.length
+  if (length > MAX_TOKEN_LENGTH || length < head.length + 2 + SECRET_LENGTH) return false
+  if (!key.startsWith(head)) return false
+  const separator = length - SECRET_LENGTH - 1
+  if (key.charCodeAt(separator) !== 95) return false
+  const userIdLength = separator - head.length
+  if (userIdLength < 1 || userIdLength > MAX_USER_ID_LENGTH) return false
+  for (let i = head.length; i < separator; i++) {
+    const c = key.charCodeAt(i)
+    if (!isBase62Code(c) && c !== 95 && c !== 45) return false
+  }
+  for (let i = separator + 1; i < length; i++) {
+    if (!isBase62Code(key.charCodeAt(i))) return false
+  }
+  // Checksum over everything before it, compared digit by digit from the right.
+  let crc = crc32Ascii(key, length - CHECKSUM_LENGTH)
+  for (let i = length - 1; i >= length - CHECKSUM_LENGTH; i--) {
+    if (key.charCodeAt(i) !== base62CodeOf(crc % 62)) return false
+    crc = Math.floor(crc / 62)
+  }
+  return true
+}
+
+function base62CodeOf(digit: number): number {
+  return digit < 10 ? 48 + digit : digit < 36 ? 55 + digit : 61 + digit
+}
+
+/**
+ * Splits a key into its parts, checking grammar, lengths and checksum. Never does I/O.
+ *
+ * @throws {@link AuthError} `INVALID_FORMAT` for anything that is not a well-formed key of this
+ *   prefix and environment; it never throws anything else.
+ */
+export function parseApiKey(key: unknown, options: ApiKeyFormatOptions = {}): ParsedApiKey {
+  const prefix = options.prefix ?? 'vydra'
+  const environment = options.environment ?? 'live'
+  if (typeof key !== 'string' || !isWellFormedKey(key, keyHead(prefix, environment))) {
+    throw new AuthError('INVALID_FORMAT')
+  }
+  const separator = key.length - SECRET_LENGTH - 1
+  return {
+    prefix,
+    environment,
+    userId: key.slice(keyHead(prefix, environment).length, separator),
+    secret: key.slice(separator + 1),
+  }
+}
+
+/**
+ * The display form of a key: everything up to the secret plus its first
+ * {@link KEY_PREFIX_SECRET_CHARS} characters, then `...`.
+ *
+ * @example
+ * ```ts
+ * formatKeyPrefix('vydra_live_user_abc_X7kM9pQ…') // 'vydra_live_user_abc_X7kM...'
+ * ```
+ * @throws {@link AuthError} `INVALID_FORMAT` when `key` has no secret part to cut.
+ */
+export function formatKeyPrefix(key: string): string {
+  if (typeof key !== 'string' || key.length > MAX_TOKEN_LENGTH)
+    throw new AuthError('INVALID_FORMAT')
+  const separator = key.lastIndexOf('_')
+  if (separator < 0 || key.length - separator - 1 < KEY_PREFIX_SECRET_CHARS * 2) {
+    throw new AuthError('INVALID_FORMAT')
+  }
+  return `${key.slice(0, separator + 1 + KEY_PREFIX_SECRET_CHARS)}...`
+}

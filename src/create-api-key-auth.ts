@@ -1,0 +1,457 @@
+/**
+ * The auth service: issue, list, revoke and verify keys over any {@link KeyStore}.
+ * @module
+ */
+import { randomUUID } from 'node:crypto'
+import { z } from 'zod'
+import {
+  formatKeyPrefix,
+  generateApiKey,
+  isValidUserId,
+  isWellFormedKey,
+  keyHead,
+  SECRET_LENGTH,
+} from './api-key.js'
+import { parseBearerHeader } from './bearer.js'
+import { AuthError, type AuthErrorResponse, isAuthError, type ValidationIssue } from './errors.js'
+import { createKeyHasher, digestsEqual } from './hash.js'
+import type { KeyStore } from './key-store.js'
+import { findCorruptField } from './lib/check-record.js'
+import { LruCache } from './lib/lru-cache.js'
+import { withTimeout } from './lib/with-timeout.js'
+import { type ApiKeyAuthOptions, resolveOptions, type ResolvedAuthOptions } from './options.js'
+import { firstMissingScope, hasScopes, scopeSatisfies, validateScope } from './scope.js'
+import type { ApiKeyInfo, ApiKeyPrincipal, ApiKeyRecord } from './types.js'
+
+/** The reminder returned with every new key. */
+export const CREATE_KEY_MESSAGE = 'Store this key securely. It will not be shown again.'
+
+/** Input of {@link ApiKeyAuth.createKey}. */
+export interface CreateKeyInput {
+  /** Owner; from the session, never from a request body. */
+  userId: string
+  /** 1–100 characters, no control characters. */
+  name: string
+  /** Granted scopes. @defaultValue `['*']` */
+  scopes?: string[]
+  /** Days until expiry, a positive integer; omitted for a key that never expires. */
+  expiresInDays?: number
+}
+
+/** What {@link ApiKeyAuth.createKey} returns: the only place the full key ever appears. */
+export interface CreatedApiKey {
+  id: string
+  /** The full key. Show it once; it cannot be recovered. */
+  key: string
+  keyPrefix: string
+  message: string
+  apiKey: ApiKeyInfo
+}
+
+/** Options of {@link ApiKeyAuth.verifyKey} and {@link ApiKeyAuth.authenticate}. */
+export interface VerifyOptions {
+  /** Scopes the key must hold, all of them. */
+  scopes?: readonly string[]
+}
+
+/** Sizes of the verification cache, for monitoring and tests. */
+export interface CacheStats {
+  /** Verified keys held. */
+  positive: number
+  /** "No such key" results held. */
+  negative: number
+  /** Store lookups under way. */
+  inflight: number
+  /** Keys whose last `touch` time is remembered. */
+  touched: number
+}
+
+/** An API-key authentication service; create one with {@link createApiKeyAuth}. */
+export interface ApiKeyAuth {
+  /** The validated options with defaults filled in. */
+  readonly options: Readonly<ResolvedAuthOptions>
+  /** Issues a key. @throws `VALIDATION_ERROR`, `KEY_LIMIT_REACHED`, `AUTH_UNAVAILABLE`. */
+  createKey(input: CreateKeyInput): Promise<CreatedApiKey>
+  /** A user's keys, revoked and expired ones included, oldest first; never a secret or hash. */
+  listKeys(userId: string): Promise<ApiKeyInfo[]>
+  /**
+   * Revokes a key its owner holds; revoking again returns the original `revokedAt`.
+   * @throws `KEY_NOT_FOUND` when the key does not exist or belongs to someone else.
+   */
+  revokeKey(input: { userId: string; keyId: string }): Promise<ApiKeyInfo>
+  /** Verifies a presented key and its scopes. @throws {@link AuthError} */
+  verifyKey(key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
+  /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */
+  authenticate(authorization: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
+  /**
+   * Checks scopes a route will require, once at set-up: each must be well formed and, with a
+   * registry, covered by it. @throws `CONFIGURATION_ERROR`.
+   */
+  requireScopes(scopes: readonly string[]): readonly string[]
+  /** The HTTP response for any error: an {@link AuthError}'s own, anything else 503 (fail closed). */
+  errorResponse(error: unknown): AuthErrorResponse
+  /** Sizes of the verification cache. */
+  cacheStats(): CacheStats
+  /** Drops expired cache entries now (they are otherwise dropped lazily). */
+  sweepCache(): void
+  /** Stops listening to the store's revocations. */
+  close(): void
+}
+
+interface CachedKey {
+  principal: ApiKeyPrincipal
+  revoked: boolean
+  expiresAtMs: number
+}
+
+interface Flight {
+  promise: Promise<CachedKey | null>
+  invalidated: boolean
+}
+
+const NEVER = Number.POSITIVE_INFINITY
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
+
+/**
+ * Creates the auth service. Options are validated here, once; a bad option throws
+ * `CONFIGURATION_ERROR` naming it.
+ *
+ * @example
+ * ```ts
+ * const auth = createApiKeyAuth({ store: new MemoryKeyStore() })
+ * const { key } = await auth.createKey({ userId: 'abc', name: 'CI', scopes: ['models:read'] })
+ * const principal = await auth.authenticate(`Bearer ${key}`, { scopes: ['models:read'] })
+ * ```
+ */
+export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
+  const opts = resolveOptions(options)
+  const { store, logger } = opts
+  const head = keyHead(opts.prefix, opts.environment)
+  const hash = createKeyHasher(opts.pepper)
+  const clock = (): number => {
+    const t = opts.now()
+    return typeof t === 'number' ? t : t.getTime()
+  }
+  const positive =
+    opts.cache === false
+      ? undefined
+      : new LruCache<CachedKey>(opts.cache.maxEntries, opts.cache.ttlMs)
+  const negative =
+    opts.cache === false
+      ? undefined
+      : new LruCache<true>(opts.cache.negativeMaxEntries, opts.cache.negativeTtlMs)
+  const inflight = new Map<string, Flight>()
+  const lastTouch = new Map<string, number>()
+  const maxTouched = Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 10_000)
+  const userLocks = new Map<string, Promise<unknown>>()
+
+  const unavailable = (operation: string) => (cause: unknown) => {
+    if (isAuthError(cause) && cause.code === 'AUTH_UNAVAILABLE') return cause
+    logger.error(`store ${operation} failed`, { error: describe(cause) })
+    return new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'store_error' })
+  }
+  const callStore = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+    withTimeout(fn, opts.storeTimeoutMs, () => {
+      logger.error(`store ${operation} timed out`, { timeoutMs: opts.storeTimeoutMs })
+      return new AuthError('AUTH_UNAVAILABLE', { reason: 'store_timeout' })
+    }).catch((error: unknown) => {
+      throw unavailable(operation)(error)
+    })
+
+  const evict = (digest: string): void => {
+    positive?.delete(digest)
+    negative?.delete(digest)
+    const flight = inflight.get(digest)
+    if (flight !== undefined) {
+      // A lookup under way may have read the record before the revocation: don't cache it.
+      flight.invalidated = true
+      inflight.delete(digest)
+    }
+  }
+  const unsubscribe = store.onRevoke?.((digest) => {
+    if (typeof digest === 'string') evict(digest)
+  })
+
+  const toCached = (record: ApiKeyRecord, digest: string, key: string): CachedKey | null => {
+    const corrupt = findCorruptField(record)
+    if (corrupt !== undefined || !digestsEqual(record.hash, digest)) {
+      logger.error('store returned a corrupt record', {
+        field: corrupt ?? 'hash',
+        keyId: typeof record?.id === 'string' ? record.id : undefined,
+      })
+      throw new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
+    }
+    // Identity comes from the record; a key whose embedded user differs is someone else's data.
+    const embeddedUserId = key.slice(head.length, key.length - SECRET_LENGTH - 1)
+    if (embeddedUserId !== record.userId) {
+      logger.error('stored owner differs from the key', { keyId: record.id })
+      return null
+    }
+    return {
+      principal: Object.freeze({
+        keyId: record.id,
+        userId: record.userId,
+        scopes: Object.freeze([...record.scopes]),
+        name: record.name,
+        expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
+      }),
+      revoked: record.revokedAt !== null,
+      expiresAtMs: record.expiresAt === null ? NEVER : record.expiresAt.getTime(),
+    }
+  }
+
+  const load = (digest: string, key: string): Promise<CachedKey | null> => {
+    const existing = inflight.get(digest)
+    if (existing !== undefined) return existing.promise
+    const flight: Flight = { invalidated: false, promise: undefined as never }
+    flight.promise = callStore('findByHash', () => store.findByHash(digest)).then(
+      (record) => {
+        if (inflight.get(digest) === flight) inflight.delete(digest)
+        const cached = record === null ? null : toCached(record, digest, key)
+        if (!flight.invalidated) {
+          const now = clock()
+          if (cached === null) negative?.set(digest, true, now)
+          else positive?.set(digest, cached, now)
+        }
+        return cached
+      },
+      (error: unknown) => {
+        if (inflight.get(digest) === flight) inflight.delete(digest)
+        throw error
+      },
+    )
+    inflight.set(digest, flight)
+    return flight.promise
+  }
+
+  const touch = (keyId: string, now: number): void => {
+    if (store.touch === undefined) return
+    const last = lastTouch.get(keyId)
+    if (last !== undefined && now - last < opts.touchIntervalMs) return
+    lastTouch.delete(keyId)
+    lastTouch.set(keyId, now)
+    if (lastTouch.size > maxTouched) lastTouch.delete(lastTouch.keys().next().value as string)
+    const at = new Date(now)
+    // Fire and forget: a slow or failing write never delays or fails the request.
+    withTimeout(
+      () => (store.touch as NonNullable<KeyStore['touch']>)(keyId, at),
+      opts.storeTimeoutMs * 5,
+      () => new Error('touch timed out'),
+    ).catch((error: unknown) =>
+      logger.warn('lastUsedAt update failed', { keyId, error: describe(error) }),
+    )
+  }
+
+  const verifyKey = async (
+    key: unknown,
+    verifyOptions?: VerifyOptions,
+  ): Promise<ApiKeyPrincipal> => {
+    if (typeof key !== 'string' || !isWellFormedKey(key, head))
+      throw new AuthError('INVALID_FORMAT')
+    const digest = hash(key)
+    let now = clock()
+    let cached = positive?.get(digest, now)
+    if (cached === undefined) {
+      if (negative?.get(digest, now) !== undefined) throw new AuthError('KEY_NOT_FOUND')
+      const loaded = await load(digest, key)
+      if (loaded === null) throw new AuthError('KEY_NOT_FOUND')
+      cached = loaded
+      now = clock()
+    }
+    if (cached.revoked) throw new AuthError('KEY_REVOKED')
+    if (now >= cached.expiresAtMs + opts.clockToleranceMs) throw new AuthError('KEY_EXPIRED')
+    const required = verifyOptions?.scopes
+    if (
+      required !== undefined &&
+      required.length > 0 &&
+      !hasScopes(cached.principal.scopes, required)
+    ) {
+      const missing = firstMissingScope(cached.principal.scopes, required)
+      throw new AuthError('INSUFFICIENT_SCOPE', {
+        requiredScopes: missing === undefined ? [...required] : [missing],
+      })
+    }
+    touch(cached.principal.keyId, now)
+    return cached.principal
+  }
+
+  const withUserLock = async <T>(userId: string, fn: () => Promise<T>): Promise<T> => {
+    const previous = userLocks.get(userId) ?? Promise.resolve()
+    const run = previous.then(fn, fn)
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    userLocks.set(userId, settled)
+    try {
+      return await run
+    } finally {
+      if (userLocks.get(userId) === settled) userLocks.delete(userId)
+    }
+  }
+
+  const createKeySchema = z.object({
+    userId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}'),
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .refine((name) => name.trim().length > 0, 'must not be blank')
+      .refine((name) => !CONTROL_CHARS.test(name), 'must not contain control characters'),
+    scopes: z
+      .array(z.string().refine(validateScope, 'not a valid scope'))
+      .min(1)
+      .max(50)
+      .refine(
+        (scopes) =>
+          opts.scopes === undefined || scopes.every((s) => s === '*' || opts.scopes?.includes(s)),
+        'contains a scope that is not in the registry',
+      )
+      .optional(),
+    expiresInDays: z.number().int().positive().max(opts.maxExpiresInDays).optional(),
+  })
+
+  const createKey = async (input: CreateKeyInput): Promise<CreatedApiKey> => {
+    const parsed = createKeySchema.safeParse(input)
+    if (!parsed.success) {
+      throw new AuthError('VALIDATION_ERROR', { issues: toIssues(parsed.error.issues) })
+    }
+    const { userId, name, expiresInDays } = parsed.data
+    const scopes = [...new Set(parsed.data.scopes ?? ['*'])]
+    return withUserLock(userId, async () => {
+      const existing = await callStore('listByUser', () => store.listByUser(userId))
+      const now = clock()
+      const active = existing.filter(
+        (r) => r.revokedAt === null && (r.expiresAt === null || r.expiresAt.getTime() > now),
+      )
+      if (active.length >= opts.maxKeysPerUser) throw new AuthError('KEY_LIMIT_REACHED')
+      const key = generateApiKey(userId, { prefix: opts.prefix, environment: opts.environment })
+      const createdAt = new Date(now)
+      const record: ApiKeyRecord = {
+        id: randomUUID(),
+        userId,
+        name,
+        keyPrefix: formatKeyPrefix(key),
+        scopes,
+        createdAt,
+        expiresAt: expiresInDays === undefined ? null : new Date(now + expiresInDays * 86_400_000),
+        lastUsedAt: null,
+        revokedAt: null,
+        hash: hash(key),
+      }
+      await callStore('insert', () => store.insert(record))
+      negative?.delete(record.hash)
+      return {
+        id: record.id,
+        key,
+        keyPrefix: record.keyPrefix,
+        message: CREATE_KEY_MESSAGE,
+        apiKey: toInfo(record),
+      }
+    })
+  }
+
+  const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
+    if (!isValidUserId(userId)) return []
+    const records = await callStore('listByUser', () => store.listByUser(userId))
+    const infos: ApiKeyInfo[] = []
+    for (const record of records) {
+      if (findCorruptField(record) !== undefined || record.userId !== userId) {
+        logger.error('store returned a corrupt record', { keyId: record?.id })
+        throw new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
+      }
+      infos.push(toInfo(record))
+    }
+    return infos.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+  }
+
+  const revokeKey = async (input: { userId: string; keyId: string }): Promise<ApiKeyInfo> => {
+    const { userId, keyId } = input ?? {}
+    if (!isValidUserId(userId) || typeof keyId !== 'string' || !UUID_PATTERN.test(keyId)) {
+      throw new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
+    }
+    const record = await callStore('revoke', () => store.revoke(keyId, userId, new Date(clock())))
+    if (record === null) throw new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
+    if (typeof record.hash === 'string') evict(record.hash)
+    if (findCorruptField(record) !== undefined || record.revokedAt === null) {
+      logger.error('store returned a corrupt record from revoke', { keyId })
+      throw new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
+    }
+    return toInfo(record)
+  }
+
+  const requireScopes = (scopes: readonly string[]): readonly string[] => {
+    if (!Array.isArray(scopes)) {
+      throw new AuthError('CONFIGURATION_ERROR', { message: 'Required scopes must be an array' })
+    }
+    for (const scope of scopes) {
+      const known =
+        validateScope(scope) &&
+        (opts.scopes === undefined ||
+          scope === '*' ||
+          opts.scopes.some((entry) => scopeSatisfies(entry, scope)))
+      if (!known) {
+        throw new AuthError('CONFIGURATION_ERROR', {
+          message: `Unknown or malformed required scope: ${JSON.stringify(scope)}`,
+        })
+      }
+    }
+    return Object.freeze([...scopes])
+  }
+
+  return {
+    options: opts,
+    createKey,
+    listKeys,
+    revokeKey,
+    verifyKey,
+    authenticate: (authorization, verifyOptions) =>
+      verifyKey(parseBearerHeader(authorization), verifyOptions),
+    requireScopes,
+    errorResponse: (error) => {
+      if (isAuthError(error)) return error.toResponse({ realm: opts.realm })
+      logger.error('unexpected error during authentication', { error: describe(error) })
+      return new AuthError('AUTH_UNAVAILABLE', { cause: error }).toResponse({ realm: opts.realm })
+    },
+    cacheStats: () => ({
+      positive: positive?.size ?? 0,
+      negative: negative?.size ?? 0,
+      inflight: inflight.size,
+      touched: lastTouch.size,
+    }),
+    sweepCache: () => {
+      const now = clock()
+      positive?.sweep(now)
+      negative?.sweep(now)
+    },
+    close: () => unsubscribe?.(),
+  }
+}
+
+function toInfo(record: ApiKeyRecord): ApiKeyInfo {
+  return {
+    id: record.id,
+    userId: record.userId,
+    name: record.name,
+    keyPrefix: record.keyPrefix,
+    scopes: [...record.scopes],
+    createdAt: record.createdAt,
+    expiresAt: record.expiresAt,
+    lastUsedAt: record.lastUsedAt ?? null,
+    revokedAt: record.revokedAt,
+  }
+}
+
+function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
+  return issues.map((issue) => ({
+    path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
+    message: issue.message,
+  }))
+}
+
+// Error text for logs: the message only (a store's error never sees a key, only its digest).
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+}

@@ -1,0 +1,198 @@
+/**
+ * The one error vocabulary of `@vydra/auth`: every failure is an {@link AuthError} with a `code`.
+ * @module
+ */
+
+/** Every error code the library produces, with the HTTP status it maps to. */
+export const AUTH_ERROR_STATUS = Object.freeze({
+  MISSING_AUTH: 401,
+  INVALID_FORMAT: 401,
+  KEY_NOT_FOUND: 401,
+  KEY_REVOKED: 401,
+  KEY_EXPIRED: 401,
+  INSUFFICIENT_SCOPE: 403,
+  SESSION_REQUIRED: 401,
+  VALIDATION_ERROR: 400,
+  CSRF_REJECTED: 403,
+  KEY_LIMIT_REACHED: 409,
+  AUTH_UNAVAILABLE: 503,
+  CONFIGURATION_ERROR: 500,
+} as const satisfies Record<string, number>)
+
+/** A machine-readable error code; the status table is {@link AUTH_ERROR_STATUS}. */
+export type AuthErrorCode = keyof typeof AUTH_ERROR_STATUS
+
+// Fixed messages: never built from request data, so nothing presented can leak through them.
+const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
+  MISSING_AUTH: 'No Authorization header provided',
+  INVALID_FORMAT: 'Invalid API key format',
+  KEY_NOT_FOUND: "API key doesn't exist",
+  KEY_REVOKED: 'API key was revoked',
+  KEY_EXPIRED: 'API key has expired',
+  INSUFFICIENT_SCOPE: 'Key lacks required permission',
+  SESSION_REQUIRED: 'A valid session is required',
+  VALIDATION_ERROR: 'Request validation failed',
+  CSRF_REJECTED: 'Cross-site request rejected',
+  KEY_LIMIT_REACHED: 'Maximum number of active API keys reached',
+  AUTH_UNAVAILABLE: 'Authentication is temporarily unavailable',
+  CONFIGURATION_ERROR: 'Invalid @vydra/auth configuration',
+}
+
+/** One problem found while validating input, as reported in a `VALIDATION_ERROR` body. */
+export interface ValidationIssue {
+  /** Where the problem is, e.g. `["scopes", 0]`. */
+  path: (string | number)[]
+  /** What is wrong, in words. */
+  message: string
+}
+
+/** Extra details an {@link AuthError} may carry. */
+export interface AuthErrorOptions {
+  /** Overrides the default message. Must never contain request data or secrets. */
+  message?: string
+  /** The underlying failure (for `AUTH_UNAVAILABLE`); kept for logs, never sent to clients. */
+  cause?: unknown
+  /** For `INSUFFICIENT_SCOPE`: the scopes the route requires. */
+  requiredScopes?: readonly string[]
+  /** For `VALIDATION_ERROR`: the problems found. */
+  issues?: readonly ValidationIssue[]
+  /** For `AUTH_UNAVAILABLE`: seconds a client should wait before retrying. */
+  retryAfterSeconds?: number
+  /**
+   * A finer, fixed reason for logs and for the challenge, e.g. `unsupported_scheme`
+   * (another scheme than Bearer: the challenge then carries no `error` attribute, RFC 6750 §3.1).
+   */
+  reason?: string
+}
+
+/** The framework-neutral HTTP response an error turns into. */
+export interface AuthErrorResponse {
+  /** HTTP status code. */
+  status: number
+  /** Response headers, lower-case names. */
+  headers: Record<string, string>
+  /** JSON body: `{ error: { code, message, ... } }`. */
+  body: AuthErrorBody
+}
+
+/** JSON body of every error response. */
+export interface AuthErrorBody {
+  error: {
+    code: AuthErrorCode
+    message: string
+    /** The scopes the route requires (403 only); never the key's own scopes. */
+    requiredScopes?: string[]
+    /** Validation problems (400 only). */
+    issues?: ValidationIssue[]
+  }
+}
+
+/** Options of {@link AuthError.toResponse}. */
+export interface ToResponseOptions {
+  /** `realm` of the `WWW-Authenticate` challenge. @defaultValue `'vydra'` */
+  realm?: string
+}
+
+const BRAND = Symbol.for('vydra.auth.error')
+
+/**
+ * The error every `@vydra/auth` operation throws.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await auth.authenticate(req.headers.authorization)
+ * } catch (error) {
+ *   if (isAuthError(error)) {
+ *     const { status, headers, body } = error.toResponse()
+ *   }
+ * }
+ * ```
+ */
+export class AuthError extends Error {
+  /** The machine-readable code. */
+  readonly code: AuthErrorCode
+  /** The HTTP status for {@link AuthError.code}. */
+  readonly status: number
+  /** Scopes the route requires (`INSUFFICIENT_SCOPE`). */
+  readonly requiredScopes: readonly string[] | undefined
+  /** Validation problems (`VALIDATION_ERROR`). */
+  readonly issues: readonly ValidationIssue[] | undefined
+  /** Seconds to wait before retrying (`AUTH_UNAVAILABLE`). */
+  readonly retryAfterSeconds: number | undefined
+  /** A finer, fixed reason for logs. */
+  readonly reason: string | undefined
+
+  constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
+    super(
+      options.message ?? DEFAULT_MESSAGES[code],
+      options.cause === undefined ? undefined : { cause: options.cause },
+    )
+    this.name = 'AuthError'
+    this.code = code
+    this.status = AUTH_ERROR_STATUS[code]
+    this.requiredScopes = options.requiredScopes
+    this.issues = options.issues
+    this.retryAfterSeconds =
+      options.retryAfterSeconds ?? (code === 'AUTH_UNAVAILABLE' ? 5 : undefined)
+    this.reason = options.reason
+    Object.defineProperty(this, BRAND, { value: true })
+    Error.captureStackTrace?.(this, AuthError)
+  }
+
+  /** The HTTP response for this error: status, headers (challenge, `Cache-Control`) and JSON body. */
+  toResponse(options: ToResponseOptions = {}): AuthErrorResponse {
+    return authErrorResponse(this, options.realm ?? 'vydra')
+  }
+}
+
+/**
+ * True for any {@link AuthError}, including one from another copy of the library (ESM and CJS
+ * builds loaded side by side), where `instanceof` would say no.
+ */
+export function isAuthError(value: unknown): value is AuthError {
+  if (value instanceof AuthError) return true
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as { [BRAND]?: unknown; code?: unknown }
+  return (
+    candidate[BRAND] === true &&
+    typeof candidate.code === 'string' &&
+    Object.hasOwn(AUTH_ERROR_STATUS, candidate.code)
+  )
+}
+
+function authErrorResponse(error: AuthError, realm: string): AuthErrorResponse {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+  }
+  const challenge = bearerChallenge(error, realm)
+  if (challenge !== undefined) headers['www-authenticate'] = challenge
+  if (error.retryAfterSeconds !== undefined) {
+    headers['retry-after'] = String(error.retryAfterSeconds)
+  }
+  const body: AuthErrorBody = { error: { code: error.code, message: error.message } }
+  if (error.requiredScopes !== undefined) body.error.requiredScopes = [...error.requiredScopes]
+  if (error.issues !== undefined) body.error.issues = error.issues.map((i) => ({ ...i }))
+  return { status: error.status, headers, body }
+}
+
+const TOKEN_ERRORS = new Set<AuthErrorCode>([
+  'INVALID_FORMAT',
+  'KEY_NOT_FOUND',
+  'KEY_REVOKED',
+  'KEY_EXPIRED',
+])
+
+// RFC 6750 §3: a challenge on every 401/403 of the Bearer scheme, with `error` only when a
+// token was presented in the Bearer scheme (§3.1).
+function bearerChallenge(error: AuthError, realm: string): string | undefined {
+  const head = `Bearer realm="${realm}"`
+  if (error.code === 'INSUFFICIENT_SCOPE') {
+    return `${head}, error="insufficient_scope", scope="${(error.requiredScopes ?? []).join(' ')}"`
+  }
+  if (TOKEN_ERRORS.has(error.code)) {
+    return error.reason === 'unsupported_scheme' ? head : `${head}, error="invalid_token"`
+  }
+  return error.status === 401 || error.status === 403 ? head : undefined
+}

@@ -1,0 +1,71 @@
+/**
+ * `@vydra/auth`: API-key authentication for Node.js services.
+ *
+ * @example
+ * ```ts
+ * import { createApiKeyAuth, MemoryKeyStore } from '@vydra/auth'
+ *
+ * const auth = createApiKeyAuth({ store: new MemoryKeyStore() })
+ * const { key } = await auth.createKey({ userId: 'abc', name: 'CI' })
+ * const principal = await auth.authenticate(`Bearer ${key}`)
+ * ```
+ * @module
+ */
+
+// The service
+export { createApiKeyAuth, CREATE_KEY_MESSAGE } from './create-api-key-auth.js'
+export type {
+  ApiKeyAuth,
+  CacheStats,
+  CreatedApiKey,
+  CreateKeyInput,
+  VerifyOptions,
+} from './create-api-key-auth.js'
+export type {
+  ApiKeyAuthOptions,
+  AuthLogger,
+  CacheOptions,
+  JwtSessionOptions,
+  ResolvedAuthOptions,
+  SessionOptions,
+  SessionRequest,
+} from './options.js'
+
+// Storage
+export { MemoryKeyStore } from './memory-key-store.js'
+export type { KeyStore } from './key-store.js'
+export type { ApiKeyInfo, ApiKeyPrincipal, ApiKeyRecord } from './types.js'
+
+// Pure functions
+export {
+  CHECKSUM_LENGTH,
+  formatKeyPrefix,
+  generateApiKey,
+  isValidEnvironment,
+  isValidKeyPrefix,
+  isValidUserId,
+  KEY_PREFIX_SECRET_CHARS,
+  MAX_TOKEN_LENGTH,
+  MAX_USER_ID_LENGTH,
+  parseApiKey,
+  SECRET_LENGTH,
+  SECRET_RANDOM_LENGTH,
+} from './api-key.js'
+export type { ApiKeyFormatOptions, GenerateApiKeyOptions, ParsedApiKey } from './api-key.js'
+export { hashApiKey } from './hash.js'
+export { parseBearerHeader } from './bearer.js'
+export { hasScopes, MAX_SCOPE_LENGTH, scopeSatisfies, validateScope } from './scope.js'
+
+// Errors
+export { AUTH_ERROR_STATUS, AuthError, isAuthError } from './errors.js'
+export type {
+  AuthErrorBody,
+  AuthErrorCode,
+  AuthErrorOptions,
+  AuthErrorResponse,
+  ToResponseOptions,
+  ValidationIssue,
+} from './errors.js'
+
+// Not public: isWellFormedKey, keyHead, createKeyHasher, digestsEqual, firstMissingScope and
+// everything in lib/ are internal helpers whose shape may change in any release.

@@ -1,0 +1,34 @@
+/**
+ * The storage port. Implement it to keep keys anywhere; run `@vydra/auth/testing` to check it.
+ * @module
+ */
+import type { ApiKeyRecord } from './types.js'
+
+/**
+ * Where keys live. Required methods return `null` or `[]` for absence and throw only for
+ * infrastructure failures, which the core turns into 503 `AUTH_UNAVAILABLE`.
+ */
+export interface KeyStore {
+  /** Stores a new record. Rejects when the id or the hash already exists. */
+  insert(record: ApiKeyRecord): Promise<void>
+  /** The record with this digest, revoked and expired ones included; `null` when none. */
+  findByHash(hash: string): Promise<ApiKeyRecord | null>
+  /** Every record of one user, revoked and expired ones included; `[]` when none. */
+  listByUser(userId: string): Promise<ApiKeyRecord[]>
+  /**
+   * Atomically revokes `keyId` if `userId` owns it (ownership checked in the same operation) and
+   * returns the record. Revoking twice keeps the first `revokedAt`. `null` when there is no such
+   * key or another user owns it.
+   */
+  revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null>
+  /**
+   * Optional: sets `lastUsedAt = at` unless it is already `at` or later. The core calls it at
+   * most once per key per `touchIntervalMs`, off the request path. Unknown ids are ignored.
+   */
+  touch?(keyId: string, at: Date): Promise<void>
+  /**
+   * Optional: calls `listener` with the hash of every key revoked anywhere (any instance sharing
+   * this store), so caches can evict at once. Returns an unsubscribe function.
+   */
+  onRevoke?(listener: (hash: string) => void): () => void
+}

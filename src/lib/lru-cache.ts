@@ -1,0 +1,72 @@
+/** A bounded LRU map with a TTL per entry. Internal: not exported from the package. */
+
+interface Entry<V> {
+  value: V
+  expiresAt: number
+}
+
+/** Least-recently-used map holding at most `maxEntries`, each entry for at most `ttlMs`. */
+export class LruCache<V> {
+  // A Map iterates in insertion order: re-inserting on a hit keeps the oldest entry first.
+  readonly #map = new Map<string, Entry<V>>()
+  readonly #maxEntries: number
+  readonly #ttlMs: number
+
+  constructor(maxEntries: number, ttlMs: number) {
+    this.#maxEntries = maxEntries
+    this.#ttlMs = ttlMs
+  }
+
+  get size(): number {
+    return this.#map.size
+  }
+
+  /** The live value for `key`, refreshed as most recently used; expired entries are dropped. */
+  get(key: string, now: number): V | undefined {
+    const entry = this.#map.get(key)
+    if (entry === undefined) return undefined
+    if (now >= entry.expiresAt) {
+      this.#map.delete(key)
+      return undefined
+    }
+    this.#map.delete(key)
+    this.#map.set(key, entry)
+    return entry.value
+  }
+
+  set(key: string, value: V, now: number): void {
+    if (this.#ttlMs <= 0 || this.#maxEntries <= 0) return
+    this.#map.delete(key)
+    this.#map.set(key, { value, expiresAt: now + this.#ttlMs })
+    // Evict the least recently used; also release up to two expired heads so that idle
+    // entries do not wait for a sweep.
+    let budget = 2
+    for (const [oldestKey, oldest] of this.#map) {
+      if (this.#map.size > this.#maxEntries || (budget-- > 0 && now >= oldest.expiresAt)) {
+        this.#map.delete(oldestKey)
+      } else {
+        break
+      }
+    }
+  }
+
+  delete(key: string): boolean {
+    return this.#map.delete(key)
+  }
+
+  /** Drops every expired entry; returns how many were dropped. */
+  sweep(now: number): number {
+    let dropped = 0
+    for (const [key, entry] of this.#map) {
+      if (now >= entry.expiresAt) {
+        this.#map.delete(key)
+        dropped++
+      }
+    }
+    return dropped
+  }
+
+  clear(): void {
+    this.#map.clear()
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * An in-process {@link KeyStore} for tests, demos and single-instance services.
+ * @module
+ */
+import type { KeyStore } from './key-store.js'
+import type { ApiKeyRecord } from './types.js'
+
+/**
+ * A {@link KeyStore} in memory. Everything is lost when the process ends; instances sharing one
+ * `MemoryKeyStore` object get each other's revocations through `onRevoke`.
+ *
+ * @example
+ * ```ts
+ * const auth = createApiKeyAuth({ store: new MemoryKeyStore() })
+ * ```
+ */
+export class MemoryKeyStore implements KeyStore {
+  readonly #byHash = new Map<string, ApiKeyRecord>()
+  readonly #hashById = new Map<string, string>()
+  readonly #idsByUser = new Map<string, Set<string>>()
+  readonly #listeners = new Set<(hash: string) => void>()
+
+  /** Number of records held. */
+  get size(): number {
+    return this.#byHash.size
+  }
+
+  async insert(record: ApiKeyRecord): Promise<void> {
+    if (this.#byHash.has(record.hash)) throw new Error('MemoryKeyStore: duplicate key hash')
+    if (this.#hashById.has(record.id)) throw new Error('MemoryKeyStore: duplicate key id')
+    this.#byHash.set(record.hash, copy(record))
+    this.#hashById.set(record.id, record.hash)
+    let ids = this.#idsByUser.get(record.userId)
+    if (ids === undefined) this.#idsByUser.set(record.userId, (ids = new Set()))
+    ids.add(record.id)
+  }
+
+  async findByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const record = this.#byHash.get(hash)
+    return record === undefined ? null : copy(record)
+  }
+
+  async listByUser(userId: string): Promise<ApiKeyRecord[]> {
+    const out: ApiKeyRecord[] = []
+    for (const id of this.#idsByUser.get(userId) ?? []) {
+      const record = this.#recordById(id)
+      if (record !== undefined) out.push(copy(record))
+    }
+    return out
+  }
+
+  async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
+    const record = this.#recordById(keyId)
+    if (record === undefined || record.userId !== userId) return null
+    if (record.revokedAt === null) {
+      record.revokedAt = new Date(at.getTime())
+      for (const listener of this.#listeners) {
+        try {
+          listener(record.hash)
+        } catch {
+          // A listener's failure must not undo or fail the revocation.
+        }
+      }
+    }
+    return copy(record)
+  }
+
+  async touch(keyId: string, at: Date): Promise<void> {
+    const record = this.#recordById(keyId)
+    if (record === undefined) return
+    if (record.lastUsedAt === null || record.lastUsedAt.getTime() < at.getTime()) {
+      record.lastUsedAt = new Date(at.getTime())
+    }
+  }
+
+  onRevoke(listener: (hash: string) => void): () => void {
+    this.#listeners.add(listener)
+    return () => {
+      this.#listeners.delete(listener)
+    }
+  }
+
+  #recordById(id: string): ApiKeyRecord | undefined {
+    const hash = this.#hashById.get(id)
+    return hash === undefined ? undefined : this.#byHash.get(hash)
+  }
+}
+
+// Callers get copies, so mutating a returned record never changes what is stored.
+function copy(record: ApiKeyRecord): ApiKeyRecord {
+  return {
+    ...record,
+    scopes: [...record.scopes],
+    createdAt: new Date(record.createdAt.getTime()),
+    expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
+    lastUsedAt: record.lastUsedAt === null ? null : new Date(record.lastUsedAt.getTime()),
+    revokedAt: record.revokedAt === null ? null : new Date(record.revokedAt.getTime()),
+  }
+}

@@ -1,0 +1,297 @@
+/**
+ * Options of {@link createApiKeyAuth}, validated once at construction.
+ * @module
+ */
+import { z } from 'zod'
+import { isValidEnvironment, isValidKeyPrefix } from './api-key.js'
+import { AuthError } from './errors.js'
+import type { KeyStore } from './key-store.js'
+import { validateScope } from './scope.js'
+
+/** Receives the library's warnings and errors. Context never holds a key or a secret. */
+export interface AuthLogger {
+  warn(message: string, context?: Record<string, unknown>): void
+  error(message: string, context?: Record<string, unknown>): void
+}
+
+/** The in-process verification cache. */
+export interface CacheOptions {
+  /** How long a verified key is served from memory. Bounds revocation delay across instances whose store has no `onRevoke`. @defaultValue `30_000` (the maximum) */
+  ttlMs?: number
+  /** Most keys held. @defaultValue `10_000` */
+  maxEntries?: number
+  /** How long "no such key" is remembered. @defaultValue `5_000` */
+  negativeTtlMs?: number
+  /** Most "no such key" results held, so a flood of random keys cannot grow memory. @defaultValue `maxEntries` */
+  negativeMaxEntries?: number
+}
+
+/** Verify session JWTs with `jose`: exactly one of `secret`, `publicKey` or `jwksUrl`. */
+export interface JwtSessionOptions {
+  /** Shared secret for HS256/HS384/HS512. */
+  secret?: string | Uint8Array
+  /** Public key for RS256/ES256/EdDSA…: a PEM (SPKI) string, a JWK, a `KeyObject` or a `CryptoKey`. */
+  publicKey?: string | object
+  /** URL of a JSON Web Key Set. */
+  jwksUrl?: string | URL
+  /** Required `iss`. */
+  issuer?: string | string[]
+  /** Required `aud`. */
+  audience?: string | string[]
+  /** Accepted algorithms; never taken from the token. */
+  algorithms?: string[]
+  /** Tolerance for `exp`/`nbf`, in seconds. @defaultValue `5` */
+  clockToleranceSec?: number
+}
+
+/** A request as the session hook sees it: lower-case header names, parsed cookies. */
+export interface SessionRequest {
+  headers: Record<string, string | string[] | undefined>
+  cookies: Record<string, string>
+}
+
+/** How key-management routes know the signed-in user. */
+export type SessionOptions =
+  | { jwt: JwtSessionOptions; cookie?: string; authenticate?: never }
+  | {
+      authenticate: (request: SessionRequest) => Promise<{ userId: string } | null>
+      cookie?: string
+      jwt?: never
+    }
+
+/** Options of `createApiKeyAuth`. */
+export interface ApiKeyAuthOptions {
+  /** Where keys are stored. */
+  store: KeyStore
+  /** First part of every key. @defaultValue `'vydra'` */
+  prefix?: string
+  /** Environment of the keys this instance issues and accepts. @defaultValue `'live'` */
+  environment?: string
+  /** Secret for HMAC-SHA256 of keys instead of plain SHA-256. */
+  pepper?: string | Uint8Array
+  /** Registry of known scopes; when set, `createKey` accepts only these (and `*`). */
+  scopes?: readonly string[]
+  /** Session authentication for the key-management routes. */
+  session?: SessionOptions
+  /** Verification cache, or `false` to ask the store on every request. */
+  cache?: CacheOptions | false
+  /** Store calls slower than this fail with 503 `AUTH_UNAVAILABLE`. @defaultValue `2000` */
+  storeTimeoutMs?: number
+  /** At most one `lastUsedAt` write per key per interval. @defaultValue `60_000` */
+  touchIntervalMs?: number
+  /** Active keys a user may hold. @defaultValue `100` */
+  maxKeysPerUser?: number
+  /** Longest `expiresInDays` accepted at creation. @defaultValue `3650` */
+  maxExpiresInDays?: number
+  /** `realm` of `WWW-Authenticate` challenges. @defaultValue `'vydra'` */
+  realm?: string
+  /** Origins allowed for cookie-authenticated POST/DELETE; default: the request's own origin. */
+  allowedOrigins?: readonly string[]
+  /** Keys count as expired from `expiresAt + clockToleranceMs`. @defaultValue `0` (max 300 000) */
+  clockToleranceMs?: number
+  /** The clock. @defaultValue `Date.now` */
+  now?: () => Date | number
+  /** Where warnings and errors go, or `false` for nowhere. @defaultValue the console */
+  logger?: AuthLogger | false
+}
+
+const isFunction = (value: unknown): boolean => typeof value === 'function'
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null
+
+const storeSchema = z.custom<KeyStore>(
+  (value) =>
+    isObject(value) &&
+    ['insert', 'findByHash', 'listByUser', 'revoke'].every((m) =>
+      isFunction((value as Record<string, unknown>)[m]),
+    ) &&
+    ['touch', 'onRevoke'].every((m) => {
+      const method = (value as Record<string, unknown>)[m]
+      return method === undefined || isFunction(method)
+    }),
+  { message: 'must implement KeyStore (insert, findByHash, listByUser, revoke)' },
+)
+
+const bytesOrString = z.union([z.string().min(1), z.instanceof(Uint8Array)])
+const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+
+const jwtSchema = z
+  .object({
+    secret: bytesOrString.optional(),
+    publicKey: z.union([z.string().min(1), z.custom<object>(isObject)]).optional(),
+    jwksUrl: z
+      .union([z.string(), z.instanceof(URL)])
+      .refine((v) => URL.canParse(String(v)), { message: 'must be a URL' })
+      .optional(),
+    issuer: oneOrMany.optional(),
+    audience: oneOrMany.optional(),
+    algorithms: z
+      .array(
+        z.string().regex(/^(HS|RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/, 'unsupported algorithm'),
+      )
+      .min(1)
+      .optional(),
+    clockToleranceSec: z.number().int().min(0).max(300).optional(),
+  })
+  .strict()
+  .refine(
+    (jwt) => [jwt.secret, jwt.publicKey, jwt.jwksUrl].filter((v) => v !== undefined).length === 1,
+    { message: 'give exactly one of secret, publicKey or jwksUrl' },
+  )
+
+const cookieName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, 'not a cookie name')
+
+const sessionSchema = z.union([
+  z.object({ jwt: jwtSchema, cookie: cookieName.optional() }).strict(),
+  z
+    .object({
+      authenticate: z.custom<SessionOptions['authenticate']>(isFunction, {
+        message: 'must be a function',
+      }),
+      cookie: cookieName.optional(),
+    })
+    .strict(),
+])
+
+const loggerSchema = z.union([
+  z.literal(false),
+  z.custom<AuthLogger>(
+    (v) =>
+      isObject(v) &&
+      isFunction((v as Record<string, unknown>).warn) &&
+      isFunction((v as Record<string, unknown>).error),
+    { message: 'must have warn() and error()' },
+  ),
+])
+
+const optionsSchema = z
+  .object({
+    store: storeSchema,
+    prefix: z.string().refine(isValidKeyPrefix, 'must match [a-z][a-z0-9]{0,31}').optional(),
+    environment: z.string().refine(isValidEnvironment, 'must match [a-z][a-z0-9]{0,31}').optional(),
+    pepper: bytesOrString.optional(),
+    scopes: z
+      .array(z.string().refine(validateScope, 'not a valid scope'))
+      .min(1)
+      .max(1000)
+      .optional(),
+    session: sessionSchema.optional(),
+    cache: z
+      .union([
+        z.literal(false),
+        z
+          .object({
+            ttlMs: z.number().int().min(0).max(30_000).optional(),
+            maxEntries: z.number().int().min(0).max(10_000_000).optional(),
+            negativeTtlMs: z.number().int().min(0).max(60_000).optional(),
+            negativeMaxEntries: z.number().int().min(0).max(10_000_000).optional(),
+          })
+          .strict(),
+      ])
+      .optional(),
+    storeTimeoutMs: z.number().int().min(1).max(60_000).optional(),
+    touchIntervalMs: z.number().int().min(0).max(86_400_000).optional(),
+    maxKeysPerUser: z.number().int().min(1).max(1_000_000).optional(),
+    maxExpiresInDays: z.number().int().min(1).max(36_500).optional(),
+    realm: z
+      .string()
+      .regex(
+        /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/,
+        'printable ASCII without quotes or backslashes',
+      )
+      .optional(),
+    allowedOrigins: z
+      .array(z.string().refine(isOrigin, 'must be an origin like https://app.example'))
+      .optional(),
+    clockToleranceMs: z.number().int().min(0).max(300_000).optional(),
+    now: z.custom<() => Date | number>(isFunction, { message: 'must be a function' }).optional(),
+    logger: loggerSchema.optional(),
+  })
+  .strict()
+
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
+}
+
+/** Options with every default filled in. */
+export interface ResolvedAuthOptions {
+  store: KeyStore
+  prefix: string
+  environment: string
+  pepper: string | Uint8Array | undefined
+  scopes: readonly string[] | undefined
+  session: SessionOptions | undefined
+  /** Name of the session cookie. */
+  sessionCookie: string
+  cache: Required<CacheOptions> | false
+  storeTimeoutMs: number
+  touchIntervalMs: number
+  maxKeysPerUser: number
+  maxExpiresInDays: number
+  realm: string
+  allowedOrigins: readonly string[] | undefined
+  clockToleranceMs: number
+  now: () => Date | number
+  logger: AuthLogger
+}
+
+const consoleLogger: AuthLogger = {
+  warn: (message, context) => console.warn(`[@vydra/auth] ${message}`, context ?? ''),
+  error: (message, context) => console.error(`[@vydra/auth] ${message}`, context ?? ''),
+}
+
+const silentLogger: AuthLogger = { warn: () => {}, error: () => {} }
+
+/**
+ * Validates options and fills in defaults.
+ * @throws {@link AuthError} `CONFIGURATION_ERROR` naming every bad option.
+ * @internal
+ */
+export function resolveOptions(input: unknown): ResolvedAuthOptions {
+  const parsed = optionsSchema.safeParse(input)
+  if (!parsed.success) {
+    const details = parsed.error.issues
+      .map(
+        (issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'options'}: ${issue.message}`,
+      )
+      .join('; ')
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `Invalid @vydra/auth options: ${details}`,
+      issues: parsed.error.issues.map((issue) => ({
+        path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
+        message: issue.message,
+      })),
+    })
+  }
+  const o = parsed.data
+  const maxEntries = o.cache === false ? 0 : (o.cache?.maxEntries ?? 10_000)
+  return {
+    store: o.store,
+    prefix: o.prefix ?? 'vydra',
+    environment: o.environment ?? 'live',
+    pepper: o.pepper,
+    scopes: o.scopes === undefined ? undefined : Object.freeze([...new Set(o.scopes)]),
+    session: o.session as SessionOptions | undefined,
+    sessionCookie: o.session?.cookie ?? '__session',
+    cache:
+      o.cache === false
+        ? false
+        : {
+            ttlMs: o.cache?.ttlMs ?? 30_000,
+            maxEntries,
+            negativeTtlMs: o.cache?.negativeTtlMs ?? 5_000,
+            negativeMaxEntries: o.cache?.negativeMaxEntries ?? maxEntries,
+          },
+    storeTimeoutMs: o.storeTimeoutMs ?? 2_000,
+    touchIntervalMs: o.touchIntervalMs ?? 60_000,
+    maxKeysPerUser: o.maxKeysPerUser ?? 100,
+    maxExpiresInDays: o.maxExpiresInDays ?? 3650,
+    realm: o.realm ?? 'vydra',
+    allowedOrigins:
+      o.allowedOrigins === undefined ? undefined : Object.freeze([...o.allowedOrigins]),
+    clockToleranceMs: o.clockToleranceMs ?? 0,
+    now: o.now ?? Date.now,
+    logger: o.logger === false ? silentLogger : (o.logger ?? consoleLogger),
+  }
+}

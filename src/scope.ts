@@ -1,0 +1,87 @@
+/**
+ * Scopes: `segment(:segment)*` or `*`; a granted scope ending in `:*` covers everything under it.
+ * @module
+ */
+
+/** Longest scope accepted. */
+export const MAX_SCOPE_LENGTH = 100
+
+const SCOPE_PATTERN = /^[A-Za-z0-9_.-]+(?::[A-Za-z0-9_.-]+)*(?::\*)?$/
+
+/**
+ * True when `scope` is well formed: `*`, or segments of `[A-Za-z0-9_.-]` joined by `:`, optionally
+ * ending in `:*`, at most {@link MAX_SCOPE_LENGTH} characters. Rejects `models:`, `:read`,
+ * `*:read`, `models:*:read`, empty strings and whitespace.
+ *
+ * @example
+ * ```ts
+ * validateScope('models:*')      // true
+ * validateScope('models:*:read') // false
+ * ```
+ */
+export function validateScope(scope: unknown): scope is string {
+  if (typeof scope !== 'string' || scope.length === 0 || scope.length > MAX_SCOPE_LENGTH) {
+    return false
+  }
+  return scope === '*' || SCOPE_PATTERN.test(scope)
+}
+
+/**
+ * True when the `granted` scope covers the `required` one. `*` covers all; `a:*` covers every
+ * scope under `a:` (including `a:b:*`); a required scope is otherwise matched literally and
+ * case-sensitively, so requiring `models:*` is satisfied only by `models:*` or `*`.
+ *
+ * @example
+ * ```ts
+ * scopeSatisfies('models:*', 'models:read') // true
+ * scopeSatisfies('models:read', 'models:*') // false
+ * ```
+ */
+export function scopeSatisfies(granted: string, required: string): boolean {
+  if (typeof granted !== 'string' || typeof required !== 'string') return false
+  if (granted === '*' || granted === required) return required.length > 0
+  const length = granted.length
+  if (
+    length < 3 ||
+    granted.charCodeAt(length - 1) !== 42 ||
+    granted.charCodeAt(length - 2) !== 58
+  ) {
+    return false
+  }
+  // `a:*` covers `a:` followed by at least one more character; compared in place, no slice.
+  if (required.length < length) return false
+  for (let i = 0; i < length - 1; i++) {
+    if (required.charCodeAt(i) !== granted.charCodeAt(i)) return false
+  }
+  return true
+}
+
+/**
+ * True when every required scope is covered by at least one granted scope. A `granted` value that
+ * is not an array (a corrupt record) grants nothing.
+ */
+export function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
+  if (!Array.isArray(granted)) return required.length === 0
+  outer: for (let r = 0; r < required.length; r++) {
+    const need = required[r] as string
+    for (let g = 0; g < granted.length; g++) {
+      if (scopeSatisfies(granted[g] as string, need)) continue outer
+    }
+    return false
+  }
+  return true
+}
+
+/**
+ * The first required scope that `granted` does not cover, or `undefined` when all are covered.
+ * @internal
+ */
+export function firstMissingScope(
+  granted: readonly string[],
+  required: readonly string[],
+): string | undefined {
+  for (const need of required) {
+    if (!hasScopes(granted, [need])) return need
+  }
+  return undefined
+}
