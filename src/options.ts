@@ -266,7 +266,7 @@ export function resolveOptions(input: unknown): ResolvedAuthOptions {
   }
   const o = parsed.data
   const maxEntries = o.cache === false ? 0 : (o.cache?.maxEntries ?? 10_000)
-  return {
+  const resolved: ResolvedAuthOptions = {
     store: o.store,
     prefix: o.prefix ?? 'vydra',
     environment: o.environment ?? 'live',
@@ -294,4 +294,7 @@ export function resolveOptions(input: unknown): ResolvedAuthOptions {
     now: o.now ?? Date.now,
     logger: o.logger === false ? silentLogger : (o.logger ?? consoleLogger),
   }
+  // The pepper is a secret: keep it out of JSON.stringify and console.log of the options.
+  Object.defineProperty(resolved, 'pepper', { enumerable: false })
+  return resolved
 }
