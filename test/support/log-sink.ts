@@ -1,0 +1,34 @@
+/** Captures every log line the library writes. */
+import { inspect } from 'node:util'
+import type { AuthLogger } from '../../src/index.js'
+
+export interface LogLine {
+  level: 'warn' | 'error'
+  message: string
+  context: Record<string, unknown> | undefined
+}
+
+export interface LogSink {
+  logger: AuthLogger
+  lines: LogLine[]
+  /** Every line rendered as text, context included, for leak scans. */
+  text(): string
+  count(level?: LogLine['level']): number
+}
+
+/** Creates a {@link LogSink}. */
+export function createLogSink(): LogSink {
+  const lines: LogLine[] = []
+  return {
+    lines,
+    logger: {
+      warn: (message, context) => void lines.push({ level: 'warn', message, context }),
+      error: (message, context) => void lines.push({ level: 'error', message, context }),
+    },
+    text: () =>
+      lines
+        .map((l) => `${l.level} ${l.message} ${inspect(l.context, { depth: 10, showHidden: true })}`)
+        .join('\n'),
+    count: (level) => lines.filter((l) => level === undefined || l.level === level).length,
+  }
+}
