@@ -391,7 +391,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
         validateScope(scope) &&
         (opts.scopes === undefined ||
           scope === '*' ||
-          opts.scopes.some((entry) => scopeSatisfies(entry, scope)))
+          // `*` in the registry covers everything, so it cannot vouch for a typo'd scope.
+          opts.scopes.some((entry) => entry !== '*' && scopeSatisfies(entry, scope)))
       if (!known) {
         throw new AuthError('CONFIGURATION_ERROR', {
           message: `Unknown or malformed required scope: ${JSON.stringify(scope)}`,
