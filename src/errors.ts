@@ -17,6 +17,10 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   KEY_LIMIT_REACHED: 409,
   AUTH_UNAVAILABLE: 503,
   CONFIGURATION_ERROR: 500,
+  INVALID_JSON: 400,
+  METHOD_NOT_ALLOWED: 405,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
 } as const satisfies Record<string, number>)
 
 /** A machine-readable error code; the status table is {@link AUTH_ERROR_STATUS}. */
@@ -36,6 +40,10 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   KEY_LIMIT_REACHED: 'Maximum number of active API keys reached',
   AUTH_UNAVAILABLE: 'Authentication is temporarily unavailable',
   CONFIGURATION_ERROR: 'Invalid @vydra/auth configuration',
+  INVALID_JSON: 'Request body is not valid JSON',
+  METHOD_NOT_ALLOWED: 'Method not allowed',
+  PAYLOAD_TOO_LARGE: 'Request body is too large',
+  UNSUPPORTED_MEDIA_TYPE: 'Content-Type must be application/json',
 }
 
 /** One problem found while validating input, as reported in a `VALIDATION_ERROR` body. */

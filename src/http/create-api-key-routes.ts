@@ -1,0 +1,209 @@
+/**
+ * The key-management routes (create, list, revoke) as one framework-neutral handler.
+ * @module
+ */
+import type { ApiKeyAuth } from '../create-api-key-auth.js'
+import { checkCsrf } from '../csrf.js'
+import { AuthError, isAuthError } from '../errors.js'
+import { createSessionVerifier } from '../session.js'
+import type { ApiKeyInfo } from '../types.js'
+import { countHeaderLines } from '../lib/count-header-lines.js'
+import { parseCookies } from './parse-cookies.js'
+import type { AuthRequest, AuthResponse } from './types.js'
+
+/** Options of {@link createApiKeyRoutes}. */
+export interface ApiKeyRoutesOptions {
+  /** Path of the collection; a key is at `<basePath>/<id>`. @defaultValue `'/api/v1/api-keys'` */
+  basePath?: string
+}
+
+/** Serves a request if it is one of the key-management routes; `null` means "not ours". */
+export type ApiKeyRoutesHandler = (request: AuthRequest) => Promise<AuthResponse | null>
+
+/** Largest accepted body of `POST <basePath>`, in bytes. */
+export const MAX_BODY_BYTES = 16_384
+
+const NO_STORE = { 'cache-control': 'no-store' }
+const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
+
+/**
+ * Builds the handler for `POST`/`GET <basePath>` and `DELETE <basePath>/:id`. Creating needs a
+ * session; listing and revoking take a session or an API key holding `*`. Cookie-authenticated
+ * POST/DELETE are CSRF-checked. Every outcome is a response; it never throws.
+ *
+ * @example
+ * ```ts
+ * const routes = createApiKeyRoutes(auth)
+ * const response = await routes({ method: 'GET', path: '/api/v1/api-keys', headers })
+ * ```
+ */
+export function createApiKeyRoutes(
+  auth: ApiKeyAuth,
+  options: ApiKeyRoutesOptions = {},
+): ApiKeyRoutesHandler {
+  const basePath = normaliseBasePath(options.basePath ?? '/api/v1/api-keys')
+  const verifySession = createSessionVerifier(auth.options)
+  const anyScope = auth.requireScopes(['*'])
+
+  const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> => {
+    const hasAuthorization =
+      request.headers.authorization !== undefined ||
+      countHeaderLines(request.rawHeaders, 'authorization') > 0
+    if (allowApiKey && hasAuthorization) {
+      if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
+        throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
+      }
+      const principal = await auth.authenticate(request.headers.authorization, {
+        scopes: anyScope,
+      })
+      return principal.userId
+    }
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      checkCsrf(request, auth.options.allowedOrigins)
+    }
+    const cookies = request.cookies ?? parseCookies(request.headers.cookie)
+    const user = await verifySession({ headers: request.headers, cookies })
+    return user.userId
+  }
+
+  return async (request) => {
+    const route = matchRoute(request.path, basePath)
+    if (route === null || request.method === 'OPTIONS') return null
+    try {
+      if (route.id === undefined) {
+        if (request.method === 'POST')
+          return await create(auth, request, await userOf(request, false))
+        if (request.method === 'GET' || request.method === 'HEAD') {
+          const keys = await auth.listKeys(await userOf(request, true))
+          return ok(200, { keys: keys.map(toJson) })
+        }
+        throw methodNotAllowed('GET, HEAD, POST')
+      }
+      if (request.method !== 'DELETE') throw methodNotAllowed('DELETE')
+      const userId = await userOf(request, true)
+      const info = await auth.revokeKey({ userId, keyId: route.id }).catch((error: unknown) => {
+        // An unknown or foreign id is a missing resource here, not a bad credential: 404.
+        throw isAuthError(error) && error.code === 'KEY_NOT_FOUND' ? new NotFound(error) : error
+      })
+      return ok(200, { id: info.id, revokedAt: info.revokedAt?.toISOString() ?? null })
+    } catch (error) {
+      return errorResponse(auth, error)
+    }
+  }
+}
+
+async function create(
+  auth: ApiKeyAuth,
+  request: AuthRequest,
+  userId: string,
+): Promise<AuthResponse> {
+  const body = await readJson(request)
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new AuthError('VALIDATION_ERROR', {
+      issues: [{ path: [], message: 'Expected a JSON object' }],
+    })
+  }
+  // Identity comes from the session only: a userId in the body is ignored, like any other field.
+  const { name, scopes, expiresInDays } = body as Record<string, unknown>
+  const created = await auth.createKey({
+    userId,
+    name: name as string,
+    scopes: scopes as string[] | undefined,
+    expiresInDays: expiresInDays as number | undefined,
+  })
+  const { apiKey } = created
+  return {
+    status: 201,
+    headers: { ...JSON_TYPE, ...NO_STORE, pragma: 'no-cache' },
+    body: {
+      id: created.id,
+      key: created.key,
+      keyPrefix: created.keyPrefix,
+      message: created.message,
+      name: apiKey.name,
+      scopes: apiKey.scopes,
+      createdAt: apiKey.createdAt.toISOString(),
+      expiresAt: apiKey.expiresAt?.toISOString() ?? null,
+    },
+  }
+}
+
+async function readJson(request: AuthRequest): Promise<unknown> {
+  const type = headerValue(request.headers['content-type'])
+  if (type === undefined || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type.trim())) {
+    throw new AuthError('UNSUPPORTED_MEDIA_TYPE')
+  }
+  if (request.body !== undefined) return request.body
+  const raw =
+    request.readBody === undefined ? new Uint8Array() : await request.readBody(MAX_BODY_BYTES)
+  if (raw === null || raw.length > MAX_BODY_BYTES) throw new AuthError('PAYLOAD_TOO_LARGE')
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw)) as unknown
+  } catch {
+    throw new AuthError('INVALID_JSON')
+  }
+}
+
+function matchRoute(path: string, basePath: string): { id?: string } | null {
+  if (path === basePath || path === `${basePath}/`) return {}
+  if (!path.startsWith(`${basePath}/`)) return null
+  const rest = path.slice(basePath.length + 1)
+  if (rest.length === 0 || rest.includes('/')) return null
+  try {
+    return { id: decodeURIComponent(rest) }
+  } catch {
+    // Not decodable, so not any key's id: the same answer as an unknown id.
+    return { id: '' }
+  }
+}
+
+function normaliseBasePath(path: string): string {
+  if (!path.startsWith('/')) {
+    throw new AuthError('CONFIGURATION_ERROR', { message: 'basePath must start with /' })
+  }
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
+}
+
+function methodNotAllowed(allow: string): AuthError {
+  return new AuthError('METHOD_NOT_ALLOWED', { reason: allow })
+}
+
+class NotFound {
+  constructor(readonly error: AuthError) {}
+}
+
+function errorResponse(auth: ApiKeyAuth, error: unknown): AuthResponse {
+  if (error instanceof NotFound) {
+    const response = auth.errorResponse(error.error)
+    delete response.headers['www-authenticate']
+    return { ...response, status: 404 }
+  }
+  const response = auth.errorResponse(error)
+  if (!isAuthError(error)) return response
+  if (error.code === 'METHOD_NOT_ALLOWED' && error.reason !== undefined) {
+    response.headers.allow = error.reason
+  }
+  return response
+}
+
+function ok(status: number, body: unknown): AuthResponse {
+  return { status, headers: { ...JSON_TYPE, ...NO_STORE }, body }
+}
+
+function toJson(info: ApiKeyInfo): Record<string, unknown> {
+  return {
+    id: info.id,
+    userId: info.userId,
+    name: info.name,
+    keyPrefix: info.keyPrefix,
+    scopes: info.scopes,
+    createdAt: info.createdAt.toISOString(),
+    expiresAt: info.expiresAt?.toISOString() ?? null,
+    lastUsedAt: info.lastUsedAt?.toISOString() ?? null,
+    revokedAt: info.revokedAt?.toISOString() ?? null,
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value
+}

@@ -1,0 +1,50 @@
+/**
+ * Reading a request body from a Node stream with a size cap.
+ * @module
+ */
+
+/** The part of a Node readable stream {@link readBody} uses. */
+export interface BodySource {
+  headers?: Readonly<Record<string, string | string[] | undefined>>
+  on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
+  on(event: 'end', listener: () => void): unknown
+  on(event: 'error', listener: (error: Error) => void): unknown
+}
+
+/**
+ * Reads a whole body, at most `limit` bytes. Resolves `null` as soon as it is known to be longer
+ * (from `Content-Length`, or while streaming); the rest is then drained and dropped, not buffered,
+ * so the connection stays usable and memory stays bounded.
+ */
+export function readBody(source: BodySource, limit: number): Promise<Uint8Array | null> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(source.headers?.['content-length'])
+    if (Number.isFinite(declared) && declared > limit) {
+      source.on('data', () => {})
+      source.on('error', () => {})
+      resolve(null)
+      return
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    let overflow = false
+    source.on('data', (chunk) => {
+      if (overflow) return
+      const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk)
+      size += buffer.length
+      if (size > limit) {
+        overflow = true
+        chunks.length = 0
+        resolve(null)
+        return
+      }
+      chunks.push(buffer)
+    })
+    source.on('end', () => {
+      if (!overflow) resolve(new Uint8Array(Buffer.concat(chunks)))
+    })
+    source.on('error', (error) => {
+      if (!overflow) reject(error)
+    })
+  })
+}

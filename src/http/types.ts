@@ -1,0 +1,42 @@
+/**
+ * The framework-neutral HTTP contract: what adapters hand to the core and get back.
+ * @module
+ */
+import type { ApiKeyPrincipal } from '../types.js'
+
+/** Request headers with lower-case names, as Node's `IncomingMessage.headers` holds them. */
+export type AuthRequestHeaders = Readonly<Record<string, string | string[] | undefined>>
+
+/** A request as the core sees it; adapters build one from their framework's request. */
+export interface AuthRequest {
+  /** HTTP method, upper case. */
+  method: string
+  /** Path without the query string, relative to where the adapter is mounted. */
+  path: string
+  /** Headers, lower-case names. */
+  headers: AuthRequestHeaders
+  /** Node's flat raw header list (`name, value, name, value…`), to see duplicate lines. */
+  rawHeaders?: readonly string[]
+  /** `'http'` or `'https'`: with `Host`, the request's own origin for the CSRF check. */
+  protocol?: string
+  /** Cookies; parsed from the `Cookie` header when absent. */
+  cookies?: Readonly<Record<string, string>>
+  /** A body a framework parser already read; `undefined` makes the core call `readBody`. */
+  body?: unknown
+  /** Reads the raw body, at most `limit` bytes; resolves `null` when it is longer. */
+  readBody?: (limit: number) => Promise<Uint8Array | null>
+}
+
+/** A response for the adapter to send: JSON-serialise `body` with `JSON.stringify`. */
+export interface AuthResponse {
+  /** HTTP status code. */
+  status: number
+  /** Headers, lower-case names. */
+  headers: Record<string, string>
+  /** A JSON value. */
+  body: unknown
+}
+
+/** Result of authenticating a request: the principal, or the response to send instead. */
+export type AuthResult =
+  { ok: true; principal: ApiKeyPrincipal } | { ok: false; response: AuthResponse }
