@@ -1,0 +1,6 @@
+/**
+ * `@vydra/auth/postgres`: a {@link PostgresKeyStore} on `pg`, with fleet-wide revocation.
+ * @module
+ */
+export { PostgresKeyStore } from './postgres-key-store.js'
+export type { PostgresKeyStoreOptions } from './postgres-key-store.js'

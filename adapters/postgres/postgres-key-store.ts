@@ -1,0 +1,361 @@
+/**
+ * A {@link KeyStore} on PostgreSQL through `pg`, with fleet-wide revocation by LISTEN/NOTIFY.
+ * @module
+ */
+import { randomInt } from 'node:crypto'
+import type { Pool, PoolClient, QueryResultRow } from 'pg'
+import { AuthError, type ApiKeyRecord, type KeyStore } from '../../src/index.js'
+
+/** Options of {@link PostgresKeyStore}. */
+export interface PostgresKeyStoreOptions {
+  /**
+   * Table holding the keys: lower-case letters, digits and `_`, at most 48 characters.
+   * @defaultValue `'vydra_api_keys'`
+   */
+  table?: string
+  /** Schema of the table (same rule as `table`); unset means the connection's `search_path`. */
+  schema?: string
+  /**
+   * NOTIFY channel that carries revoked hashes (same rule as `table`). Every instance of a fleet
+   * must use the same one. @defaultValue `` `${table}_revoked` ``
+   */
+  channel?: string
+  /** Delay before the first reconnection of the listener. @defaultValue `100` */
+  reconnectMinDelayMs?: number
+  /** Longest delay between reconnection attempts (doubling with jitter). @defaultValue `5_000` */
+  reconnectMaxDelayMs?: number
+  /**
+   * On each (re)connection the listener replays revocations made up to this long before it was
+   * last known to be listening, so none is lost in an outage. Cover clock skew between
+   * instances. @defaultValue `60_000`
+   */
+  replayWindowMs?: number
+  /** How often the listener checks its connection with `SELECT 1`. @defaultValue `10_000` */
+  heartbeatMs?: number
+  /** Listener connection failures (they are retried); by default they are silent. */
+  onError?: (error: unknown) => void
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const COLUMNS =
+  'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at'
+
+function identifier(option: string, value: string): string {
+  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `PostgresKeyStore: ${option} must match ${IDENTIFIER.source}`,
+    })
+  }
+  // Validated above, and quoted anyway so that reserved words work as names.
+  return `"${value}"`
+}
+
+/**
+ * A {@link KeyStore} on a `pg` `Pool` you own (the store never ends it). Call {@link migrate}
+ * once before use. `onRevoke` holds one pool connection for LISTEN while anyone subscribes;
+ * it reconnects with backoff after a drop and replays revocations it may have missed.
+ *
+ * @example
+ * ```ts
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL })
+ * pool.on('error', (error) => log.warn(error)) // idle clients dropped by the server
+ * const store = new PostgresKeyStore(pool)
+ * await store.migrate()
+ * const auth = createApiKeyAuth({ store })
+ * ```
+ */
+export class PostgresKeyStore implements KeyStore {
+  readonly #pool: Pool
+  readonly #table: string
+  readonly #tableName: string
+  readonly #indexPrefix: string
+  readonly #channel: string
+  readonly #names: string
+  readonly #options: Required<
+    Pick<
+      PostgresKeyStoreOptions,
+      'reconnectMinDelayMs' | 'reconnectMaxDelayMs' | 'replayWindowMs' | 'heartbeatMs'
+    >
+  >
+  readonly #onError: (error: unknown) => void
+  readonly #listeners = new Set<(hash: string) => void>()
+  #listening: Promise<void> | undefined
+  #wake: (() => void) | undefined
+  #closed = false
+
+  constructor(pool: Pool, options: PostgresKeyStoreOptions = {}) {
+    if (pool === null || typeof pool !== 'object' || typeof pool.query !== 'function') {
+      throw new AuthError('CONFIGURATION_ERROR', { message: 'PostgresKeyStore: pass a pg.Pool' })
+    }
+    this.#pool = pool
+    const table = options.table ?? 'vydra_api_keys'
+    this.#table =
+      options.schema === undefined
+        ? identifier('table', table)
+        : `${identifier('schema', options.schema)}.${identifier('table', table)}`
+    this.#tableName = options.schema === undefined ? table : `${options.schema}.${table}`
+    this.#indexPrefix = table
+    this.#channel = options.channel ?? `${table}_revoked`
+    identifier('channel', this.#channel)
+    // Prepared statement names are per connection; they must differ between tables.
+    this.#names = `vydra_${this.#tableName.replace('.', '__')}`
+    this.#options = {
+      reconnectMinDelayMs: options.reconnectMinDelayMs ?? 100,
+      reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 5_000,
+      replayWindowMs: options.replayWindowMs ?? 60_000,
+      heartbeatMs: options.heartbeatMs ?? 10_000,
+    }
+    this.#onError = options.onError ?? (() => {})
+  }
+
+  /** The NOTIFY channel revocations are announced on. */
+  get channel(): string {
+    return this.#channel
+  }
+
+  /**
+   * Creates the table and its indexes if they do not exist; safe to run on every start, by
+   * every instance at once (an advisory lock serializes concurrent runs).
+   */
+  async migrate(): Promise<void> {
+    const t = this.#table
+    const index = (suffix: string): string => `"${this.#indexPrefix}_${suffix}"`
+    const client = await this.#pool.connect()
+    try {
+      await client.query('BEGIN')
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `vydra_auth:${this.#tableName}`,
+      ])
+      await client.query(`CREATE TABLE IF NOT EXISTS ${t} (
+        id uuid PRIMARY KEY,
+        user_id text NOT NULL,
+        name text NOT NULL,
+        key_prefix text NOT NULL,
+        scopes text[] NOT NULL,
+        hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz,
+        last_used_at timestamptz,
+        revoked_at timestamptz
+      )`)
+      await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${index('hash_key')} ON ${t} (hash)`)
+      await client.query(`CREATE INDEX IF NOT EXISTS ${index('user_id_idx')} ON ${t} (user_id)`)
+      // Serves the replay of recent revocations after a listener outage.
+      await client.query(
+        `CREATE INDEX IF NOT EXISTS ${index('revoked_at_idx')} ON ${t} (revoked_at)
+         WHERE revoked_at IS NOT NULL`,
+      )
+      await client.query('COMMIT')
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+
+  async insert(record: ApiKeyRecord): Promise<void> {
+    await this.#pool.query({
+      name: `${this.#names}_insert`,
+      text: `INSERT INTO ${this.#table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      values: [
+        record.id,
+        record.userId,
+        record.name,
+        record.keyPrefix,
+        [...record.scopes],
+        record.hash,
+        record.createdAt,
+        record.expiresAt,
+        record.lastUsedAt ?? null,
+        record.revokedAt,
+      ],
+    })
+  }
+
+  async findByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const { rows } = await this.#pool.query({
+      name: `${this.#names}_find`,
+      text: `SELECT ${COLUMNS} FROM ${this.#table} WHERE hash = $1`,
+      values: [hash],
+    })
+    return rows[0] === undefined ? null : toRecord(rows[0])
+  }
+
+  async listByUser(userId: string): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.#pool.query({
+      name: `${this.#names}_list`,
+      text: `SELECT ${COLUMNS} FROM ${this.#table} WHERE user_id = $1 ORDER BY created_at, id`,
+      values: [userId],
+    })
+    return rows.map(toRecord)
+  }
+
+  /**
+   * One statement: the ownership check, the first-`revokedAt`-wins update and the NOTIFY
+   * (delivered by PostgreSQL when, and only if, the update commits).
+   */
+  async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
+    if (!UUID.test(keyId)) return null
+    const { rows } = await this.#pool.query({
+      name: `${this.#names}_revoke`,
+      text: `WITH revoked AS (
+          UPDATE ${this.#table} SET revoked_at = COALESCE(revoked_at, $3)
+          WHERE id = $1 AND user_id = $2
+          RETURNING ${COLUMNS}
+        )
+        SELECT revoked.*, pg_notify($4, revoked.hash) FROM revoked`,
+      values: [keyId, userId, at, this.#channel],
+    })
+    return rows[0] === undefined ? null : toRecord(rows[0])
+  }
+
+  async touch(keyId: string, at: Date): Promise<void> {
+    if (!UUID.test(keyId)) return
+    await this.#pool.query({
+      name: `${this.#names}_touch`,
+      text: `UPDATE ${this.#table} SET last_used_at = $2
+        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`,
+      values: [keyId, at],
+    })
+  }
+
+  onRevoke(listener: (hash: string) => void): () => void {
+    this.#listeners.add(listener)
+    this.#ensureListening()
+    return () => {
+      this.#listeners.delete(listener)
+      if (this.#listeners.size === 0) this.#wake?.()
+    }
+  }
+
+  /** Stops listening and gives the listener's connection back. The pool stays yours to end. */
+  async close(): Promise<void> {
+    this.#closed = true
+    this.#wake?.()
+    await this.#listening
+  }
+
+  #ensureListening(): void {
+    if (this.#listening !== undefined || !this.#active()) return
+    this.#listening = this.#listen().finally(() => {
+      this.#listening = undefined
+      // A subscriber may have arrived while the loop was winding down.
+      this.#ensureListening()
+    })
+  }
+
+  #active(): boolean {
+    return !this.#closed && this.#listeners.size > 0
+  }
+
+  #emit(hash: string): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(hash)
+      } catch (error) {
+        this.#onError(error)
+      }
+    }
+  }
+
+  // One dedicated connection: connect, LISTEN, replay what may have been missed, then wait
+  // until it drops (reconnect with backoff) or nobody listens any more.
+  async #listen(): Promise<void> {
+    let attempt = 0
+    let healthyAt = Date.now()
+    while (this.#active()) {
+      let client: PoolClient | undefined
+      let failure: unknown
+      try {
+        client = await this.#pool.connect()
+        const connection = client
+        const dropped = new Promise<void>((resolve) => {
+          this.#wake = resolve
+          connection.on('error', (error) => {
+            failure = error
+            resolve()
+          })
+          connection.on('end', () => resolve())
+          connection.on('notification', (message) => {
+            if (message.channel === this.#channel && typeof message.payload === 'string') {
+              this.#emit(message.payload)
+            }
+          })
+        })
+        // A subscriber may have left, or close() run, while connecting.
+        if (!this.#active()) break
+        await client.query(`LISTEN "${this.#channel}"`)
+        const { rows } = await client.query<{ hash: string }>(
+          `SELECT hash FROM ${this.#table} WHERE revoked_at >= $1`,
+          [new Date(healthyAt - this.#options.replayWindowMs)],
+        )
+        for (const row of rows) this.#emit(row.hash)
+        attempt = 0
+        const heartbeat = setInterval(() => {
+          const sentAt = Date.now()
+          connection.query('SELECT 1').then(
+            () => (healthyAt = sentAt),
+            (error: unknown) => {
+              failure = error
+              this.#wake?.()
+            },
+          )
+        }, this.#options.heartbeatMs)
+        heartbeat.unref?.()
+        healthyAt = Date.now()
+        await dropped
+        clearInterval(heartbeat)
+        if (failure === undefined && this.#active())
+          failure = new Error('listener connection ended')
+      } catch (error) {
+        failure = error
+      } finally {
+        this.#wake = undefined
+        if (client !== undefined) {
+          client.removeAllListeners('notification')
+          // Destroy rather than reuse: the connection is LISTENing or broken.
+          client.release(true)
+        }
+      }
+      if (failure !== undefined) this.#onError(failure)
+      if (!this.#active()) break
+      const ceiling = Math.min(
+        this.#options.reconnectMaxDelayMs,
+        this.#options.reconnectMinDelayMs * 2 ** Math.min(attempt, 16),
+      )
+      attempt++
+      await this.#pause(ceiling / 2 + randomInt(Math.max(1, Math.floor(ceiling / 2))))
+    }
+  }
+
+  // Sleeps, but wakes early on close() or when the last subscriber leaves.
+  #pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+      this.#wake = done
+    }).finally(() => {
+      this.#wake = undefined
+    })
+  }
+}
+
+function toRecord(row: QueryResultRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    name: row.name,
+    keyPrefix: row.key_prefix,
+    scopes: row.scopes,
+    hash: row.hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  }
+}
