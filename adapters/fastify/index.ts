@@ -1,0 +1,122 @@
+/**
+ * `@vydra/auth/fastify`: an `onRequest` hook and the key-management plugin for Fastify 5.
+ * @module
+ */
+import type {
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+} from 'fastify'
+import fp from 'fastify-plugin'
+import type { Readable } from 'node:stream'
+import {
+  type ApiKeyAuth,
+  type ApiKeyPrincipal,
+  type ApiKeyRoutesOptions,
+  type AuthRequest,
+  type AuthResponse,
+  authenticateRequest,
+  createApiKeyRoutes,
+  readBody,
+} from '../../src/index.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The verified API key, set by `requireApiKey`; `null` on routes without it. */
+    auth: ApiKeyPrincipal | null
+  }
+}
+
+/** Options of {@link requireApiKey}. */
+export interface RequireApiKeyOptions {
+  /** Scopes the key must hold, all of them; checked against the registry at set-up. */
+  scopes?: readonly string[]
+}
+
+/** Options of the {@link apiKeyRoutes} plugin. */
+export interface ApiKeyRoutesPluginOptions extends ApiKeyRoutesOptions {
+  /** The auth service. */
+  auth: ApiKeyAuth
+  /** Route prefix, as for any plugin. */
+  prefix?: string
+}
+
+/**
+ * An `onRequest` hook that lets a request through only with a valid API key holding `scopes`;
+ * the principal is then at `request.auth`. It runs before the body is read.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/v1/models', { onRequest: requireApiKey(auth, { scopes: ['models:read'] }) }, handler)
+ * ```
+ */
+export function requireApiKey(
+  auth: ApiKeyAuth,
+  options: RequireApiKeyOptions = {},
+): onRequestAsyncHookHandler {
+  const scopes = auth.requireScopes(options.scopes ?? [])
+  return async function vydraRequireApiKey(request, reply) {
+    const result = await authenticateRequest(auth, toAuthRequest(request, ''), scopes)
+    if (!result.ok) return send(reply, result.response)
+    request.auth = result.principal
+  }
+}
+
+const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, options) => {
+  const base = options.basePath ?? '/api/v1/api-keys'
+  const handle = createApiKeyRoutes(options.auth, { basePath: base })
+  // This scope reads its own bodies, so the core decides on size, type and syntax.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
+  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    // The raw (undecoded) path below the plugin's prefix, as Express and Koa hand it over.
+    const route = request.routeOptions.url ?? base
+    const prefixLength = route.length - base.length - (route.endsWith('/*') ? 2 : 0)
+    const path = (request.url.split('?')[0] ?? '').slice(prefixLength)
+    const response = await handle(toAuthRequest(request, path))
+    if (response === null) return reply.callNotFound()
+    return send(reply, response)
+  }
+  const methods = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+  app.route({ method: methods, url: base, handler })
+  app.route({ method: methods, url: `${base}/*`, handler })
+}
+
+/**
+ * A plugin serving `POST`/`GET /api/v1/api-keys` and `DELETE /api/v1/api-keys/:id`; it also
+ * declares `request.auth` on the instance it is registered in.
+ *
+ * @example
+ * ```ts
+ * await app.register(apiKeyRoutes, { auth })
+ * ```
+ */
+export const apiKeyRoutes = fp<ApiKeyRoutesPluginOptions>(
+  async (app, options) => {
+    if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', null)
+    await app.register(routes, options)
+  },
+  { fastify: '5.x', name: '@vydra/auth/fastify' },
+)
+
+function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
+  const body = request.body
+  return {
+    method: request.method,
+    path,
+    headers: request.headers,
+    rawHeaders: request.raw.rawHeaders,
+    protocol: request.protocol,
+    body: isStream(body) ? undefined : body,
+    readBody: (limit) => (isStream(body) ? readBody(body, limit) : readBody(request.raw, limit)),
+  }
+}
+
+function isStream(value: unknown): value is Readable {
+  return typeof value === 'object' && value !== null && typeof (value as Readable).on === 'function'
+}
+
+function send(reply: FastifyReply, response: AuthResponse): FastifyReply {
+  return reply.code(response.status).headers(response.headers).send(JSON.stringify(response.body))
+}

@@ -1,0 +1,83 @@
+/**
+ * `@vydra/auth/koa`: API-key middleware and the key-management routes for Koa 2 and 3.
+ * @module
+ */
+import type { Context, Middleware } from 'koa'
+import {
+  type ApiKeyAuth,
+  type ApiKeyPrincipal,
+  type ApiKeyRoutesOptions,
+  type AuthRequest,
+  type AuthResponse,
+  authenticateRequest,
+  createApiKeyRoutes,
+  readBody,
+} from '../../src/index.js'
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The verified API key, set by `requireApiKey`. */
+    auth?: ApiKeyPrincipal
+  }
+}
+
+/** Options of {@link requireApiKey}. */
+export interface RequireApiKeyOptions {
+  /** Scopes the key must hold, all of them; checked against the registry at set-up. */
+  scopes?: readonly string[]
+}
+
+/**
+ * Middleware that lets a request through only with a valid API key holding `scopes`; the
+ * principal is then at `ctx.state.auth`. Anything else is answered here (401/403/503).
+ *
+ * @example
+ * ```ts
+ * router.get('/api/v1/models', requireApiKey(auth, { scopes: ['models:read'] }), handler)
+ * ```
+ */
+export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = {}): Middleware {
+  const scopes = auth.requireScopes(options.scopes ?? [])
+  return async (ctx, next) => {
+    const result = await authenticateRequest(auth, toAuthRequest(ctx), scopes)
+    if (!result.ok) return send(ctx, result.response)
+    ctx.state.auth = result.principal
+    await next()
+  }
+}
+
+/**
+ * Middleware serving `POST`/`GET /api/v1/api-keys` and `DELETE /api/v1/api-keys/:id`; other
+ * requests go downstream.
+ *
+ * @example
+ * ```ts
+ * app.use(apiKeyRoutes(auth))
+ * ```
+ */
+export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}): Middleware {
+  const handle = createApiKeyRoutes(auth, options)
+  return async (ctx, next) => {
+    const response = await handle(toAuthRequest(ctx))
+    if (response === null) return next()
+    send(ctx, response)
+  }
+}
+
+function toAuthRequest(ctx: Context): AuthRequest {
+  return {
+    method: ctx.method,
+    path: ctx.path,
+    headers: ctx.req.headers,
+    rawHeaders: ctx.req.rawHeaders,
+    protocol: ctx.protocol,
+    body: (ctx.request as { body?: unknown }).body,
+    readBody: (limit) => readBody(ctx.req, limit),
+  }
+}
+
+function send(ctx: Context, response: AuthResponse): void {
+  ctx.status = response.status
+  ctx.set(response.headers)
+  ctx.body = JSON.stringify(response.body)
+}
