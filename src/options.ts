@@ -10,7 +10,9 @@ import { validateScope } from './scope.js'
 
 /** Receives the library's warnings and errors. Context never holds a key or a secret. */
 export interface AuthLogger {
+  /** Something went wrong but the request was served, e.g. a failed `lastUsedAt` write. */
   warn(message: string, context?: Record<string, unknown>): void
+  /** The store or the session check failed; the request got 503 or was refused. */
   error(message: string, context?: Record<string, unknown>): void
 }
 
@@ -54,6 +56,7 @@ export interface SessionRequest {
 export type SessionOptions =
   | { jwt: JwtSessionOptions; cookie?: string; authenticate?: never }
   | {
+      /** Your own session check: the signed-in user, or `null` for none (then 401 `SESSION_REQUIRED`). */
       authenticate: (request: SessionRequest) => Promise<{ userId: string } | null>
       cookie?: string
       jwt?: never
@@ -232,6 +235,7 @@ export interface ResolvedAuthOptions {
   realm: string
   allowedOrigins: readonly string[] | undefined
   clockToleranceMs: number
+  /** The clock. */
   now: () => Date | number
   logger: AuthLogger
 }

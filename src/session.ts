@@ -22,6 +22,7 @@ export interface SessionVerifierOptions {
   session: SessionOptions | undefined
   /** Name of the session cookie. */
   sessionCookie: string
+  /** The clock, for `exp` and `nbf`. */
   now: () => Date | number
   logger: AuthLogger
 }

@@ -6,8 +6,11 @@
 /** The part of a Node readable stream {@link readBody} uses. */
 export interface BodySource {
   headers?: Readonly<Record<string, string | string[] | undefined>>
+  /** Subscribes to the chunks of the body. */
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
+  /** Subscribes to the end of the stream. */
   on(event: 'end', listener: () => void): unknown
+  /** Subscribes to stream errors. */
   on(event: 'error', listener: (error: Error) => void): unknown
 }
 
