@@ -1,0 +1,302 @@
+/**
+ * A {@link KeyStore} on Redis through `ioredis`, with fleet-wide revocation by pub/sub.
+ * @module
+ */
+import { createHash } from 'node:crypto'
+import type { Redis } from 'ioredis'
+import { AuthError, type ApiKeyRecord, type KeyStore } from '../../src/index.js'
+
+/** Options of {@link RedisKeyStore}. */
+export interface RedisKeyStoreOptions {
+  /**
+   * Prefix of every Redis key and of the pub/sub channel. On Redis Cluster, put a hash tag in it
+   * (`'{vydra:auth}:'`) so that the scripts' keys share one slot. @defaultValue `'vydra:auth:'`
+   */
+  namespace?: string
+  /**
+   * On each (re)connection of the subscriber, revocations made up to this long before it was
+   * last known to be subscribed are replayed, so none is lost in an outage. Cover clock skew
+   * between instances. @defaultValue `60_000`
+   */
+  replayWindowMs?: number
+  /** How long the replay log of revocations is kept. @defaultValue `86_400_000` (a day) */
+  replayRetentionMs?: number
+  /** Subscriber connection failures (ioredis retries them); by default they are silent. */
+  onError?: (error: unknown) => void
+}
+
+// Fails unless both the hash and the id are new; then writes the record and both indexes.
+const INSERT = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR duplicate key hash') end
+if redis.call('EXISTS', KEYS[2]) == 1 then return redis.error_reply('ERR duplicate key id') end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[2])
+return 1`
+
+// Ownership check, first revokedAt wins, replay log, then PUBLISH: all or nothing.
+const REVOKE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
+if redis.call('HGET', KEYS[2], 'userId') ~= ARGV[2] then return false end
+local current = redis.call('HGET', KEYS[2], 'revokedAt')
+if not current or current == '' then
+  redis.call('HSET', KEYS[2], 'revokedAt', ARGV[3])
+  redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), ARGV[1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[5])
+end
+redis.call('PUBLISH', ARGV[4], ARGV[1])
+return redis.call('HGETALL', KEYS[2])`
+
+// lastUsedAt only moves forward.
+const TOUCH = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local current = redis.call('HGET', KEYS[1], 'lastUsedAt')
+if not current or current == '' or tonumber(current) < tonumber(ARGV[1]) then
+  redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1])
+  return 1
+end
+return 0`
+
+interface Script {
+  source: string
+  sha: string
+}
+
+const script = (source: string): Script => ({
+  source,
+  sha: createHash('sha1').update(source).digest('hex'),
+})
+const SCRIPTS = { insert: script(INSERT), revoke: script(REVOKE), touch: script(TOUCH) }
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * A {@link KeyStore} on an `ioredis` client you own (the store never quits it). Records are
+ * Redis hashes keyed by digest, with an id → digest key and a per-user set of ids; dates are
+ * epoch milliseconds. `onRevoke` subscribes on `client.duplicate()`, which ioredis reconnects
+ * and resubscribes; revocations from the outage are replayed from a log.
+ *
+ * @example
+ * ```ts
+ * const store = new RedisKeyStore(new Redis(process.env.REDIS_URL), { namespace: 'myapp:keys:' })
+ * const auth = createApiKeyAuth({ store })
+ * ```
+ */
+export class RedisKeyStore implements KeyStore {
+  readonly #client: Redis
+  readonly #ns: string
+  readonly #channel: string
+  readonly #replayWindowMs: number
+  readonly #retentionMs: number
+  readonly #onError: (error: unknown) => void
+  readonly #listeners = new Set<(hash: string) => void>()
+  #subscriber: Redis | undefined
+  #lostAt: number | undefined
+
+  constructor(client: Redis, options: RedisKeyStoreOptions = {}) {
+    if (client === null || typeof client !== 'object' || typeof client.duplicate !== 'function') {
+      throw new AuthError('CONFIGURATION_ERROR', {
+        message: 'RedisKeyStore: pass an ioredis client',
+      })
+    }
+    const namespace = options.namespace ?? 'vydra:auth:'
+    if (typeof namespace !== 'string' || namespace.length === 0 || namespace.length > 200) {
+      throw new AuthError('CONFIGURATION_ERROR', {
+        message: 'RedisKeyStore: namespace must be a non-empty string of at most 200 characters',
+      })
+    }
+    this.#client = client
+    this.#ns = namespace
+    this.#channel = `${namespace}revoked`
+    this.#replayWindowMs = options.replayWindowMs ?? 60_000
+    this.#retentionMs = options.replayRetentionMs ?? 86_400_000
+    this.#onError = options.onError ?? (() => {})
+  }
+
+  /** The pub/sub channel revocations are announced on. */
+  get channel(): string {
+    return this.#channel
+  }
+
+  #recordKey(hash: string): string {
+    return `${this.#ns}key:${hash}`
+  }
+
+  #idKey(id: string): string {
+    return `${this.#ns}id:${id}`
+  }
+
+  #userKey(userId: string): string {
+    return `${this.#ns}user:${userId}`
+  }
+
+  #logKey(): string {
+    return `${this.#ns}revoked`
+  }
+
+  async #run(which: Script, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.#client.evalsha(which.sha, keys.length, ...keys, ...args)
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+      return this.#client.eval(which.source, keys.length, ...keys, ...args)
+    }
+  }
+
+  async insert(record: ApiKeyRecord): Promise<void> {
+    await this.#run(
+      SCRIPTS.insert,
+      [this.#recordKey(record.hash), this.#idKey(record.id), this.#userKey(record.userId)],
+      [
+        record.hash,
+        record.id,
+        'id',
+        record.id,
+        'userId',
+        record.userId,
+        'name',
+        record.name,
+        'keyPrefix',
+        record.keyPrefix,
+        'scopes',
+        JSON.stringify(record.scopes),
+        'createdAt',
+        ms(record.createdAt),
+        'expiresAt',
+        ms(record.expiresAt),
+        'lastUsedAt',
+        ms(record.lastUsedAt ?? null),
+        'revokedAt',
+        ms(record.revokedAt),
+      ],
+    )
+  }
+
+  async findByHash(hash: string): Promise<ApiKeyRecord | null> {
+    const fields = await this.#client.hgetall(this.#recordKey(hash))
+    return toRecord(hash, fields)
+  }
+
+  async listByUser(userId: string): Promise<ApiKeyRecord[]> {
+    const ids = await this.#client.smembers(this.#userKey(userId))
+    if (ids.length === 0) return []
+    const hashes = await this.#client.mget(ids.map((id) => this.#idKey(id)))
+    const pipeline = this.#client.pipeline()
+    const known = hashes.filter((hash): hash is string => hash !== null)
+    for (const hash of known) pipeline.hgetall(this.#recordKey(hash))
+    const results = (await pipeline.exec()) ?? []
+    const records: ApiKeyRecord[] = []
+    results.forEach(([error, fields], i) => {
+      if (error !== null) throw error
+      const record = toRecord(known[i] as string, fields as Record<string, string>)
+      if (record !== null) records.push(record)
+    })
+    return records
+  }
+
+  async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
+    if (!UUID.test(keyId)) return null
+    const hash = await this.#client.get(this.#idKey(keyId))
+    if (hash === null) return null
+    const reply = await this.#run(
+      SCRIPTS.revoke,
+      [this.#idKey(keyId), this.#recordKey(hash), this.#logKey()],
+      [hash, userId, at.getTime(), this.#channel, at.getTime() - this.#retentionMs],
+    )
+    if (!Array.isArray(reply)) return null
+    const fields: Record<string, string> = {}
+    for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1])
+    return toRecord(hash, fields)
+  }
+
+  async touch(keyId: string, at: Date): Promise<void> {
+    if (!UUID.test(keyId)) return
+    const hash = await this.#client.get(this.#idKey(keyId))
+    if (hash === null) return
+    await this.#run(SCRIPTS.touch, [this.#recordKey(hash)], [at.getTime()])
+  }
+
+  onRevoke(listener: (hash: string) => void): () => void {
+    this.#listeners.add(listener)
+    if (this.#subscriber === undefined) this.#subscribe()
+    return () => {
+      this.#listeners.delete(listener)
+      if (this.#listeners.size === 0) this.#unsubscribe()
+    }
+  }
+
+  /** Closes the subscriber connection. The client stays yours to quit. */
+  async close(): Promise<void> {
+    this.#listeners.clear()
+    this.#unsubscribe()
+  }
+
+  #emit(hash: string): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(hash)
+      } catch (error) {
+        this.#onError(error)
+      }
+    }
+  }
+
+  #subscribe(): void {
+    const subscriber = this.#client.duplicate()
+    this.#subscriber = subscriber
+    this.#lostAt = Date.now()
+    subscriber.on('error', (error: unknown) => this.#onError(error))
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.#channel) this.#emit(message)
+    })
+    subscriber.on('close', () => {
+      this.#lostAt ??= Date.now()
+    })
+    // ioredis resubscribes by itself on reconnect (autoResubscribe); subscribing again here is
+    // harmless and tells us when the subscription is live, so the replay misses nothing.
+    subscriber.on('ready', () => {
+      if (this.#subscriber === subscriber) void this.#resume(subscriber)
+    })
+    // Connects if the client was created with lazyConnect.
+    if (subscriber.status === 'wait') subscriber.connect().catch(this.#onError)
+  }
+
+  async #resume(subscriber: Redis): Promise<void> {
+    try {
+      await subscriber.subscribe(this.#channel)
+      const since = (this.#lostAt ?? Date.now()) - this.#replayWindowMs
+      const hashes = await this.#client.zrangebyscore(this.#logKey(), since, '+inf')
+      this.#lostAt = undefined
+      if (this.#subscriber === subscriber) for (const hash of hashes) this.#emit(hash)
+    } catch (error) {
+      this.#onError(error)
+    }
+  }
+
+  #unsubscribe(): void {
+    const subscriber = this.#subscriber
+    this.#subscriber = undefined
+    subscriber?.disconnect()
+  }
+}
+
+const ms = (date: Date | null): string => (date === null ? '' : String(date.getTime()))
+
+const date = (value: string | undefined): Date | null =>
+  value === undefined || value === '' ? null : new Date(Number(value))
+
+// Absent fields stay absent (undefined), so the core flags a damaged record instead of granting.
+function toRecord(hash: string, fields: Record<string, string>): ApiKeyRecord | null {
+  if (fields.id === undefined) return null
+  return {
+    id: fields.id,
+    userId: fields.userId as string,
+    name: fields.name as string,
+    keyPrefix: fields.keyPrefix as string,
+    scopes: JSON.parse(fields.scopes ?? 'null') as string[],
+    hash,
+    createdAt: date(fields.createdAt) as Date,
+    expiresAt: fields.expiresAt === undefined ? (undefined as never) : date(fields.expiresAt),
+    lastUsedAt: date(fields.lastUsedAt),
+    revokedAt: fields.revokedAt === undefined ? (undefined as never) : date(fields.revokedAt),
+  }
+}

@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { SqliteKeyStore } from '../../adapters/sqlite/index.js'
+import { makeTestRecord, keyStoreConformance } from '../../src/testing/index.js'
+import { uniqueName } from './helpers.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'vydra-sqlite-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+keyStoreConformance(
+  'SqliteKeyStore (file)',
+  () => new SqliteKeyStore(join(dir, `${uniqueName('conf')}.db`)),
+  {
+    capabilities: { touch: true, onRevoke: true },
+    dump: (store) => store.database.prepare('SELECT * FROM vydra_api_keys').all(),
+    cleanup: (store) => store.close(),
+  },
+)
+
+keyStoreConformance(
+  'SqliteKeyStore (:memory: Database)',
+  () => new SqliteKeyStore(new Database(':memory:')),
+  {
+    capabilities: { touch: true, onRevoke: true },
+    dump: (store) => store.database.prepare('SELECT * FROM vydra_api_keys').all(),
+    cleanup: (store) => {
+      store.database.close()
+    },
+  },
+)
+
+describe('SqliteKeyStore', () => {
+  it('opens the file in WAL mode and keeps records across reopening', async () => {
+    const file = join(dir, `${uniqueName('wal')}.db`)
+    const first = new SqliteKeyStore(file)
+    expect(first.database.pragma('journal_mode', { simple: true })).toBe('wal')
+    const { record } = makeTestRecord()
+    await first.insert(record)
+    first.close()
+    const second = new SqliteKeyStore(file)
+    expect((await second.findByHash(record.hash))?.id).toBe(record.id)
+    second.close()
+  })
+
+  it('stores of one process on the same file hear each other’s revocations', async () => {
+    const file = join(dir, `${uniqueName('shared')}.db`)
+    const a = new SqliteKeyStore(file)
+    const b = new SqliteKeyStore(file)
+    const heard: string[] = []
+    const unsubscribe = b.onRevoke((hash) => heard.push(hash))
+    const { record } = makeTestRecord()
+    await a.insert(record)
+    await a.revoke(record.id, record.userId, new Date())
+    expect(heard).toEqual([record.hash])
+    unsubscribe()
+    a.close()
+    b.close()
+  })
+
+  it('rejects a table name that is not a plain identifier', () => {
+    for (const table of ['keys; DROP TABLE x', 'Keys', '1keys', '"keys"', '', 'a'.repeat(49)]) {
+      expect(() => new SqliteKeyStore(new Database(':memory:'), { table })).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+      )
+    }
+  })
+
+  it('a closed database makes every call fail (the core answers 503), never a wrong answer', async () => {
+    const store = new SqliteKeyStore(join(dir, `${uniqueName('closed')}.db`))
+    store.close()
+    const { record } = makeTestRecord()
+    await expect(store.findByHash(record.hash)).rejects.toBeInstanceOf(Error)
+    await expect(store.insert(record)).rejects.toBeInstanceOf(Error)
+  })
+})
