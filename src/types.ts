@@ -15,6 +15,7 @@ export interface ApiKeyInfo {
   keyPrefix: string
   /** Granted scopes. */
   scopes: string[]
+  /** When the key was issued. */
   createdAt: Date
   /** `null` for a key that never expires. */
   expiresAt: Date | null
