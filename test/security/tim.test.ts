@@ -1,0 +1,121 @@
+/** Catalogue group I: timing side channels (TIM). TIM-04 (latency statistics) is nightly, not here. */
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fc, test } from '@fast-check/vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { generateApiKey, isAuthError } from '../../src/index.js'
+import { recordFor, setup } from '../support/setup.js'
+
+// Spy on the comparator the core uses, keeping its real behaviour.
+const comparisons = vi.hoisted(() => ({ calls: [] as [number, number][] }))
+vi.mock('node:crypto', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:crypto')>()
+  return {
+    ...real,
+    timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
+      comparisons.calls.push([a.byteLength, b.byteLength])
+      return real.timingSafeEqual(a, b)
+    },
+  }
+})
+
+const SRC = join(import.meta.dirname, '../../src')
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) return sourceFiles(path)
+    return path.endsWith('.ts') ? [path] : []
+  })
+}
+
+// Drops comments so that prose about `===` does not count.
+const code = (path: string): string =>
+  readFileSync(path, 'utf8')
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+
+const SECRET_NAME = /digest|hash|secret|pepper/i
+const COMPARISON = /([\w$#.]+|'[^']*')\s*(===|!==|==|!=)\s*([\w$#.]+|'[^']*')/g
+const HARMLESS = /^(undefined|null|true|false|\d+|'[^']*')$/
+
+/** Equality between a value named like key material and anything but a literal or typeof. */
+function findSecretComparisons(text: string): string[] {
+  const offences: string[] = []
+  for (const match of text.matchAll(COMPARISON)) {
+    const [whole, left = '', , right = ''] = match
+    const isSecret = (s: string): boolean => SECRET_NAME.test(s) && !/\.length$/.test(s)
+    if (!isSecret(left) && !isSecret(right)) continue
+    if (text.slice(Math.max(0, match.index - 8), match.index).trim().endsWith('typeof')) continue
+    if (HARMLESS.test(isSecret(left) ? right : left)) continue
+    offences.push(whole)
+  }
+  for (const line of text.split('\n')) {
+    if (/localeCompare/.test(line) && SECRET_NAME.test(line)) offences.push(line.trim())
+  }
+  return offences
+}
+
+describe('TIM: timing side channels', () => {
+  beforeEach(() => {
+    comparisons.calls.length = 0
+  })
+
+  it('TIM-01 verification compares the stored digest with timingSafeEqual on equal-length buffers', async () => {
+    const { auth, spy } = setup({ cache: false })
+    const key = generateApiKey('u123')
+    await spy.memory.insert(recordFor(key))
+    await auth.verifyKey(key)
+    expect(comparisons.calls.length).toBeGreaterThanOrEqual(1)
+    for (const [a, b] of comparisons.calls) expect(a).toBe(b)
+
+    // A store answering with a record of another (shorter) digest: refused, compared safely.
+    comparisons.calls.length = 0
+    const other = generateApiKey('u123')
+    spy.findResult = () => recordFor(other, { hash: 'abc' })
+    await expect(auth.verifyKey(other)).rejects.toMatchObject({ code: 'AUTH_UNAVAILABLE' })
+    expect(comparisons.calls.length).toBeGreaterThanOrEqual(1)
+    for (const [a, b] of comparisons.calls) expect(a).toBe(b)
+  })
+
+  test.prop([fc.string({ minLength: 0, maxLength: 600, unit: 'binary' })], { numRuns: 300 })(
+    'TIM-02 random inputs of length 0…600 never escape as non-AuthErrors and never reach the comparator with unequal lengths',
+    async (input) => {
+      const { auth } = setup({ cache: false })
+      for (const value of [input, `Bearer ${input}`]) {
+        try {
+          await auth.authenticate(value)
+          expect.unreachable('random input authenticated')
+        } catch (error) {
+          expect(isAuthError(error)).toBe(true)
+          expect(['MISSING_AUTH', 'INVALID_FORMAT', 'KEY_NOT_FOUND']).toContain(
+            (error as { code: string }).code,
+          )
+        }
+      }
+      for (const [a, b] of comparisons.calls) expect(a).toBe(b)
+    },
+  )
+
+  it('TIM-03 no direct equality or localeCompare on digest, hash, secret or pepper values in src/', () => {
+    const offences = sourceFiles(SRC).flatMap((file) =>
+      findSecretComparisons(code(file)).map((o) => `${file}: ${o}`),
+    )
+    expect(offences).toEqual([])
+  })
+
+  it('TIM-03 the static scan does catch direct digest comparisons (self-test)', () => {
+    expect(findSecretComparisons('if (record.hash === digest) return true')).toHaveLength(1)
+    expect(findSecretComparisons('return a.secret !== presented')).toHaveLength(1)
+    expect(findSecretComparisons('x = storedHash.localeCompare(digest)')).toHaveLength(1)
+    expect(findSecretComparisons("if (typeof record.hash !== 'string') return")).toHaveLength(0)
+    expect(findSecretComparisons('if (pepper === undefined) return')).toHaveLength(0)
+  })
+
+  it('TIM-01 the digest comparison in src/ goes through timingSafeEqual', () => {
+    const hash = code(join(SRC, 'hash.ts'))
+    expect(hash).toMatch(/timingSafeEqual\(/)
+    const service = code(join(SRC, 'create-api-key-auth.ts'))
+    expect(service).toMatch(/digestsEqual\(record\.hash, digest\)/)
+  })
+})
