@@ -454,5 +454,10 @@ function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
 
 // Error text for logs: the message only (a store's error never sees a key, only its digest).
 function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  // Stores may reject with anything, even values String() throws on: logging must not.
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+  } catch {
+    return Object.prototype.toString.call(error)
+  }
 }
