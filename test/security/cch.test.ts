@@ -1,0 +1,180 @@
+/** Catalogue group K: caching, revocation propagation, races (CCH). */
+import { describe, expect, it } from 'vitest'
+import { generateApiKey, MemoryKeyStore } from '../../src/index.js'
+import { createClock } from '../support/clock.js'
+import { codeOf, recordFor, setup } from '../support/setup.js'
+import { createStoreSpy } from '../support/store-spy.js'
+
+/** Two auth instances over one store, with separate caches and one clock. */
+function twoInstances(options: { bus: boolean; ttlMs?: number }) {
+  const memory = new MemoryKeyStore()
+  const clock = createClock()
+  const cache = { ttlMs: options.ttlMs ?? 30_000 }
+  const a = setup({ clock, cache, spy: createStoreSpy({ memory, onRevoke: options.bus }) })
+  const b = setup({ clock, cache, spy: createStoreSpy({ memory, onRevoke: options.bus }) })
+  return { a, b, clock }
+}
+
+describe('CCH: caching and revocation', () => {
+  it('CCH-01 revoking one of a user\'s two cached keys leaves the other working', async () => {
+    const { auth, issue } = setup()
+    const k1 = await issue()
+    const k2 = await issue()
+    await auth.verifyKey(k1.key)
+    await auth.verifyKey(k2.key)
+    expect(auth.cacheStats().positive).toBe(2)
+    await auth.revokeKey({ userId: 'u123', keyId: k1.id })
+    expect(await codeOf(() => auth.authenticate(`Bearer ${k1.key}`))).toBe('KEY_REVOKED')
+    await expect(auth.authenticate(`Bearer ${k2.key}`)).resolves.toMatchObject({ keyId: k2.id })
+  })
+
+  it('CCH-02 a revoked key fails on the very next call on the same instance (warm cache)', async () => {
+    // No onRevoke: the local revocation alone must evict.
+    const { auth, spy, issue } = setup({ spy: { onRevoke: false } })
+    const { key, id } = await issue()
+    for (let i = 0; i < 3; i++) await auth.verifyKey(key)
+    expect(spy.calls.findByHash).toBe(1)
+    await auth.revokeKey({ userId: 'u123', keyId: id })
+    expect(await codeOf(() => auth.verifyKey(key))).toBe('KEY_REVOKED')
+  })
+
+  it('CCH-03 without an invalidation bus another instance stops accepting exactly at the cache TTL', async () => {
+    const { a, b, clock } = twoInstances({ bus: false, ttlMs: 30_000 })
+    const { key, id } = await a.issue()
+    await b.auth.verifyKey(key) // warm B
+    clock.advance(1)
+    await a.auth.revokeKey({ userId: 'u123', keyId: id })
+    expect(await codeOf(() => a.auth.verifyKey(key))).toBe('KEY_REVOKED')
+    // The documented bound: B may serve its cached entry until ttlMs after it was cached.
+    clock.advance(30_000 - 2)
+    await expect(b.auth.verifyKey(key)).resolves.toBeDefined()
+    clock.advance(1)
+    expect(await codeOf(() => b.auth.verifyKey(key))).toBe('KEY_REVOKED')
+  })
+
+  it('CCH-03 with onRevoke wired another instance rejects immediately', async () => {
+    const { a, b } = twoInstances({ bus: true })
+    const { key, id } = await a.issue()
+    await b.auth.verifyKey(key)
+    expect(b.auth.cacheStats().positive).toBe(1)
+    await a.auth.revokeKey({ userId: 'u123', keyId: id })
+    expect(b.auth.cacheStats().positive).toBe(0)
+    expect(await codeOf(() => b.auth.verifyKey(key))).toBe('KEY_REVOKED')
+    b.auth.close()
+  })
+
+  it('CCH-03 a revocation during an in-flight lookup keeps the stale answer out of the cache', async () => {
+    const { a, b } = twoInstances({ bus: true })
+    const { key, id } = await a.issue()
+    const before = await b.spy.memory.findByHash(recordFor(key).hash)
+    b.spy.findResult = () => before // the read happened before the revocation
+    b.spy.behave.findByHash = { kind: 'defer' }
+    const pending = b.auth.verifyKey(key)
+    await a.auth.revokeKey({ userId: 'u123', keyId: id })
+    await b.spy.release('findByHash')
+    await pending // linearised before the revocation: allowed once
+    expect(b.auth.cacheStats().positive).toBe(0)
+    b.spy.findResult = undefined
+    b.spy.behave.findByHash = { kind: 'real' }
+    expect(await codeOf(() => b.auth.verifyKey(key))).toBe('KEY_REVOKED')
+  })
+
+  it('CCH-05 100 concurrent requests for one uncached key make one store call', async () => {
+    const { auth, spy, issue } = setup()
+    const { key } = await issue()
+    spy.behave.findByHash = { kind: 'defer' }
+    const requests = Array.from({ length: 100 }, () => auth.authenticate(`Bearer ${key}`))
+    expect(auth.cacheStats().inflight).toBe(1)
+    await spy.release('findByHash')
+    const results = await Promise.allSettled(requests)
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(100)
+    expect(spy.calls.findByHash).toBe(1)
+  })
+
+  it('CCH-05 when that one call fails all 100 get 503 and nothing is cached', async () => {
+    const { auth, spy, issue } = setup()
+    const { key } = await issue()
+    spy.behave.findByHash = { kind: 'defer' }
+    const requests = Array.from({ length: 100 }, () => auth.authenticate(`Bearer ${key}`))
+    spy.fail('findByHash', new Error('ECONNRESET'))
+    const results = await Promise.allSettled(requests)
+    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'))
+    expect(codes).toEqual(Array.from({ length: 100 }, () => 'AUTH_UNAVAILABLE'))
+    expect(spy.calls.findByHash).toBe(1)
+    expect(auth.cacheStats()).toMatchObject({ positive: 0, negative: 0, inflight: 0 })
+  })
+
+  it('CCH-07 100 000 random well-formed keys keep the negative cache within its cap; valid keys still verify', async () => {
+    const { auth, spy, issue } = setup()
+    const { key } = await issue()
+    const cap = auth.options.cache === false ? 0 : auth.options.cache.negativeMaxEntries
+    expect(cap).toBe(10_000)
+    const gc = (globalThis as { gc?: () => void }).gc
+    gc?.()
+    const heapBefore = process.memoryUsage().heapUsed
+    for (let batch = 0; batch < 100; batch++) {
+      const keys = Array.from({ length: 1000 }, () => generateApiKey('victim'))
+      const results = await Promise.allSettled(keys.map((k) => auth.verifyKey(k)))
+      if (results.some((r) => r.status === 'fulfilled')) throw new Error('a random key verified')
+      expect(auth.cacheStats().negative).toBeLessThanOrEqual(cap)
+    }
+    expect(spy.calls.findByHash).toBe(100_000)
+    expect(auth.cacheStats().negative).toBe(cap)
+    expect(auth.cacheStats().inflight).toBe(0)
+    await expect(auth.verifyKey(key)).resolves.toMatchObject({ userId: 'u123' })
+    if (gc !== undefined) {
+      gc()
+      // 10 000 digests and entries are a few MB; 100 000 unbounded would be far more.
+      expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(32 * 1024 * 1024)
+    }
+  })
+
+  it('CCH-08 100 000 INVALID_FORMAT inputs leave the caches untouched and the store unasked', async () => {
+    const { auth, spy, issue } = setup()
+    const { key } = await issue()
+    await auth.verifyKey(key)
+    const before = auth.cacheStats()
+    const lookups = spy.calls.findByHash
+    const bad = [key.slice(0, -1), `${key}A`, key.replace('vydra', 'VYDRA'), `${key.slice(0, -1)}!`]
+    for (let i = 0; i < 100_000; i++) {
+      await auth.verifyKey(`${bad[i % bad.length]}${i % 7 === 0 ? '' : String(i)}`).catch(() => undefined)
+    }
+    expect(auth.cacheStats()).toEqual(before)
+    expect(spy.calls.findByHash).toBe(lookups)
+  })
+
+  it('CCH-09 after the TTLs pass a sweep releases every entry', async () => {
+    const { auth, clock, issue } = setup({ cache: { ttlMs: 1_000, negativeTtlMs: 500 } })
+    const keys = await Promise.all(Array.from({ length: 20 }, () => issue()))
+    for (const { key } of keys) await auth.verifyKey(key)
+    for (let i = 0; i < 50; i++) await auth.verifyKey(generateApiKey('nobody')).catch(() => undefined)
+    expect(auth.cacheStats()).toMatchObject({ positive: 20, negative: 50 })
+    clock.advance(500)
+    auth.sweepCache()
+    expect(auth.cacheStats()).toMatchObject({ positive: 20, negative: 0 })
+    clock.advance(500)
+    auth.sweepCache()
+    expect(auth.cacheStats()).toMatchObject({ positive: 0, negative: 0 })
+  })
+
+  it('CCH negative results are cached only briefly and a newly created key is not shadowed', async () => {
+    const { auth, spy, clock } = setup({ cache: { negativeTtlMs: 1_000 } })
+    const key = generateApiKey('u123')
+    expect(await codeOf(() => auth.verifyKey(key))).toBe('KEY_NOT_FOUND')
+    expect(await codeOf(() => auth.verifyKey(key))).toBe('KEY_NOT_FOUND')
+    expect(spy.calls.findByHash).toBe(1)
+    // Inserted behind the instance's back (another instance created it): visible after the TTL.
+    await spy.memory.insert(recordFor(key))
+    clock.advance(1_000)
+    await expect(auth.verifyKey(key)).resolves.toBeDefined()
+    expect(spy.calls.findByHash).toBe(2)
+  })
+
+  it('CCH cache: false asks the store on every request', async () => {
+    const { auth, spy, issue } = setup({ cache: false })
+    const { key } = await issue()
+    for (let i = 0; i < 5; i++) await auth.verifyKey(key)
+    expect(spy.calls.findByHash).toBe(5)
+    expect(auth.cacheStats()).toMatchObject({ positive: 0, negative: 0 })
+  })
+})
