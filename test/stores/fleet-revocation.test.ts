@@ -1,0 +1,194 @@
+/**
+ * Fleet-wide revocation: instances with their own connections and caches share one store; a
+ * revocation through one must reach every other one's cache.
+ */
+import { afterAll, describe, expect, it } from 'vitest'
+import {
+  formatFleetRevocation,
+  measurePropagation,
+  type OpenMember,
+  postgresMember,
+  redisMember,
+} from '../../bench/fleet-revocation.js'
+import {
+  type ApiKeyAuth,
+  type ApiKeyRecord,
+  createApiKeyAuth,
+  isAuthError,
+  type KeyStore,
+} from '../../src/index.js'
+import { makePool, makeRedis, sharedPostgres, sharedRedis, uniqueName } from './helpers.js'
+
+const postgres = sharedPostgres()
+const redis = sharedRedis()
+
+interface Backend {
+  name: string
+  open: OpenMember
+  /** Cuts the revocation listeners of the members on `shared` off the server; how many. */
+  dropListeners: (shared: string) => Promise<number>
+}
+
+const backends: Backend[] = []
+if (postgres !== null) {
+  const admin = makePool(postgres, { max: 2 })
+  afterAll(() => admin.end())
+  backends.push({
+    name: 'postgres',
+    open: postgresMember(postgres),
+    dropListeners: async (shared) => {
+      const { rows } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE application_name = $1 AND (query LIKE 'SELECT hash FROM%' OR query LIKE 'LISTEN %')`,
+        [shared],
+      )
+      return rows.length
+    },
+  })
+}
+if (redis !== null) {
+  const admin = makeRedis(redis)
+  afterAll(() => admin.quit())
+  backends.push({
+    name: 'redis',
+    open: redisMember(redis),
+    dropListeners: async (shared) => {
+      const list = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub'))
+      const ids = list
+        .split('\n')
+        .filter((line) => line.includes(` name=${shared}:`) || line.includes(` name=${shared} `))
+        .map((line) => /\bid=(\d+)/.exec(line)?.[1])
+        .filter((id): id is string => id !== undefined)
+      for (const id of ids) await admin.call('CLIENT', 'KILL', 'ID', id)
+      return ids.length
+    },
+  })
+}
+
+const code = async (promise: Promise<unknown>): Promise<string> =>
+  promise.then(
+    () => 'OK',
+    (error: unknown) => (isAuthError(error) ? error.code : `not an AuthError: ${String(error)}`),
+  )
+
+// Ask until the answer is `want`; the deadline only bounds a failing test.
+async function until(ask: () => Promise<string>, want: string, deadlineMs = 10_000): Promise<void> {
+  const deadline = Date.now() + deadlineMs
+  let last = await ask()
+  while (last !== want && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 2))
+    last = await ask()
+  }
+  expect(last).toBe(want)
+}
+
+// Caches on and a clock that stands still: cached entries never expire, so a rejection can
+// only come from the store's onRevoke.
+const frozen = Date.now()
+const member = (store: KeyStore): ApiKeyAuth =>
+  createApiKeyAuth({ store, logger: false, now: () => frozen })
+
+describe.skipIf(backends.length === 0).each(backends)('fleet revocation on $name', (backend) => {
+  it('ten cached instances: a revocation through one is rejected by all the others', async () => {
+    const shared = uniqueName('fleet')
+    const members = await Promise.all(Array.from({ length: 10 }, () => backend.open(shared)))
+    const auths = members.map((m) => member(m.store))
+    try {
+      const [a, ...others] = auths as [ApiKeyAuth, ...ApiKeyAuth[]]
+      const created = await a.createKey({ userId: 'fleet_user', name: 'shared key' })
+      for (const auth of auths) expect((await auth.verifyKey(created.key)).keyId).toBe(created.id)
+      for (const auth of auths) expect(auth.cacheStats().positive).toBe(1)
+      await a.revokeKey({ userId: 'fleet_user', keyId: created.id })
+      expect(await code(a.verifyKey(created.key))).toBe('KEY_REVOKED')
+      for (const auth of others) await until(() => code(auth.verifyKey(created.key)), 'KEY_REVOKED')
+    } finally {
+      for (const auth of auths) auth.close()
+      await Promise.all(members.map((m) => m.close()))
+    }
+  })
+
+  it('a revocation landing while B is mid-verification: B’s next call fails', async () => {
+    const shared = uniqueName('race')
+    const [a, b] = await Promise.all([backend.open(shared), backend.open(shared)])
+    // B's findByHash reads the record (still active), then holds the answer until B's store
+    // has announced the revocation: the stale read completes after the eviction.
+    let readDone: () => void = () => {}
+    const stale = new Promise<void>((resolve) => (readDone = resolve))
+    const heard = new Set<string>()
+    const waiters = new Map<string, () => void>()
+    const stopHearing = b.store.onRevoke?.((hash) => {
+      heard.add(hash)
+      waiters.get(hash)?.()
+    })
+    const holding: KeyStore = {
+      insert: (r) => b.store.insert(r),
+      listByUser: (u) => b.store.listByUser(u),
+      revoke: (id, u, at) => b.store.revoke(id, u, at),
+      onRevoke: (listener) => b.store.onRevoke?.(listener) ?? (() => {}),
+      findByHash: async (hash) => {
+        const record: ApiKeyRecord | null = await b.store.findByHash(hash)
+        readDone()
+        if (!heard.has(hash)) await new Promise<void>((resolve) => waiters.set(hash, resolve))
+        return record
+      },
+    }
+    const authA = member(a.store)
+    const authB = member(holding)
+    try {
+      const created = await authA.createKey({ userId: 'race_user', name: 'k' })
+      const inFlight = authB.verifyKey(created.key)
+      await stale
+      await authA.revokeKey({ userId: 'race_user', keyId: created.id })
+      // The read happened before the revocation, so this one call may still succeed...
+      expect((await inFlight).keyId).toBe(created.id)
+      // ...but its stale answer was not cached: the very next call asks the store again.
+      expect(authB.cacheStats().positive).toBe(0)
+      expect(await code(authB.verifyKey(created.key))).toBe('KEY_REVOKED')
+    } finally {
+      stopHearing?.()
+      authA.close()
+      authB.close()
+      await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('a listener cut off from the server reconnects and replays what it missed', async () => {
+    const shared = uniqueName('drop')
+    const [a, b] = await Promise.all([backend.open(shared), backend.open(shared)])
+    const authA = member(a.store)
+    const authB = member(b.store)
+    try {
+      const before = await authA.createKey({ userId: 'drop_user', name: 'before' })
+      await authB.verifyKey(before.key)
+      // B is subscribed once a revocation reaches it.
+      await authA.revokeKey({ userId: 'drop_user', keyId: before.id })
+      await until(() => code(authB.verifyKey(before.key)), 'KEY_REVOKED')
+
+      const during = await authA.createKey({ userId: 'drop_user', name: 'during' })
+      await authB.verifyKey(during.key)
+      // Both instances listen (A's cache must hear revocations through B too).
+      expect(await backend.dropListeners(shared)).toBe(2)
+      // Revoked while B's listener is (most likely) still reconnecting: the live message is
+      // lost; the replay on reconnection must deliver it.
+      await authA.revokeKey({ userId: 'drop_user', keyId: during.id })
+      await until(() => code(authB.verifyKey(during.key)), 'KEY_REVOKED')
+
+      const after = await authA.createKey({ userId: 'drop_user', name: 'after' })
+      await authB.verifyKey(after.key)
+      await authA.revokeKey({ userId: 'drop_user', keyId: after.id })
+      await until(() => code(authB.verifyKey(after.key)), 'KEY_REVOKED')
+    } finally {
+      authA.close()
+      authB.close()
+      await Promise.all([a.close(), b.close()])
+    }
+  })
+
+  it('propagation delay over 100 revocations (printed, not asserted)', async () => {
+    const stats = await measurePropagation(backend.open, { revocations: 100 })
+    expect(stats.samples).toHaveLength(100)
+    expect(stats.samples.every((s) => Number.isFinite(s) && s >= 0)).toBe(true)
+    expect(stats.p50).toBeLessThanOrEqual(stats.p99)
+    console.log(`[fleet revocation] ${formatFleetRevocation({ [backend.name]: stats })}`)
+  })
+})
