@@ -1,0 +1,468 @@
+/** The stateless cases every framework must answer identically: request, expected outcome. */
+import type { AuthErrorCode } from '../../src/index.js'
+import type { Fixture } from './fixture.js'
+
+/** A request of the suite: sent with `fetch`, or over a raw socket when `raw`. */
+export interface Req {
+  method?: string
+  path: string
+  /** Header lines in order; duplicates allowed with `raw`. */
+  headers?: [string, string][]
+  body?: string
+  raw?: boolean
+}
+
+/** The expected outcome. */
+export interface Expect {
+  status: number
+  code?: AuthErrorCode
+  /** Exact `WWW-Authenticate`; `null` for none. */
+  challenge?: string | null
+  /** The store must not be asked (`findByHash`). */
+  noLookup?: boolean
+  /** On 200: the principal's user id. */
+  userId?: string
+  /** On 200: the key whose id the principal must carry. */
+  keyId?: string
+}
+
+/** One row of the golden table. */
+export interface Case {
+  id: string
+  name: string
+  req(f: Fixture): Req
+  expect: Expect | ((f: Fixture) => Expect)
+}
+
+export const NO_ERROR = 'Bearer realm="vydra"'
+export const INVALID = 'Bearer realm="vydra", error="invalid_token"'
+export const scopeChallenge = (scope: string): string =>
+  `Bearer realm="vydra", error="insufficient_scope", scope="${scope}"`
+
+const MODELS = '/api/v1/models'
+const bearer = (value: string): [string, string][] => [['Authorization', value]]
+const missing: Expect = { status: 401, code: 'MISSING_AUTH', challenge: NO_ERROR, noLookup: true }
+const invalid: Expect = { status: 401, code: 'INVALID_FORMAT', challenge: INVALID, noLookup: true }
+const otherScheme: Expect = { ...invalid, challenge: NO_ERROR }
+const okAs =
+  (name: keyof Fixture['keys'], userId = 'u123') =>
+  (f: Fixture): Expect => ({ status: 200, userId, keyId: f.keyIds[name] })
+
+const rows: Case[] = []
+const add = (id: string, name: string, req: Case['req'], expect: Case['expect']): void =>
+  void rows.push({ id, name, req, expect })
+
+// A. Header syntax and scheme
+add(
+  'HDR-01',
+  'valid Bearer key',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.K}`) }),
+  okAs('K'),
+)
+add('HDR-02', 'no Authorization header', () => ({ path: MODELS }), missing)
+add(
+  'HDR-03',
+  'empty Authorization header',
+  () => ({ path: MODELS, raw: true, headers: [['Authorization', '']] }),
+  missing,
+)
+add(
+  'HDR-03',
+  'blank Authorization header',
+  () => ({ path: MODELS, raw: true, headers: [['Authorization', '    ']] }),
+  missing,
+)
+add(
+  'HDR-04',
+  'lower-case header name and scheme',
+  (f) => ({ path: MODELS, raw: true, headers: [['authorization', `bearer ${f.keys.K}`]] }),
+  okAs('K'),
+)
+add(
+  'HDR-05',
+  'BEARER in capitals',
+  (f) => ({ path: MODELS, headers: bearer(`BEARER ${f.keys.K}`) }),
+  okAs('K'),
+)
+add(
+  'HDR-05',
+  'bEaReR mixed case',
+  (f) => ({ path: MODELS, headers: bearer(`bEaReR ${f.keys.K}`) }),
+  okAs('K'),
+)
+add(
+  'HDR-06',
+  'two spaces after the scheme',
+  (f) => ({ path: MODELS, raw: true, headers: bearer(`Bearer  ${f.keys.K}`) }),
+  okAs('K'),
+)
+add(
+  'HDR-06',
+  'five spaces after the scheme',
+  (f) => ({ path: MODELS, raw: true, headers: bearer(`Bearer     ${f.keys.K}`) }),
+  okAs('K'),
+)
+add(
+  'HDR-07',
+  'HTAB after the scheme',
+  (f) => ({ path: MODELS, raw: true, headers: bearer(`Bearer\t${f.keys.K}`) }),
+  invalid,
+)
+add(
+  'HDR-08',
+  'trailing space',
+  (f) => ({ path: MODELS, raw: true, headers: bearer(`Bearer ${f.keys.K} `) }),
+  okAs('K'),
+)
+add(
+  'HDR-08',
+  'leading spaces',
+  (f) => ({ path: MODELS, raw: true, headers: bearer(`  Bearer ${f.keys.K}`) }),
+  okAs('K'),
+)
+add(
+  'HDR-08',
+  'trailing HTAB',
+  (f) => ({ path: MODELS, raw: true, headers: bearer(`Bearer ${f.keys.K}\t`) }),
+  okAs('K'),
+)
+add('HDR-09', 'scheme only', () => ({ path: MODELS, headers: bearer('Bearer') }), invalid)
+add(
+  'HDR-09',
+  'scheme and a space',
+  () => ({ path: MODELS, raw: true, headers: bearer('Bearer ') }),
+  invalid,
+)
+add(
+  'HDR-10',
+  'key then an extra word',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.K} extra`) }),
+  invalid,
+)
+add(
+  'HDR-10',
+  'key twice',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.K} ${f.keys.K}`) }),
+  invalid,
+)
+add(
+  'HDR-11',
+  'Basic scheme',
+  () => ({ path: MODELS, headers: bearer('Basic dXNlcjpwYXNz') }),
+  otherScheme,
+)
+add(
+  'HDR-11',
+  'Digest scheme',
+  () => ({ path: MODELS, headers: bearer('Digest username="a"') }),
+  otherScheme,
+)
+add(
+  'HDR-11',
+  'Token scheme with a valid key',
+  (f) => ({ path: MODELS, headers: bearer(`Token ${f.keys.K}`) }),
+  otherScheme,
+)
+add(
+  'HDR-11',
+  'ApiKey scheme with a valid key',
+  (f) => ({ path: MODELS, headers: bearer(`ApiKey ${f.keys.K}`) }),
+  otherScheme,
+)
+add(
+  'HDR-12',
+  'bare key without a scheme',
+  (f) => ({ path: MODELS, headers: bearer(f.keys.K) }),
+  invalid,
+)
+for (const glue of [':', '=', '', ',']) {
+  add(
+    'HDR-13',
+    `scheme glued with "${glue}"`,
+    (f) => ({ path: MODELS, headers: bearer(`Bearer${glue}${f.keys.K}`) }),
+    invalid,
+  )
+}
+for (const [label, wrap] of [
+  ['quoted key', (k: string) => `"${k}"`],
+  ['key with =', (k: string) => `${k}=`],
+  ['key with ==', (k: string) => `${k}==`],
+  ['key with .', (k: string) => `${k}.`],
+] as const) {
+  add(
+    'HDR-14',
+    label,
+    (f) => ({ path: MODELS, headers: bearer(`Bearer ${wrap(f.keys.K)}`) }),
+    invalid,
+  )
+}
+add(
+  'HDR-16',
+  'duplicate Authorization lines, bad then good',
+  (f) => ({
+    path: MODELS,
+    raw: true,
+    headers: [
+      ['Authorization', `Bearer ${f.keys.unknown}`],
+      ['Authorization', `Bearer ${f.keys.K}`],
+    ],
+  }),
+  invalid,
+)
+add(
+  'HDR-16',
+  'duplicate Authorization lines, good then bad',
+  (f) => ({
+    path: MODELS,
+    raw: true,
+    headers: [
+      ['Authorization', `Bearer ${f.keys.K}`],
+      ['authorization', `Bearer ${f.keys.unknown}`],
+    ],
+  }),
+  invalid,
+)
+add(
+  'HDR-16',
+  'duplicate Authorization lines, same key twice',
+  (f) => ({
+    path: MODELS,
+    raw: true,
+    headers: [
+      ['Authorization', `Bearer ${f.keys.K}`],
+      ['AUTHORIZATION', `Bearer ${f.keys.K}`],
+    ],
+  }),
+  invalid,
+)
+add(
+  'HDR-17',
+  'only Proxy-Authorization',
+  (f) => ({ path: MODELS, headers: [['Proxy-Authorization', `Bearer ${f.keys.K}`]] }),
+  missing,
+)
+add(
+  'HDR-23',
+  '10 KB token',
+  () => ({ path: MODELS, headers: bearer(`Bearer ${'A'.repeat(10_240)}`) }),
+  invalid,
+)
+add(
+  'HDR-23',
+  '10 KB userId inside a key',
+  (f) => ({
+    path: MODELS,
+    headers: bearer(`Bearer vydra_live_user_${'a'.repeat(10_000)}_${f.keys.K.slice(-38)}`),
+  }),
+  invalid,
+)
+
+// B. Key format, as far as it shows over HTTP
+add(
+  'FMT-01',
+  'test-environment key on a live instance',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.testEnv}`) }),
+  invalid,
+)
+add(
+  'FMT-05',
+  'userId with underscores',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.org}`) }),
+  okAs('org', 'org_team_42'),
+)
+
+// C. Credentials in other places
+for (const param of ['access_token', 'api_key', 'key', 'token']) {
+  add('LOC-01', `key in ?${param}=`, (f) => ({ path: `${MODELS}?${param}=${f.keys.K}` }), missing)
+}
+add(
+  'LOC-03',
+  'header key wins over ?access_token',
+  (f) => ({ path: `${MODELS}?access_token=${f.keys.star}`, headers: bearer(`Bearer ${f.keys.K}`) }),
+  okAs('K'),
+)
+add(
+  'LOC-03',
+  'bad header with a valid ?access_token',
+  (f) => ({ path: `${MODELS}?access_token=${f.keys.K}`, headers: bearer('Bearer nope') }),
+  invalid,
+)
+add(
+  'LOC-04',
+  'key in a form body',
+  (f) => ({
+    method: 'POST',
+    path: '/api/v1/upload',
+    headers: [['Content-Type', 'application/x-www-form-urlencoded']],
+    body: `access_token=${f.keys.uploadAll}`,
+  }),
+  missing,
+)
+for (const name of ['access_token', 'api_key', '__session']) {
+  add(
+    'LOC-05',
+    `key in cookie ${name}`,
+    (f) => ({ path: MODELS, headers: [['Cookie', `${name}=${f.keys.K}`]] }),
+    missing,
+  )
+}
+add(
+  'LOC-07',
+  'X-API-Key header',
+  (f) => ({ path: MODELS, headers: [['X-API-Key', f.keys.K]] }),
+  missing,
+)
+add(
+  'LOC-07',
+  'Api-Key header',
+  (f) => ({ path: MODELS, headers: [['Api-Key', f.keys.K]] }),
+  missing,
+)
+
+// The six documented errors
+add('SEED', 'MISSING_AUTH', () => ({ path: MODELS }), missing)
+add(
+  'SEED',
+  'INVALID_FORMAT',
+  () => ({ path: MODELS, headers: bearer('Bearer vydra_live_user_abc_X7kM9pQ') }),
+  invalid,
+)
+add(
+  'SEED',
+  'KEY_NOT_FOUND',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.unknown}`) }),
+  { status: 401, code: 'KEY_NOT_FOUND', challenge: INVALID },
+)
+add('SEED', 'KEY_REVOKED', (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.revoked}`) }), {
+  status: 401,
+  code: 'KEY_REVOKED',
+  challenge: INVALID,
+})
+add('SEED', 'KEY_EXPIRED', (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.expired}`) }), {
+  status: 401,
+  code: 'KEY_EXPIRED',
+  challenge: INVALID,
+})
+add(
+  'SEED',
+  'INSUFFICIENT_SCOPE',
+  (f) => ({
+    method: 'POST',
+    path: '/api/v1/models/generate',
+    headers: bearer(`Bearer ${f.keys.K}`),
+  }),
+  { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('models:write') },
+)
+
+// Scopes: each key of the seed's scope table against each route
+const SCOPE_MATRIX: [keyof Fixture['keys'], string, string[]][] = [
+  [
+    'star',
+    '*',
+    [
+      'GET /api/v1/models',
+      'POST /api/v1/models/generate',
+      'DELETE /api/v1/models/cache',
+      'GET /api/v1/jobs',
+      'POST /api/v1/jobs',
+      'POST /api/v1/upload',
+      'GET /api/v1/account',
+      'GET /api/v1/admin',
+    ],
+  ],
+  [
+    'modelsAll',
+    'models:*',
+    ['GET /api/v1/models', 'POST /api/v1/models/generate', 'DELETE /api/v1/models/cache'],
+  ],
+  ['K', 'models:read', ['GET /api/v1/models']],
+  ['modelsWrite', 'models:write', ['POST /api/v1/models/generate']],
+  ['jobsAll', 'jobs:*', ['GET /api/v1/jobs', 'POST /api/v1/jobs']],
+  ['uploadAll', 'upload:*', ['POST /api/v1/upload']],
+  ['accountRead', 'account:read', ['GET /api/v1/account']],
+]
+const ROUTE_SCOPES: [string, string][] = [
+  ['GET /api/v1/models', 'models:read'],
+  ['POST /api/v1/models/generate', 'models:write'],
+  ['DELETE /api/v1/models/cache', 'models:*'],
+  ['GET /api/v1/jobs', 'jobs:read'],
+  ['POST /api/v1/jobs', 'jobs:write'],
+  ['POST /api/v1/upload', 'upload:write'],
+  ['GET /api/v1/account', 'account:read'],
+  ['GET /api/v1/admin', '*'],
+]
+for (const [key, granted, allowed] of SCOPE_MATRIX) {
+  for (const [route, required] of ROUTE_SCOPES) {
+    const [method, path] = route.split(' ') as [string, string]
+    const ok = allowed.includes(route)
+    add(
+      'SCOPE',
+      `key with ${granted} on ${route}`,
+      (f) => ({ method, path, headers: bearer(`Bearer ${f.keys[key]}`) }),
+      ok
+        ? okAs(key)
+        : { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge(required) },
+    )
+  }
+}
+
+// N. Health exemption, bypass headers
+add('RTE-01', 'health without auth', () => ({ path: '/api/v1/health' }), {
+  status: 200,
+  noLookup: true,
+})
+add(
+  'RTE-02',
+  'health with a garbage key',
+  () => ({ path: '/api/v1/health', headers: bearer('Bearer garbage') }),
+  { status: 200, noLookup: true },
+)
+add(
+  'RTE-02',
+  'health with a revoked key',
+  (f) => ({ path: '/api/v1/health', headers: bearer(`Bearer ${f.keys.revoked}`) }),
+  { status: 200, noLookup: true },
+)
+add('RTE-05', 'HEAD without auth', () => ({ method: 'HEAD', path: MODELS }), {
+  status: 401,
+  noLookup: true,
+})
+add(
+  'RTE-05',
+  'X-HTTP-Method-Override is not honoured before auth',
+  () => ({
+    method: 'POST',
+    path: '/api/v1/models/generate',
+    headers: [['X-HTTP-Method-Override', 'GET']],
+  }),
+  missing,
+)
+add(
+  'RTE-07',
+  'route of a protected scope without a key',
+  () => ({ path: '/api/v1/private/thing' }),
+  missing,
+)
+add(
+  'RTE-07',
+  'route of a protected scope with a key',
+  (f) => ({ path: '/api/v1/private/thing', headers: bearer(`Bearer ${f.keys.K}`) }),
+  okAs('K'),
+)
+
+// H. Leakage (store failure text never reaches the client)
+add(
+  'LEAK-04',
+  'store failure is a generic 503',
+  (f) => ({ path: '/api/v1/fragile', headers: bearer(`Bearer ${f.keys.K}`) }),
+  { status: 503, code: 'AUTH_UNAVAILABLE', challenge: null },
+)
+add(
+  'LEAK-05',
+  '403 names the required scope only',
+  (f) => ({ method: 'POST', path: '/api/v1/upload', headers: bearer(`Bearer ${f.keys.K}`) }),
+  { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('upload:write') },
+)
+
+/** The golden table. */
+export const CASES: readonly Case[] = rows

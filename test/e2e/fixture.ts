@@ -1,0 +1,150 @@
+/** One auth service with keys of every kind, sessions, spies and a fake clock, for the e2e suite. */
+import { SignJWT } from 'jose'
+import {
+  type ApiKeyAuth,
+  type ApiKeyPrincipal,
+  createApiKeyAuth,
+  generateApiKey,
+} from '../../src/index.js'
+import { createClock, type FakeClock } from '../support/clock.js'
+import { createLogSink, type LogSink } from '../support/log-sink.js'
+import { createStoreSpy, type StoreSpy } from '../support/store-spy.js'
+import type { AppContext } from './apps.js'
+
+/** The scope registry of the test service. */
+export const REGISTRY = [
+  'models:*',
+  'models:read',
+  'models:write',
+  'jobs:*',
+  'jobs:read',
+  'jobs:write',
+  'upload:*',
+  'upload:write',
+  'account:read',
+]
+export const SESSION_SECRET = 'e2e-session-secret-that-is-long-enough-0123456789'
+export const ISSUER = 'https://auth.vydra.test'
+export const AUDIENCE = 'vydra-api'
+export const MAX_KEYS = 10
+
+/** Keys the suite presents. */
+export interface FixtureKeys {
+  /** `models:read`, user u123. */
+  K: string
+  star: string
+  modelsAll: string
+  modelsWrite: string
+  jobsAll: string
+  uploadAll: string
+  accountRead: string
+  expired: string
+  revoked: string
+  /** User `org_team_42` (underscores in the userId). */
+  org: string
+  /** Another user's key. */
+  attacker: string
+  /** Well formed, never stored. */
+  unknown: string
+  /** A test-environment key, on a live instance. */
+  testEnv: string
+}
+
+/** Everything a suite run shares. */
+export interface Fixture extends AppContext {
+  spy: StoreSpy
+  clock: FakeClock
+  logs: LogSink
+  keys: FixtureKeys
+  keyIds: Partial<Record<keyof FixtureKeys, string>>
+  hits: ApiKeyPrincipal[]
+  /** A `__session` JWT for `userId`, signed with the test secret; `claims` override the defaults. */
+  sessionToken(userId: string | undefined, claims?: Record<string, unknown>): Promise<string>
+  /** `Cookie` header value with a valid session for `userId`. */
+  cookie(userId: string): Promise<string>
+  /** Every key presented or issued so far, for leak scans. */
+  secrets: string[]
+}
+
+/** Builds the fixture: keys are created at a fixed time, then the clock moves 2 days on. */
+export async function createFixture(): Promise<Fixture> {
+  const spy = createStoreSpy()
+  const clock = createClock()
+  const logs = createLogSink()
+  const auth = createApiKeyAuth({
+    store: spy.store,
+    scopes: REGISTRY,
+    session: { jwt: { secret: SESSION_SECRET, issuer: ISSUER, audience: AUDIENCE } },
+    maxKeysPerUser: MAX_KEYS,
+    now: clock.now,
+    logger: logs.logger,
+  })
+  const failingStore = createStoreSpy()
+  failingStore.behave.findByHash = {
+    kind: 'reject',
+    error: new Error('connect ECONNREFUSED 10.0.0.5:5432 (SELECT * FROM api_keys)'),
+  }
+  const failing = createApiKeyAuth({ store: failingStore.store, logger: logs.logger })
+  const keyIds: Fixture['keyIds'] = {}
+  const make = async (
+    name: keyof FixtureKeys,
+    userId: string,
+    scopes: string[],
+    expiresInDays?: number,
+  ): Promise<string> => {
+    const created = await auth.createKey({ userId, name, scopes, expiresInDays })
+    keyIds[name] = created.id
+    return created.key
+  }
+  const expired = await make('expired', 'u123', ['models:read'], 1)
+  clock.advance(2 * 86_400_000)
+  const keys: FixtureKeys = {
+    K: await make('K', 'u123', ['models:read']),
+    star: await make('star', 'u123', ['*']),
+    modelsAll: await make('modelsAll', 'u123', ['models:*']),
+    modelsWrite: await make('modelsWrite', 'u123', ['models:write']),
+    jobsAll: await make('jobsAll', 'u123', ['jobs:*']),
+    uploadAll: await make('uploadAll', 'u123', ['upload:*']),
+    accountRead: await make('accountRead', 'u123', ['account:read']),
+    expired,
+    revoked: await make('revoked', 'u123', ['models:read']),
+    org: await make('org', 'org_team_42', ['models:read']),
+    attacker: await make('attacker', 'mallory', ['*']),
+    unknown: generateApiKey('u123'),
+    testEnv: generateApiKey('u123', { environment: 'test' }),
+  }
+  await auth.revokeKey({ userId: 'u123', keyId: keyIds.revoked as string })
+  const hits: ApiKeyPrincipal[] = []
+  const sessionToken: Fixture['sessionToken'] = (userId, claims = {}) => {
+    const now = Math.floor(clock.time / 1000)
+    const payload: Record<string, unknown> = {
+      sub: userId,
+      iss: ISSUER,
+      aud: AUDIENCE,
+      iat: now,
+      exp: now + 3600,
+      ...claims,
+    }
+    for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k]
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(SESSION_SECRET))
+  }
+  return {
+    auth,
+    failing,
+    spy,
+    clock,
+    logs,
+    keys,
+    keyIds,
+    hits,
+    frameworkErrors: [],
+    onHit: (_path, principal) => {
+      if (principal) hits.push(principal)
+    },
+    sessionToken,
+    cookie: async (userId) => `__session=${await sessionToken(userId)}`,
+    secrets: Object.values(keys),
+  }
+}
