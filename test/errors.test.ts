@@ -1,0 +1,176 @@
+/** The error vocabulary: every seed code through `authenticate`, with status, body and challenge. */
+import { describe, expect, it } from 'vitest'
+import {
+  AUTH_ERROR_STATUS,
+  AuthError,
+  generateApiKey,
+  isAuthError,
+  type AuthErrorResponse,
+} from '../src/index.js'
+import { errorOf, recordFor, setup } from './support/setup.js'
+
+const INVALID_TOKEN = 'Bearer realm="vydra", error="invalid_token"'
+
+/** Both ways of turning an error into a response agree. */
+function responses(auth: ReturnType<typeof setup>['auth'], error: unknown): AuthErrorResponse {
+  expect(isAuthError(error)).toBe(true)
+  const direct = (error as AuthError).toResponse()
+  expect(auth.errorResponse(error)).toEqual(direct)
+  return direct
+}
+
+function expectShape(
+  response: AuthErrorResponse,
+  status: number,
+  code: string,
+  challenge: string | undefined,
+): void {
+  expect(response.status).toBe(status)
+  expect(response.body.error.code).toBe(code)
+  expect(typeof response.body.error.message).toBe('string')
+  expect(response.body.error.message.length).toBeGreaterThan(0)
+  expect(response.headers['content-type']).toMatch(/^application\/json/)
+  expect(response.headers['cache-control']).toBe('no-store')
+  expect(response.headers['www-authenticate']).toBe(challenge)
+  expect(JSON.parse(JSON.stringify(response.body))).toEqual(response.body)
+}
+
+describe('the six seed error codes through authenticate', () => {
+  it('MISSING_AUTH: 401, challenge without an error attribute', async () => {
+    const { auth, spy } = setup()
+    for (const header of [undefined, null, '', '   ', '\t', []]) {
+      const error = await errorOf(() => auth.authenticate(header))
+      expectShape(responses(auth, error), 401, 'MISSING_AUTH', 'Bearer realm="vydra"')
+    }
+    expect(spy.calls.findByHash).toBe(0)
+  })
+
+  it('INVALID_FORMAT: 401 invalid_token for a malformed Bearer token', async () => {
+    const { auth, spy } = setup()
+    for (const header of ['Bearer nope', 'Bearer', 'Bearer ', 'Bearer\tx', 'bearer a b', 'vydra_live_user_u_x']) {
+      const error = await errorOf(() => auth.authenticate(header))
+      expectShape(responses(auth, error), 401, 'INVALID_FORMAT', INVALID_TOKEN)
+    }
+    expect(spy.calls.findByHash).toBe(0)
+  })
+
+  it('INVALID_FORMAT: another scheme (Basic, Token, Digest, ApiKey) has a challenge without error', async () => {
+    const { auth, spy, issue } = setup()
+    const { key } = await issue()
+    for (const header of ['Basic dXNlcjpwYXNz', `Token ${key}`, 'Digest username="a"', `ApiKey ${key}`]) {
+      const error = await errorOf(() => auth.authenticate(header))
+      expectShape(responses(auth, error), 401, 'INVALID_FORMAT', 'Bearer realm="vydra"')
+    }
+    expect(spy.calls.findByHash).toBe(0)
+  })
+
+  it('KEY_NOT_FOUND, KEY_REVOKED, KEY_EXPIRED: 401 invalid_token with fixed messages', async () => {
+    const { auth, spy, clock, issue } = setup()
+    const revoked = await issue()
+    await auth.revokeKey({ userId: 'u123', keyId: revoked.id })
+    const expired = generateApiKey('u123')
+    await spy.memory.insert(recordFor(expired, { expiresAt: new Date(clock.time - 1) }))
+    const unknown = generateApiKey('u123')
+    const cases: [string, string][] = [
+      [unknown, 'KEY_NOT_FOUND'],
+      [revoked.key, 'KEY_REVOKED'],
+      [expired, 'KEY_EXPIRED'],
+    ]
+    const messages = new Set<string>()
+    for (const [key, code] of cases) {
+      const response = responses(auth, await errorOf(() => auth.authenticate(`Bearer ${key}`)))
+      expectShape(response, 401, code, INVALID_TOKEN)
+      messages.add(response.body.error.message)
+      expect(JSON.stringify(response)).not.toContain(key.slice(-38, -20))
+    }
+    expect(messages.size).toBe(3)
+  })
+
+  it('INSUFFICIENT_SCOPE: 403 naming the required scope, not the granted ones', async () => {
+    const { auth, issue } = setup()
+    const { key } = await issue({ scopes: ['models:read', 'jobs:*'] })
+    const error = await errorOf(() => auth.authenticate(`Bearer ${key}`, { scopes: ['models:write'] }))
+    const response = responses(auth, error)
+    expectShape(
+      response,
+      403,
+      'INSUFFICIENT_SCOPE',
+      'Bearer realm="vydra", error="insufficient_scope", scope="models:write"',
+    )
+    expect(response.body.error.requiredScopes).toEqual(['models:write'])
+    expect(JSON.stringify(response)).not.toMatch(/models:read|jobs:\*/)
+  })
+
+  it('the realm is configurable and used by errorResponse', async () => {
+    const { auth } = setup({ realm: 'api.example' })
+    const response = auth.errorResponse(await errorOf(() => auth.authenticate('Bearer x')))
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="api.example", error="invalid_token"')
+  })
+})
+
+describe('the other codes', () => {
+  it('AUTH_UNAVAILABLE: 503, Retry-After, no challenge (store that throws and one that hangs)', async () => {
+    for (const behave of [{ kind: 'reject' }, { kind: 'defer' }] as const) {
+      const { auth, spy, issue } = setup({ storeTimeoutMs: 20 })
+      const { key } = await issue()
+      spy.behave.findByHash = behave
+      const response = responses(auth, await errorOf(() => auth.authenticate(`Bearer ${key}`)))
+      expectShape(response, 503, 'AUTH_UNAVAILABLE', undefined)
+      expect(response.headers['retry-after']).toMatch(/^[1-9]\d*$/)
+    }
+  })
+
+  it('errorResponse turns anything that is not an AuthError into 503 (fail closed) without details', () => {
+    const { auth, logs } = setup()
+    for (const value of [new Error('SELECT * FROM api_keys failed'), 'x', undefined, null, 42, {}]) {
+      const response = auth.errorResponse(value)
+      expect(response.status).toBe(503)
+      expect(response.body.error.code).toBe('AUTH_UNAVAILABLE')
+      expect(JSON.stringify(response)).not.toContain('SELECT')
+    }
+    expect(logs.count('error')).toBe(6)
+  })
+
+  it('VALIDATION_ERROR 400, KEY_LIMIT_REACHED 409, SESSION_REQUIRED 401, CSRF_REJECTED 403', () => {
+    expectShape(new AuthError('VALIDATION_ERROR', { issues: [{ path: ['name'], message: 'bad' }] }).toResponse(), 400, 'VALIDATION_ERROR', undefined)
+    expect(new AuthError('VALIDATION_ERROR', { issues: [{ path: ['name'], message: 'bad' }] }).toResponse().body.error.issues).toEqual([
+      { path: ['name'], message: 'bad' },
+    ])
+    expectShape(new AuthError('KEY_LIMIT_REACHED').toResponse(), 409, 'KEY_LIMIT_REACHED', undefined)
+    expectShape(new AuthError('SESSION_REQUIRED').toResponse(), 401, 'SESSION_REQUIRED', 'Bearer realm="vydra"')
+    expectShape(new AuthError('CSRF_REJECTED').toResponse(), 403, 'CSRF_REJECTED', 'Bearer realm="vydra"')
+  })
+
+  it('every code has a status, a default message, and is recognised by isAuthError', () => {
+    for (const [code, status] of Object.entries(AUTH_ERROR_STATUS)) {
+      const error = new AuthError(code as keyof typeof AUTH_ERROR_STATUS)
+      expect(error.status).toBe(status)
+      expect(error.name).toBe('AuthError')
+      expect(error.message.length).toBeGreaterThan(0)
+      expect(error).toBeInstanceOf(Error)
+      expect(isAuthError(error)).toBe(true)
+    }
+  })
+
+  it('isAuthError recognises a copy from another build by its brand, and nothing else', () => {
+    const foreign = Object.assign(new Error('x'), { code: 'KEY_NOT_FOUND' })
+    Object.defineProperty(foreign, Symbol.for('vydra.auth.error'), { value: true })
+    expect(isAuthError(foreign)).toBe(true)
+    expect(isAuthError(Object.assign(new Error('x'), { code: 'KEY_NOT_FOUND', name: 'AuthError' }))).toBe(false)
+    const badCode = { code: 'NOPE' }
+    Object.defineProperty(badCode, Symbol.for('vydra.auth.error'), { value: true })
+    expect(isAuthError(badCode)).toBe(false)
+    for (const value of [null, undefined, 'AuthError', 42, {}, [], () => {}]) {
+      expect(isAuthError(value)).toBe(false)
+    }
+  })
+
+  it('a store failure keeps its cause for logs but never sends it', async () => {
+    const { auth, spy } = setup()
+    const cause = new Error('password authentication failed for user "vydra"')
+    spy.behave.findByHash = { kind: 'reject', error: cause }
+    const error = await errorOf(() => auth.verifyKey(generateApiKey('u123')))
+    expect((error as Error).cause).toBe(cause)
+    expect(JSON.stringify(auth.errorResponse(error))).not.toContain('password')
+  })
+})
