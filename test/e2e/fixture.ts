@@ -1,11 +1,6 @@
 /** One auth service with keys of every kind, sessions, spies and a fake clock, for the e2e suite. */
 import { SignJWT } from 'jose'
-import {
-  type ApiKeyAuth,
-  type ApiKeyPrincipal,
-  createApiKeyAuth,
-  generateApiKey,
-} from '../../src/index.js'
+import { type ApiKeyPrincipal, createApiKeyAuth, generateApiKey } from '../../src/index.js'
 import { createClock, type FakeClock } from '../support/clock.js'
 import { createLogSink, type LogSink } from '../support/log-sink.js'
 import { createStoreSpy, type StoreSpy } from '../support/store-spy.js'
