@@ -325,8 +325,6 @@ export async function startPostgres(
       '-c',
       `max_connections=${options.maxConnections ?? 200}`,
       '-c',
-      'synchronous_commit=off',
-      '-c',
       'full_page_writes=off',
     ],
     user,
