@@ -171,10 +171,12 @@ function ecAlgorithm(curve: string | undefined): string[] {
 // A token the verifier rejects is the client's problem (401); a key set that cannot be fetched
 // is ours (503), and must not look like a bad session.
 function classify(cause: unknown, logger: AuthLogger): AuthError {
+  // jose reports a key-set response that is not 200 OK as its generic error.
   const unavailable =
+    !(cause instanceof joseErrors.JOSEError) ||
     cause instanceof joseErrors.JWKSTimeout ||
     cause instanceof joseErrors.JWKSInvalid ||
-    !(cause instanceof joseErrors.JOSEError)
+    cause.code === 'ERR_JOSE_GENERIC'
   if (unavailable) {
     logger.error('session key set unavailable', { error: describe(cause) })
     return new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'jwks_unavailable' })

@@ -1,0 +1,77 @@
+import { describe, expect, test } from 'vitest'
+import { checkCsrf } from '../src/index.js'
+
+const codeOf = (fn: () => void): string => {
+  try {
+    fn()
+    return 'ok'
+  } catch (error) {
+    return (error as { code: string }).code
+  }
+}
+
+describe('checkCsrf', () => {
+  const own = { host: 'api.example:8443' }
+  test("the request's own origin passes by default; any other is CSRF_REJECTED", () => {
+    expect(
+      codeOf(() =>
+        checkCsrf(
+          { headers: { ...own, origin: 'https://api.example:8443' }, protocol: 'https' },
+          undefined,
+        ),
+      ),
+    ).toBe('ok')
+    for (const origin of [
+      'http://api.example:8443',
+      'https://api.example',
+      'https://evil.example',
+      'null',
+      '',
+    ]) {
+      expect([
+        origin,
+        codeOf(() => checkCsrf({ headers: { ...own, origin }, protocol: 'https' }, undefined)),
+      ]).toEqual([origin, 'CSRF_REJECTED'])
+    }
+  })
+
+  test('configured allowed origins replace the default', () => {
+    const allowed = ['https://app.example']
+    expect(
+      codeOf(() => checkCsrf({ headers: { ...own, origin: 'https://app.example' } }, allowed)),
+    ).toBe('ok')
+    expect(
+      codeOf(() =>
+        checkCsrf(
+          { headers: { ...own, origin: 'https://api.example:8443' }, protocol: 'https' },
+          allowed,
+        ),
+      ),
+    ).toBe('CSRF_REJECTED')
+  })
+
+  test('Sec-Fetch-Site: cross-site is rejected even without Origin; same-site values pass', () => {
+    expect(
+      codeOf(() => checkCsrf({ headers: { 'sec-fetch-site': 'cross-site' } }, undefined)),
+    ).toBe('CSRF_REJECTED')
+    expect(
+      codeOf(() => checkCsrf({ headers: { 'sec-fetch-site': 'Cross-Site' } }, undefined)),
+    ).toBe('CSRF_REJECTED')
+    expect(
+      codeOf(() => checkCsrf({ headers: { 'sec-fetch-site': 'same-origin' } }, undefined)),
+    ).toBe('ok')
+    expect(codeOf(() => checkCsrf({ headers: { 'sec-fetch-site': 'none' } }, undefined))).toBe('ok')
+  })
+
+  test('no Origin and no fetch metadata (curl, servers) passes; two Origin values do not', () => {
+    expect(codeOf(() => checkCsrf({ headers: own }, undefined))).toBe('ok')
+    expect(
+      codeOf(() =>
+        checkCsrf(
+          { headers: { ...own, origin: ['https://a.example', 'https://b.example'] } },
+          undefined,
+        ),
+      ),
+    ).toBe('CSRF_REJECTED')
+  })
+})
