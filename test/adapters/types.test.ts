@@ -1,0 +1,36 @@
+/** Pins the principal's type where each adapter puts it (checked by `tsc`, run by vitest). */
+import type { Request } from 'express'
+import type { FastifyRequest } from 'fastify'
+import type { Context, Middleware } from 'koa'
+import { describe, expectTypeOf, test } from 'vitest'
+import * as express from '../../adapters/express/index.js'
+import * as fastify from '../../adapters/fastify/index.js'
+import * as koa from '../../adapters/koa/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal, AuthErrorCode } from '../../src/index.js'
+
+describe('adapter types', () => {
+  test('Express: req.auth', () => {
+    expectTypeOf<Request['auth']>().toEqualTypeOf<ApiKeyPrincipal | undefined>()
+    expectTypeOf(express.requireApiKey).parameters.toEqualTypeOf<
+      [ApiKeyAuth, express.RequireApiKeyOptions?]
+    >()
+  })
+
+  test('Fastify: request.auth', () => {
+    expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<ApiKeyPrincipal | null>()
+    expectTypeOf<fastify.ApiKeyRoutesPluginOptions['auth']>().toEqualTypeOf<ApiKeyAuth>()
+  })
+
+  test('Koa: ctx.state.auth', () => {
+    expectTypeOf<Context['state']['auth']>().toEqualTypeOf<ApiKeyPrincipal | undefined>()
+    expectTypeOf(koa.requireApiKey).returns.toEqualTypeOf<Middleware>()
+  })
+
+  test('the principal carries no secret and the error code is a literal union', () => {
+    expectTypeOf<keyof ApiKeyPrincipal>().toEqualTypeOf<
+      'keyId' | 'userId' | 'scopes' | 'name' | 'expiresAt'
+    >()
+    expectTypeOf<'MISSING_AUTH'>().toExtend<AuthErrorCode>()
+    expectTypeOf<'NOT_A_CODE'>().not.toExtend<AuthErrorCode>()
+  })
+})
