@@ -289,7 +289,7 @@ describe('slow store: the timeout answers 503, the late answer is dropped', () =
   if (redis !== null) {
     stores.push({ name: 'redis', open: () => redisMember(redis)(uniqueName('slow')) })
   }
-  it.each(stores)('$name', async ({ open }) => {
+  it.concurrent.each(stores)('$name', async ({ open }) => {
     const { store, close } = await open()
     const fast = createApiKeyAuth({ store, logger: false })
     const errors: string[] = []
