@@ -333,7 +333,9 @@ export class PostgresKeyStore implements KeyStore {
   // Sleeps, but wakes early on close() or when the last subscriber leaves.
   #pause(ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
+      // Unref'd: a listener waiting to reconnect must not keep the process alive.
       const timer = setTimeout(done, ms)
+      timer.unref?.()
       function done(): void {
         clearTimeout(timer)
         resolve()

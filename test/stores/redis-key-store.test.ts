@@ -1,6 +1,7 @@
-import { afterAll, describe } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { RedisKeyStore } from '../../adapters/redis/index.js'
-import { keyStoreConformance } from '../../src/testing/index.js'
+import { createApiKeyAuth, hashApiKey } from '../../src/index.js'
+import { keyStoreConformance, makeTestRecord } from '../../src/testing/index.js'
 import { makeRedis, sharedRedis, uniqueName } from './helpers.js'
 
 const info = sharedRedis()
@@ -46,4 +47,42 @@ describe.skipIf(info === null)('RedisKeyStore', () => {
       },
     },
   )
+})
+
+describe.skipIf(info === null)('RedisKeyStore specifics', () => {
+  const client = info === null ? undefined : makeRedis(info)
+  const redis = (): NonNullable<typeof client> => client as NonNullable<typeof client>
+  afterAll(() => client?.quit())
+
+  it('rejects a namespace that is not a non-empty string', () => {
+    for (const namespace of ['', 'x'.repeat(201), 42]) {
+      expect(() => new RedisKeyStore(redis(), { namespace: namespace as string })).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+      )
+    }
+  })
+
+  it('namespaces are isolated: same record in two namespaces, revoked in one only', async () => {
+    const one = new RedisKeyStore(redis(), { namespace: `${uniqueName('ns')}:` })
+    const two = new RedisKeyStore(redis(), { namespace: `${uniqueName('ns')}:` })
+    const { record } = makeTestRecord()
+    await one.insert(record)
+    expect(await two.findByHash(record.hash)).toBeNull()
+    await two.insert(record)
+    await one.revoke(record.id, record.userId, new Date())
+    expect((await one.findByHash(record.hash))?.revokedAt).not.toBeNull()
+    expect((await two.findByHash(record.hash))?.revokedAt).toBeNull()
+  })
+
+  it('a damaged record (a field deleted by hand) fails closed: 503, never granted', async () => {
+    const namespace = `${uniqueName('dmg')}:`
+    const store = new RedisKeyStore(redis(), { namespace })
+    const auth = createApiKeyAuth({ store, logger: false, cache: false })
+    const created = await auth.createKey({ userId: 'dmg_user', name: 'k' })
+    await auth.verifyKey(created.key)
+    await redis().hdel(`${namespace}key:${hashApiKey(created.key)}`, 'revokedAt')
+    await expect(auth.verifyKey(created.key)).rejects.toMatchObject({ code: 'AUTH_UNAVAILABLE' })
+    await redis().hset(`${namespace}key:${hashApiKey(created.key)}`, 'scopes', '{not json')
+    await expect(auth.verifyKey(created.key)).rejects.toMatchObject({ code: 'AUTH_UNAVAILABLE' })
+  })
 })
