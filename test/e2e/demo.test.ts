@@ -1,0 +1,124 @@
+/** The demo service, started as a separate process, driven through the seed page's curl flow. */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { expectNoLeak } from '../support/leak.js'
+
+describe('demo service (examples/vydra-api)', () => {
+  let child: ChildProcess
+  let base: string
+  let cookie: string
+  let output = ''
+  const dir = mkdtempSync(join(tmpdir(), 'vydra-demo-'))
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, ['--import', 'tsx', 'examples/vydra-api/server.ts'], {
+      env: { ...process.env, PORT: '0', VYDRA_DEMO_DB: join(dir, 'demo.sqlite') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`demo exited with ${code}: ${output}`)))
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        const url = /listening on (http:\/\/\S+)/.exec(output)?.[1]
+        const session = /^(__session=\S+)$/m.exec(output)?.[1]
+        if (url !== undefined && session !== undefined && output.includes('curl -X DELETE')) {
+          base = url
+          cookie = session
+          resolve()
+        }
+      })
+    })
+  })
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGTERM')
+      await exited
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  test('prints the URL, a session cookie and the curl examples filled in', () => {
+    expect(output).toContain(`curl -X POST ${base}/api/v1/api-keys`)
+    expect(output).toContain(`-H "Cookie: ${cookie}"`)
+    expect(output).toContain(`curl ${base}/api/v1/models`)
+  })
+
+  test('health, then create → use → list → revoke → 401 KEY_REVOKED', async () => {
+    expect(await (await fetch(`${base}/api/v1/health`)).json()).toEqual({ status: 'ok' })
+    const created = await fetch(`${base}/api/v1/api-keys`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Cookie: cookie },
+      body: JSON.stringify({ name: 'My Production Key', expiresInDays: 90 }),
+    })
+    expect(created.status).toBe(201)
+    const { id, key, keyPrefix, message } = (await created.json()) as {
+      id: string
+      key: string
+      keyPrefix: string
+      message: string
+    }
+    expect(key).toMatch(/^vydra_live_user_demo_/)
+    expect(message).toBe('Store this key securely. It will not be shown again.')
+    const auth = { Authorization: `Bearer ${key}` }
+
+    const models = await fetch(`${base}/api/v1/models`, { headers: auth })
+    expect(models.status).toBe(200)
+    expect(((await models.json()) as { models: unknown[] }).models.length).toBeGreaterThan(0)
+    const generated = await fetch(`${base}/api/v1/models/generate`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model: 'vydra-image-1', prompt: 'a heron' }),
+    })
+    expect(generated.status).toBe(202)
+    const jobs = (await (await fetch(`${base}/api/v1/jobs`, { headers: auth })).json()) as {
+      jobs: unknown[]
+    }
+    expect(jobs.jobs).toHaveLength(1)
+    expect(await (await fetch(`${base}/api/v1/account`, { headers: auth })).json()).toMatchObject({
+      userId: 'demo',
+    })
+
+    const listed = await fetch(`${base}/api/v1/api-keys`, { headers: auth })
+    const listText = await listed.text()
+    expect(listed.status).toBe(200)
+    expect(JSON.parse(listText)).toMatchObject({ keys: [{ id, keyPrefix, revokedAt: null }] })
+    expectNoLeak(listText, key)
+
+    const revoked = await fetch(`${base}/api/v1/api-keys/${id}`, {
+      method: 'DELETE',
+      headers: auth,
+    })
+    expect(revoked.status).toBe(200)
+    const after = await fetch(`${base}/api/v1/models`, { headers: auth })
+    expect(after.status).toBe(401)
+    expect(await after.json()).toMatchObject({ error: { code: 'KEY_REVOKED' } })
+    expectNoLeak(output, key)
+  })
+
+  test('scopes are enforced and errors are the documented ones', async () => {
+    const created = await fetch(`${base}/api/v1/api-keys`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Cookie: cookie },
+      body: JSON.stringify({ name: 'read only', scopes: ['models:read'] }),
+    })
+    const { key } = (await created.json()) as { key: string }
+    const write = await fetch(`${base}/api/v1/models/generate`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    })
+    expect(write.status).toBe(403)
+    expect(write.headers.get('www-authenticate')).toContain('scope="models:write"')
+    const missing = await fetch(`${base}/api/v1/models`)
+    expect([
+      missing.status,
+      ((await missing.json()) as { error: { code: string } }).error.code,
+    ]).toEqual([401, 'MISSING_AUTH'])
+  })
+})
