@@ -1,0 +1,31 @@
+// The package's public entry points, read from package.json `exports` so that every script and
+// test covers exactly what is published. Subpath `./x` is built from `adapters/x/index.ts`,
+// except `.` (src/index.ts) and `./testing` (src/testing/index.ts), as in tsup.config.ts.
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const root = dirname(dirname(fileURLToPath(import.meta.url)))
+
+const SOURCES = { index: 'src/index.ts', testing: 'src/testing/index.ts' }
+
+/** `{ name, subpath, specifier, source }` for every subpath of `exports` except package.json. */
+export function packageEntries() {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  return Object.keys(pkg.exports)
+    .filter((subpath) => subpath !== './package.json')
+    .map((subpath) => {
+      const name = subpath === '.' ? 'index' : subpath.slice(2)
+      return {
+        name,
+        subpath,
+        specifier: subpath === '.' ? pkg.name : `${pkg.name}/${name}`,
+        source: SOURCES[name] ?? `adapters/${name}/index.ts`,
+      }
+    })
+}
+
+/** Entries whose source exists now (adapters land one by one). */
+export function existingEntries() {
+  return packageEntries().filter((entry) => existsSync(join(root, entry.source)))
+}
