@@ -137,3 +137,18 @@ describe('docs/scopes.md', () => {
     expect(rows).toEqual(actual)
   })
 })
+
+describe('docs/errors.md', () => {
+  it('lists every error code with its status, as AUTH_ERROR_STATUS of the built package', async () => {
+    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    const entry = join(pkg.consumerDir, 'node_modules', '@vydra', 'auth', 'dist', 'index.js')
+    const { AUTH_ERROR_STATUS } = (await import(pathToFileURL(entry).href)) as {
+      AUTH_ERROR_STATUS: Record<string, number>
+    }
+    const text = readFileSync(join(root, 'docs', 'errors.md'), 'utf8')
+    const documented = Object.fromEntries(
+      [...text.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]),
+    )
+    expect(documented).toEqual({ ...AUTH_ERROR_STATUS })
+  })
+})
