@@ -7,6 +7,8 @@ import type {
   FastifyReply,
   FastifyRequest,
   onRequestAsyncHookHandler,
+  RawServerBase,
+  RawServerDefault,
 } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Readable } from 'node:stream'
@@ -51,14 +53,18 @@ export interface ApiKeyRoutesPluginOptions extends ApiKeyRoutesOptions {
  * app.get('/api/v1/models', { onRequest: requireApiKey(auth, { scopes: ['models:read'] }) }, handler)
  * ```
  */
-export function requireApiKey(
+export function requireApiKey<RawServer extends RawServerBase = RawServerDefault>(
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
-): onRequestAsyncHookHandler {
+): onRequestAsyncHookHandler<RawServer> {
   const scopes = auth.requireScopes(options.scopes ?? [])
   return async function vydraRequireApiKey(request, reply) {
-    const result = await authenticateRequest(auth, toAuthRequest(request, ''), scopes)
-    if (!result.ok) return send(reply, result.response)
+    const result = await authenticateRequest(
+      auth,
+      toAuthRequest(request as FastifyRequest, ''),
+      scopes,
+    )
+    if (!result.ok) return send(reply as FastifyReply, result.response)
     request.auth = result.principal
   }
 }
@@ -92,10 +98,13 @@ const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, option
  * await app.register(apiKeyRoutes, { auth })
  * ```
  */
-export const apiKeyRoutes = fp<ApiKeyRoutesPluginOptions>(
+export const apiKeyRoutes = fp<ApiKeyRoutesPluginOptions, RawServerBase>(
   async (app, options) => {
     if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', null)
-    await app.register(routes, options)
+    await app.register(
+      routes as FastifyPluginAsync<ApiKeyRoutesPluginOptions, RawServerBase>,
+      options,
+    )
   },
   { fastify: '5.x', name: '@vydra/auth/fastify' },
 )

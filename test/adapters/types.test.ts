@@ -1,6 +1,7 @@
 /** Pins the principal's type where each adapter puts it (checked by `tsc`, run by vitest). */
 import type { Request } from 'express'
-import type { FastifyRequest } from 'fastify'
+import Fastify, { type FastifyRequest } from 'fastify'
+import type { Http2Server } from 'node:http2'
 import type { Context, Middleware } from 'koa'
 import { describe, expectTypeOf, test } from 'vitest'
 import * as express from '../../adapters/express/index.js'
@@ -19,6 +20,18 @@ describe('adapter types', () => {
   test('Fastify: request.auth', () => {
     expectTypeOf<FastifyRequest['auth']>().toEqualTypeOf<ApiKeyPrincipal | null>()
     expectTypeOf<fastify.ApiKeyRoutesPluginOptions['auth']>().toEqualTypeOf<ApiKeyAuth>()
+  })
+
+  test('Fastify over HTTP/2: the hook and the plugin fit an http2 instance', () => {
+    const auth = {} as ApiKeyAuth
+    const app = Fastify({ http2: true })
+    app.get(
+      '/x',
+      { onRequest: fastify.requireApiKey(auth) },
+      async (request) => request.auth?.userId,
+    )
+    void app.register(fastify.apiKeyRoutes, { auth })
+    expectTypeOf(app.server).toExtend<Http2Server>()
   })
 
   test('Koa: ctx.state.auth', () => {

@@ -1,9 +1,10 @@
 /** The same test service on each framework, listening on 127.0.0.1 with a random port. */
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
+import { createServer as createHttp2Server, type Http2Server } from 'node:http2'
 import express5 from 'express'
 import express4 from 'express4'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'
 import * as ex from '../../adapters/express/index.js'
@@ -58,10 +59,17 @@ const echo = (path: string, principal: ApiKeyPrincipal | null | undefined): unkn
 })
 
 /** Starts the test service on `framework`. */
-export async function startApp(framework: Framework, ctx: AppContext): Promise<RunningApp> {
-  if (framework === 'fastify') return startFastify(ctx)
-  if (framework === 'koa' || framework === 'koa2')
-    return startKoa(framework === 'koa' ? Koa3 : Koa2, ctx)
+export async function startApp(
+  framework: Framework,
+  ctx: AppContext,
+  options: { http2?: boolean } = {},
+): Promise<RunningApp> {
+  const h2 = options.http2 === true
+  if (framework === 'fastify') return startFastify(ctx, h2)
+  if (framework === 'koa' || framework === 'koa2') {
+    return startKoa(framework === 'koa' ? Koa3 : Koa2, ctx, h2)
+  }
+  if (h2) throw new Error('Express has no HTTP/2 support')
   return startExpress(framework === 'express' ? express5 : express4, ctx)
 }
 
@@ -104,8 +112,11 @@ async function startExpress(express: typeof express5, ctx: AppContext): Promise<
   return listen(app.listen(0, '127.0.0.1'))
 }
 
-async function startFastify(ctx: AppContext): Promise<RunningApp> {
-  const app = Fastify({ logger: false })
+async function startFastify(ctx: AppContext, h2: boolean): Promise<RunningApp> {
+  // One set-up for both transports; the adapter's own HTTP/2 typing is pinned in the type tests.
+  const app = h2
+    ? (Fastify({ logger: false, http2: true }) as unknown as FastifyInstance)
+    : Fastify({ logger: false })
   app.setErrorHandler((error: Error, _request, reply) => {
     ctx.frameworkErrors.push(error.message)
     return reply.code(500).send({ error: 'internal' })
@@ -145,7 +156,7 @@ async function startFastify(ctx: AppContext): Promise<RunningApp> {
   return { url: `http://127.0.0.1:${port}`, close: () => app.close() }
 }
 
-async function startKoa(Koa: typeof Koa3, ctx: AppContext): Promise<RunningApp> {
+async function startKoa(Koa: typeof Koa3, ctx: AppContext, h2: boolean): Promise<RunningApp> {
   const app = new Koa()
   app.silent = true
   app.on('error', (error: Error) => ctx.frameworkErrors.push(error.message))
@@ -186,10 +197,13 @@ async function startKoa(Koa: typeof Koa3, ctx: AppContext): Promise<RunningApp> 
     }
     await next()
   })
-  return listen(app.listen(0, '127.0.0.1'))
+  if (!h2) return listen(app.listen(0, '127.0.0.1'))
+  const server = createHttp2Server(app.callback())
+  server.listen(0, '127.0.0.1')
+  return listen(server)
 }
 
-function listen(server: Server): Promise<RunningApp> {
+function listen(server: Server | Http2Server): Promise<RunningApp> {
   return new Promise((resolve) => {
     const ready = (): void => {
       const { port } = server.address() as AddressInfo
@@ -197,7 +211,7 @@ function listen(server: Server): Promise<RunningApp> {
         url: `http://127.0.0.1:${port}`,
         close: () =>
           new Promise<void>((done) => {
-            server.closeAllConnections()
+            if ('closeAllConnections' in server) server.closeAllConnections()
             server.close(() => done())
           }),
       })
