@@ -8,7 +8,7 @@ const FORBIDDEN_PATH = [
   [/\.map$/, 'a source map'],
   [
     /(^|\/)(test|tests|__tests__|spec|examples?|fixtures|bench|coverage|src|adapters)\//,
-    'not dist',
+    'a source, test, example or benchmark file',
   ],
   [/\.(test|spec)\.[cm]?[jt]s$/, 'a test file'],
   [
