@@ -58,9 +58,12 @@ export function scopeSatisfies(granted: string, required: string): boolean {
 
 /**
  * True when every required scope is covered by at least one granted scope. A `granted` value that
- * is not an array (a corrupt record) grants nothing.
+ * is not an array (a corrupt record) grants nothing; a `required` value that is not an array is
+ * never satisfied.
  */
 export function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
+  // Anything but arrays (corrupt records, untyped callers) grants nothing beyond "nothing required".
+  if (!Array.isArray(required)) return false
   if (!Array.isArray(granted)) return required.length === 0
   outer: for (let r = 0; r < required.length; r++) {
     const need = required[r] as string

@@ -18,6 +18,13 @@ export interface BodySource {
  * Reads a whole body, at most `limit` bytes. Resolves `null` as soon as it is known to be longer
  * (from `Content-Length`, or while streaming); the rest is then drained and dropped, not buffered,
  * so the connection stays usable and memory stays bounded.
+ *
+ * @example
+ * ```ts
+ * const raw = await readBody(req, MAX_BODY_BYTES) // req: an http.IncomingMessage
+ * if (raw === null) return reply(413)
+ * const body = JSON.parse(new TextDecoder().decode(raw))
+ * ```
  */
 export function readBody(source: BodySource, limit: number): Promise<Uint8Array | null> {
   return new Promise((resolve, reject) => {
