@@ -60,6 +60,12 @@ export function scopeSatisfies(granted: string, required: string): boolean {
  * True when every required scope is covered by at least one granted scope. A `granted` value that
  * is not an array (a corrupt record) grants nothing; a `required` value that is not an array is
  * never satisfied.
+ *
+ * @example
+ * ```ts
+ * hasScopes(['models:read', 'jobs:*'], ['models:read', 'jobs:write']) // true
+ * hasScopes(['models:read'], ['models:read', 'jobs:read'])            // false
+ * ```
  */
 export function hasScopes(granted: readonly string[], required: readonly string[]): boolean {
   // Anything but arrays (corrupt records, untyped callers) grants nothing beyond "nothing required".

@@ -37,7 +37,16 @@ export interface KeyStoreConformanceOptions<S extends KeyStore> {
   revokeDeliveryTimeoutMs?: number
 }
 
-/** A realistic record (real key format, real digest) for store tests; the key is returned too. */
+/**
+ * A realistic record (real key format, real digest) for store tests; the key is returned too.
+ *
+ * @example
+ * ```ts
+ * const { record, key } = makeTestRecord({ userId: 'u1', scopes: ['*'] })
+ * await store.insert(record)
+ * expect((await store.findByHash(hashApiKey(key)))?.id).toBe(record.id)
+ * ```
+ */
 export function makeTestRecord(overrides: Partial<ApiKeyRecord> = {}): {
   record: ApiKeyRecord
   key: string
@@ -91,7 +100,15 @@ async function eventually(check: () => boolean, timeoutMs: number): Promise<bool
 
 /**
  * Registers the `KeyStore` conformance tests with vitest. Each test gets a fresh store from
- * `makeStore`, so tests run alone and in any order.
+ * `makeStore`, so tests run alone and in any order. Call it at the top level of a vitest file.
+ *
+ * @example
+ * ```ts
+ * keyStoreConformance('PostgresKeyStore', () => new PostgresKeyStore(pool, { table: uniqueTable() }), {
+ *   capabilities: { touch: true, onRevoke: true },
+ *   cleanup: (store) => store.close(),
+ * })
+ * ```
  */
 export function keyStoreConformance<S extends KeyStore>(
   name: string,
