@@ -3,6 +3,7 @@
  * @module
  */
 import * as crypto from 'node:crypto'
+import { AuthError } from './errors.js'
 
 // One-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object; fall back where it is missing.
 const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string })
@@ -19,6 +20,8 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 
  * ```
  */
 export function hashApiKey(key: string, pepper?: string | Uint8Array): string {
+  if (typeof key !== 'string') throw new AuthError('INVALID_FORMAT')
+  checkPepper(pepper)
   if (pepper !== undefined && pepper.length > 0) {
     return crypto.createHmac('sha256', pepper).update(key, 'utf8').digest('hex')
   }
@@ -31,6 +34,7 @@ export function hashApiKey(key: string, pepper?: string | Uint8Array): string {
  * @internal
  */
 export function createKeyHasher(pepper?: string | Uint8Array): (key: string) => string {
+  checkPepper(pepper)
   if (pepper === undefined || pepper.length === 0) return (key) => hashApiKey(key)
   const secret = crypto.createSecretKey(
     typeof pepper === 'string' ? Buffer.from(pepper, 'utf8') : Buffer.from(pepper),
@@ -51,4 +55,11 @@ export function digestsEqual(a: string, b: string): boolean {
     return false
   }
   return crypto.timingSafeEqual(left, right)
+}
+
+// A pepper of another type must not be silently ignored: that would store plain SHA-256 digests.
+function checkPepper(pepper: unknown): void {
+  if (pepper !== undefined && typeof pepper !== 'string' && !(pepper instanceof Uint8Array)) {
+    throw new AuthError('CONFIGURATION_ERROR', { message: 'The pepper must be a string or bytes' })
+  }
 }

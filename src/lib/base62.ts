@@ -1,4 +1,5 @@
 /** Base62 helpers for key secrets. Internal: not exported from the package. */
+import { AuthError } from '../errors.js'
 
 export const BASE62_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
@@ -24,11 +25,22 @@ export type RandomBytes = (length: number) => Uint8Array
 // 248 = 4 * 62: bytes at or above it are dropped, so every character is equally likely.
 const REJECT_FROM = 248
 
-/** `length` base62 characters drawn uniformly from `random` by rejection sampling. */
+// A sound source needs one or two draws; this many means it is broken, not unlucky.
+const MAX_DRAWS = 64
+
+/**
+ * `length` base62 characters drawn uniformly from `random` by rejection sampling.
+ * @throws {@link AuthError} `CONFIGURATION_ERROR` when `random` keeps yielding nothing usable.
+ */
 export function randomBase62(length: number, random: RandomBytes): string {
   let out = ''
-  while (out.length < length) {
-    const bytes = random(Math.ceil((length - out.length) * 1.1) + 4)
+  for (let draw = 0; out.length < length; draw++) {
+    const bytes = draw < MAX_DRAWS ? random(Math.ceil((length - out.length) * 1.1) + 4) : undefined
+    if (!(bytes instanceof Uint8Array)) {
+      throw new AuthError('CONFIGURATION_ERROR', {
+        message: 'The random source yields no usable bytes',
+      })
+    }
     for (let i = 0; i < bytes.length && out.length < length; i++) {
       const byte = bytes[i] as number
       if (byte < REJECT_FROM) out += BASE62_ALPHABET[byte % 62]
