@@ -80,7 +80,9 @@ export function generateApiKey(
   user: string | GenerateApiKeyOptions,
   options: Omit<GenerateApiKeyOptions, 'userId'> = {},
 ): string {
-  const opts: GenerateApiKeyOptions = typeof user === 'string' ? { ...options, userId: user } : user
+  // Anything but an options object is taken as the user id, which validation then judges.
+  const opts: GenerateApiKeyOptions =
+    typeof user === 'object' && user !== null ? user : { ...options, userId: user }
   const prefix = opts.prefix ?? 'vydra'
   const environment = opts.environment ?? 'live'
   if (!isValidKeyPrefix(prefix))
@@ -143,8 +145,8 @@ function base62CodeOf(digit: number): number {
  *   prefix and environment; it never throws anything else.
  */
 export function parseApiKey(key: unknown, options: ApiKeyFormatOptions = {}): ParsedApiKey {
-  const prefix = options.prefix ?? 'vydra'
-  const environment = options.environment ?? 'live'
+  const prefix = options?.prefix ?? 'vydra'
+  const environment = options?.environment ?? 'live'
   if (typeof key !== 'string' || !isWellFormedKey(key, keyHead(prefix, environment))) {
     throw new AuthError('INVALID_FORMAT')
   }

@@ -131,8 +131,14 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const head = keyHead(opts.prefix, opts.environment)
   const hash = createKeyHasher(opts.pepper)
   const clock = (): number => {
-    const t = opts.now()
-    return typeof t === 'number' ? t : t.getTime()
+    const t: unknown = opts.now()
+    const ms = typeof t === 'number' ? t : t instanceof Date ? t.getTime() : Number.NaN
+    // A broken clock (NaN, Invalid Date, out of Date range) must not make expired keys valid.
+    if (!(Math.abs(ms) <= 8.64e15)) {
+      logger.error('the clock returned an invalid time', { type: typeof t })
+      throw new AuthError('AUTH_UNAVAILABLE', { reason: 'invalid_clock' })
+    }
+    return ms
   }
   const positive =
     opts.cache === false
@@ -263,6 +269,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     if (cached.revoked) throw new AuthError('KEY_REVOKED')
     if (now >= cached.expiresAtMs + opts.clockToleranceMs) throw new AuthError('KEY_EXPIRED')
     const required = verifyOptions?.scopes
+    // A non-array would skip the check below (`length` undefined): refuse it, never grant.
+    if (required !== undefined && !Array.isArray(required)) {
+      throw new AuthError('CONFIGURATION_ERROR', { message: 'Required scopes must be an array' })
+    }
     if (
       required !== undefined &&
       required.length > 0 &&

@@ -102,6 +102,7 @@ export interface ToResponseOptions {
 }
 
 const BRAND = Symbol.for('vydra.auth.error')
+const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/
 
 /**
  * The error every `@vydra/auth` operation throws.
@@ -150,7 +151,9 @@ export class AuthError extends Error {
 
   /** The HTTP response for this error: status, headers (challenge, `Cache-Control`) and JSON body. */
   toResponse(options: ToResponseOptions = {}): AuthErrorResponse {
-    return authErrorResponse(this, options.realm ?? 'vydra')
+    // The realm goes into a header: anything that could break out of its quotes is replaced.
+    const realm = options?.realm
+    return authErrorResponse(this, typeof realm === 'string' && REALM.test(realm) ? realm : 'vydra')
   }
 }
 
