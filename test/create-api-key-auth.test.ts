@@ -1,11 +1,6 @@
 /** The auth service: createKey, listKeys, revokeKey, verifyKey, authenticate. */
 import { describe, expect, it } from 'vitest'
-import {
-  CREATE_KEY_MESSAGE,
-  formatKeyPrefix,
-  hashApiKey,
-  parseApiKey,
-} from '../src/index.js'
+import { CREATE_KEY_MESSAGE, formatKeyPrefix, hashApiKey, parseApiKey } from '../src/index.js'
 import { expectNoLeak } from './support/leak.js'
 import { codeOf, errorOf, setup } from './support/setup.js'
 
@@ -60,7 +55,10 @@ describe('createKey', () => {
     ]
     for (const [input, field] of cases) {
       const error = await errorOf(() => auth.createKey(input as never))
-      expect(error, JSON.stringify(input).slice(0, 60)).toMatchObject({ code: 'VALIDATION_ERROR', status: 400 })
+      expect(error, JSON.stringify(input).slice(0, 60)).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        status: 400,
+      })
       const issues = (error as { issues: { path: unknown[] }[] }).issues
       expect(issues.map((i) => i.path[0])).toContain(field)
     }
@@ -94,7 +92,9 @@ describe('createKey', () => {
     for (let i = 0; i < 4; i++) await issue()
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => issue()))
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1)
-    const codes = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as { code: string }).code] : []))
+    const codes = results.flatMap((r) =>
+      r.status === 'rejected' ? [(r.reason as { code: string }).code] : [],
+    )
     expect(codes).toEqual(Array.from({ length: 19 }, () => 'KEY_LIMIT_REACHED'))
     expect(await spy.memory.listByUser('u123')).toHaveLength(5)
     expect((await auth.listKeys('u123')).length).toBe(5)
@@ -102,7 +102,7 @@ describe('createKey', () => {
 })
 
 describe('listKeys and revokeKey', () => {
-  it('lists only the owner\'s keys, oldest first, without secrets or hashes', async () => {
+  it("lists only the owner's keys, oldest first, without secrets or hashes", async () => {
     const { auth, clock, issue } = setup()
     const a1 = await issue({ userId: 'alice' })
     clock.advance(10)
@@ -116,7 +116,7 @@ describe('listKeys and revokeKey', () => {
     expect(await auth.listKeys('nobody')).toEqual([])
   })
 
-  it('revokes the owner\'s key; again returns the original revokedAt; another user gets KEY_NOT_FOUND', async () => {
+  it("revokes the owner's key; again returns the original revokedAt; another user gets KEY_NOT_FOUND", async () => {
     const { auth, clock, issue } = setup()
     const mine = await issue({ userId: 'alice' })
     const theirs = await issue({ userId: 'bob' })
@@ -133,7 +133,9 @@ describe('listKeys and revokeKey', () => {
     expect((foreign as Error).message).toBe((unknown as Error).message)
     await expect(auth.verifyKey(theirs.key)).resolves.toMatchObject({ userId: 'bob' })
     for (const keyId of ['', 'not-a-uuid', 42, null]) {
-      expect(await codeOf(() => auth.revokeKey({ userId: 'alice', keyId: keyId as string }))).toBe('KEY_NOT_FOUND')
+      expect(await codeOf(() => auth.revokeKey({ userId: 'alice', keyId: keyId as string }))).toBe(
+        'KEY_NOT_FOUND',
+      )
     }
   })
 
@@ -169,7 +171,10 @@ describe('secrets', () => {
     spy.behave.findByHash = { kind: 'reject', error: new Error('db down') }
     errors.push(await errorOf(() => auth.verifyKey(keys[0]!.replace('u123', 'u124'))))
     spy.behave.touch = { kind: 'reject' }
-    const stored = [...(await spy.memory.listByUser('u123')), ...(await spy.memory.listByUser('org_team_42'))]
+    const stored = [
+      ...(await spy.memory.listByUser('u123')),
+      ...(await spy.memory.listByUser('org_team_42')),
+    ]
     expect(stored).toHaveLength(2)
     expectNoLeak(stored, keys)
     expectNoLeak(logs.text(), keys)

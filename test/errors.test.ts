@@ -47,7 +47,14 @@ describe('the six seed error codes through authenticate', () => {
 
   it('INVALID_FORMAT: 401 invalid_token for a malformed Bearer token', async () => {
     const { auth, spy } = setup()
-    for (const header of ['Bearer nope', 'Bearer', 'Bearer ', 'Bearer\tx', 'bearer a b', 'vydra_live_user_u_x']) {
+    for (const header of [
+      'Bearer nope',
+      'Bearer',
+      'Bearer ',
+      'Bearer\tx',
+      'bearer a b',
+      'vydra_live_user_u_x',
+    ]) {
       const error = await errorOf(() => auth.authenticate(header))
       expectShape(responses(auth, error), 401, 'INVALID_FORMAT', INVALID_TOKEN)
     }
@@ -57,7 +64,12 @@ describe('the six seed error codes through authenticate', () => {
   it('INVALID_FORMAT: another scheme (Basic, Token, Digest, ApiKey) has a challenge without error', async () => {
     const { auth, spy, issue } = setup()
     const { key } = await issue()
-    for (const header of ['Basic dXNlcjpwYXNz', `Token ${key}`, 'Digest username="a"', `ApiKey ${key}`]) {
+    for (const header of [
+      'Basic dXNlcjpwYXNz',
+      `Token ${key}`,
+      'Digest username="a"',
+      `ApiKey ${key}`,
+    ]) {
       const error = await errorOf(() => auth.authenticate(header))
       expectShape(responses(auth, error), 401, 'INVALID_FORMAT', 'Bearer realm="vydra"')
     }
@@ -89,7 +101,9 @@ describe('the six seed error codes through authenticate', () => {
   it('INSUFFICIENT_SCOPE: 403 naming the required scope, not the granted ones', async () => {
     const { auth, issue } = setup()
     const { key } = await issue({ scopes: ['models:read', 'jobs:*'] })
-    const error = await errorOf(() => auth.authenticate(`Bearer ${key}`, { scopes: ['models:write'] }))
+    const error = await errorOf(() =>
+      auth.authenticate(`Bearer ${key}`, { scopes: ['models:write'] }),
+    )
     const response = responses(auth, error)
     expectShape(
       response,
@@ -104,7 +118,9 @@ describe('the six seed error codes through authenticate', () => {
   it('the realm is configurable and used by errorResponse', async () => {
     const { auth } = setup({ realm: 'api.example' })
     const response = auth.errorResponse(await errorOf(() => auth.authenticate('Bearer x')))
-    expect(response.headers['www-authenticate']).toBe('Bearer realm="api.example", error="invalid_token"')
+    expect(response.headers['www-authenticate']).toBe(
+      'Bearer realm="api.example", error="invalid_token"',
+    )
   })
 })
 
@@ -122,7 +138,14 @@ describe('the other codes', () => {
 
   it('errorResponse turns anything that is not an AuthError into 503 (fail closed) without details', () => {
     const { auth, logs } = setup()
-    for (const value of [new Error('SELECT * FROM api_keys failed'), 'x', undefined, null, 42, {}]) {
+    for (const value of [
+      new Error('SELECT * FROM api_keys failed'),
+      'x',
+      undefined,
+      null,
+      42,
+      {},
+    ]) {
       const response = auth.errorResponse(value)
       expect(response.status).toBe(503)
       expect(response.body.error.code).toBe('AUTH_UNAVAILABLE')
@@ -132,13 +155,37 @@ describe('the other codes', () => {
   })
 
   it('VALIDATION_ERROR 400, KEY_LIMIT_REACHED 409, SESSION_REQUIRED 401, CSRF_REJECTED 403', () => {
-    expectShape(new AuthError('VALIDATION_ERROR', { issues: [{ path: ['name'], message: 'bad' }] }).toResponse(), 400, 'VALIDATION_ERROR', undefined)
-    expect(new AuthError('VALIDATION_ERROR', { issues: [{ path: ['name'], message: 'bad' }] }).toResponse().body.error.issues).toEqual([
-      { path: ['name'], message: 'bad' },
-    ])
-    expectShape(new AuthError('KEY_LIMIT_REACHED').toResponse(), 409, 'KEY_LIMIT_REACHED', undefined)
-    expectShape(new AuthError('SESSION_REQUIRED').toResponse(), 401, 'SESSION_REQUIRED', 'Bearer realm="vydra"')
-    expectShape(new AuthError('CSRF_REJECTED').toResponse(), 403, 'CSRF_REJECTED', 'Bearer realm="vydra"')
+    expectShape(
+      new AuthError('VALIDATION_ERROR', {
+        issues: [{ path: ['name'], message: 'bad' }],
+      }).toResponse(),
+      400,
+      'VALIDATION_ERROR',
+      undefined,
+    )
+    expect(
+      new AuthError('VALIDATION_ERROR', {
+        issues: [{ path: ['name'], message: 'bad' }],
+      }).toResponse().body.error.issues,
+    ).toEqual([{ path: ['name'], message: 'bad' }])
+    expectShape(
+      new AuthError('KEY_LIMIT_REACHED').toResponse(),
+      409,
+      'KEY_LIMIT_REACHED',
+      undefined,
+    )
+    expectShape(
+      new AuthError('SESSION_REQUIRED').toResponse(),
+      401,
+      'SESSION_REQUIRED',
+      'Bearer realm="vydra"',
+    )
+    expectShape(
+      new AuthError('CSRF_REJECTED').toResponse(),
+      403,
+      'CSRF_REJECTED',
+      'Bearer realm="vydra"',
+    )
   })
 
   it('every code has a status, a default message, and is recognised by isAuthError', () => {
@@ -156,7 +203,9 @@ describe('the other codes', () => {
     const foreign = Object.assign(new Error('x'), { code: 'KEY_NOT_FOUND' })
     Object.defineProperty(foreign, Symbol.for('vydra.auth.error'), { value: true })
     expect(isAuthError(foreign)).toBe(true)
-    expect(isAuthError(Object.assign(new Error('x'), { code: 'KEY_NOT_FOUND', name: 'AuthError' }))).toBe(false)
+    expect(
+      isAuthError(Object.assign(new Error('x'), { code: 'KEY_NOT_FOUND', name: 'AuthError' })),
+    ).toBe(false)
     const badCode = { code: 'NOPE' }
     Object.defineProperty(badCode, Symbol.for('vydra.auth.error'), { value: true })
     expect(isAuthError(badCode)).toBe(false)

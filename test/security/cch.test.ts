@@ -16,7 +16,7 @@ function twoInstances(options: { bus: boolean; ttlMs?: number }) {
 }
 
 describe('CCH: caching and revocation', () => {
-  it('CCH-01 revoking one of a user\'s two cached keys leaves the other working', async () => {
+  it("CCH-01 revoking one of a user's two cached keys leaves the other working", async () => {
     const { auth, issue } = setup()
     const k1 = await issue()
     const k2 = await issue()
@@ -98,7 +98,9 @@ describe('CCH: caching and revocation', () => {
     const requests = Array.from({ length: 100 }, () => auth.authenticate(`Bearer ${key}`))
     spy.fail('findByHash', new Error('ECONNRESET'))
     const results = await Promise.allSettled(requests)
-    const codes = results.map((r) => (r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok'))
+    const codes = results.map((r) =>
+      r.status === 'rejected' ? (r.reason as { code: string }).code : 'ok',
+    )
     expect(codes).toEqual(Array.from({ length: 100 }, () => 'AUTH_UNAVAILABLE'))
     expect(spy.calls.findByHash).toBe(1)
     expect(auth.cacheStats()).toMatchObject({ positive: 0, negative: 0, inflight: 0 })
@@ -137,7 +139,9 @@ describe('CCH: caching and revocation', () => {
     const lookups = spy.calls.findByHash
     const bad = [key.slice(0, -1), `${key}A`, key.replace('vydra', 'VYDRA'), `${key.slice(0, -1)}!`]
     for (let i = 0; i < 100_000; i++) {
-      await auth.verifyKey(`${bad[i % bad.length]}${i % 7 === 0 ? '' : String(i)}`).catch(() => undefined)
+      await auth
+        .verifyKey(`${bad[i % bad.length]}${i % 7 === 0 ? '' : String(i)}`)
+        .catch(() => undefined)
     }
     expect(auth.cacheStats()).toEqual(before)
     expect(spy.calls.findByHash).toBe(lookups)
@@ -147,7 +151,8 @@ describe('CCH: caching and revocation', () => {
     const { auth, clock, issue } = setup({ cache: { ttlMs: 1_000, negativeTtlMs: 500 } })
     const keys = await Promise.all(Array.from({ length: 20 }, () => issue()))
     for (const { key } of keys) await auth.verifyKey(key)
-    for (let i = 0; i < 50; i++) await auth.verifyKey(generateApiKey('nobody')).catch(() => undefined)
+    for (let i = 0; i < 50; i++)
+      await auth.verifyKey(generateApiKey('nobody')).catch(() => undefined)
     expect(auth.cacheStats()).toMatchObject({ positive: 20, negative: 50 })
     clock.advance(500)
     auth.sweepCache()

@@ -59,7 +59,9 @@ describe('EXP: expiry and clocks', () => {
         auth.createKey({ userId: 'u123', name: 'x', expiresInDays: expiresInDays as number }),
       )
       expect(error, String(expiresInDays)).toMatchObject({ code: 'VALIDATION_ERROR', status: 400 })
-      expect((error as { issues: { path: unknown[] }[] }).issues[0]?.path).toEqual(['expiresInDays'])
+      expect((error as { issues: { path: unknown[] }[] }).issues[0]?.path).toEqual([
+        'expiresInDays',
+      ])
     }
     expect(spy.calls.insert).toBe(0)
     expect(await spy.memory.listByUser('u123')).toEqual([])
@@ -79,9 +81,9 @@ describe('EXP: expiry and clocks', () => {
 
     const store = new MemoryKeyStore()
     for (const clockToleranceMs of [86_400_000, 300_001, -1, 0.5]) {
-      expect(
-        await codeOf(() => createApiKeyAuth({ store, clockToleranceMs, logger: false })),
-      ).toBe('CONFIGURATION_ERROR')
+      expect(await codeOf(() => createApiKeyAuth({ store, clockToleranceMs, logger: false }))).toBe(
+        'CONFIGURATION_ERROR',
+      )
     }
     expect(createApiKeyAuth({ store, clockToleranceMs: 300_000 }).options.clockToleranceMs).toBe(
       300_000,

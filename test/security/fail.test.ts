@@ -6,7 +6,15 @@ import { codeOf, errorOf, recordFor, setup } from '../support/setup.js'
 
 const expectUnavailable = (error: unknown, realm = 'vydra'): void => {
   expect(error).toMatchObject({ name: 'AuthError', code: 'AUTH_UNAVAILABLE', status: 503 })
-  const response = (error as { toResponse(o?: { realm: string }): { status: number; headers: Record<string, string>; body: unknown } }).toResponse({ realm })
+  const response = (
+    error as {
+      toResponse(o?: { realm: string }): {
+        status: number
+        headers: Record<string, string>
+        body: unknown
+      }
+    }
+  ).toResponse({ realm })
   expect(response.status).toBe(503)
   expect(Number(response.headers['retry-after'])).toBeGreaterThan(0)
   expect(response.headers['cache-control']).toBe('no-store')
@@ -17,7 +25,10 @@ describe('FAIL: store failure and fail-closed', () => {
   it('FAIL-01 findByHash rejecting is 503 AUTH_UNAVAILABLE with Retry-After, logged without the key, nothing cached', async () => {
     const { auth, spy, logs, issue } = setup()
     const { key } = await issue()
-    spy.behave.findByHash = { kind: 'reject', error: new Error('connect ECONNREFUSED 10.0.0.5:5432') }
+    spy.behave.findByHash = {
+      kind: 'reject',
+      error: new Error('connect ECONNREFUSED 10.0.0.5:5432'),
+    }
     const error = await errorOf(() => auth.authenticate(`Bearer ${key}`))
     expectUnavailable(error)
     const body = JSON.stringify(auth.errorResponse(error))
@@ -147,7 +158,9 @@ describe('FAIL: store failure and fail-closed', () => {
       const { auth, spy, logs } = setup()
       const key = generateApiKey('u123')
       spy.findResult = () => recordFor(key, overrides)
-      expect(await codeOf(() => auth.verifyKey(key)), JSON.stringify(overrides)).toBe('AUTH_UNAVAILABLE')
+      expect(await codeOf(() => auth.verifyKey(key)), JSON.stringify(overrides)).toBe(
+        'AUTH_UNAVAILABLE',
+      )
       expect(auth.cacheStats()).toMatchObject({ positive: 0, negative: 0 })
       expectNoLeak(logs.text(), key)
     }
@@ -165,12 +178,18 @@ describe('FAIL: store failure and fail-closed', () => {
     const { id } = await issue()
     spy.behave.listByUser = { kind: 'reject' }
     expect(await codeOf(() => auth.listKeys('u123'))).toBe('AUTH_UNAVAILABLE')
-    expect(await codeOf(() => auth.createKey({ userId: 'u123', name: 'x' }))).toBe('AUTH_UNAVAILABLE')
+    expect(await codeOf(() => auth.createKey({ userId: 'u123', name: 'x' }))).toBe(
+      'AUTH_UNAVAILABLE',
+    )
     spy.behave.listByUser = { kind: 'real' }
     spy.behave.insert = { kind: 'throw-sync' }
-    expect(await codeOf(() => auth.createKey({ userId: 'u123', name: 'x' }))).toBe('AUTH_UNAVAILABLE')
+    expect(await codeOf(() => auth.createKey({ userId: 'u123', name: 'x' }))).toBe(
+      'AUTH_UNAVAILABLE',
+    )
     spy.behave.revoke = { kind: 'reject' }
-    expect(await codeOf(() => auth.revokeKey({ userId: 'u123', keyId: id }))).toBe('AUTH_UNAVAILABLE')
+    expect(await codeOf(() => auth.revokeKey({ userId: 'u123', keyId: id }))).toBe(
+      'AUTH_UNAVAILABLE',
+    )
     expect(await spy.memory.listByUser('u123')).toHaveLength(1)
   })
 })

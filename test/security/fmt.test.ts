@@ -32,7 +32,11 @@ describe('FMT: key format', () => {
     const { auth, spy, issue } = setup()
     const { key } = await issue()
     const rest = key.slice('vydra_live_user_'.length)
-    for (const variant of [`VYDRA_LIVE_USER_${rest}`, `Vydra_live_user_${rest}`, `vydra_LIVE_user_${rest}`]) {
+    for (const variant of [
+      `VYDRA_LIVE_USER_${rest}`,
+      `Vydra_live_user_${rest}`,
+      `vydra_LIVE_user_${rest}`,
+    ]) {
       expect(await codeOf(() => auth.authenticate(`Bearer ${variant}`))).toBe('INVALID_FORMAT')
     }
     expect(spy.calls.findByHash).toBe(0)
@@ -95,7 +99,9 @@ describe('FMT: key format', () => {
     const at = key.length - 10
     for (const c of ['-', '+', '/', '=', '.', '~', ' ', '_', 'é', '\u0000']) {
       const candidate = key.slice(0, at) + c + key.slice(at + 1)
-      expect(await codeOf(() => auth.verifyKey(candidate)), JSON.stringify(c)).toBe('INVALID_FORMAT')
+      expect(await codeOf(() => auth.verifyKey(candidate)), JSON.stringify(c)).toBe(
+        'INVALID_FORMAT',
+      )
     }
     expect(await codeOf(() => auth.verifyKey(`${key}_`))).toBe('INVALID_FORMAT')
     expect(await codeOf(() => auth.authenticate(`Bearer ${key}_`))).toBe('INVALID_FORMAT')

@@ -102,7 +102,11 @@ describe('LUA: lastUsedAt writes', () => {
     const { key } = await issue()
     const before = { ...spy.calls }
     for (let i = 0; i < 100; i++) await auth.verifyKey(key)
-    expect(spy.calls).toEqual({ ...before, findByHash: before.findByHash + 1, touch: before.touch + 1 })
+    expect(spy.calls).toEqual({
+      ...before,
+      findByHash: before.findByHash + 1,
+      touch: before.touch + 1,
+    })
   })
 
   it('LUA a store without touch is fine', async () => {

@@ -7,10 +7,14 @@ describe('SCP: scopes', () => {
   it('SCP-01 models:read passes a models:read route and gets 403 naming models:write on a write route', async () => {
     const { auth, issue } = setup()
     const { key } = await issue({ scopes: ['models:read'] })
-    await expect(auth.authenticate(`Bearer ${key}`, { scopes: ['models:read'] })).resolves.toMatchObject({
+    await expect(
+      auth.authenticate(`Bearer ${key}`, { scopes: ['models:read'] }),
+    ).resolves.toMatchObject({
       scopes: ['models:read'],
     })
-    const error = await errorOf(() => auth.authenticate(`Bearer ${key}`, { scopes: ['models:write'] }))
+    const error = await errorOf(() =>
+      auth.authenticate(`Bearer ${key}`, { scopes: ['models:write'] }),
+    )
     expect(error).toMatchObject({ code: 'INSUFFICIENT_SCOPE', status: 403 })
     const response = auth.errorResponse(error)
     expect(response.status).toBe(403)
@@ -28,8 +32,18 @@ describe('SCP: scopes', () => {
     for (const scope of ['models:read', 'models:write', 'models:*', 'models:a:b']) {
       await expect(auth.verifyKey(key, { scopes: [scope] }), scope).resolves.toBeDefined()
     }
-    for (const scope of ['jobs:read', 'jobs:*', 'upload:write', 'upload:*', 'account:read', '*', 'models']) {
-      expect(await codeOf(() => auth.verifyKey(key, { scopes: [scope] })), scope).toBe('INSUFFICIENT_SCOPE')
+    for (const scope of [
+      'jobs:read',
+      'jobs:*',
+      'upload:write',
+      'upload:*',
+      'account:read',
+      '*',
+      'models',
+    ]) {
+      expect(await codeOf(() => auth.verifyKey(key, { scopes: [scope] })), scope).toBe(
+        'INSUFFICIENT_SCOPE',
+      )
     }
   })
 
@@ -46,15 +60,19 @@ describe('SCP: scopes', () => {
     const { auth, issue } = setup()
     const jobs = await issue({ scopes: ['jobs:*'] })
     const account = await issue({ scopes: ['account:read'] })
-    expect(await codeOf(() => auth.verifyKey(jobs.key, { scopes: ['upload:write'] }))).toBe('INSUFFICIENT_SCOPE')
+    expect(await codeOf(() => auth.verifyKey(jobs.key, { scopes: ['upload:write'] }))).toBe(
+      'INSUFFICIENT_SCOPE',
+    )
     expect(await codeOf(() => auth.verifyKey(account.key, { scopes: ['account:write'] }))).toBe(
       'INSUFFICIENT_SCOPE',
     )
     // All required scopes must be held, not just one.
-    expect(await codeOf(() => auth.verifyKey(jobs.key, { scopes: ['jobs:read', 'upload:write'] }))).toBe(
-      'INSUFFICIENT_SCOPE',
+    expect(
+      await codeOf(() => auth.verifyKey(jobs.key, { scopes: ['jobs:read', 'upload:write'] })),
+    ).toBe('INSUFFICIENT_SCOPE')
+    const error = await errorOf(() =>
+      auth.verifyKey(jobs.key, { scopes: ['jobs:read', 'upload:write'] }),
     )
-    const error = await errorOf(() => auth.verifyKey(jobs.key, { scopes: ['jobs:read', 'upload:write'] }))
     expect((error as { requiredScopes: string[] }).requiredScopes).toEqual(['upload:write'])
   })
 
@@ -62,7 +80,9 @@ describe('SCP: scopes', () => {
     const { auth, spy } = setup()
     const key = generateApiKey('u123')
     await spy.memory.insert(recordFor(key, { scopes: ['Models:Read', 'MODELS:*'] }))
-    expect(await codeOf(() => auth.verifyKey(key, { scopes: ['models:read'] }))).toBe('INSUFFICIENT_SCOPE')
+    expect(await codeOf(() => auth.verifyKey(key, { scopes: ['models:read'] }))).toBe(
+      'INSUFFICIENT_SCOPE',
+    )
   })
 
   it('SCP-09 a record with [] scopes is denied on every scoped route (403)', async () => {
@@ -70,7 +90,9 @@ describe('SCP: scopes', () => {
     const key = generateApiKey('u123')
     await spy.memory.insert(recordFor(key, { scopes: [] }))
     for (const scope of PRODUCT_SCOPES) {
-      expect(await codeOf(() => auth.verifyKey(key, { scopes: [scope] })), scope).toBe('INSUFFICIENT_SCOPE')
+      expect(await codeOf(() => auth.verifyKey(key, { scopes: [scope] })), scope).toBe(
+        'INSUFFICIENT_SCOPE',
+      )
     }
   })
 
@@ -79,8 +101,12 @@ describe('SCP: scopes', () => {
       const { auth, spy, logs } = setup()
       const key = generateApiKey('u123')
       spy.findResult = () => recordFor(key, { scopes })
-      expect(await codeOf(() => auth.verifyKey(key)), JSON.stringify(scopes)).toBe('AUTH_UNAVAILABLE')
-      expect(await codeOf(() => auth.verifyKey(key, { scopes: ['models:read'] }))).toBe('AUTH_UNAVAILABLE')
+      expect(await codeOf(() => auth.verifyKey(key)), JSON.stringify(scopes)).toBe(
+        'AUTH_UNAVAILABLE',
+      )
+      expect(await codeOf(() => auth.verifyKey(key, { scopes: ['models:read'] }))).toBe(
+        'AUTH_UNAVAILABLE',
+      )
       expect(auth.cacheStats()).toMatchObject({ positive: 0, negative: 0 })
       expect(logs.count('error')).toBeGreaterThan(0)
     }
@@ -127,15 +153,23 @@ describe('SCP: scopes', () => {
   it('SCP-10 without a registry malformed scopes are still rejected', async () => {
     const { auth } = setup()
     for (const scope of ['*:read', 'models:*:read', '', ' ', 'a b', 'models:', ':x', '**']) {
-      expect(await codeOf(() => auth.createKey({ userId: 'u123', name: 'k', scopes: [scope] })), scope).toBe(
-        'VALIDATION_ERROR',
-      )
+      expect(
+        await codeOf(() => auth.createKey({ userId: 'u123', name: 'k', scopes: [scope] })),
+        scope,
+      ).toBe('VALIDATION_ERROR')
     }
   })
 
   it('SCP-12 a typo or unknown required scope is a configuration error at set-up', () => {
     const { auth } = setup({ scopes: [...PRODUCT_SCOPES] })
-    for (const scope of ['model:read', 'modles:read', 'account:write', 'models:', '', 'x'.repeat(101)]) {
+    for (const scope of [
+      'model:read',
+      'modles:read',
+      'account:write',
+      'models:',
+      '',
+      'x'.repeat(101),
+    ]) {
       expect(() => auth.requireScopes([scope]), scope).toThrow(
         expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
       )
@@ -146,7 +180,9 @@ describe('SCP: scopes', () => {
       'upload:write',
     ])
     const open = setup().auth
-    expect(() => open.requireScopes(['models:'])).toThrow(expect.objectContaining({ code: 'CONFIGURATION_ERROR' }))
+    expect(() => open.requireScopes(['models:'])).toThrow(
+      expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+    )
     expect(() => open.requireScopes('models:read' as unknown as string[])).toThrow(
       expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
     )

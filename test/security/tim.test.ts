@@ -46,7 +46,13 @@ function findSecretComparisons(text: string): string[] {
     const [whole, left = '', , right = ''] = match
     const isSecret = (s: string): boolean => SECRET_NAME.test(s) && !/\.length$/.test(s)
     if (!isSecret(left) && !isSecret(right)) continue
-    if (text.slice(Math.max(0, match.index - 8), match.index).trim().endsWith('typeof')) continue
+    if (
+      text
+        .slice(Math.max(0, match.index - 8), match.index)
+        .trim()
+        .endsWith('typeof')
+    )
+      continue
     if (HARMLESS.test(isSecret(left) ? right : left)) continue
     offences.push(whole)
   }

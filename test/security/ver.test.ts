@@ -104,7 +104,13 @@ describe('VER: verification semantics', () => {
     expectNoLeak(text, key)
     expect(text.includes(hashApiKey(key))).toBe(false)
     expect(text.includes(key.slice(-SECRET_LENGTH))).toBe(false)
-    expect(Object.keys(principal).sort()).toEqual(['expiresAt', 'keyId', 'name', 'scopes', 'userId'])
+    expect(Object.keys(principal).sort()).toEqual([
+      'expiresAt',
+      'keyId',
+      'name',
+      'scopes',
+      'userId',
+    ])
   })
 
   it('VER precedence: KEY_REVOKED > KEY_EXPIRED > INSUFFICIENT_SCOPE', async () => {

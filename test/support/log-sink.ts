@@ -27,7 +27,9 @@ export function createLogSink(): LogSink {
     },
     text: () =>
       lines
-        .map((l) => `${l.level} ${l.message} ${inspect(l.context, { depth: 10, showHidden: true })}`)
+        .map(
+          (l) => `${l.level} ${l.message} ${inspect(l.context, { depth: 10, showHidden: true })}`,
+        )
         .join('\n'),
     count: (level) => lines.filter((l) => level === undefined || l.level === level).length,
   }
