@@ -1,0 +1,117 @@
+/** Property tests of the key format: round trips, mutations, and the checksum against zlib. */
+import { crc32 as zlibCrc32 } from 'node:zlib'
+import { fc, test } from '@fast-check/vitest'
+import { describe, expect } from 'vitest'
+import {
+  CHECKSUM_LENGTH,
+  generateApiKey,
+  isAuthError,
+  parseApiKey,
+  SECRET_LENGTH,
+} from '../../src/index.js'
+import { crc32Ascii } from '../../src/lib/crc32.js'
+import { setup } from '../support/setup.js'
+
+const userIdArb = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)
+const nameArb = fc.stringMatching(/^[a-z][a-z0-9]{0,31}$/)
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+/** Reference: fixed-width base62 by BigInt, independent of the library's encoder. */
+function base62Fixed(value: number, width: number): string {
+  let n = BigInt(value)
+  let out = ''
+  for (let i = 0; i < width; i++) {
+    out = BASE62[Number(n % 62n)] + out
+    n /= 62n
+  }
+  return out
+}
+
+describe('key format properties', () => {
+  test.prop([userIdArb, nameArb, nameArb], { numRuns: 300 })(
+    'parseApiKey(generateApiKey(x)) round-trips for any valid userId, prefix and environment',
+    (userId, prefix, environment) => {
+      const key = generateApiKey(userId, { prefix, environment })
+      const parsed = parseApiKey(key, { prefix, environment })
+      expect(parsed).toEqual({
+        prefix,
+        environment,
+        userId,
+        secret: key.slice(-SECRET_LENGTH),
+      })
+      expect(key).toBe(`${prefix}_${environment}_user_${userId}_${parsed.secret}`)
+      // The checksum is CRC-32 (zlib's) of everything before it, in fixed-width base62.
+      const body = key.slice(0, -CHECKSUM_LENGTH)
+      expect(key.slice(-CHECKSUM_LENGTH)).toBe(base62Fixed(zlibCrc32(body), CHECKSUM_LENGTH))
+    },
+  )
+
+  test.prop([fc.string({ unit: 'binary-ascii', maxLength: 300 })], { numRuns: 500 })(
+    'the internal CRC-32 equals zlib.crc32 on any ASCII text (differential)',
+    (text) => {
+      expect(crc32Ascii(text)).toBe(zlibCrc32(text))
+    },
+  )
+
+  test.prop([fc.string({ unit: 'binary', maxLength: 600 }), nameArb], { numRuns: 300 })(
+    'parseApiKey never throws anything but INVALID_FORMAT',
+    (input, environment) => {
+      try {
+        parseApiKey(input, { environment })
+      } catch (error) {
+        expect(isAuthError(error) && error.code).toBe('INVALID_FORMAT')
+      }
+    },
+  )
+})
+
+describe('mutations of a valid key are never accepted', () => {
+  // One stored key per file run; every mutant must be refused by verifyKey.
+  const harness = setup({ cache: false })
+  const keyPromise = harness.issue({ userId: 'org_team-42' }).then((k) => k.key)
+
+  const refused = async (candidate: string): Promise<void> => {
+    const key = await keyPromise
+    if (candidate === key) return
+    try {
+      await harness.auth.verifyKey(candidate)
+      expect.unreachable(`mutant accepted: ${JSON.stringify(candidate)}`)
+    } catch (error) {
+      expect(isAuthError(error)).toBe(true)
+      expect(['INVALID_FORMAT', 'KEY_NOT_FOUND']).toContain((error as { code: string }).code)
+    }
+  }
+
+  test.prop([fc.nat(), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })], {
+    numRuns: 400,
+  })('every single-character change is rejected', async (at, c) => {
+    const key = await keyPromise
+    const i = at % key.length
+    await refused(key.slice(0, i) + c + key.slice(i + 1))
+  })
+
+  test.prop([fc.nat()], { numRuns: 200 })('every truncation is rejected', async (n) => {
+    const key = await keyPromise
+    await refused(key.slice(0, n % key.length))
+    await refused(key.slice((n % (key.length - 1)) + 1))
+  })
+
+  test.prop([fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), fc.boolean()], {
+    numRuns: 200,
+  })('every extension is rejected', async (extra, front) => {
+    const key = await keyPromise
+    await refused(front ? extra + key : key + extra)
+  })
+
+  test.prop([fc.nat(), fc.nat()], { numRuns: 200 })(
+    'swapping two different characters is rejected',
+    async (a, b) => {
+      const key = await keyPromise
+      const i = a % key.length
+      const j = b % key.length
+      const chars = [...key]
+      ;[chars[i], chars[j]] = [chars[j] as string, chars[i] as string]
+      await refused(chars.join(''))
+    },
+  )
+})
