@@ -1,0 +1,117 @@
+/** `parseBearerHeader`, against the Decisions table of SECURITY-TESTS.md. */
+import { describe, expect, it } from 'vitest'
+import { AuthError, generateApiKey, parseBearerHeader } from '../src/index.js'
+
+const K = generateApiKey('u123')
+
+function code(value: unknown): string {
+  try {
+    parseBearerHeader(value)
+    return 'ok'
+  } catch (error) {
+    expect(error).toBeInstanceOf(AuthError)
+    return (error as AuthError).code
+  }
+}
+
+function reason(value: unknown): string | undefined {
+  try {
+    parseBearerHeader(value)
+  } catch (error) {
+    return (error as AuthError).reason
+  }
+  return undefined
+}
+
+describe('parseBearerHeader', () => {
+  it('accepts Bearer in any case, one or more SP, OWS trimmed at both ends', () => {
+    for (const header of [
+      `Bearer ${K}`,
+      `bearer ${K}`,
+      `BEARER ${K}`,
+      `bEaReR ${K}`,
+      `Bearer  ${K}`,
+      `Bearer     ${K}`,
+      `Bearer ${K} `,
+      `  Bearer ${K}`,
+      `Bearer ${K}\t`,
+      `\tBearer ${K}\t `,
+      [`Bearer ${K}`],
+    ]) {
+      expect(parseBearerHeader(header), JSON.stringify(header)).toBe(K)
+    }
+  })
+
+  it('absent, empty or blank is MISSING_AUTH', () => {
+    for (const header of [undefined, null, '', ' ', '    ', '\t', ' \t ', []]) {
+      expect(code(header), JSON.stringify(header)).toBe('MISSING_AUTH')
+    }
+  })
+
+  it('HTAB after the scheme, a missing token or glued separators are INVALID_FORMAT', () => {
+    for (const header of [
+      `Bearer\t${K}`,
+      'Bearer',
+      'Bearer ',
+      `Bearer:${K}`,
+      `Bearer=${K}`,
+      `Bearer${K}`,
+      `Bearer,${K}`,
+      `Bearer \t${K}`,
+    ]) {
+      expect(code(header), JSON.stringify(header)).toBe('INVALID_FORMAT')
+    }
+  })
+
+  it('several credentials or words, quotes and control characters are INVALID_FORMAT', () => {
+    for (const header of [
+      `Bearer ${K} extra`,
+      `Bearer ${K} ${K}`,
+      `Bearer ${K}, Bearer ${K}`,
+      `Bearer ${K},Basic abc`,
+      `Bearer "${K}"`,
+      `Bearer ${K}\u0000`,
+      `Bearer ${K}\r\nX-Injected: 1`,
+      `Bearer ${K.slice(0, 20)}\u0000${K.slice(20)}`,
+      `Bearer ${K.slice(0, 20)} ${K.slice(20)}`,
+      `Bearer ${K}\u00a0`,
+      `Bearer \u2028${K}`,
+    ]) {
+      expect(code(header), JSON.stringify(header)).toBe('INVALID_FORMAT')
+    }
+  })
+
+  it('token68 padding and dots pass the header grammar (the key grammar rejects them later)', () => {
+    for (const suffix of ['=', '==', '.']) {
+      expect(parseBearerHeader(`Bearer ${K}${suffix}`)).toBe(`${K}${suffix}`)
+    }
+    expect(code(`Bearer ${K}=x`)).toBe('INVALID_FORMAT')
+  })
+
+  it('another scheme is INVALID_FORMAT marked unsupported_scheme; a bare key is INVALID_FORMAT', () => {
+    for (const header of [
+      'Basic dXNlcjpwYXNz',
+      'Digest username="a"',
+      `Token ${K}`,
+      `ApiKey ${K}`,
+      `Bearerx ${K}`,
+    ]) {
+      expect(code(header)).toBe('INVALID_FORMAT')
+      expect(reason(header)).toBe('unsupported_scheme')
+    }
+    expect(code(K)).toBe('INVALID_FORMAT')
+    expect(reason(K)).not.toBe('unsupported_scheme')
+  })
+
+  it('several header lines, non-strings and oversized values are INVALID_FORMAT', () => {
+    expect(code([`Bearer ${K}`, `Bearer ${K}`])).toBe('INVALID_FORMAT')
+    expect(reason([`Bearer ${K}`, `Bearer ${K}`])).toBe('duplicate_header')
+    for (const value of [42, {}, true, [42], [[`Bearer ${K}`]], Symbol('x'), () => K]) {
+      expect(code(value), String(typeof value)).toBe('INVALID_FORMAT')
+    }
+    expect(code(`Bearer ${'A'.repeat(10_240)}`)).toBe('INVALID_FORMAT')
+    expect(code(`Bearer ${'A'.repeat(513)}`)).toBe('INVALID_FORMAT')
+    expect(parseBearerHeader(`Bearer ${'A'.repeat(512)}`)).toHaveLength(512)
+    expect(code(`Bearer ${'A'.repeat(1_000_000)}`)).toBe('INVALID_FORMAT')
+  })
+})

@@ -1,0 +1,65 @@
+/** `validateScope`, `scopeSatisfies`, `hasScopes`. */
+import { describe, expect, it } from 'vitest'
+import { hasScopes, MAX_SCOPE_LENGTH, scopeSatisfies, validateScope } from '../src/index.js'
+
+describe('scopes', () => {
+  it('validates the grammar', () => {
+    for (const good of [
+      '*',
+      'models',
+      'models:read',
+      'models:*',
+      'a:b:c',
+      'a:b:*',
+      'a_b.c-d:x',
+      'x'.repeat(100),
+    ]) {
+      expect(validateScope(good), good).toBe(true)
+    }
+    for (const bad of [
+      '',
+      ' ',
+      'models:',
+      ':read',
+      '*:read',
+      'models:*:read',
+      '**',
+      'a::b',
+      'a b',
+      ' a',
+      'a\n',
+      'a:*:*',
+      '*a',
+      'é',
+      'x'.repeat(MAX_SCOPE_LENGTH + 1),
+      42,
+      null,
+    ]) {
+      expect(validateScope(bad), JSON.stringify(bad)).toBe(false)
+    }
+  })
+
+  it('matches per DESIGN.md', () => {
+    expect(scopeSatisfies('*', 'models:read')).toBe(true)
+    expect(scopeSatisfies('models:*', 'models:read')).toBe(true)
+    expect(scopeSatisfies('models:*', 'models:a:b')).toBe(true)
+    expect(scopeSatisfies('models:*', 'models')).toBe(false)
+    expect(scopeSatisfies('models:*', 'modelsx:read')).toBe(false)
+    expect(scopeSatisfies('models:read', 'models:*')).toBe(false)
+    expect(scopeSatisfies('models:*', 'models:*')).toBe(true)
+    expect(scopeSatisfies('*', '*')).toBe(true)
+    expect(scopeSatisfies('models:*', '*')).toBe(false)
+    expect(scopeSatisfies('*', '')).toBe(false)
+    expect(scopeSatisfies('', '')).toBe(false)
+  })
+
+  it('hasScopes needs every required scope and fails closed on non-arrays', () => {
+    expect(hasScopes(['models:read', 'jobs:*'], ['models:read', 'jobs:run'])).toBe(true)
+    expect(hasScopes(['models:read'], ['models:read', 'jobs:run'])).toBe(false)
+    expect(hasScopes([], [])).toBe(true)
+    expect(hasScopes([], ['models:read'])).toBe(false)
+    expect(hasScopes('*' as unknown as string[], ['models:read'])).toBe(false)
+    expect(hasScopes(null as unknown as string[], ['models:read'])).toBe(false)
+    expect(hasScopes(['*'], 'models:read' as unknown as string[])).toBe(false)
+  })
+})
