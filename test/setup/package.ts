@@ -36,20 +36,20 @@ const SUITES = [
 ]
 
 // vitest runs every globalSetup whatever the filters; building costs seconds, so only when needed.
-function selected(): boolean {
-  const argv = process.argv.slice(2)
-  const filters = argv
-    .slice(argv.indexOf('run') + 1)
-    .filter((arg) => !arg.startsWith('-'))
-    .map((arg) => arg.replace(/^\.\//, ''))
-  return filters.length === 0 || SUITES.some((suite) => filters.some((f) => suite.includes(f)))
+// `filenamePattern` holds the run's file filters (none: every file runs).
+function selected(project: TestProject): boolean {
+  const filters = (project.vitest as { filenamePattern?: unknown }).filenamePattern
+  if (!Array.isArray(filters) || filters.length === 0) return true
+  return SUITES.some((suite) =>
+    filters.some((f) => typeof f !== 'string' || suite.includes(f.replace(/^\.\//, ''))),
+  )
 }
 
 const run = (command: string, args: string[], cwd: string): string =>
   execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
 
 export default function setup(project: TestProject): () => void {
-  if (!selected()) {
+  if (!selected(project)) {
     project.provide('package', null)
     return () => {}
   }
