@@ -129,6 +129,7 @@ describe('adversarial contract: pure functions', () => {
     const error = new AuthError('KEY_NOT_FOUND')
     for (const realm of ['a"b', 'a\r\nSet-Cookie: x=1', '\u0000', 'x'.repeat(10_000)]) {
       const header = error.toResponse({ realm }).headers['www-authenticate'] ?? ''
+      // eslint-disable-next-line no-control-regex -- injected control characters are the point
       expect(header).not.toMatch(/[\r\n\u0000]/)
       expect(header.match(/"/g)?.length).toBe(4)
       expect(header.length).toBeLessThan(300)
