@@ -45,11 +45,13 @@ export function requireApiKey(
 ): RequestHandler {
   const scopes = auth.requireScopes(options.scopes ?? [])
   return (req, res, next) => {
-    void authenticateRequest(auth, toAuthRequest(req), scopes).then((result) => {
-      if (!result.ok) return send(res, result.response)
-      req.auth = result.principal
-      next()
-    })
+    authenticateRequest(auth, toAuthRequest(req), scopes)
+      .then((result) => {
+        if (!result.ok) return send(res, result.response)
+        req.auth = result.principal
+        next()
+      })
+      .catch(next)
   }
 }
 
@@ -66,9 +68,9 @@ export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}
   const handle = createApiKeyRoutes(auth, options)
   const router = Router()
   router.use((req, res, next) => {
-    void handle(toAuthRequest(req)).then((response) =>
-      response === null ? next() : send(res, response),
-    )
+    handle(toAuthRequest(req))
+      .then((response) => (response === null ? next() : send(res, response)))
+      .catch(next)
   })
   return router
 }
@@ -80,7 +82,8 @@ function toAuthRequest(req: Request): AuthRequest {
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
-    body: req.body as unknown,
+    // A body parser that ran has consumed the stream; otherwise the core reads it.
+    body: req.readableEnded ? (req.body as unknown) : undefined,
     readBody: (limit) => readBody(req, limit),
   }
 }

@@ -71,7 +71,8 @@ function toAuthRequest(ctx: Context): AuthRequest {
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
-    body: (ctx.request as { body?: unknown }).body,
+    // A body parser that ran has consumed the stream; otherwise the core reads it.
+    body: ctx.req.readableEnded ? (ctx.request as { body?: unknown }).body : undefined,
     readBody: (limit) => readBody(ctx.req, limit),
   }
 }

@@ -133,12 +133,17 @@ async function readJson(request: AuthRequest): Promise<unknown> {
   if (type === undefined || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type.trim())) {
     throw new AuthError('UNSUPPORTED_MEDIA_TYPE')
   }
-  if (request.body !== undefined) return request.body
-  const raw =
-    request.readBody === undefined ? new Uint8Array() : await request.readBody(MAX_BODY_BYTES)
-  if (raw === null || raw.length > MAX_BODY_BYTES) throw new AuthError('PAYLOAD_TOO_LARGE')
+  // A text or raw body parser leaves a string or bytes: still ours to parse, with our limits.
+  let raw: Uint8Array | string | null
+  if (typeof request.body === 'string' || request.body instanceof Uint8Array) raw = request.body
+  else if (request.body !== undefined) return request.body
+  else raw = request.readBody === undefined ? '' : await request.readBody(MAX_BODY_BYTES)
+  const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw?.length
+  if (raw === null || (bytes ?? 0) > MAX_BODY_BYTES) throw new AuthError('PAYLOAD_TOO_LARGE')
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw)) as unknown
+    const text =
+      typeof raw === 'string' ? raw : new TextDecoder('utf-8', { fatal: true }).decode(raw)
+    return JSON.parse(text) as unknown
   } catch {
     throw new AuthError('INVALID_JSON')
   }

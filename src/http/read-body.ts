@@ -5,6 +5,8 @@
 
 /** The part of a Node readable stream {@link readBody} uses. */
 export interface BodySource {
+  /** True once the stream has been read to its end (by someone else, for a body we never saw). */
+  readableEnded?: boolean
   headers?: Readonly<Record<string, string | string[] | undefined>>
   /** Subscribes to the chunks of the body. */
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown
@@ -28,6 +30,8 @@ export interface BodySource {
  */
 export function readBody(source: BodySource, limit: number): Promise<Uint8Array | null> {
   return new Promise((resolve, reject) => {
+    // Already consumed elsewhere: waiting for 'end' would wait forever.
+    if (source.readableEnded === true) return resolve(new Uint8Array())
     const declared = Number(source.headers?.['content-length'])
     if (Number.isFinite(declared) && declared > limit) {
       source.on('data', () => {})
