@@ -41,6 +41,9 @@ export function createApiKeyRoutes(
   auth: ApiKeyAuth,
   options: ApiKeyRoutesOptions = {},
 ): ApiKeyRoutesHandler {
+  if (typeof auth?.createKey !== 'function') {
+    throw new AuthError('CONFIGURATION_ERROR', { message: 'apiKeyRoutes needs the auth service' })
+  }
   const basePath = normaliseBasePath(options.basePath ?? '/api/v1/api-keys')
   const verifySession = createSessionVerifier(auth.options)
   const anyScope = auth.requireScopes(['*'])
