@@ -166,6 +166,16 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       throw unavailable(operation)(error)
     })
 
+  // A store answering anything but an array of sound records is broken: fail closed.
+  const listRecords = async (userId: string): Promise<ApiKeyRecord[]> => {
+    const records: unknown = await callStore('listByUser', () => store.listByUser(userId))
+    if (!Array.isArray(records) || records.some((r) => findCorruptField(r) !== undefined)) {
+      logger.error('store returned a corrupt record list', { userId })
+      throw new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
+    }
+    return records as ApiKeyRecord[]
+  }
+
   const evict = (digest: string): void => {
     positive?.delete(digest)
     negative?.delete(digest)
@@ -331,7 +341,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     const { userId, name, expiresInDays } = parsed.data
     const scopes = [...new Set(parsed.data.scopes ?? ['*'])]
     return withUserLock(userId, async () => {
-      const existing = await callStore('listByUser', () => store.listByUser(userId))
+      const existing = await listRecords(userId)
       const now = clock()
       const active = existing.filter(
         (r) => r.revokedAt === null && (r.expiresAt === null || r.expiresAt.getTime() > now),
@@ -365,7 +375,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
 
   const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
     if (!isValidUserId(userId)) return []
-    const records = await callStore('listByUser', () => store.listByUser(userId))
+    const records = await listRecords(userId)
     const infos: ApiKeyInfo[] = []
     for (const record of records) {
       if (findCorruptField(record) !== undefined || record.userId !== userId) {
@@ -384,7 +394,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     }
     const record = await callStore('revoke', () => store.revoke(keyId, userId, new Date(clock())))
     if (record === null) throw new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
-    if (typeof record.hash === 'string') evict(record.hash)
+    // `?.`: a store may answer undefined; the corrupt-record check below then fails closed.
+    if (typeof record?.hash === 'string') evict(record.hash)
     if (findCorruptField(record) !== undefined || record.revokedAt === null) {
       logger.error('store returned a corrupt record from revoke', { keyId })
       throw new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
