@@ -193,3 +193,57 @@ describe('FAIL: store failure and fail-closed', () => {
     expect(await spy.memory.listByUser('u123')).toHaveLength(1)
   })
 })
+
+describe('FAIL: stores answering garbage', () => {
+  const garbage: unknown[] = [undefined, 42, 'x', {}, [null], [42], true]
+
+  it('FAIL-08 findByHash answering undefined or garbage is 503, not "not found" or a grant', async () => {
+    for (const value of garbage) {
+      const { auth, spy, issue } = setup()
+      const { key } = await issue()
+      spy.answer.findByHash = () => value
+      expect(await codeOf(() => auth.verifyKey(key)), String(value)).toBe('AUTH_UNAVAILABLE')
+      expect(auth.cacheStats()).toMatchObject({ positive: 0, negative: 0 })
+    }
+  })
+
+  it('listByUser answering a non-array or corrupt records makes listKeys and createKey 503', async () => {
+    for (const value of [...garbage, null, [{ id: 'x' }]]) {
+      const { auth, spy } = setup()
+      spy.answer.listByUser = () => value
+      expect(await codeOf(() => auth.listKeys('u123')), JSON.stringify(value)).toBe(
+        'AUTH_UNAVAILABLE',
+      )
+      expect(await codeOf(() => auth.createKey({ userId: 'u123', name: 'n' }))).toBe(
+        'AUTH_UNAVAILABLE',
+      )
+      expect(spy.calls.insert).toBe(0)
+    }
+  })
+
+  it('listKeys refuses a record of another user returned by the store (503)', async () => {
+    const { auth, spy } = setup()
+    spy.answer.listByUser = () => [recordFor(generateApiKey('mallory'))]
+    expect(await codeOf(() => auth.listKeys('u123'))).toBe('AUTH_UNAVAILABLE')
+  })
+
+  it('revoke answering undefined or garbage is 503, never success', async () => {
+    for (const value of [undefined, 42, 'x', {}, []]) {
+      const { auth, spy, issue } = setup()
+      const { id } = await issue()
+      spy.answer.revoke = () => value
+      expect(await codeOf(() => auth.revokeKey({ userId: 'u123', keyId: id })), String(value)).toBe(
+        'AUTH_UNAVAILABLE',
+      )
+    }
+  })
+
+  it('revoke answering an unrevoked record is 503 (the revocation did not happen)', async () => {
+    const { auth, spy, issue } = setup()
+    const { id, key } = await issue()
+    spy.answer.revoke = () => ({ ...recordFor(key), id })
+    expect(await codeOf(() => auth.revokeKey({ userId: 'u123', keyId: id }))).toBe(
+      'AUTH_UNAVAILABLE',
+    )
+  })
+})

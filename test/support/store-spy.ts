@@ -40,6 +40,8 @@ export interface StoreSpy {
   behave: Partial<Record<StoreMethod, Behaviour>>
   /** When set, `findByHash` answers with this value instead of asking the memory store. */
   findResult: ((hash: string) => unknown) | undefined
+  /** When set, these methods resolve with the given value instead of asking the memory store. */
+  answer: Partial<Record<StoreMethod, () => unknown>>
   /** Calls currently held by a `defer` behaviour. */
   pending(method?: StoreMethod): number
   /** Lets every deferred call of `method` run its real operation and settle. */
@@ -67,6 +69,7 @@ export function createStoreSpy(options: StoreSpyOptions = {}): StoreSpy {
     touches: [],
     behave: {},
     findResult: undefined,
+    answer: {},
     store: undefined as unknown as KeyStore,
     pending: (method) => held.filter((p) => method === undefined || p.method === method).length,
     release: async (method) => {
@@ -84,8 +87,10 @@ export function createStoreSpy(options: StoreSpyOptions = {}): StoreSpy {
     total: () => Object.values(calls).reduce((a, b) => a + b, 0),
   }
 
-  const call = <T>(method: StoreMethod, run: () => Promise<T>): Promise<T> => {
+  const call = <T>(method: StoreMethod, real: () => Promise<T>): Promise<T> => {
     calls[method]++
+    const answer = spy.answer[method]
+    const run = answer === undefined ? real : async () => answer() as T
     const behaviour = spy.behave[method] ?? { kind: 'real' }
     switch (behaviour.kind) {
       case 'reject':
