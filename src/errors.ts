@@ -103,6 +103,10 @@ export interface ToResponseOptions {
 
 const BRAND = Symbol.for('vydra.auth.error')
 const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/
+// RFC 6750 §3 scope-token: what may stand inside scope="…" without escaping.
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/
+const isScopeToken = (scope: unknown): boolean =>
+  typeof scope === 'string' && SCOPE_TOKEN.test(scope)
 
 /**
  * The error every `@vydra/auth` operation throws.
@@ -200,7 +204,7 @@ const TOKEN_ERRORS = new Set<AuthErrorCode>([
 function bearerChallenge(error: AuthError, realm: string): string | undefined {
   const head = `Bearer realm="${realm}"`
   if (error.code === 'INSUFFICIENT_SCOPE') {
-    return `${head}, error="insufficient_scope", scope="${(error.requiredScopes ?? []).join(' ')}"`
+    return `${head}, error="insufficient_scope", scope="${(error.requiredScopes ?? []).filter(isScopeToken).join(' ')}"`
   }
   if (TOKEN_ERRORS.has(error.code)) {
     return error.reason === 'unsupported_scheme' ? head : `${head}, error="invalid_token"`
