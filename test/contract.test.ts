@@ -251,3 +251,22 @@ describe('adversarial contract: auth methods', () => {
     expect(b.cacheStats().positive).toBe(1)
   })
 })
+
+describe('adversarial contract: challenge header', () => {
+  it('required scopes never break out of the scope="…" attribute', async () => {
+    const { auth, issue } = setup()
+    const { key } = await issue({ scopes: ['models:read'] })
+    for (const scope of ['a"b', 'a\r\nSet-Cookie: x=1', 'a\\', 'ü', 'a b']) {
+      const error = await auth.verifyKey(key, { scopes: [scope] }).catch((e: unknown) => e)
+      const header = auth.errorResponse(error).headers['www-authenticate'] ?? ''
+      // eslint-disable-next-line no-control-regex -- injected control characters are the point
+      expect(header, scope).not.toMatch(/[\r\n\u0000-\u001f\u007f]/)
+      expect(header.match(/"/g)?.length, scope).toBe(6)
+      expect(header).toMatch(/^Bearer realm="vydra", error="insufficient_scope", scope="[^"\\]*"$/)
+    }
+    const error = new AuthError('INSUFFICIENT_SCOPE', { requiredScopes: ['models:write', 'x"y'] })
+    expect(error.toResponse().headers['www-authenticate']).toBe(
+      'Bearer realm="vydra", error="insufficient_scope", scope="models:write"',
+    )
+  })
+})
