@@ -182,4 +182,26 @@ describe('CCH: caching and revocation', () => {
     expect(spy.calls.findByHash).toBe(5)
     expect(auth.cacheStats()).toMatchObject({ positive: 0, negative: 0 })
   })
+
+  it('CCH-07 the positive cache and the lastUsedAt bookkeeping are bounded too', async () => {
+    const { auth, spy } = setup({ cache: { maxEntries: 100 } })
+    const keys: string[] = []
+    for (let i = 0; i < 10_100; i++) {
+      const key = generateApiKey(`u${i}`)
+      await spy.memory.insert(recordFor(key))
+      keys.push(key)
+    }
+    for (const key of keys) await auth.verifyKey(key)
+    const stats = auth.cacheStats()
+    expect(stats.positive).toBe(100)
+    // Remembered touch times are capped at max(maxEntries, 10 000).
+    expect(stats.touched).toBe(10_000)
+    expect(spy.calls.touch).toBe(10_100)
+    // The least recently used key was evicted and is looked up again; the newest is a hit.
+    const lookups = spy.calls.findByHash
+    await auth.verifyKey(keys[keys.length - 1]!)
+    expect(spy.calls.findByHash).toBe(lookups)
+    await auth.verifyKey(keys[0]!)
+    expect(spy.calls.findByHash).toBe(lookups + 1)
+  })
 })
