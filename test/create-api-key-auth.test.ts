@@ -99,6 +99,29 @@ describe('createKey', () => {
     expect(await spy.memory.listByUser('u123')).toHaveLength(5)
     expect((await auth.listKeys('u123')).length).toBe(5)
   })
+  it('ignores fields a caller should not set (mass assignment): id, hash, dates, lastUsedAt', async () => {
+    const { auth, spy, clock } = setup()
+    const created = await auth.createKey({
+      userId: 'u123',
+      name: 'n',
+      id: 'attacker-chosen',
+      hash: 'f'.repeat(64),
+      createdAt: new Date(0),
+      revokedAt: new Date(0),
+      lastUsedAt: new Date(0),
+      keyPrefix: 'vydra_live_user_admin_XXXX...',
+    } as never)
+    expect(created.id).toMatch(UUID)
+    const [stored] = await spy.memory.listByUser('u123')
+    expect(stored).toMatchObject({
+      id: created.id,
+      hash: hashApiKey(created.key),
+      createdAt: new Date(clock.time),
+      revokedAt: null,
+      lastUsedAt: null,
+      keyPrefix: formatKeyPrefix(created.key),
+    })
+  })
 })
 
 describe('listKeys and revokeKey', () => {
@@ -137,6 +160,26 @@ describe('listKeys and revokeKey', () => {
         'KEY_NOT_FOUND',
       )
     }
+  })
+
+  it('never passes extra fields a store returns (secret columns) on to callers', async () => {
+    const { auth, spy, issue } = setup()
+    const { key } = await issue()
+    const [record] = await spy.memory.listByUser('u123')
+    spy.answer.listByUser = () => [{ ...record, key, secret: key.slice(-38), extra: 1 }]
+    const list = await auth.listKeys('u123')
+    expect(Object.keys(list[0]!).sort()).toEqual([
+      'createdAt',
+      'expiresAt',
+      'id',
+      'keyPrefix',
+      'lastUsedAt',
+      'name',
+      'revokedAt',
+      'scopes',
+      'userId',
+    ])
+    expectNoLeak(list, key)
   })
 
   it('a revoked key fails on the very next call with the cache on', async () => {
