@@ -121,7 +121,7 @@ export function describeE2e(framework: Framework): void {
     })
 
     describe('seed flow and key management', () => {
-      test('MGT-01 MGT-02 MGT-10 MGT-15 create with a session, use, list, revoke, then KEY_REVOKED', async () => {
+      test('MGT-01 MGT-02 MGT-10 MGT-15 LEAK-07 create with a session, use, list, revoke, then KEY_REVOKED', async () => {
         const created = remember(
           await create('seed_user', {
             name: 'My Production Key',
@@ -325,6 +325,7 @@ export function describeE2e(framework: Framework): void {
         ] as [string, string][][]) {
           const posted = await create(user, { name: 'forged' }, extra)
           expect([extra, posted.status, errorCode(posted)]).toEqual([extra, 403, 'CSRF_REJECTED'])
+          expect(posted.headers['cache-control']).toBe('no-store')
           const deleted = await revoke(user, id, extra)
           expect([extra, deleted.status, errorCode(deleted)]).toEqual([extra, 403, 'CSRF_REJECTED'])
         }
