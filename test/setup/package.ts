@@ -98,6 +98,10 @@ export default function setup(project: TestProject): () => void {
   } catch {
     // Cold cache without network: unpack by hand; jose and zod then resolve from the repository.
     installMode = 'extracted'
+    console.warn(
+      '[package tests] `npm install --offline` of the tarball failed (jose/zod not in the npm ' +
+        'cache?): unpacked it by hand; its dependencies now resolve from the repository.',
+    )
     const target = join(consumerDir, 'node_modules', '@vydra', 'auth')
     mkdirSync(target, { recursive: true })
     run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'], root)
