@@ -109,7 +109,8 @@ const isScopeToken = (scope: unknown): boolean =>
   typeof scope === 'string' && SCOPE_TOKEN.test(scope)
 
 /**
- * The error every `@vydra/auth` operation throws.
+ * The error every `@vydra/auth` operation throws. Client errors (4xx) carry no stack frames, only
+ * the message line: they are expected outcomes, and capturing a stack dominated their cost.
  *
  * @example
  * ```ts
@@ -137,10 +138,16 @@ export class AuthError extends Error {
   readonly reason: string | undefined
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
+    // A 4xx is the client's doing and its stack only shows our own frames; capturing it was most
+    // of the cost of a rejected request, so those errors carry the message line alone.
+    const clientError = AUTH_ERROR_STATUS[code] < 500
+    const limit = Error.stackTraceLimit
+    if (clientError) Error.stackTraceLimit = 0
     super(
       options.message ?? DEFAULT_MESSAGES[code],
       options.cause === undefined ? undefined : { cause: options.cause },
     )
+    if (clientError) Error.stackTraceLimit = limit
     this.name = 'AuthError'
     this.code = code
     this.status = AUTH_ERROR_STATUS[code]
@@ -149,8 +156,8 @@ export class AuthError extends Error {
     this.retryAfterSeconds =
       options.retryAfterSeconds ?? (code === 'AUTH_UNAVAILABLE' ? 5 : undefined)
     this.reason = options.reason
-    Object.defineProperty(this, BRAND, { value: true })
-    Error.captureStackTrace?.(this, AuthError)
+    // Server errors keep a stack that starts at the caller.
+    if (!clientError) Error.captureStackTrace?.(this, AuthError)
   }
 
   /** The HTTP response for this error: status, headers (challenge, `Cache-Control`) and JSON body. */
@@ -160,6 +167,9 @@ export class AuthError extends Error {
     return authErrorResponse(this, typeof realm === 'string' && REALM.test(realm) ? realm : 'vydra')
   }
 }
+
+// On the prototype, not each instance: one property definition instead of one per error.
+Object.defineProperty(AuthError.prototype, BRAND, { value: true })
 
 /**
  * True for any {@link AuthError}, including one from another copy of the library (ESM and CJS
