@@ -18,6 +18,7 @@ import { createKeyHasher, digestsEqual } from './hash.js'
 import type { KeyStore } from './key-store.js'
 import { findCorruptField } from './lib/check-record.js'
 import { LruCache } from './lib/lru-cache.js'
+import { rejectLater } from './lib/reject-later.js'
 import { withTimeout } from './lib/with-timeout.js'
 import { type ApiKeyAuthOptions, resolveOptions, type ResolvedAuthOptions } from './options.js'
 import { firstMissingScope, hasScopes, scopeSatisfies, validateScope } from './scope.js'
@@ -260,24 +261,15 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     )
   }
 
-  const verifyKey = async (
-    key: unknown,
-    verifyOptions?: VerifyOptions,
-  ): Promise<ApiKeyPrincipal> => {
-    if (typeof key !== 'string' || !isWellFormedKey(key, head))
-      throw new AuthError('INVALID_FORMAT')
-    const digest = hash(key)
-    let now = clock()
-    let cached = positive?.get(digest, now)
-    if (cached === undefined) {
-      if (negative?.get(digest, now) !== undefined) throw new AuthError('KEY_NOT_FOUND')
-      const loaded = await load(digest, key)
-      if (loaded === null) throw new AuthError('KEY_NOT_FOUND')
-      cached = loaded
-      now = clock()
-    }
-    if (cached.revoked) throw new AuthError('KEY_REVOKED')
-    if (now >= cached.expiresAtMs + opts.clockToleranceMs) throw new AuthError('KEY_EXPIRED')
+  // The decision on a cached or loaded key: the principal, or the error to reject with. It
+  // returns the error instead of throwing it, so a cache hit never unwinds a stack.
+  const decide = (
+    cached: CachedKey,
+    now: number,
+    verifyOptions: VerifyOptions | undefined,
+  ): ApiKeyPrincipal | AuthError => {
+    if (cached.revoked) return new AuthError('KEY_REVOKED')
+    if (now >= cached.expiresAtMs + opts.clockToleranceMs) return new AuthError('KEY_EXPIRED')
     const required = verifyOptions?.scopes
     // A non-array would skip the check below (`length` undefined): refuse it, never grant.
     if (required !== undefined && !Array.isArray(required)) {
@@ -289,12 +281,59 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       !hasScopes(cached.principal.scopes, required)
     ) {
       const missing = firstMissingScope(cached.principal.scopes, required)
-      throw new AuthError('INSUFFICIENT_SCOPE', {
+      return new AuthError('INSUFFICIENT_SCOPE', {
         requiredScopes: missing === undefined ? [...required] : [missing],
       })
     }
     touch(cached.principal.keyId, now)
     return cached.principal
+  }
+
+  const settle = (result: ApiKeyPrincipal | AuthError): Promise<ApiKeyPrincipal> =>
+    result instanceof AuthError ? rejectLater(result) : Promise.resolve(result)
+
+  const afterLoad =
+    (verifyOptions: VerifyOptions | undefined) =>
+    (loaded: CachedKey | null): ApiKeyPrincipal => {
+      if (loaded === null) throw new AuthError('KEY_NOT_FOUND')
+      const result = decide(loaded, clock(), verifyOptions)
+      if (result instanceof AuthError) throw result
+      return result
+    }
+
+  // Not `async`: a rejection decided without I/O (malformed, checksum, negative cache, a cached
+  // key that fails) settles through `rejectLater` and a hit through `Promise.resolve`, which
+  // keeps rejected requests an order of magnitude cheaper than a verification.
+  const verifyKey = (key: unknown, verifyOptions?: VerifyOptions): Promise<ApiKeyPrincipal> => {
+    try {
+      if (typeof key !== 'string' || !isWellFormedKey(key, head)) {
+        return rejectLater(new AuthError('INVALID_FORMAT'))
+      }
+      const digest = hash(key)
+      const now = clock()
+      const cached = positive?.get(digest, now)
+      if (cached !== undefined) return settle(decide(cached, now, verifyOptions))
+      if (negative?.get(digest, now) !== undefined) {
+        return rejectLater(new AuthError('KEY_NOT_FOUND'))
+      }
+      return load(digest, key).then(afterLoad(verifyOptions))
+    } catch (error) {
+      // The clock or the hasher failing is still a rejection, never a synchronous throw.
+      return Promise.reject(error)
+    }
+  }
+
+  const authenticate = (
+    authorization: unknown,
+    verifyOptions?: VerifyOptions,
+  ): Promise<ApiKeyPrincipal> => {
+    let key: string
+    try {
+      key = parseBearerHeader(authorization)
+    } catch (error) {
+      return rejectLater(error)
+    }
+    return verifyKey(key, verifyOptions)
   }
 
   const withUserLock = async <T>(userId: string, fn: () => Promise<T>): Promise<T> => {
@@ -429,8 +468,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     listKeys,
     revokeKey,
     verifyKey,
-    authenticate: (authorization, verifyOptions) =>
-      verifyKey(parseBearerHeader(authorization), verifyOptions),
+    authenticate,
     requireScopes,
     errorResponse: (error) => {
       if (isAuthError(error)) return error.toResponse({ realm: opts.realm })
