@@ -6,7 +6,7 @@
 import { randomFillSync } from 'node:crypto'
 import { AuthError } from './errors.js'
 import { encodeBase62Fixed, isBase62Code, randomBase62, type RandomBytes } from './lib/base62.js'
-import { crc32Ascii } from './lib/crc32.js'
+import { crc32Ascii, CRC32_INITIAL, crc32Final, crc32Step } from './lib/crc32.js'
 
 /** Random base62 characters in a secret: 32 × log2(62) ≈ 190 bits. */
 export const SECRET_RANDOM_LENGTH = 32
@@ -105,31 +105,62 @@ export function keyHead(prefix: string, environment: string): string {
   return `${prefix}_${environment}_user_`
 }
 
+// Char classes of the key grammar: 1 = base62, 2 = also allowed in a user id (`_`, `-`).
+const BASE62 = 1
+const USER_ID_EXTRA = 2
+const CHAR_CLASS = (() => {
+  const table = new Uint8Array(128)
+  for (let c = 0; c < 128; c++) if (isBase62Code(c)) table[c] = BASE62
+  table[95] = USER_ID_EXTRA
+  table[45] = USER_ID_EXTRA
+  return table
+})()
+
+// The CRC state after the fixed head is the same for every key: remember the last one.
+let lastHead = ''
+let lastHeadState = CRC32_INITIAL
+
+function headState(head: string): number {
+  if (head !== lastHead) {
+    let state = CRC32_INITIAL
+    for (let i = 0; i < head.length; i++) state = crc32Step(state, head.charCodeAt(i))
+    lastHeadState = state
+    lastHead = head
+  }
+  return lastHeadState
+}
+
 /**
  * Checks the whole grammar and the checksum without allocating: `head` is {@link keyHead}.
+ * One pass over the characters after the head checks each one and feeds the checksum.
  * Internal fast path shared by {@link parseApiKey} and verification.
  * @internal
  */
 export function isWellFormedKey(key: string, head: string): boolean {
   const length = key.length
-  if (length > MAX_TOKEN_LENGTH || length < head.length + 2 + SECRET_LENGTH) return false
+  const headLength = head.length
+  if (length > MAX_TOKEN_LENGTH || length < headLength + 2 + SECRET_LENGTH) return false
   if (!key.startsWith(head)) return false
   const separator = length - SECRET_LENGTH - 1
-  if (key.charCodeAt(separator) !== 95) return false
-  const userIdLength = separator - head.length
-  if (userIdLength < 1 || userIdLength > MAX_USER_ID_LENGTH) return false
-  for (let i = head.length; i < separator; i++) {
+  if (separator - headLength > MAX_USER_ID_LENGTH || key.charCodeAt(separator) !== 95) return false
+  let crc = headState(head)
+  for (let i = headLength; i < separator; i++) {
     const c = key.charCodeAt(i)
-    if (!isBase62Code(c) && c !== 95 && c !== 45) return false
+    if (c > 127 || CHAR_CLASS[c] === 0) return false
+    crc = crc32Step(crc, c)
   }
-  for (let i = separator + 1; i < length; i++) {
-    if (!isBase62Code(key.charCodeAt(i))) return false
+  crc = crc32Step(crc, 95)
+  const checksumStart = length - CHECKSUM_LENGTH
+  for (let i = separator + 1; i < checksumStart; i++) {
+    const c = key.charCodeAt(i)
+    if (c > 127 || CHAR_CLASS[c] !== BASE62) return false
+    crc = crc32Step(crc, c)
   }
-  // Checksum over everything before it, compared digit by digit from the right.
-  let crc = crc32Ascii(key, length - CHECKSUM_LENGTH)
-  for (let i = length - 1; i >= length - CHECKSUM_LENGTH; i--) {
-    if (key.charCodeAt(i) !== base62CodeOf(crc % 62)) return false
-    crc = Math.floor(crc / 62)
+  // Checksum digits compared from the right; a digit that is not base62 never matches.
+  let sum = crc32Final(crc)
+  for (let i = length - 1; i >= checksumStart; i--) {
+    if (key.charCodeAt(i) !== base62CodeOf(sum % 62)) return false
+    sum = Math.floor(sum / 62)
   }
   return true
 }
