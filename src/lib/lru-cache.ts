@@ -3,6 +3,8 @@
 interface Entry<V> {
   value: V
   expiresAt: number
+  /** Value of the use counter when the entry last moved to the most-recent end. */
+  stamp: number
 }
 
 /** Least-recently-used map holding at most `maxEntries`, each entry for at most `ttlMs`. */
@@ -11,10 +13,16 @@ export class LruCache<V> {
   readonly #map = new Map<string, Entry<V>>()
   readonly #maxEntries: number
   readonly #ttlMs: number
+  // Moving an entry costs a Map delete and set. An entry moved within the last `#slack` moves
+  // is still far from eviction, so a hit leaves it in place: at most `#slack` newer entries can
+  // sit behind it. Below 16 entries the slack is 0, which is exact LRU.
+  readonly #slack: number
+  #moves = 0
 
   constructor(maxEntries: number, ttlMs: number) {
     this.#maxEntries = maxEntries
     this.#ttlMs = ttlMs
+    this.#slack = maxEntries < 16 ? 0 : maxEntries >>> 3
   }
 
   get size(): number {
@@ -29,15 +37,18 @@ export class LruCache<V> {
       this.#map.delete(key)
       return undefined
     }
-    this.#map.delete(key)
-    this.#map.set(key, entry)
+    if (this.#moves - entry.stamp > this.#slack) {
+      entry.stamp = ++this.#moves
+      this.#map.delete(key)
+      this.#map.set(key, entry)
+    }
     return entry.value
   }
 
   set(key: string, value: V, now: number): void {
     if (this.#ttlMs <= 0 || this.#maxEntries <= 0) return
     this.#map.delete(key)
-    this.#map.set(key, { value, expiresAt: now + this.#ttlMs })
+    this.#map.set(key, { value, expiresAt: now + this.#ttlMs, stamp: ++this.#moves })
     // Evict the least recently used; also release up to two expired heads so that idle
     // entries do not wait for a sweep.
     let budget = 2
