@@ -1,0 +1,182 @@
+/**
+ * One HTTP server variant in its own process (the load generator runs in the parent):
+ * `node --import tsx bench/http/server.ts <variant> <keys.json>`. Prints `READY <port>` once
+ * listening on 127.0.0.1. Every variant serves `GET /api/v1/models` with the same JSON body.
+ *
+ * `BENCH_STORE` picks the library's store: `memory` (default), or `postgres`/`redis` with
+ * `BENCH_STORE_INFO` holding the connection JSON (the parent seeds those stores).
+ */
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import type { Server } from 'node:http'
+import { createApiKeyAuth, type KeyStore, MemoryKeyStore } from '../../src/index.js'
+import { handVerify, UNAUTHORIZED_BODY } from './hand.js'
+import { handTable, recordOf, REQUIRED } from './keys.js'
+
+const [variant = '', keysFile = ''] = process.argv.slice(2)
+const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as string[]
+const BODY = { models: [] as string[] }
+const PATH = '/api/v1/models'
+
+/** Store calls seen by the server, read by the bench at `GET /__bench/stats`. */
+const calls = { findByHash: 0, touch: 0 }
+
+function counted(store: KeyStore): KeyStore {
+  const findByHash = store.findByHash.bind(store)
+  const touch = store.touch?.bind(store)
+  const wrapped: KeyStore = {
+    insert: (record) => store.insert(record),
+    listByUser: (userId) => store.listByUser(userId),
+    revoke: (id, userId, at) => store.revoke(id, userId, at),
+    findByHash: (hash) => {
+      calls.findByHash++
+      return findByHash(hash)
+    },
+  }
+  if (touch !== undefined) {
+    wrapped.touch = (id, at) => {
+      calls.touch++
+      return touch(id, at)
+    }
+  }
+  if (store.onRevoke !== undefined) wrapped.onRevoke = store.onRevoke.bind(store)
+  return wrapped
+}
+
+async function libraryStore(): Promise<KeyStore> {
+  const kind = process.env.BENCH_STORE ?? 'memory'
+  if (kind === 'memory') {
+    const store = new MemoryKeyStore()
+    for (const [i, key] of keys.entries()) await store.insert(recordOf(key, i))
+    return store
+  }
+  const info = JSON.parse(process.env.BENCH_STORE_INFO ?? '{}') as Record<string, unknown>
+  if (kind === 'postgres') {
+    const { default: pg } = await import('pg')
+    const { PostgresKeyStore } = await import('../../adapters/postgres/index.js')
+    const pool = new pg.Pool({ ...info, max: 10 })
+    pool.on('error', () => {})
+    return new PostgresKeyStore(pool)
+  }
+  if (kind === 'redis') {
+    const { Redis } = await import('ioredis')
+    const { RedisKeyStore } = await import('../../adapters/redis/index.js')
+    return new RedisKeyStore(new Redis(info as { host: string; port: number }))
+  }
+  throw new Error(`unknown BENCH_STORE ${kind}`)
+}
+
+async function library() {
+  const store = counted(await libraryStore())
+  return createApiKeyAuth({ store, logger: false })
+}
+
+const table = handTable(keys)
+
+async function start(): Promise<Server> {
+  const [framework, kind] = variant.split('-') as [string, string]
+  if (framework === 'express') {
+    const { default: express } = await import('express')
+    const app = express()
+    const send = (_req: unknown, res: { json(body: unknown): void }) => res.json(BODY)
+    if (kind === 'bare') app.get(PATH, send)
+    if (kind === 'lib') {
+      const { requireApiKey } = await import('../../adapters/express/index.js')
+      app.get(PATH, requireApiKey(await library(), { scopes: REQUIRED }), send)
+      app.get('/__bench/stats', (_req, res) => res.json(calls))
+    }
+    if (kind === 'hand') {
+      app.get(
+        PATH,
+        (req, res, next) => {
+          const principal = handVerify(table, req.headers.authorization, REQUIRED)
+          if (principal === undefined) {
+            res.status(401).type('application/json').send(UNAUTHORIZED_BODY)
+            return
+          }
+          req.auth = principal
+          next()
+        },
+        send,
+      )
+    }
+    if (kind === 'passport') {
+      const { default: passport } = await import('passport')
+      const { Strategy } = await import('passport-http-bearer')
+      const users = new Map(keys.map((key, i) => [key, { id: `bench_${i}` }]))
+      passport.use(new Strategy((token, done) => done(null, users.get(token) ?? false)))
+      app.use(passport.initialize())
+      app.get(PATH, passport.authenticate('bearer', { session: false }), send)
+    }
+    return app.listen(0, '127.0.0.1')
+  }
+  if (framework === 'fastify') {
+    const { default: Fastify } = await import('fastify')
+    const app = Fastify({ logger: false })
+    app.decorateRequest('auth', null)
+    if (kind === 'bare') app.get(PATH, async () => BODY)
+    if (kind === 'lib') {
+      const { requireApiKey } = await import('../../adapters/fastify/index.js')
+      app.get(PATH, { onRequest: requireApiKey(await library(), { scopes: REQUIRED }) }, async () => BODY)
+      app.get('/__bench/stats', async () => calls)
+    }
+    if (kind === 'hand') {
+      app.get(
+        PATH,
+        {
+          onRequest: async (request, reply) => {
+            const principal = handVerify(table, request.headers.authorization, REQUIRED)
+            if (principal === undefined) {
+              return reply.code(401).type('application/json').send(UNAUTHORIZED_BODY)
+            }
+            request.auth = principal
+          },
+        },
+        async () => BODY,
+      )
+    }
+    if (kind === 'bearerauth') {
+      const { default: bearerAuth } = await import('@fastify/bearer-auth')
+      await app.register(bearerAuth, { keys: new Set(keys) })
+      app.get(PATH, async () => BODY)
+    }
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    return app.server
+  }
+  if (framework === 'koa') {
+    const { default: Koa } = await import('koa')
+    const app = new Koa()
+    if (kind === 'lib') {
+      const { requireApiKey } = await import('../../adapters/koa/index.js')
+      const guard = requireApiKey(await library(), { scopes: REQUIRED })
+      app.use((ctx, next) => (ctx.path === PATH ? guard(ctx, next) : next()))
+    }
+    if (kind === 'hand') {
+      app.use(async (ctx, next) => {
+        const principal = handVerify(table, ctx.get('authorization') || undefined, REQUIRED)
+        if (principal === undefined) {
+          ctx.status = 401
+          ctx.type = 'application/json'
+          ctx.body = UNAUTHORIZED_BODY
+          return
+        }
+        ctx.state.auth = principal
+        await next()
+      })
+    }
+    app.use((ctx) => {
+      if (ctx.method === 'GET' && ctx.path === PATH) ctx.body = BODY
+      else if (ctx.path === '/__bench/stats') ctx.body = calls
+    })
+    return app.listen(0, '127.0.0.1')
+  }
+  throw new Error(`unknown variant ${variant}`)
+}
+
+const server = await start()
+const listening = (): void => {
+  process.stdout.write(`READY ${(server.address() as AddressInfo).port}\n`)
+}
+if (server.listening) listening()
+else server.once('listening', listening)
+process.once('SIGTERM', () => process.exit(0))
