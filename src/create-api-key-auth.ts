@@ -132,7 +132,13 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const head = keyHead(opts.prefix, opts.environment)
   const hash = createKeyHasher(opts.pepper)
   const clock = (): number => {
-    const t: unknown = opts.now()
+    let t: unknown
+    try {
+      t = opts.now()
+    } catch (error) {
+      logger.error('the clock threw', { error: describe(error) })
+      throw new AuthError('AUTH_UNAVAILABLE', { reason: 'invalid_clock' })
+    }
     const ms = typeof t === 'number' ? t : t instanceof Date ? t.getTime() : Number.NaN
     // A broken clock (NaN, Invalid Date, out of Date range) must not make expired keys valid.
     if (!(Math.abs(ms) <= 8.64e15)) {
@@ -187,9 +193,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       inflight.delete(digest)
     }
   }
-  const unsubscribe = store.onRevoke?.((digest) => {
-    if (typeof digest === 'string') evict(digest)
-  })
+  let unsubscribe: unknown
+  try {
+    unsubscribe = store.onRevoke?.((digest) => {
+      if (typeof digest === 'string') evict(digest)
+    })
+  } catch (cause) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: 'The store failed to subscribe to revocations (onRevoke)',
+      cause,
+    })
+  }
 
   const toCached = (record: ApiKeyRecord, digest: string, key: string): CachedKey | null => {
     const corrupt = findCorruptField(record)
@@ -486,7 +500,9 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       positive?.sweep(now)
       negative?.sweep(now)
     },
-    close: () => unsubscribe?.(),
+    close: () => {
+      if (typeof unsubscribe === 'function') unsubscribe()
+    },
   }
 }
 

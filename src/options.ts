@@ -247,6 +247,26 @@ const consoleLogger: AuthLogger = {
 
 const silentLogger: AuthLogger = { warn: () => {}, error: () => {} }
 
+// A logger that throws must not turn a decision (or a 503) into a foreign exception.
+function guardLogger(logger: AuthLogger): AuthLogger {
+  return {
+    warn: (message, context) => {
+      try {
+        logger.warn(message, context)
+      } catch {
+        // Nowhere left to report it.
+      }
+    },
+    error: (message, context) => {
+      try {
+        logger.error(message, context)
+      } catch {
+        // Nowhere left to report it.
+      }
+    },
+  }
+}
+
 /**
  * Validates options and fills in defaults.
  * @throws {@link AuthError} `CONFIGURATION_ERROR` naming every bad option.
@@ -296,7 +316,7 @@ export function resolveOptions(input: unknown): ResolvedAuthOptions {
       o.allowedOrigins === undefined ? undefined : Object.freeze([...o.allowedOrigins]),
     clockToleranceMs: o.clockToleranceMs ?? 0,
     now: o.now ?? Date.now,
-    logger: o.logger === false ? silentLogger : (o.logger ?? consoleLogger),
+    logger: o.logger === false ? silentLogger : guardLogger(o.logger ?? consoleLogger),
   }
   // The pepper is a secret: keep it out of JSON.stringify and console.log of the options.
   Object.defineProperty(resolved, 'pepper', { enumerable: false })
