@@ -270,3 +270,59 @@ describe('adversarial contract: challenge header', () => {
     )
   })
 })
+
+describe('adversarial contract: hostile collaborators', () => {
+  const memoryMethods = (memory: MemoryKeyStore) => ({
+    insert: memory.insert.bind(memory),
+    findByHash: memory.findByHash.bind(memory),
+    listByUser: memory.listByUser.bind(memory),
+    revoke: memory.revoke.bind(memory),
+  })
+
+  it('a store whose onRevoke throws is a CONFIGURATION_ERROR; a non-function unsubscribe is ignored', async () => {
+    const base = memoryMethods(new MemoryKeyStore())
+    const throwing = {
+      ...base,
+      onRevoke: () => {
+        throw new Error('subscribe failed')
+      },
+    }
+    expect(await outcome(() => createApiKeyAuth({ store: throwing, logger: false }))).toBe(
+      'CONFIGURATION_ERROR',
+    )
+    const odd = { ...base, onRevoke: (() => 42) as never }
+    expect(await outcome(() => createApiKeyAuth({ store: odd, logger: false }).close())).toBe('ok')
+  })
+
+  it('a logger that throws changes no outcome', async () => {
+    const memory = new MemoryKeyStore()
+    const logger = {
+      warn: () => {
+        throw new Error('log sink down')
+      },
+      error: () => {
+        throw new Error('log sink down')
+      },
+    }
+    const down = { ...memoryMethods(memory), findByHash: () => Promise.reject(new Error('db')) }
+    const auth = createApiKeyAuth({ store: down, logger })
+    expect(await outcome(() => auth.verifyKey(generateApiKey('u')))).toBe('AUTH_UNAVAILABLE')
+    const key = generateApiKey('u')
+    await memory.insert(recordFor(key, { userId: 'someone' }))
+    const mismatch = createApiKeyAuth({ store: memory, logger })
+    expect(await outcome(() => mismatch.verifyKey(key))).toBe('KEY_NOT_FOUND')
+    expect(mismatch.errorResponse(new Error('x')).status).toBe(503)
+  })
+
+  it('a clock that throws fails closed with AUTH_UNAVAILABLE', async () => {
+    const auth = createApiKeyAuth({
+      store: new MemoryKeyStore(),
+      logger: false,
+      now: () => {
+        throw new Error('clock')
+      },
+    })
+    expect(await outcome(() => auth.verifyKey(generateApiKey('u')))).toBe('AUTH_UNAVAILABLE')
+    expect(await outcome(() => auth.createKey({ userId: 'u', name: 'n' }))).toBe('AUTH_UNAVAILABLE')
+  })
+})
