@@ -174,6 +174,12 @@ function base62CodeOf(digit: number): number {
  *
  * @throws {@link AuthError} `INVALID_FORMAT` for anything that is not a well-formed key of this
  *   prefix and environment; it never throws anything else.
+ *
+ * @example
+ * ```ts
+ * parseApiKey('vydra_live_user_org_42_X7kM9pQ…') // { prefix: 'vydra', environment: 'live', userId: 'org_42', secret: 'X7kM9pQ…' }
+ * parseApiKey(key, { environment: 'test' })     // throws INVALID_FORMAT for a live key
+ * ```
  */
 export function parseApiKey(key: unknown, options: ApiKeyFormatOptions = {}): ParsedApiKey {
   const prefix = options?.prefix ?? 'vydra'

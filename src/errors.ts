@@ -174,6 +174,14 @@ Object.defineProperty(AuthError.prototype, BRAND, { value: true })
 /**
  * True for any {@link AuthError}, including one from another copy of the library (ESM and CJS
  * builds loaded side by side), where `instanceof` would say no.
+ *
+ * @example
+ * ```ts
+ * const principal = await auth.verifyKey(key).catch((error: unknown) => {
+ *   if (isAuthError(error) && error.code === 'KEY_EXPIRED') return null
+ *   throw error
+ * })
+ * ```
  */
 export function isAuthError(value: unknown): value is AuthError {
   if (value instanceof AuthError) return true
