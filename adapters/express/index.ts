@@ -45,7 +45,7 @@ export function requireApiKey(
 ): RequestHandler {
   const scopes = auth.requireScopes(options.scopes ?? [])
   return (req, res, next) => {
-    authenticateRequest(auth, toAuthRequest(req), scopes)
+    authenticateRequest(auth, req, scopes)
       .then((result) => {
         if (!result.ok) return send(res, result.response)
         req.auth = result.principal

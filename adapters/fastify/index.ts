@@ -61,7 +61,7 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
   return async function vydraRequireApiKey(request, reply) {
     const result = await authenticateRequest(
       auth,
-      toAuthRequest(request as FastifyRequest, ''),
+      { headers: request.headers, rawHeaders: request.raw.rawHeaders },
       scopes,
     )
     if (!result.ok) return send(reply as FastifyReply, result.response)

@@ -39,7 +39,7 @@ export interface RequireApiKeyOptions {
 export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = {}): Middleware {
   const scopes = auth.requireScopes(options.scopes ?? [])
   return async (ctx, next) => {
-    const result = await authenticateRequest(auth, toAuthRequest(ctx), scopes)
+    const result = await authenticateRequest(auth, ctx.req, scopes)
     if (!result.ok) return send(ctx, result.response)
     ctx.state.auth = result.principal
     await next()
