@@ -152,3 +152,24 @@ describe('docs/errors.md', () => {
     expect(documented).toEqual({ ...AUTH_ERROR_STATUS })
   })
 })
+
+describe('README.md', () => {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8')
+
+  it('shows the two commands of a fresh checkout', () => {
+    expect(readme).toContain('npm ci && npm run demo')
+    expect(readme).toMatch(/^npm test\b/m)
+  })
+
+  it('links every guide', () => {
+    const guidesOnDisk = readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md'))
+    const unlinked = guidesOnDisk.filter((guide) => !readme.includes(`](docs/${guide})`))
+    expect(unlinked).toEqual([])
+  })
+
+  it('has an example for every framework adapter', () => {
+    for (const framework of ['express', 'fastify', 'koa']) {
+      expect(readme).toContain(`from '@vydra/auth/${framework}'`)
+    }
+  })
+})
