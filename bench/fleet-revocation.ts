@@ -12,7 +12,7 @@ import { setImmediate as yieldToIo } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { PostgresKeyStore } from '../adapters/postgres/index.js'
+import { PostgresKeyStore, type PostgresKeyStoreOptions } from '../adapters/postgres/index.js'
 import { RedisKeyStore } from '../adapters/redis/index.js'
 import { createApiKeyAuth, isAuthError, type KeyStore } from '../src/index.js'
 import type { PostgresInfo, RedisInfo } from '../test/support/servers.js'
@@ -39,12 +39,16 @@ export interface FleetMember {
 export type OpenMember = (shared: string) => Promise<FleetMember>
 
 /** A {@link FleetMember} on PostgreSQL: its own pool (and so its own LISTEN connection). */
-export function postgresMember(info: PostgresInfo, poolOptions: pg.PoolConfig = {}): OpenMember {
+export function postgresMember(
+  info: PostgresInfo,
+  poolOptions: pg.PoolConfig = {},
+  storeOptions: Omit<PostgresKeyStoreOptions, 'table'> = {},
+): OpenMember {
   return async (table) => {
     // Named after the shared table, so tests can find this member's connections on the server.
     const pool = new pg.Pool({ ...info, max: 5, application_name: table, ...poolOptions })
     pool.on('error', () => {})
-    const store = new PostgresKeyStore(pool, { table })
+    const store = new PostgresKeyStore(pool, { ...storeOptions, table })
     await store.migrate()
     return {
       store,

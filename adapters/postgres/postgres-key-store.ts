@@ -30,7 +30,10 @@ export interface PostgresKeyStoreOptions {
    * instances. @defaultValue `60_000`
    */
   replayWindowMs?: number
-  /** How often the listener checks its connection with `SELECT 1`. @defaultValue `10_000` */
+  /**
+   * How often the listener checks its connection with `SELECT 1`; no answer by the next check
+   * and the connection is replaced. @defaultValue `10_000`
+   */
   heartbeatMs?: number
   /** Listener connection failures (they are retried); by default they are silent. */
   onError?: (error: unknown) => void
@@ -293,10 +296,21 @@ export class PostgresKeyStore implements KeyStore {
         )
         for (const row of rows) this.#emit(row.hash)
         attempt = 0
+        // A heartbeat still unanswered one interval later means a dead (half-open) connection.
+        let waiting = false
         const heartbeat = setInterval(() => {
+          if (waiting) {
+            failure = new Error('listener heartbeat unanswered')
+            this.#wake?.()
+            return
+          }
+          waiting = true
           const sentAt = Date.now()
           connection.query('SELECT 1').then(
-            () => (healthyAt = sentAt),
+            () => {
+              waiting = false
+              healthyAt = sentAt
+            },
             (error: unknown) => {
               failure = error
               this.#wake?.()

@@ -21,6 +21,11 @@ export interface RedisKeyStoreOptions {
   replayWindowMs?: number
   /** How long the replay log of revocations is kept. @defaultValue `86_400_000` (a day) */
   replayRetentionMs?: number
+  /**
+   * How often the subscriber sends `PING`; no answer by the next one and it reconnects (which
+   * resubscribes and replays). @defaultValue `10_000`
+   */
+  heartbeatMs?: number
   /** Subscriber connection failures (ioredis retries them); by default they are silent. */
   onError?: (error: unknown) => void
 }
@@ -87,9 +92,11 @@ export class RedisKeyStore implements KeyStore {
   readonly #channel: string
   readonly #replayWindowMs: number
   readonly #retentionMs: number
+  readonly #heartbeatMs: number
   readonly #onError: (error: unknown) => void
   readonly #listeners = new Set<(hash: string) => void>()
   #subscriber: Redis | undefined
+  #heartbeat: ReturnType<typeof setInterval> | undefined
   #lostAt: number | undefined
 
   constructor(client: Redis, options: RedisKeyStoreOptions = {}) {
@@ -109,6 +116,7 @@ export class RedisKeyStore implements KeyStore {
     this.#channel = `${namespace}revoked`
     this.#replayWindowMs = options.replayWindowMs ?? 60_000
     this.#retentionMs = options.replayRetentionMs ?? 86_400_000
+    this.#heartbeatMs = options.heartbeatMs ?? 10_000
     this.#onError = options.onError ?? (() => {})
   }
 
@@ -258,6 +266,23 @@ export class RedisKeyStore implements KeyStore {
     })
     // Connects if the client was created with lazyConnect.
     if (subscriber.status === 'wait') subscriber.connect().catch(this.#onError)
+    // A PING still unanswered one interval later means a dead (half-open) connection.
+    let waiting = false
+    this.#heartbeat = setInterval(() => {
+      if (subscriber.status !== 'ready') return
+      if (waiting) {
+        waiting = false
+        this.#lostAt ??= Date.now()
+        subscriber.disconnect(true)
+        return
+      }
+      waiting = true
+      subscriber.ping().then(
+        () => (waiting = false),
+        () => (waiting = false),
+      )
+    }, this.#heartbeatMs)
+    this.#heartbeat.unref?.()
   }
 
   async #resume(subscriber: Redis): Promise<void> {
@@ -273,6 +298,8 @@ export class RedisKeyStore implements KeyStore {
   }
 
   #unsubscribe(): void {
+    clearInterval(this.#heartbeat)
+    this.#heartbeat = undefined
     const subscriber = this.#subscriber
     this.#subscriber = undefined
     subscriber?.disconnect()

@@ -192,3 +192,45 @@ describe.skipIf(backends.length === 0).each(backends)('fleet revocation on $name
     console.log(`[fleet revocation] ${formatFleetRevocation({ [backend.name]: stats })}`)
   })
 })
+
+describe.skipIf(postgres === null)('fleet revocation on postgres: a stuck listener', () => {
+  it('a listener whose server process stops answering is replaced (heartbeat) and replays', async () => {
+    const info = postgres as NonNullable<typeof postgres>
+    const admin = makePool(info, { max: 1 })
+    const shared = uniqueName('stuck')
+    const open = postgresMember(info, {}, { heartbeatMs: 100 })
+    const [a, b] = await Promise.all([open(shared), open(shared)])
+    const authA = member(a.store)
+    const authB = member(b.store)
+    const stopped: number[] = []
+    try {
+      const warm = await authA.createKey({ userId: 'stuck_user', name: 'warm' })
+      await authB.verifyKey(warm.key)
+      await authA.revokeKey({ userId: 'stuck_user', keyId: warm.id })
+      await until(() => code(authB.verifyKey(warm.key)), 'KEY_REVOKED')
+
+      // Freeze the backends serving the listeners: their sockets stay open but nothing is
+      // answered or delivered any more, like a half-open connection.
+      const { rows } = await admin.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE application_name = $1
+         AND (query LIKE 'LISTEN %' OR query LIKE 'SELECT hash FROM%' OR query = 'SELECT 1')`,
+        [shared],
+      )
+      expect(rows).toHaveLength(2)
+      for (const { pid } of rows) {
+        process.kill(pid, 'SIGSTOP')
+        stopped.push(pid)
+      }
+      const key = await authA.createKey({ userId: 'stuck_user', name: 'k' })
+      await authB.verifyKey(key.key)
+      await authA.revokeKey({ userId: 'stuck_user', keyId: key.id })
+      await until(() => code(authB.verifyKey(key.key)), 'KEY_REVOKED')
+    } finally {
+      for (const pid of stopped) process.kill(pid, 'SIGCONT')
+      authA.close()
+      authB.close()
+      await Promise.all([a.close(), b.close()])
+      await admin.end()
+    }
+  })
+})
