@@ -289,10 +289,17 @@ export class PostgresKeyStore implements KeyStore {
         })
         // A subscriber may have left, or close() run, while connecting.
         if (!this.#active()) break
-        await client.query(`LISTEN "${this.#channel}"`)
-        const { rows } = await client.query<{ hash: string }>(
-          `SELECT hash FROM ${this.#table} WHERE revoked_at >= $1`,
-          [new Date(healthyAt - this.#options.replayWindowMs)],
+        // Bounded like a heartbeat: a server that accepts but never answers must not stall us.
+        const rows = await within(
+          this.#options.heartbeatMs * 2,
+          (async () => {
+            await connection.query(`LISTEN "${this.#channel}"`)
+            const replay = await connection.query<{ hash: string }>(
+              `SELECT hash FROM ${this.#table} WHERE revoked_at >= $1`,
+              [new Date(healthyAt - this.#options.replayWindowMs)],
+            )
+            return replay.rows
+          })(),
         )
         for (const row of rows) this.#emit(row.hash)
         attempt = 0
@@ -359,6 +366,16 @@ export class PostgresKeyStore implements KeyStore {
       this.#wake = undefined
     })
   }
+}
+
+// Rejects if `promise` has not settled after `ms` (its late rejection is swallowed).
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  promise.catch(() => {})
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`listener set-up took over ${ms} ms`)), ms)
+  })
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
 }
 
 function toRecord(row: QueryResultRow): ApiKeyRecord {
