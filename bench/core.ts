@@ -109,7 +109,8 @@ async function main(): Promise<void> {
     }
   }
   const ops = (i: number): number[] => opsPerRound[i] ?? []
-  const ratio = (i: number, base: number) => summarize(ops(i).map((v, r) => v / (ops(base)[r] ?? 1)))
+  const ratio = (i: number, base: number) =>
+    summarize(ops(i).map((v, r) => v / (ops(base)[r] ?? 1)))
   const hitVsRef = ratio(1, 0)
   const malformedVsHit = ratio(3, 1)
   const checksumVsHit = ratio(4, 1)

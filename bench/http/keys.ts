@@ -13,6 +13,8 @@ export const KEY_COUNT = 1_000
 /** Scopes every key holds; routes require `models:read`. */
 export const GRANTED = ['models:read', 'models:write']
 export const REQUIRED = ['models:read']
+/** Table (PostgreSQL) and namespace (Redis) the store benches share. */
+export const SHARED = 'bench_keys'
 
 /** `count` fresh keys, one user each. */
 export function generateKeys(count: number = KEY_COUNT): string[] {

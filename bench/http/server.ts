@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
 import { createApiKeyAuth, type KeyStore, MemoryKeyStore } from '../../src/index.js'
 import { handVerify, UNAUTHORIZED_BODY } from './hand.js'
-import { handTable, recordOf, REQUIRED } from './keys.js'
+import { handTable, recordOf, REQUIRED, SHARED } from './keys.js'
 
 const [variant = '', keysFile = ''] = process.argv.slice(2)
 const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as string[]
@@ -50,18 +50,21 @@ async function libraryStore(): Promise<KeyStore> {
     for (const [i, key] of keys.entries()) await store.insert(recordOf(key, i))
     return store
   }
+  // The parent created and seeded the shared table / namespace `bench_keys`.
   const info = JSON.parse(process.env.BENCH_STORE_INFO ?? '{}') as Record<string, unknown>
   if (kind === 'postgres') {
     const { default: pg } = await import('pg')
     const { PostgresKeyStore } = await import('../../adapters/postgres/index.js')
     const pool = new pg.Pool({ ...info, max: 10 })
     pool.on('error', () => {})
-    return new PostgresKeyStore(pool)
+    return new PostgresKeyStore(pool, { table: SHARED })
   }
   if (kind === 'redis') {
     const { Redis } = await import('ioredis')
     const { RedisKeyStore } = await import('../../adapters/redis/index.js')
-    return new RedisKeyStore(new Redis(info as { host: string; port: number }))
+    const client = new Redis(info as { host: string; port: number })
+    client.on('error', () => {})
+    return new RedisKeyStore(client, { namespace: `${SHARED}:` })
   }
   throw new Error(`unknown BENCH_STORE ${kind}`)
 }
@@ -117,7 +120,11 @@ async function start(): Promise<Server> {
     if (kind === 'bare') app.get(PATH, async () => BODY)
     if (kind === 'lib') {
       const { requireApiKey } = await import('../../adapters/fastify/index.js')
-      app.get(PATH, { onRequest: requireApiKey(await library(), { scopes: REQUIRED }) }, async () => BODY)
+      app.get(
+        PATH,
+        { onRequest: requireApiKey(await library(), { scopes: REQUIRED }) },
+        async () => BODY,
+      )
       app.get('/__bench/stats', async () => calls)
     }
     if (kind === 'hand') {

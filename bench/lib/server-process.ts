@@ -1,12 +1,16 @@
 /** Starts a bench HTTP server variant in a child process and stops it. */
 import { type ChildProcess, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-const SERVER = fileURLToPath(new URL('../http/server.ts', import.meta.url))
+// Sections run bundled (see bench/index.ts): the server bundle sits next to this one.
+const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url))
 
 export interface ServerProcess {
   readonly variant: string
   readonly url: string
+  /** CPU time the server process has used so far, in microseconds (user + system). */
+  cpuMicros(): number
   stop(): Promise<void>
 }
 
@@ -16,11 +20,10 @@ export function startServer(
   keysFile: string,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', SERVER, variant, keysFile],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, NODE_ENV: 'production' } },
-  )
+  const child: ChildProcess = spawn(process.execPath, [SERVER, variant, keysFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env, NODE_ENV: 'production' },
+  })
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   return new Promise((resolve, reject) => {
@@ -42,6 +45,7 @@ export function startServer(
       resolve({
         variant,
         url: `http://127.0.0.1:${match[1]}`,
+        cpuMicros: () => cpuMicros(child.pid),
         stop: () =>
           new Promise((done) => {
             if (child.exitCode !== null) return done()
@@ -51,4 +55,16 @@ export function startServer(
       })
     })
   })
+}
+
+// /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second).
+function cpuMicros(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return Number.NaN
+  }
 }

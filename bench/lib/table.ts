@@ -1,7 +1,11 @@
 /** Markdown output of a bench section. */
 
 /** Prints a markdown table with a heading. */
-export function printTable(title: string, header: readonly string[], rows: readonly string[][]): void {
+export function printTable(
+  title: string,
+  header: readonly string[],
+  rows: readonly string[][],
+): void {
   const lines = [
     `### ${title}`,
     '',

@@ -1,0 +1,78 @@
+/**
+ * `npm run bench [-- --quick]`: bundles every section the way the package is built (esbuild,
+ * Node 20 target, dependencies external, no name-keeping helpers), then runs each section in its
+ * own Node process, one after another, printing one markdown table per section.
+ */
+import { spawnSync } from 'node:child_process'
+import { existsSync, rmSync } from 'node:fs'
+import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const outdir = join(root, 'node_modules', '.cache', 'vydra-bench')
+const quick = process.argv.includes('--quick')
+
+const SECTIONS = [
+  { name: 'core', title: '1. Core hot path', flags: [] as string[] },
+  { name: 'http', title: '2–3. HTTP overhead and peers', flags: [] },
+  { name: 'stores', title: '4 and 6. Real stores and fleet revocation', flags: [] },
+  { name: 'memory', title: '5. Memory under attack', flags: ['--expose-gc'] },
+]
+
+async function main(): Promise<void> {
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
+  const cpu = cpus()
+  process.stdout.write(
+    `# @vydra/auth benchmarks${quick ? ' (--quick)' : ''}\n\n` +
+      `Machine: Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ` +
+      `${cpu.length} cores, load average ${loadavg()[0]?.toFixed(2)} at start, ` +
+      `${new Date().toISOString()}\n\n`,
+  )
+  rmSync(outdir, { recursive: true, force: true })
+  await build({
+    entryPoints: Object.fromEntries(
+      // fleet-revocation is its own entry so that, split into a chunk, its "run when main" check
+      // compares the chunk's URL, not the section's, with argv[1].
+      [...SECTIONS.map((s) => s.name), 'http/server', 'fleet-revocation']
+        .map((name) => [name.replace('http/', ''), join(root, 'bench', `${name}.ts`)])
+        .filter(([, file]) => existsSync(file as string)),
+    ),
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    splitting: true,
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  })
+  let failed = 0
+  for (const section of SECTIONS) {
+    if (only !== undefined && !only.split(',').includes(section.name)) continue
+    const file = join(outdir, `${section.name}.mjs`)
+    if (!existsSync(file)) {
+      process.stdout.write(`### ${section.title}\n\nnot available: ${file} was not built\n\n`)
+      continue
+    }
+    const run = spawnSync(
+      process.execPath,
+      [...section.flags, file, ...(quick ? ['--quick'] : [])],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    )
+    if (run.status !== 0) {
+      failed++
+      process.stdout.write(
+        `### ${section.title}\n\nfailed: the section exited with ${run.status ?? run.signal}\n\n`,
+      )
+    }
+  }
+  process.exitCode = failed > 0 ? 1 : 0
+}
+
+await main()
