@@ -3,7 +3,7 @@
  * data in a temp dir, stoppable, killable (SIGKILL) and restartable on the same port and data.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync } from 'node:fs'
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -164,18 +164,29 @@ async function waitUntil(
 }
 
 const running = new Set<ChildProcess>()
+const dataDirs = new Set<string>()
 let exitHookInstalled = false
 
-// A crashed or interrupted test run must not leave servers behind.
+// A crashed or interrupted test run must not leave servers (or their data) behind.
+function installExitHook(): void {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const proc of running) killGroup(proc, 'SIGKILL')
+    for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true })
+  })
+}
+
 function track(child: ChildProcess): void {
+  installExitHook()
   running.add(child)
   child.once('exit', () => running.delete(child))
-  if (!exitHookInstalled) {
-    exitHookInstalled = true
-    process.once('exit', () => {
-      for (const proc of running) killGroup(proc, 'SIGKILL')
-    })
-  }
+}
+
+function trackDir(dir: string): string {
+  installExitHook()
+  dataDirs.add(dir)
+  return dir
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
@@ -290,7 +301,7 @@ export async function startPostgres(
     throw new Error(`PostgreSQL is not installed (${INSTALL_COMMAND})`)
   }
   const user = postgresUser()
-  const root = await mkdtemp(join(tmpdir(), 'vydra-pg-'))
+  const root = trackDir(await mkdtemp(join(tmpdir(), 'vydra-pg-')))
   const dataDir = join(root, 'data')
   const socketDir = join(root, 'sock')
   await mkdir(dataDir, { mode: 0o700 })
@@ -356,7 +367,7 @@ export async function startRedis(
   if (binaries.redis === undefined) {
     throw new Error(`redis-server is not installed (${INSTALL_COMMAND})`)
   }
-  const dir = await mkdtemp(join(tmpdir(), 'vydra-redis-'))
+  const dir = trackDir(await mkdtemp(join(tmpdir(), 'vydra-redis-')))
   const port = await freePort()
   const persistence =
     options.persistent === true
