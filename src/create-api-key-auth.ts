@@ -103,6 +103,8 @@ interface CachedKey {
   principal: ApiKeyPrincipal
   revoked: boolean
   expiresAtMs: number
+  /** When this entry last asked for a `lastUsedAt` write: spares a hit the map lookup. */
+  touchedAt: number
 }
 
 interface Flight {
@@ -230,6 +232,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       }),
       revoked: record.revokedAt !== null,
       expiresAtMs: record.expiresAt === null ? NEVER : record.expiresAt.getTime(),
+      touchedAt: Number.NEGATIVE_INFINITY,
     }
   }
 
@@ -257,10 +260,11 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     return flight.promise
   }
 
-  const touch = (keyId: string, now: number): void => {
-    if (store.touch === undefined) return
+  // Returns when the key's last write was asked for (now, or earlier when throttled).
+  const touch = (keyId: string, now: number): number => {
+    if (store.touch === undefined) return now
     const last = lastTouch.get(keyId)
-    if (last !== undefined && now - last < opts.touchIntervalMs) return
+    if (last !== undefined && now - last < opts.touchIntervalMs) return last
     lastTouch.delete(keyId)
     lastTouch.set(keyId, now)
     if (lastTouch.size > maxTouched) lastTouch.delete(lastTouch.keys().next().value as string)
@@ -273,6 +277,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     ).catch((error: unknown) =>
       logger.warn('lastUsedAt update failed', { keyId, error: describe(error) }),
     )
+    return now
   }
 
   // The decision on a cached or loaded key: the principal, or the error to reject with. It
@@ -299,12 +304,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
         requiredScopes: missing === undefined ? [...required] : [missing],
       })
     }
-    touch(cached.principal.keyId, now)
+    if (now - cached.touchedAt >= opts.touchIntervalMs) {
+      cached.touchedAt = touch(cached.principal.keyId, now)
+    }
     return cached.principal
   }
 
-  const settle = (result: ApiKeyPrincipal | AuthError): Promise<ApiKeyPrincipal> =>
-    result instanceof AuthError ? rejectLater(result) : Promise.resolve(result)
+  const settle = (
+    cached: CachedKey,
+    result: ApiKeyPrincipal | AuthError,
+  ): Promise<ApiKeyPrincipal> =>
+    result === cached.principal ? Promise.resolve(result) : rejectLater(result)
 
   const afterLoad =
     (verifyOptions: VerifyOptions | undefined) =>
@@ -326,7 +336,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       const digest = hash(key)
       const now = clock()
       const cached = positive?.get(digest, now)
-      if (cached !== undefined) return settle(decide(cached, now, verifyOptions))
+      if (cached !== undefined) return settle(cached, decide(cached, now, verifyOptions))
       if (negative?.get(digest, now) !== undefined) {
         return rejectLater(new AuthError('KEY_NOT_FOUND'))
       }
