@@ -35,7 +35,13 @@ export function hashApiKey(key: string, pepper?: string | Uint8Array): string {
  */
 export function createKeyHasher(pepper?: string | Uint8Array): (key: string) => string {
   checkPepper(pepper)
-  if (pepper === undefined || pepper.length === 0) return (key) => hashApiKey(key)
+  if (pepper === undefined || pepper.length === 0) {
+    // Verification has checked that `key` is a string: no per-call argument checks here.
+    const sha256 = oneShot
+    return sha256 === undefined
+      ? (key) => crypto.createHash('sha256').update(key, 'utf8').digest('hex')
+      : (key) => sha256('sha256', key, 'hex')
+  }
   const secret = crypto.createSecretKey(
     typeof pepper === 'string' ? Buffer.from(pepper, 'utf8') : Buffer.from(pepper),
   )
