@@ -13,7 +13,7 @@ import { type ServerProcess, startServer } from './lib/server-process.js'
 import { formatRate, formatRatio, formatRange, met, summarize } from './lib/stats.js'
 import { printNote, printTable } from './lib/table.js'
 
-const ROUNDS = QUICK ? 3 : 5
+const ROUNDS = QUICK ? 3 : 7
 const VARIANTS = [
   'express-bare',
   'express-hand',

@@ -3,7 +3,7 @@ import autocannon from 'autocannon'
 import { QUICK } from './args.js'
 
 /** Seconds per measured run and per warm-up, and connections kept open. */
-export const DURATION_S = QUICK ? 1 : 4
+export const DURATION_S = QUICK ? 1 : 3
 export const WARMUP_S = QUICK ? 1 : 2
 export const CONNECTIONS = 32
 
