@@ -15,7 +15,7 @@ import { QUICK } from './lib/args.js'
 import { formatRate, formatRatio, formatRange, met, summarize } from './lib/stats.js'
 import { printNote, printTable } from './lib/table.js'
 
-const ROUNDS = QUICK ? 3 : 5
+const ROUNDS = QUICK ? 3 : 7
 const MIN_CPU_TIME_NS = (QUICK ? 150 : 500) * 1e6
 const SCOPES: VerifyOptions = { scopes: ['models:read'] }
 const HEAD = 'vydra_live_user_'
