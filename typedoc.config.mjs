@@ -43,8 +43,6 @@ export default {
     'Method',
     'Accessor',
   ],
-  // Internal (src/lib) type of a test-only option; exporting it is the core's call.
-  intentionallyNotExported: ['RandomBytes'],
   treatWarningsAsErrors: true,
   githubPages: false,
   disableSources: true,

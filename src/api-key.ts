@@ -6,6 +6,8 @@
 import { randomFillSync } from 'node:crypto'
 import { AuthError } from './errors.js'
 import { encodeBase62Fixed, isBase62Code, randomBase62, type RandomBytes } from './lib/base62.js'
+
+export type { RandomBytes }
 import { crc32Ascii, CRC32_INITIAL, crc32Final, crc32Step } from './lib/crc32.js'
 
 /** Random base62 characters in a secret: 32 × log2(62) ≈ 190 bits. */

@@ -63,7 +63,12 @@ export {
   SECRET_LENGTH,
   SECRET_RANDOM_LENGTH,
 } from './api-key.js'
-export type { ApiKeyFormatOptions, GenerateApiKeyOptions, ParsedApiKey } from './api-key.js'
+export type {
+  ApiKeyFormatOptions,
+  GenerateApiKeyOptions,
+  ParsedApiKey,
+  RandomBytes,
+} from './api-key.js'
 export { hashApiKey } from './hash.js'
 export { parseBearerHeader } from './bearer.js'
 export { hasScopes, MAX_SCOPE_LENGTH, scopeSatisfies, validateScope } from './scope.js'
