@@ -175,10 +175,13 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       throw unavailable(operation)(error)
     })
 
-  // A store answering anything but an array of sound records is broken: fail closed.
+  // A store answering anything but an array of that user's sound records is broken: fail closed.
   const listRecords = async (userId: string): Promise<ApiKeyRecord[]> => {
     const records: unknown = await callStore('listByUser', () => store.listByUser(userId))
-    if (!Array.isArray(records) || records.some((r) => findCorruptField(r) !== undefined)) {
+    if (
+      !Array.isArray(records) ||
+      records.some((r) => findCorruptField(r) !== undefined || r.userId !== userId)
+    ) {
       logger.error('store returned a corrupt record list', { userId })
       throw new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
     }
@@ -439,15 +442,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
     if (!isValidUserId(userId)) return []
     const records = await listRecords(userId)
-    const infos: ApiKeyInfo[] = []
-    for (const record of records) {
-      if (findCorruptField(record) !== undefined || record.userId !== userId) {
-        logger.error('store returned a corrupt record', { keyId: record?.id })
-        throw new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
-      }
-      infos.push(toInfo(record))
-    }
-    return infos.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+    return records.map(toInfo).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
   }
 
   const revokeKey = async (input: { userId: string; keyId: string }): Promise<ApiKeyInfo> => {
