@@ -23,6 +23,7 @@ import { withTimeout } from './lib/with-timeout.js'
 import { type ApiKeyAuthOptions, resolveOptions, type ResolvedAuthOptions } from './options.js'
 import { firstMissingScope, hasScopes, scopeSatisfies, validateScope } from './scope.js'
 import type { ApiKeyInfo, ApiKeyPrincipal, ApiKeyRecord } from './types.js'
+import { describeError } from './lib/describe-error.js'
 
 /** The reminder returned with every new key. */
 export const CREATE_KEY_MESSAGE = 'Store this key securely. It will not be shown again.'
@@ -138,7 +139,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     try {
       t = opts.now()
     } catch (error) {
-      logger.error('the clock threw', { error: describe(error) })
+      logger.error('the clock threw', { error: describeError(error) })
       throw new AuthError('AUTH_UNAVAILABLE', { reason: 'invalid_clock' })
     }
     const ms = typeof t === 'number' ? t : t instanceof Date ? t.getTime() : Number.NaN
@@ -164,7 +165,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
 
   const unavailable = (operation: string) => (cause: unknown) => {
     if (isAuthError(cause) && cause.code === 'AUTH_UNAVAILABLE') return cause
-    logger.error(`store ${operation} failed`, { error: describe(cause) })
+    logger.error(`store ${operation} failed`, { error: describeError(cause) })
     return new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'store_error' })
   }
   const callStore = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
@@ -278,7 +279,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       opts.storeTimeoutMs * 5,
       () => new Error('touch timed out'),
     ).catch((error: unknown) =>
-      logger.warn('lastUsedAt update failed', { keyId, error: describe(error) }),
+      logger.warn('lastUsedAt update failed', { keyId, error: describeError(error) }),
     )
     return now
   }
@@ -491,7 +492,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     requireScopes,
     errorResponse: (error) => {
       if (isAuthError(error)) return error.toResponse({ realm: opts.realm })
-      logger.error('unexpected error during authentication', { error: describe(error) })
+      logger.error('unexpected error during authentication', { error: describeError(error) })
       return new AuthError('AUTH_UNAVAILABLE', { cause: error }).toResponse({ realm: opts.realm })
     },
     cacheStats: () => ({
@@ -530,14 +531,4 @@ function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
     path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
     message: issue.message,
   }))
-}
-
-// Error text for logs: the message only (a store's error never sees a key, only its digest).
-function describe(error: unknown): string {
-  // Stores may reject with anything, even values String() throws on: logging must not.
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
-  } catch {
-    return Object.prototype.toString.call(error)
-  }
 }

@@ -187,11 +187,16 @@ export function isAuthError(value: unknown): value is AuthError {
   if (value instanceof AuthError) return true
   if (typeof value !== 'object' || value === null) return false
   const candidate = value as { [BRAND]?: unknown; code?: unknown }
-  return (
-    candidate[BRAND] === true &&
-    typeof candidate.code === 'string' &&
-    Object.hasOwn(AUTH_ERROR_STATUS, candidate.code)
-  )
+  // A hostile value (a Proxy whose traps throw) is not an AuthError, and asking must not throw.
+  try {
+    return (
+      candidate[BRAND] === true &&
+      typeof candidate.code === 'string' &&
+      Object.hasOwn(AUTH_ERROR_STATUS, candidate.code)
+    )
+  } catch {
+    return false
+  }
 }
 
 function authErrorResponse(error: AuthError, realm: string): AuthErrorResponse {

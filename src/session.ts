@@ -8,6 +8,7 @@ import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetK
 import { isValidUserId } from './api-key.js'
 import { AuthError, isAuthError } from './errors.js'
 import type { AuthLogger, JwtSessionOptions, SessionOptions, SessionRequest } from './options.js'
+import { describeError } from './lib/describe-error.js'
 
 /** The signed-in user a session names. */
 export interface SessionUser {
@@ -56,7 +57,7 @@ export function createSessionVerifier(options: SessionVerifierOptions): SessionV
         user = await hook(request)
       } catch (cause) {
         if (isAuthError(cause)) throw cause
-        logger.error('session.authenticate failed', { error: describe(cause) })
+        logger.error('session.authenticate failed', { error: describeError(cause) })
         throw new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'session_hook_error' })
       }
       if (user === null || user === undefined) throw new AuthError('SESSION_REQUIRED')
@@ -178,7 +179,7 @@ function classify(cause: unknown, logger: AuthLogger): AuthError {
     cause instanceof joseErrors.JWKSInvalid ||
     cause.code === 'ERR_JOSE_GENERIC'
   if (unavailable) {
-    logger.error('session key set unavailable', { error: describe(cause) })
+    logger.error('session key set unavailable', { error: describeError(cause) })
     return new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'jwks_unavailable' })
   }
   return new AuthError('SESSION_REQUIRED', { reason: (cause as joseErrors.JOSEError).code })
@@ -186,8 +187,4 @@ function classify(cause: unknown, logger: AuthLogger): AuthError {
 
 function configError(message: string): AuthError {
   return new AuthError('CONFIGURATION_ERROR', { message })
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error)
 }

@@ -254,6 +254,38 @@ describe('session.authenticate hook', () => {
     expect(logs.count('error')).toBe(2)
   })
 
+  test('a hook rejecting with any value, even one String() throws on, is a logged 503', async () => {
+    const hostile: unknown[] = [
+      Object.create(null),
+      {
+        toString: () => {
+          throw new Error('no')
+        },
+      },
+      Symbol('s'),
+      undefined,
+      new Proxy(
+        {},
+        {
+          get: () => {
+            throw new Error('trap')
+          },
+        },
+      ),
+    ]
+    for (const value of hostile) {
+      const logs = createLogSink()
+      const verify = verifierFor(
+        { authenticate: () => Promise.reject(value) },
+        { logger: logs.logger },
+      )
+      const request = { headers: {}, cookies: {} }
+      expect(await codeOf(verify(request))).toBe('AUTH_UNAVAILABLE')
+      expect(logs.count('error')).toBe(1)
+      expect(typeof logs.lines[0]?.context?.error).toBe('string')
+    }
+  })
+
   test('without session options every request is SESSION_REQUIRED', async () => {
     expect(await codeOf(verifierFor(undefined)({ headers: {}, cookies: { __session: 'x' } }))).toBe(
       'SESSION_REQUIRED',
