@@ -17,7 +17,7 @@ import { AuthError, type AuthErrorResponse, isAuthError, type ValidationIssue } 
 import { createKeyHasher, digestsEqual } from './hash.js'
 import type { KeyStore } from './key-store.js'
 import { findCorruptField } from './lib/check-record.js'
-import { LruCache } from './lib/lru-cache.js'
+import { LruCache, monotonicNow } from './lib/lru-cache.js'
 import { rejectLater } from './lib/reject-later.js'
 import { withTimeout } from './lib/with-timeout.js'
 import { type ApiKeyAuthOptions, resolveOptions, type ResolvedAuthOptions } from './options.js'
@@ -130,10 +130,10 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
  * ```
  */
 export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
-  const opts = resolveOptions(options)
+  const { options: opts, secrets } = resolveOptions(options)
   const { store, logger } = opts
   const head = keyHead(opts.prefix, opts.environment)
-  const hash = createKeyHasher(opts.pepper)
+  const hash = createKeyHasher(secrets.pepper)
   const clock = (): number => {
     let t: unknown
     try {
@@ -177,6 +177,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     })
 
   // A store answering anything but an array of that user's sound records is broken: fail closed.
+  // Only the records of this instance's prefix and environment are returned: a `test` instance
+  // sharing the store with a `live` one must neither see nor touch live keys. A record's
+  // `keyPrefix` is the start of its key (`vydra_live_user_…`), so it has always carried both:
+  // records written by any earlier version partition correctly without a migration.
   const listRecords = async (userId: string): Promise<ApiKeyRecord[]> => {
     const records: unknown = await callStore('listByUser', () => store.listByUser(userId))
     if (
@@ -186,7 +190,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       logger.error('store returned a corrupt record list', { userId })
       throw new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
     }
-    return records as ApiKeyRecord[]
+    return (records as ApiKeyRecord[]).filter((record) => record.keyPrefix.startsWith(head))
   }
 
   const evict = (digest: string): void => {
@@ -240,18 +244,20 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     }
   }
 
-  const load = (digest: string, key: string): Promise<CachedKey | null> => {
+  // `startedAt` is the service-clock time before the read: cache entries live `ttlMs` from the
+  // read, not from its answer, so a slow store cannot stretch the revocation bound.
+  const load = (digest: string, key: string, startedAt: number): Promise<CachedKey | null> => {
     const existing = inflight.get(digest)
     if (existing !== undefined) return existing.promise
     const flight: Flight = { invalidated: false, promise: undefined as never }
+    const monoStartedAt = monotonicNow()
     flight.promise = callStore('findByHash', () => store.findByHash(digest)).then(
       (record) => {
         if (inflight.get(digest) === flight) inflight.delete(digest)
         const cached = record === null ? null : toCached(record, digest, key)
         if (!flight.invalidated) {
-          const now = clock()
-          if (cached === null) negative?.set(digest, true, now)
-          else positive?.set(digest, cached, now)
+          if (cached === null) negative?.set(digest, true, startedAt, monoStartedAt)
+          else positive?.set(digest, cached, startedAt, monoStartedAt)
         }
         return cached
       },
@@ -278,6 +284,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       () => (store.touch as NonNullable<KeyStore['touch']>)(keyId, at),
       opts.storeTimeoutMs * 5,
       () => new Error('touch timed out'),
+      { background: true },
     ).catch((error: unknown) =>
       logger.warn('lastUsedAt update failed', { keyId, error: describeError(error) }),
     )
@@ -344,7 +351,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       if (negative?.get(digest, now) !== undefined) {
         return rejectLater(new AuthError('KEY_NOT_FOUND'))
       }
-      return load(digest, key).then(afterLoad(verifyOptions))
+      return load(digest, key, now).then(afterLoad(verifyOptions))
     } catch (error) {
       // The clock or the hasher failing is still a rejection, never a synchronous throw.
       return Promise.reject(error)
@@ -391,11 +398,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       .array(z.string().refine(validateScope, 'not a valid scope'))
       .min(1)
       .max(50)
-      .refine(
-        (scopes) =>
-          opts.scopes === undefined || scopes.every((s) => s === '*' || opts.scopes?.includes(s)),
-        'contains a scope that is not in the registry',
-      )
+      .superRefine((scopes, ctx) => {
+        if (opts.scopes === undefined) return
+        // Naming it is safe: it is the caller's own input, and it tells them what to fix.
+        const unknown = scopes.filter((s) => s !== '*' && !opts.scopes?.includes(s))
+        if (unknown.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `not in the scope registry: ${unknown.map((s) => JSON.stringify(s)).join(', ')}`,
+          })
+        }
+      })
       .optional(),
     expiresInDays: z.number().int().positive().max(opts.maxExpiresInDays).optional(),
   })
@@ -429,7 +442,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
         hash: hash(key),
       }
       await callStore('insert', () => store.insert(record))
-      negative?.delete(record.hash)
+      // Also invalidates a lookup of this digest under way: it may have read "no such key".
+      evict(record.hash)
       return {
         id: record.id,
         key,
@@ -449,6 +463,12 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const revokeKey = async (input: { userId: string; keyId: string }): Promise<ApiKeyInfo> => {
     const { userId, keyId } = input ?? {}
     if (!isValidUserId(userId) || typeof keyId !== 'string' || !UUID_PATTERN.test(keyId)) {
+      throw new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
+    }
+    // The key must be one of this environment's (listRecords filters): a key of another
+    // environment is as unknown here as a key of another user.
+    const own = await listRecords(userId)
+    if (!own.some((r) => r.id === keyId)) {
       throw new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
     }
     const record = await callStore('revoke', () => store.revoke(keyId, userId, new Date(clock())))

@@ -22,7 +22,7 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 
 export function hashApiKey(key: string, pepper?: string | Uint8Array): string {
   if (typeof key !== 'string') throw new AuthError('INVALID_FORMAT')
   checkPepper(pepper)
-  if (pepper !== undefined && pepper.length > 0) {
+  if (pepper !== undefined) {
     return crypto.createHmac('sha256', pepper).update(key, 'utf8').digest('hex')
   }
   if (oneShot !== undefined) return oneShot('sha256', key, 'hex')
@@ -35,7 +35,7 @@ export function hashApiKey(key: string, pepper?: string | Uint8Array): string {
  */
 export function createKeyHasher(pepper?: string | Uint8Array): (key: string) => string {
   checkPepper(pepper)
-  if (pepper === undefined || pepper.length === 0) {
+  if (pepper === undefined) {
     // Verification has checked that `key` is a string: no per-call argument checks here.
     const sha256 = oneShot
     return sha256 === undefined
@@ -63,9 +63,14 @@ export function digestsEqual(a: string, b: string): boolean {
   return crypto.timingSafeEqual(left, right)
 }
 
-// A pepper of another type must not be silently ignored: that would store plain SHA-256 digests.
+// A pepper of another type, or an empty one, must not be silently ignored: that would store
+// plain SHA-256 digests while the caller believes they are peppered.
 function checkPepper(pepper: unknown): void {
-  if (pepper !== undefined && typeof pepper !== 'string' && !(pepper instanceof Uint8Array)) {
+  if (pepper === undefined) return
+  if (typeof pepper !== 'string' && !(pepper instanceof Uint8Array)) {
     throw new AuthError('CONFIGURATION_ERROR', { message: 'The pepper must be a string or bytes' })
+  }
+  if (pepper.length === 0) {
+    throw new AuthError('CONFIGURATION_ERROR', { message: 'The pepper must not be empty' })
   }
 }

@@ -70,8 +70,13 @@ export interface ApiKeyAuthOptions {
   prefix?: string
   /** Environment of the keys this instance issues and accepts. @defaultValue `'live'` */
   environment?: string
-  /** Secret for HMAC-SHA256 of keys instead of plain SHA-256. */
-  pepper?: string | Uint8Array
+  /**
+   * Secret for HMAC-SHA256 of keys instead of plain SHA-256: at least 32 bytes (a string counts
+   * in UTF-8) with at least 10 distinct bytes. `null` says "no pepper" explicitly; a present but
+   * `undefined` value (an unset environment variable) is refused, never read as "no pepper".
+   * The value is copied at construction and never exposed by the service.
+   */
+  pepper?: string | Uint8Array | null
   /** Registry of known scopes; when set, `createKey` accepts only these (and `*`). */
   scopes?: readonly string[]
   /** Session authentication for the key-management routes. */
@@ -114,15 +119,47 @@ const storeSchema = z.custom<KeyStore>(
   { message: 'must implement KeyStore (insert, findByHash, listByUser, revoke)' },
 )
 
-const bytesOrString = z.union([z.string().min(1), z.instanceof(Uint8Array)])
-const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+/** Shortest secret accepted: RFC 7518 §3.2 asks HS256 keys (and so HMAC-SHA256 peppers) for 256 bits. */
+export const MIN_SECRET_BYTES = 32
+const MIN_DISTINCT_SECRET_BYTES = 10
+const HMAC_KEY_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 }
+
+const secretBytes = (value: string | Uint8Array): Uint8Array =>
+  typeof value === 'string' ? new TextEncoder().encode(value) : value
+
+// Strength a program can check: length, and not a short pattern repeated ('aaaa…', 'changeme…').
+const weakness = (value: string | Uint8Array, minBytes: number): string | undefined => {
+  const bytes = secretBytes(value)
+  if (bytes.length < minBytes) return `must be at least ${minBytes} bytes (got ${bytes.length})`
+  if (new Set(bytes).size < MIN_DISTINCT_SECRET_BYTES) {
+    return `must hold at least ${MIN_DISTINCT_SECRET_BYTES} distinct bytes: use random bytes, e.g. \`openssl rand -base64 32\``
+  }
+  return undefined
+}
+
+const secretSchema = (minBytes: number): z.ZodType<string | Uint8Array<ArrayBuffer>> =>
+  z
+    .union([z.string(), z.instanceof(Uint8Array)], {
+      error: `expected a string or bytes (Uint8Array) of at least ${minBytes} bytes`,
+    })
+    .superRefine((value, ctx) => {
+      const problem = weakness(value, minBytes)
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem })
+    })
+const oneOrMany = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)], {
+  error: 'expected a non-empty string or a non-empty array of strings',
+})
 
 const jwtSchema = z
   .object({
-    secret: bytesOrString.optional(),
-    publicKey: z.union([z.string().min(1), z.custom<object>(isObject)]).optional(),
+    secret: secretSchema(MIN_SECRET_BYTES).optional(),
+    publicKey: z
+      .union([z.string().min(1), z.custom<object>(isObject)], {
+        error: 'expected a PEM string, a JWK object, a KeyObject or a CryptoKey',
+      })
+      .optional(),
     jwksUrl: z
-      .union([z.string(), z.instanceof(URL)])
+      .union([z.string(), z.instanceof(URL)], { error: 'expected a URL string or a URL' })
       .refine((v) => URL.canParse(String(v)), { message: 'must be a URL' })
       .optional(),
     issuer: oneOrMany.optional(),
@@ -140,6 +177,16 @@ const jwtSchema = z
     (jwt) => [jwt.secret, jwt.publicKey, jwt.jwksUrl].filter((v) => v !== undefined).length === 1,
     { message: 'give exactly one of secret, publicKey or jwksUrl' },
   )
+  .superRefine((jwt, ctx) => {
+    // RFC 7518 §3.2: an HMAC key at least as long as the hash output of every algorithm used.
+    if (jwt.secret === undefined) return
+    const needed = Math.max(
+      MIN_SECRET_BYTES,
+      ...(jwt.algorithms ?? ['HS256']).map((alg) => HMAC_KEY_BYTES[alg] ?? 0),
+    )
+    const problem = weakness(jwt.secret, needed)
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['secret'], message: problem })
+  })
 
 const cookieName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, 'not a cookie name')
 
@@ -155,23 +202,26 @@ const sessionSchema = z.union([
     .strict(),
 ])
 
-const loggerSchema = z.union([
-  z.literal(false),
-  z.custom<AuthLogger>(
-    (v) =>
-      isObject(v) &&
-      isFunction((v as Record<string, unknown>).warn) &&
-      isFunction((v as Record<string, unknown>).error),
-    { message: 'must have warn() and error()' },
-  ),
-])
+const loggerSchema = z.union(
+  [
+    z.literal(false),
+    z.custom<AuthLogger>(
+      (v) =>
+        isObject(v) &&
+        isFunction((v as Record<string, unknown>).warn) &&
+        isFunction((v as Record<string, unknown>).error),
+      { message: 'must have warn() and error()' },
+    ),
+  ],
+  { error: 'expected false or an object with warn() and error()' },
+)
 
 const optionsSchema = z
   .object({
     store: storeSchema,
     prefix: z.string().refine(isValidKeyPrefix, 'must match [a-z][a-z0-9]{0,31}').optional(),
     environment: z.string().refine(isValidEnvironment, 'must match [a-z][a-z0-9]{0,31}').optional(),
-    pepper: bytesOrString.optional(),
+    pepper: secretSchema(MIN_SECRET_BYTES).nullable().optional(),
     scopes: z
       .array(z.string().refine(validateScope, 'not a valid scope'))
       .min(1)
@@ -179,17 +229,20 @@ const optionsSchema = z
       .optional(),
     session: sessionSchema.optional(),
     cache: z
-      .union([
-        z.literal(false),
-        z
-          .object({
-            ttlMs: z.number().int().min(0).max(30_000).optional(),
-            maxEntries: z.number().int().min(0).max(10_000_000).optional(),
-            negativeTtlMs: z.number().int().min(0).max(60_000).optional(),
-            negativeMaxEntries: z.number().int().min(0).max(10_000_000).optional(),
-          })
-          .strict(),
-      ])
+      .union(
+        [
+          z.literal(false),
+          z
+            .object({
+              ttlMs: z.number().int().min(0).max(30_000).optional(),
+              maxEntries: z.number().int().min(0).max(10_000_000).optional(),
+              negativeTtlMs: z.number().int().min(0).max(60_000).optional(),
+              negativeMaxEntries: z.number().int().min(0).max(10_000_000).optional(),
+            })
+            .strict(),
+        ],
+        { error: 'expected false or { ttlMs?, maxEntries?, negativeTtlMs?, negativeMaxEntries? }' },
+      )
       .optional(),
     storeTimeoutMs: z.number().int().min(1).max(60_000).optional(),
     touchIntervalMs: z.number().int().min(0).max(86_400_000).optional(),
@@ -217,13 +270,16 @@ function isOrigin(value: string): boolean {
   return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
 }
 
-/** Options with every default filled in. */
+/**
+ * Options with every default filled in, as `auth.options` shows them: secrets are not in it
+ * (no `pepper`; a JWT session's `secret` is left out of `session.jwt`).
+ */
 export interface ResolvedAuthOptions {
   store: KeyStore
   prefix: string
   environment: string
-  pepper: string | Uint8Array | undefined
   scopes: readonly string[] | undefined
+  /** The session options, without a JWT `secret`. */
   session: SessionOptions | undefined
   /** Name of the session cookie. */
   sessionCookie: string
@@ -267,36 +323,101 @@ function guardLogger(logger: AuthLogger): AuthLogger {
   }
 }
 
+interface OptionIssue {
+  path: (string | number)[]
+  message: string
+}
+
+// A union that matched no branch says only "Invalid input". When the value picked a branch (one
+// branch has fewer issues than the others: `{ jwt }` is the JWT branch), report that branch's
+// issues, which name the expected type; otherwise the union's own message.
+function explain(issue: z.core.$ZodIssue, parent: (string | number)[]): OptionIssue[] {
+  const path = [...parent, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')]
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const sizes = issue.errors.map((branch) => branch.length)
+    const fewest = Math.min(...sizes)
+    const best = issue.errors[sizes.indexOf(fewest)]
+    if (best !== undefined && fewest > 0 && sizes.filter((n) => n === fewest).length === 1) {
+      return best.flatMap((inner) => explain(inner, path))
+    }
+  }
+  return [{ path, message: issue.message }]
+}
+
+/** The secret parts of the options: never on an object a user can reach. @internal */
+export interface AuthSecrets {
+  /** A copy of the pepper, or `undefined` for none. */
+  pepper: Uint8Array | undefined
+}
+
+// Full session options (JWT secret included) of each `auth.options` view, for
+// `createSessionVerifier(auth.options)`. A WeakMap entry is reachable through no property.
+const fullSessions = new WeakMap<object, SessionOptions>()
+
+/**
+ * The session options, secret included, behind an `auth.options` view; `undefined` for any other
+ * object. @internal
+ */
+export function sessionOptionsOf(options: object): SessionOptions | undefined {
+  return fullSessions.get(options)
+}
+
+// A copy: a caller mutating its buffer later must not change (or reveal) the secret in use.
+function copySession(session: SessionOptions | undefined): SessionOptions | undefined {
+  if (session?.jwt?.secret === undefined) return session
+  const { secret } = session.jwt
+  const jwt = { ...session.jwt, secret: typeof secret === 'string' ? secret : secret.slice() }
+  return { ...session, jwt } as SessionOptions
+}
+
+function withoutSecret(session: SessionOptions | undefined): SessionOptions | undefined {
+  if (session?.jwt?.secret === undefined) return session
+  const { secret: _secret, ...jwt } = session.jwt
+  return { ...session, jwt } as SessionOptions
+}
+
 /**
  * Validates options and fills in defaults.
  * @throws {@link AuthError} `CONFIGURATION_ERROR` naming every bad option.
  * @internal
  */
-export function resolveOptions(input: unknown): ResolvedAuthOptions {
+export function resolveOptions(input: unknown): {
+  options: ResolvedAuthOptions
+  secrets: AuthSecrets
+} {
+  // `pepper: process.env.X` with X unset must not quietly mean "no pepper".
+  if (isObject(input) && Object.hasOwn(input as object, 'pepper')) {
+    if ((input as { pepper?: unknown }).pepper === undefined) {
+      throw new AuthError('CONFIGURATION_ERROR', {
+        message:
+          'Invalid @vydra/auth options: pepper: is undefined (an unset environment variable?); ' +
+          'omit the option or pass null for no pepper',
+        issues: [{ path: ['pepper'], message: 'is undefined' }],
+      })
+    }
+  }
   const parsed = optionsSchema.safeParse(input)
   if (!parsed.success) {
-    const details = parsed.error.issues
+    const issues = parsed.error.issues.flatMap((issue) => explain(issue, []))
+    const details = issues
       .map(
         (issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'options'}: ${issue.message}`,
       )
       .join('; ')
     throw new AuthError('CONFIGURATION_ERROR', {
       message: `Invalid @vydra/auth options: ${details}`,
-      issues: parsed.error.issues.map((issue) => ({
-        path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
-        message: issue.message,
-      })),
+      issues,
     })
   }
   const o = parsed.data
   const maxEntries = o.cache === false ? 0 : (o.cache?.maxEntries ?? 10_000)
+  const session = copySession(o.session as SessionOptions | undefined)
   const resolved: ResolvedAuthOptions = {
     store: o.store,
     prefix: o.prefix ?? 'vydra',
     environment: o.environment ?? 'live',
-    pepper: o.pepper,
     scopes: o.scopes === undefined ? undefined : Object.freeze([...new Set(o.scopes)]),
-    session: o.session as SessionOptions | undefined,
+    session: withoutSecret(session),
     sessionCookie: o.session?.cookie ?? '__session',
     cache:
       o.cache === false
@@ -318,7 +439,8 @@ export function resolveOptions(input: unknown): ResolvedAuthOptions {
     now: o.now ?? Date.now,
     logger: o.logger === false ? silentLogger : guardLogger(o.logger ?? consoleLogger),
   }
-  // The pepper is a secret: keep it out of JSON.stringify and console.log of the options.
-  Object.defineProperty(resolved, 'pepper', { enumerable: false })
-  return resolved
+  if (session !== undefined) fullSessions.set(resolved, session)
+  const pepper =
+    o.pepper === undefined || o.pepper === null ? undefined : secretBytes(o.pepper).slice()
+  return { options: resolved, secrets: { pepper } }
 }

@@ -7,7 +7,13 @@ import { createPublicKey, type JsonWebKey, KeyObject, webcrypto } from 'node:cry
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import { isValidUserId } from './api-key.js'
 import { AuthError, isAuthError } from './errors.js'
-import type { AuthLogger, JwtSessionOptions, SessionOptions, SessionRequest } from './options.js'
+import {
+  type AuthLogger,
+  type JwtSessionOptions,
+  type SessionOptions,
+  type SessionRequest,
+  sessionOptionsOf,
+} from './options.js'
 import { describeError } from './lib/describe-error.js'
 
 /** The signed-in user a session names. */
@@ -45,7 +51,9 @@ const MAX_TOKEN_LENGTH = 8192
  * ```
  */
 export function createSessionVerifier(options: SessionVerifierOptions): SessionVerifier {
-  const { session, logger } = options
+  const { logger } = options
+  // `auth.options` shows no JWT secret; the full options stay in a WeakMap beside it.
+  const session = sessionOptionsOf(options) ?? options.session
   if (session === undefined) {
     return () => Promise.reject(new AuthError('SESSION_REQUIRED', { reason: 'no_session_config' }))
   }

@@ -114,10 +114,15 @@ describe('adversarial contract: pure functions', () => {
     expect(() => parseApiKey('')).toThrow(AuthError)
   })
 
-  it('a pepper of the wrong type is refused, never silently dropped', () => {
+  it('a pepper of the wrong type, or an empty one, is refused, never silently dropped', () => {
     const key = generateApiKey('u123')
     for (const pepper of [42, {}, [], true]) {
       expect(() => hashApiKey(key, pepper as never)).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+      )
+    }
+    for (const pepper of ['', new Uint8Array(0)]) {
+      expect(() => hashApiKey(key, pepper)).toThrow(
         expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
       )
     }

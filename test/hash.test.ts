@@ -10,7 +10,13 @@ describe('hashApiKey', () => {
     expect(hashApiKey(key)).toBe(createHash('sha256').update(key).digest('hex'))
     expect(hashApiKey(key, 'pep')).toBe(createHmac('sha256', 'pep').update(key).digest('hex'))
     expect(hashApiKey(key, new TextEncoder().encode('pep'))).toBe(hashApiKey(key, 'pep'))
-    expect(hashApiKey(key, '')).toBe(hashApiKey(key))
+    // An empty pepper is refused, never read as "no pepper" (0.1.0 hashed it as plain SHA-256).
+    expect(() => hashApiKey(key, '')).toThrow(
+      expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+    )
+    expect(() => createKeyHasher(new Uint8Array(0))).toThrow(
+      expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+    )
   })
 
   it('the bound hasher agrees with hashApiKey', () => {

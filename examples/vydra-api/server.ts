@@ -28,7 +28,8 @@ mkdirSync(dirname(dbFile), { recursive: true })
 const store = new SqliteKeyStore(dbFile)
 const auth = createApiKeyAuth({
   store,
-  pepper: process.env.API_KEY_PEPPER,
+  // null: no pepper in the demo unless API_KEY_PEPPER is set (an unset variable alone is refused).
+  pepper: process.env.API_KEY_PEPPER ?? null,
   scopes: [
     'models:read',
     'models:write',

@@ -17,6 +17,7 @@ export function findCorruptField(value: unknown): string | undefined {
   if (typeof r.userId !== 'string' || r.userId.length === 0) return 'userId'
   if (typeof r.hash !== 'string') return 'hash'
   if (typeof r.name !== 'string') return 'name'
+  if (typeof r.keyPrefix !== 'string') return 'keyPrefix'
   if (!Array.isArray(r.scopes) || !r.scopes.every((s) => typeof s === 'string')) return 'scopes'
   if (!isDate(r.createdAt)) return 'createdAt'
   if (!isDateOrNull(r.expiresAt)) return 'expiresAt'

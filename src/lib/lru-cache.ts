@@ -2,12 +2,26 @@
 
 interface Entry<V> {
   value: V
+  /** Wall-clock time (the service's clock) when the value was read. */
+  storedAt: number
+  /** `storedAt + ttl`, on the wall clock. */
   expiresAt: number
+  /** `ttl` after the read on the monotonic clock: a wall-clock step cannot stretch a life. */
+  monoExpiresAt: number
   /** Value of the use counter when the entry last moved to the most-recent end. */
   stamp: number
 }
 
-/** Least-recently-used map holding at most `maxEntries`, each entry for at most `ttlMs`. */
+/** The monotonic clock, in ms. Read through `performance` at each call, so tests can fake it. */
+export const monotonicNow = (): number => performance.now()
+
+/**
+ * Least-recently-used map holding at most `maxEntries`, each entry for at most `ttlMs` after the
+ * value was read. An entry's life is bounded on two clocks: the service's clock (injectable, so
+ * tests and `now` options move it) and the monotonic clock (so a wall clock stepped back cannot
+ * keep an entry, say a revoked key, alive). An entry is also dropped when the service's clock
+ * reads earlier than when the entry was stored.
+ */
 export class LruCache<V> {
   // A Map iterates in insertion order: re-inserting on a hit keeps the oldest entry first.
   readonly #map = new Map<string, Entry<V>>()
@@ -33,7 +47,7 @@ export class LruCache<V> {
   get(key: string, now: number): V | undefined {
     const entry = this.#map.get(key)
     if (entry === undefined) return undefined
-    if (now >= entry.expiresAt) {
+    if (!isLive(entry, now, monotonicNow())) {
       this.#map.delete(key)
       return undefined
     }
@@ -45,10 +59,21 @@ export class LruCache<V> {
     return entry.value
   }
 
-  set(key: string, value: V, now: number): void {
+  /**
+   * Stores `value` as read at `readAt` (service clock) and `monoReadAt` (monotonic clock): pass
+   * the times the read *started*, so that a slow read cannot stretch the entry's life.
+   */
+  set(key: string, value: V, readAt: number, monoReadAt: number): void {
     if (this.#ttlMs <= 0 || this.#maxEntries <= 0) return
     this.#map.delete(key)
-    this.#map.set(key, { value, expiresAt: now + this.#ttlMs, stamp: ++this.#moves })
+    this.#map.set(key, {
+      value,
+      storedAt: readAt,
+      expiresAt: readAt + this.#ttlMs,
+      monoExpiresAt: monoReadAt + this.#ttlMs,
+      stamp: ++this.#moves,
+    })
+    const now = readAt
     // Evict the least recently used; also release up to two expired heads so that idle
     // entries do not wait for a sweep.
     let budget = 2
@@ -67,9 +92,10 @@ export class LruCache<V> {
 
   /** Drops every expired entry; returns how many were dropped. */
   sweep(now: number): number {
+    const mono = monotonicNow()
     let dropped = 0
     for (const [key, entry] of this.#map) {
-      if (now >= entry.expiresAt) {
+      if (!isLive(entry, now, mono)) {
         this.#map.delete(key)
         dropped++
       }
@@ -80,4 +106,8 @@ export class LruCache<V> {
   clear(): void {
     this.#map.clear()
   }
+}
+
+function isLive(entry: Entry<unknown>, now: number, mono: number): boolean {
+  return now < entry.expiresAt && now >= entry.storedAt && mono < entry.monoExpiresAt
 }

@@ -150,6 +150,25 @@ describe('SCP: scopes', () => {
     expect(stored?.scopes).toEqual([...PRODUCT_SCOPES])
   })
 
+  it("SCP-10 a scope the registry rejects is named in the error (it is the caller's own input)", async () => {
+    const { auth } = setup({ scopes: [...PRODUCT_SCOPES] })
+    const error = await errorOf(() =>
+      auth.createKey({
+        userId: 'u123',
+        name: 'k',
+        scopes: ['models:read', 'admin', 'jobs:delete'],
+      }),
+    )
+    expect(error).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      issues: [{ path: ['scopes'], message: 'not in the scope registry: "admin", "jobs:delete"' }],
+    })
+    const body = (error as { toResponse(): { body: unknown } }).toResponse().body
+    expect(JSON.stringify(body)).toContain(
+      'not in the scope registry: \\"admin\\", \\"jobs:delete\\"',
+    )
+  })
+
   it('SCP-10 without a registry malformed scopes are still rejected', async () => {
     const { auth } = setup()
     for (const scope of ['*:read', 'models:*:read', '', ' ', 'a b', 'models:', ':x', '**']) {

@@ -5,6 +5,8 @@ import { generateApiKey, hashApiKey, SECRET_LENGTH } from '../../src/index.js'
 import { expectNoLeak } from '../support/leak.js'
 import { codeOf, errorOf, recordFor, setup } from '../support/setup.js'
 
+const PEPPER = 'pepper-for-ver-tests-Hq3Zk8Lm2Xw9Rv5Tn1Bc'
+
 describe('VER: verification semantics', () => {
   it('VER-01 a well-formed unknown key is KEY_NOT_FOUND after exactly one lookup by the digest of the full key', async () => {
     const { auth, spy } = setup({ cache: false })
@@ -24,12 +26,12 @@ describe('VER: verification semantics', () => {
   })
 
   it('VER-01 with a pepper the lookup uses HMAC-SHA256 of the full key', async () => {
-    const { auth, spy } = setup({ pepper: 'pepper-secret', cache: false })
+    const { auth, spy } = setup({ pepper: PEPPER, cache: false })
     const unknown = generateApiKey('u123')
     const seen: string[] = []
     spy.findResult = (hash) => (seen.push(hash), null)
     expect(await codeOf(() => auth.verifyKey(unknown))).toBe('KEY_NOT_FOUND')
-    expect(seen).toEqual([hashApiKey(unknown, 'pepper-secret')])
+    expect(seen).toEqual([hashApiKey(unknown, PEPPER)])
     expect(seen[0]).not.toBe(hashApiKey(unknown))
   })
 
