@@ -1,0 +1,35 @@
+/**
+ * The service clock: the `now` option, guarded. Internal: not exported from the package.
+ * @module
+ */
+import { AuthError } from '../errors.js'
+import { describeError } from '../lib/describe-error.js'
+import type { AuthLogger } from '../options.js'
+
+/** Milliseconds since the epoch, from the injected clock; throws `AUTH_UNAVAILABLE` when broken. */
+export type ServiceClock = () => number
+
+// Beyond ±8.64e15 ms a Date is invalid: such a reading is a broken clock, not a time.
+const MAX_TIME_MS = 8.64e15
+
+/**
+ * Wraps the `now` option. A clock that throws or returns NaN, an Invalid Date or a non-date is a
+ * 503, never a time: a broken clock must not make an expired key valid.
+ */
+export function createServiceClock(now: () => Date | number, logger: AuthLogger): ServiceClock {
+  return () => {
+    let t: unknown
+    try {
+      t = now()
+    } catch (error) {
+      logger.error('the clock threw', { error: describeError(error) })
+      throw new AuthError('AUTH_UNAVAILABLE', { reason: 'invalid_clock' })
+    }
+    const ms = typeof t === 'number' ? t : t instanceof Date ? t.getTime() : Number.NaN
+    if (!(Math.abs(ms) <= MAX_TIME_MS)) {
+      logger.error('the clock returned an invalid time', { type: typeof t })
+      throw new AuthError('AUTH_UNAVAILABLE', { reason: 'invalid_clock' })
+    }
+    return ms
+  }
+}

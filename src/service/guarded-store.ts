@@ -1,0 +1,149 @@
+/**
+ * Everything about not trusting the store: deadlines, error mapping, record integrity, owner and
+ * environment checks, and the revocation subscription. Internal: not exported from the package.
+ * @module
+ */
+import { AuthError, isAuthError } from '../errors.js'
+import { digestsEqual } from '../hash.js'
+import type { KeyStore } from '../key-store.js'
+import { findCorruptField } from '../lib/check-record.js'
+import { describeError } from '../lib/describe-error.js'
+import { withTimeout } from '../lib/with-timeout.js'
+import type { AuthLogger } from '../options.js'
+import type { ApiKeyRecord } from '../types.js'
+
+/** The store as the service uses it: every answer sound, every failure `AUTH_UNAVAILABLE`. */
+export interface GuardedStore {
+  /**
+   * The record of `digest`, checked: `null` when there is none or when it belongs to someone
+   * other than `embeddedUserId` (the user id the presented key names).
+   */
+  find(digest: string, embeddedUserId: string): Promise<ApiKeyRecord | null>
+  /** The user's records of this instance's prefix and environment. */
+  list(userId: string): Promise<ApiKeyRecord[]>
+  insert(record: ApiKeyRecord): Promise<void>
+  /** The revoked record, or `null` when the store has no such key of that user. */
+  revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null>
+  /** Whether the store records `lastUsedAt` at all. */
+  readonly touches: boolean
+  /** Asks for a `lastUsedAt` write and returns at once: a slow or failing write is only logged. */
+  touch(keyId: string, at: Date): void
+  /** Stops listening to the store's revocations. */
+  close(): void
+}
+
+/** What {@link guardStore} needs. */
+export interface GuardedStoreOptions {
+  /** `<prefix>_<environment>_user_`: records whose `keyPrefix` starts otherwise are not ours. */
+  keyHead: string
+  timeoutMs: number
+  logger: AuthLogger
+  /** Called with the digest of every key the store says was revoked (by any instance). */
+  onRevoke: (digest: string) => void
+}
+
+/**
+ * Wraps `store`. Subscribes to its revocations at once; a store whose `onRevoke` throws is a
+ * `CONFIGURATION_ERROR` here, at construction.
+ */
+export function guardStore(store: KeyStore, options: GuardedStoreOptions): GuardedStore {
+  const { keyHead, timeoutMs, logger } = options
+
+  const call = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+    withTimeout(fn, timeoutMs, () => {
+      logger.error(`store ${operation} timed out`, { timeoutMs })
+      return new AuthError('AUTH_UNAVAILABLE', { reason: 'store_timeout' })
+    }).catch((cause: unknown) => {
+      if (isAuthError(cause) && cause.code === 'AUTH_UNAVAILABLE') throw cause
+      logger.error(`store ${operation} failed`, { error: describeError(cause) })
+      throw new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'store_error' })
+    })
+
+  const corrupt = (message: string, context: Record<string, unknown>): AuthError => {
+    logger.error(message, context)
+    return new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
+  }
+
+  let unsubscribe: unknown
+  try {
+    unsubscribe = store.onRevoke?.((digest) => {
+      if (typeof digest === 'string') options.onRevoke(digest)
+    })
+  } catch (cause) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: 'The store failed to subscribe to revocations (onRevoke)',
+      cause,
+    })
+  }
+
+  const storeTouch = store.touch?.bind(store)
+
+  return {
+    find: async (digest, embeddedUserId) => {
+      const record: unknown = await call('findByHash', () => store.findByHash(digest))
+      if (record === null) return null
+      const field = findCorruptField(record)
+      const sound = record as ApiKeyRecord
+      if (field !== undefined || !digestsEqual(sound.hash, digest)) {
+        throw corrupt('store returned a corrupt record', {
+          field: field ?? 'hash',
+          keyId: typeof sound?.id === 'string' ? sound.id : undefined,
+        })
+      }
+      // Identity comes from the record; a key whose embedded user differs is someone else's data.
+      if (embeddedUserId !== sound.userId) {
+        logger.error('stored owner differs from the key', { keyId: sound.id })
+        return null
+      }
+      return sound
+    },
+
+    // A store answering anything but an array of that user's sound records is broken: fail
+    // closed. Only the records of this instance's prefix and environment are returned: a `test`
+    // instance sharing the store with a `live` one must neither see nor touch live keys. A
+    // record's `keyPrefix` is the start of its key (`vydra_live_user_…`), so it has always
+    // carried both: records of any earlier version partition correctly without a migration.
+    list: async (userId) => {
+      const records: unknown = await call('listByUser', () => store.listByUser(userId))
+      if (
+        !Array.isArray(records) ||
+        records.some((r) => findCorruptField(r) !== undefined || r.userId !== userId)
+      ) {
+        throw corrupt('store returned a corrupt record list', { userId })
+      }
+      return (records as ApiKeyRecord[]).filter((record) => record.keyPrefix.startsWith(keyHead))
+    },
+
+    insert: (record) => call('insert', () => store.insert(record)),
+
+    revoke: async (keyId, userId, at) => {
+      const record: unknown = await call('revoke', () => store.revoke(keyId, userId, at))
+      if (record === null) return null
+      // `?.`: a store may answer undefined; the corrupt-record check below then fails closed.
+      const revoked = record as ApiKeyRecord | undefined
+      if (typeof revoked?.hash === 'string') options.onRevoke(revoked.hash)
+      if (findCorruptField(record) !== undefined || revoked?.revokedAt === null) {
+        throw corrupt('store returned a corrupt record from revoke', { keyId })
+      }
+      return record as ApiKeyRecord
+    },
+
+    touches: storeTouch !== undefined,
+    touch: (keyId, at) => {
+      if (storeTouch === undefined) return
+      // Fire and forget: nobody waits, so the deadline timer must not keep a process alive.
+      withTimeout(
+        () => storeTouch(keyId, at),
+        timeoutMs * 5,
+        () => new Error('touch timed out'),
+        { background: true },
+      ).catch((error: unknown) =>
+        logger.warn('lastUsedAt update failed', { keyId, error: describeError(error) }),
+      )
+    },
+
+    close: () => {
+      if (typeof unsubscribe === 'function') unsubscribe()
+    },
+  }
+}

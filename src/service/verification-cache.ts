@@ -1,0 +1,136 @@
+/**
+ * The verification cache: verified keys and "no such key" answers, each in a bounded LRU with a
+ * TTL, single-flight lookups, and invalidation of lookups under way. Internal: not exported.
+ * @module
+ */
+import { LruCache, monotonicNow } from '../lib/lru-cache.js'
+import type { CacheOptions } from '../options.js'
+import type { ApiKeyPrincipal, ApiKeyRecord } from '../types.js'
+
+/** What the cache keeps of a verified key: enough to decide without the store. */
+export interface CachedKey {
+  /** Frozen: handed to every request that presents the key. */
+  principal: ApiKeyPrincipal
+  revoked: boolean
+  /** `expiresAt` in ms; `Infinity` for a key that never expires. */
+  expiresAtMs: number
+  /** When this entry last asked for a `lastUsedAt` write: spares a hit the throttle's map lookup. */
+  touchedAt: number
+}
+
+/** Sizes of the cache. */
+export interface VerificationCacheStats {
+  positive: number
+  negative: number
+  inflight: number
+}
+
+interface Flight {
+  promise: Promise<CachedKey | null>
+  invalidated: boolean
+}
+
+/** Reads a record by digest; `key`'s embedded user id lets the reader check the owner. */
+export type RecordLoader = (digest: string, key: string) => Promise<ApiKeyRecord | null>
+
+/**
+ * Two LRUs keyed by digest (never by a key): verified keys for `ttlMs`, unknown digests for
+ * `negativeTtlMs`. With `cache: false` nothing is kept, but lookups are still single-flight.
+ */
+export class VerificationCache {
+  readonly #positive: LruCache<CachedKey> | undefined
+  readonly #negative: LruCache<true> | undefined
+  readonly #inflight = new Map<string, Flight>()
+  readonly #read: RecordLoader
+
+  constructor(options: Required<CacheOptions> | false, read: RecordLoader) {
+    this.#read = read
+    if (options !== false) {
+      this.#positive = new LruCache(options.maxEntries, options.ttlMs)
+      this.#negative = new LruCache(options.negativeMaxEntries, options.negativeTtlMs)
+    }
+  }
+
+  /** The cached verified key of `digest`, if live. The hot path: no allocation, no await. */
+  hit(digest: string, now: number): CachedKey | undefined {
+    return this.#positive?.get(digest, now)
+  }
+
+  /** Whether `digest` was recently found to be no key at all. */
+  knownMissing(digest: string, now: number): boolean {
+    return this.#negative?.get(digest, now) !== undefined
+  }
+
+  /**
+   * Reads the key from the store, one read per digest at a time, and caches the answer unless a
+   * revocation arrived meanwhile. `startedAt` is the service-clock time before the read: entries
+   * live `ttlMs` from the read, not from its answer, so a slow store cannot stretch the
+   * revocation bound.
+   */
+  load(digest: string, key: string, startedAt: number): Promise<CachedKey | null> {
+    const existing = this.#inflight.get(digest)
+    if (existing !== undefined) return existing.promise
+    const flight: Flight = { invalidated: false, promise: undefined as never }
+    const monoStartedAt = monotonicNow()
+    const settled = (): void => {
+      if (this.#inflight.get(digest) === flight) this.#inflight.delete(digest)
+    }
+    flight.promise = this.#read(digest, key).then(
+      (record) => {
+        settled()
+        const cached = record === null ? null : toCachedKey(record)
+        if (!flight.invalidated) {
+          if (cached === null) this.#negative?.set(digest, true, startedAt, monoStartedAt)
+          else this.#positive?.set(digest, cached, startedAt, monoStartedAt)
+        }
+        return cached
+      },
+      (error: unknown) => {
+        settled()
+        throw error
+      },
+    )
+    this.#inflight.set(digest, flight)
+    return flight.promise
+  }
+
+  /** Forgets `digest` (revoked, or created), including a lookup under way that read it before. */
+  evict(digest: string): void {
+    this.#positive?.delete(digest)
+    this.#negative?.delete(digest)
+    const flight = this.#inflight.get(digest)
+    if (flight !== undefined) {
+      flight.invalidated = true
+      this.#inflight.delete(digest)
+    }
+  }
+
+  stats(): VerificationCacheStats {
+    return {
+      positive: this.#positive?.size ?? 0,
+      negative: this.#negative?.size ?? 0,
+      inflight: this.#inflight.size,
+    }
+  }
+
+  /** Drops expired entries now (they are otherwise dropped lazily). */
+  sweep(now: number): void {
+    this.#positive?.sweep(now)
+    this.#negative?.sweep(now)
+  }
+}
+
+function toCachedKey(record: ApiKeyRecord): CachedKey {
+  return {
+    principal: Object.freeze({
+      keyId: record.id,
+      userId: record.userId,
+      scopes: Object.freeze([...record.scopes]),
+      name: record.name,
+      expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
+    }),
+    revoked: record.revokedAt !== null,
+    expiresAtMs: record.expiresAt === null ? Number.POSITIVE_INFINITY : record.expiresAt.getTime(),
+    touchedAt: Number.NEGATIVE_INFINITY,
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * The hot-path invariants (src/service/verifier.ts explains them): a refactor that undoes one
+ * fails here, before a benchmark notices.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { AuthError, generateApiKey } from '../src/index.js'
+import { setup } from './support/setup.js'
+
+// Counts reads of Error.stackTraceLimit: every AuthError construction reads it once.
+function countErrorConstructions(): { count: () => number; restore: () => void } {
+  const original = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit')
+  let value = Error.stackTraceLimit
+  let reads = 0
+  Object.defineProperty(Error, 'stackTraceLimit', {
+    configurable: true,
+    get: () => {
+      reads++
+      return value
+    },
+    set: (v: number) => {
+      value = v
+    },
+  })
+  return {
+    count: () => reads,
+    restore: () => {
+      if (original !== undefined) Object.defineProperty(Error, 'stackTraceLimit', original)
+    },
+  }
+}
+
+let restore: (() => void) | undefined
+afterEach(() => {
+  restore?.()
+  restore = undefined
+})
+
+// Ticks until `promise` settles, up to 10: a hit must settle after the first.
+async function ticksToSettle(promise: Promise<unknown>): Promise<number> {
+  let settled = false
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  )
+  for (let tick = 1; tick <= 10; tick++) {
+    await null
+    if (settled) return tick
+  }
+  return Infinity
+}
+
+describe('hot path', () => {
+  it('a cache hit makes no store call, builds no error, and settles one tick later', async () => {
+    const h = setup({ spy: { touch: false } })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    await h.auth.verifyKey(key, { scopes: ['models:read'] })
+    const calls = h.spy.total()
+    const errors = countErrorConstructions()
+    restore = errors.restore
+    for (let i = 0; i < 100; i++) {
+      expect(await ticksToSettle(h.auth.verifyKey(key, { scopes: ['models:read'] }))).toBe(1)
+    }
+    expect(errors.count()).toBe(0)
+    expect(h.spy.total()).toBe(calls)
+  })
+
+  it('the cache hit is the principal object itself, frozen, not a copy per request', async () => {
+    const h = setup()
+    const { key } = await h.issue()
+    const first = await h.auth.verifyKey(key)
+    const second = await h.auth.verifyKey(key)
+    expect(second).toBe(first)
+    expect(Object.isFrozen(first)).toBe(true)
+    expect(Object.isFrozen(first.scopes)).toBe(true)
+  })
+
+  it('a malformed key or a bad checksum is rejected with no store call and no hash', async () => {
+    const h = setup()
+    const key = generateApiKey('u123')
+    const typo = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A')
+    for (const bad of ['nope', typo, `${key}x`]) {
+      expect(await ticksToSettle(h.auth.verifyKey(bad))).toBeLessThanOrEqual(2)
+    }
+    expect(h.spy.total()).toBe(0)
+  })
+
+  it('4xx AuthErrors carry no stack frames; 5xx keep theirs', () => {
+    const frames = (error: Error): number =>
+      (error.stack ?? '').split('\n').filter((line) => line.trimStart().startsWith('at ')).length
+    for (const code of [
+      'INVALID_FORMAT',
+      'KEY_NOT_FOUND',
+      'KEY_REVOKED',
+      'INSUFFICIENT_SCOPE',
+    ] as const) {
+      expect(frames(new AuthError(code)), code).toBe(0)
+    }
+    expect(frames(new AuthError('AUTH_UNAVAILABLE'))).toBeGreaterThan(0)
+    // Building one leaves the global limit as it was.
+    const limit = Error.stackTraceLimit
+    void new AuthError('KEY_NOT_FOUND')
+    expect(Error.stackTraceLimit).toBe(limit)
+  })
+
+  it('verifyKey never throws synchronously, whatever it is given', () => {
+    const h = setup({ now: () => Number.NaN })
+    for (const value of [undefined, null, 42, {}, 'x', generateApiKey('u123')]) {
+      const result = h.auth.verifyKey(value)
+      expect(result).toBeInstanceOf(Promise)
+      result.catch(() => {})
+    }
+  })
+})
