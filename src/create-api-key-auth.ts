@@ -21,7 +21,7 @@ import { LruCache } from './lib/lru-cache.js'
 import { rejectLater } from './lib/reject-later.js'
 import { withTimeout } from './lib/with-timeout.js'
 import { type ApiKeyAuthOptions, resolveOptions, type ResolvedAuthOptions } from './options.js'
-import { firstMissingScope, hasScopes, scopeSatisfies, validateScope } from './scope.js'
+import { hasScopes, missingScopes, scopeSatisfies, validateScope } from './scope.js'
 import type { ApiKeyInfo, ApiKeyPrincipal, ApiKeyRecord } from './types.js'
 import { describeError } from './lib/describe-error.js'
 
@@ -303,9 +303,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       required.length > 0 &&
       !hasScopes(cached.principal.scopes, required)
     ) {
-      const missing = firstMissingScope(cached.principal.scopes, required)
       return new AuthError('INSUFFICIENT_SCOPE', {
-        requiredScopes: missing === undefined ? [...required] : [missing],
+        requiredScopes: missingScopes(cached.principal.scopes, required),
       })
     }
     if (now - cached.touchedAt >= opts.touchIntervalMs) {
