@@ -60,15 +60,19 @@ export interface AuthErrorOptions {
   message?: string
   /** The underlying failure (for `AUTH_UNAVAILABLE`); kept for logs, never sent to clients. */
   cause?: unknown
-  /** For `INSUFFICIENT_SCOPE`: the scopes the route requires. */
+  /** For `INSUFFICIENT_SCOPE`: the scopes the route requires that the key lacks. */
   requiredScopes?: readonly string[]
   /** For `VALIDATION_ERROR`: the problems found. */
   issues?: readonly ValidationIssue[]
   /** For `AUTH_UNAVAILABLE`: seconds a client should wait before retrying. */
   retryAfterSeconds?: number
   /**
-   * A finer, fixed reason for logs and for the challenge, e.g. `unsupported_scheme`
-   * (another scheme than Bearer: the challenge then carries no `error` attribute, RFC 6750 §3.1).
+   * A finer, fixed reason for logs and, on `INVALID_FORMAT`, for the challenge:
+   * `unsupported_scheme` (no Bearer credential: another scheme, or a one-word credential) gets no
+   * `error` attribute (RFC 6750 §3.1); `missing_token`, `malformed_header`, `duplicate_header` and
+   * `not_a_string` (a Bearer attempt that is not one well-formed credential) get
+   * `error="invalid_request"`; any other reason, or none, is a rejected token:
+   * `error="invalid_token"`.
    */
   reason?: string
 }
@@ -88,7 +92,10 @@ export interface AuthErrorBody {
   error: {
     code: AuthErrorCode
     message: string
-    /** The scopes the route requires (403 only); never the key's own scopes. */
+    /**
+     * The scopes the route requires that the key lacks, in the route's order (403 only); never
+     * the key's own scopes.
+     */
     requiredScopes?: string[]
     /** Validation problems (400 only). */
     issues?: ValidationIssue[]
@@ -128,7 +135,7 @@ export class AuthError extends Error {
   readonly code: AuthErrorCode
   /** The HTTP status for {@link AuthError.code}. */
   readonly status: number
-  /** Scopes the route requires (`INSUFFICIENT_SCOPE`). */
+  /** Scopes the route requires that the key lacks (`INSUFFICIENT_SCOPE`). */
   readonly requiredScopes: readonly string[] | undefined
   /** Validation problems (`VALIDATION_ERROR`). */
   readonly issues: readonly ValidationIssue[] | undefined
@@ -222,15 +229,29 @@ const TOKEN_ERRORS = new Set<AuthErrorCode>([
   'KEY_EXPIRED',
 ])
 
-// RFC 6750 §3: a challenge on every 401/403 of the Bearer scheme, with `error` only when a
-// token was presented in the Bearer scheme (§3.1).
+// INVALID_FORMAT reasons of a Bearer attempt that is not one well-formed credential: the request
+// must be fixed, not the key (RFC 6750 §3.1 `invalid_request`; status stays 401 by contract).
+const REQUEST_REASONS = new Set<string>([
+  'missing_token',
+  'malformed_header',
+  'duplicate_header',
+  'not_a_string',
+])
+
+// RFC 6750 §3: a challenge on every 401/403 of the Bearer scheme. §3.1: no `error` when the
+// request carries no Bearer credential; `invalid_request` when it is malformed; `invalid_token`
+// when a token was presented and rejected.
 function bearerChallenge(error: AuthError, realm: string): string | undefined {
   const head = `Bearer realm="${realm}"`
   if (error.code === 'INSUFFICIENT_SCOPE') {
     return `${head}, error="insufficient_scope", scope="${(error.requiredScopes ?? []).filter(isScopeToken).join(' ')}"`
   }
   if (TOKEN_ERRORS.has(error.code)) {
-    return error.reason === 'unsupported_scheme' ? head : `${head}, error="invalid_token"`
+    if (error.reason === 'unsupported_scheme') return head
+    if (error.code === 'INVALID_FORMAT' && error.reason !== undefined) {
+      if (REQUEST_REASONS.has(error.reason)) return `${head}, error="invalid_request"`
+    }
+    return `${head}, error="invalid_token"`
   }
   return error.status === 401 || error.status === 403 ? head : undefined
 }

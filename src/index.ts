@@ -84,5 +84,5 @@ export type {
   ValidationIssue,
 } from './errors.js'
 
-// Not public: isWellFormedKey, keyHead, createKeyHasher, digestsEqual, firstMissingScope and
+// Not public: isWellFormedKey, keyHead, createKeyHasher, digestsEqual, missingScopes and
 // everything in lib/ are internal helpers whose shape may change in any release.

@@ -82,15 +82,26 @@ export function hasScopes(granted: readonly string[], required: readonly string[
 }
 
 /**
- * The first required scope that `granted` does not cover, or `undefined` when all are covered.
+ * Every required scope that `granted` does not cover, in the order `required` lists them, each
+ * once: what a 403 names in its `scope` challenge attribute and `requiredScopes` (RFC 6750 §3).
+ * Empty when every required scope is covered. A `granted` value that is not an array (a corrupt
+ * record) covers nothing; a `required` value that is not an array requires nothing here (callers
+ * refuse it before asking).
+ *
+ * @example
+ * ```ts
+ * missingScopes(['models:read', 'jobs:*'], ['models:read', 'jobs:x', 'account:read'])
+ * // ['account:read']
+ * ```
  * @internal
  */
-export function firstMissingScope(
-  granted: readonly string[],
-  required: readonly string[],
-): string | undefined {
+export function missingScopes(granted: readonly string[], required: readonly string[]): string[] {
+  if (!Array.isArray(required)) return []
+  const held: readonly string[] = Array.isArray(granted) ? granted : []
+  const missing: string[] = []
   for (const need of required) {
-    if (!hasScopes(granted, [need])) return need
+    if (missing.includes(need)) continue
+    if (!held.some((scope) => scopeSatisfies(scope, need))) missing.push(need)
   }
-  return undefined
+  return missing
 }

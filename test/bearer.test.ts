@@ -100,7 +100,47 @@ describe('parseBearerHeader', () => {
       expect(reason(header)).toBe('unsupported_scheme')
     }
     expect(code(K)).toBe('INVALID_FORMAT')
-    expect(reason(K)).not.toBe('unsupported_scheme')
+  })
+
+  it('the reason says what was attempted: no Bearer credential, a malformed request, or a bad token', () => {
+    const table: [unknown, string][] = [
+      // One word is, by RFC 9110's grammar, a scheme of its own: no Bearer credential.
+      [K, 'unsupported_scheme'],
+      ['Bearer123456', 'unsupported_scheme'],
+      [`Bearer${K}`, 'unsupported_scheme'],
+      ['Basic', 'unsupported_scheme'],
+      [`Bearerx ${K}`, 'unsupported_scheme'],
+      [`Basic\tdXNlcjpwYXNz`, 'unsupported_scheme'],
+      [`Basic dXNlcjpwYXNz, Bearer ${K}`, 'unsupported_scheme'],
+      [`"${K}"`, 'unsupported_scheme'],
+      [`Basic ${'A'.repeat(10_000)}`, 'unsupported_scheme'],
+      ['A'.repeat(10_000), 'unsupported_scheme'],
+      // Bearer attempted, the request is not one well-formed credential.
+      ['Bearer', 'missing_token'],
+      ['Bearer   ', 'missing_token'],
+      ['bearer \t', 'missing_token'],
+      [`Bearer\t${K}`, 'malformed_header'],
+      [`Bearer:${K}`, 'malformed_header'],
+      [`Bearer=${K}`, 'malformed_header'],
+      [`Bearer,${K}`, 'malformed_header'],
+      [`Bearer \t${K}`, 'malformed_header'],
+      [`Bearer ${K} extra`, 'malformed_header'],
+      [`Bearer ${K}, Bearer ${K}`, 'malformed_header'],
+      [`Bearer ${K},`, 'malformed_header'],
+      [`Bearer "${K}"`, 'malformed_header'],
+      [`Bearer ${K}\u0000`, 'malformed_header'],
+      [`Bearer ${K} ${'A'.repeat(10_000)}`, 'malformed_header'],
+      [[`Bearer ${K}`, `Bearer ${K}`], 'duplicate_header'],
+      [42, 'not_a_string'],
+      // Bearer and one token68 that can never be a key.
+      [`Bearer ${'A'.repeat(513)}`, 'too_long'],
+      [`Bearer ${'A'.repeat(10_240)}`, 'too_long'],
+      [`${' '.repeat(570)}Bearer ${K}`, 'too_long'],
+    ]
+    for (const [header, expected] of table) {
+      const label = JSON.stringify(header).slice(0, 60)
+      expect([label, code(header), reason(header)]).toEqual([label, 'INVALID_FORMAT', expected])
+    }
   })
 
   it('several header lines, non-strings and oversized values are INVALID_FORMAT', () => {

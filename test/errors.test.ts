@@ -10,6 +10,7 @@ import {
 import { errorOf, recordFor, setup } from './support/setup.js'
 
 const INVALID_TOKEN = 'Bearer realm="vydra", error="invalid_token"'
+const INVALID_REQUEST = 'Bearer realm="vydra", error="invalid_request"'
 
 /** Both ways of turning an error into a response agree. */
 function responses(auth: ReturnType<typeof setup>['auth'], error: unknown): AuthErrorResponse {
@@ -45,15 +46,16 @@ describe('the six seed error codes through authenticate', () => {
     expect(spy.calls.findByHash).toBe(0)
   })
 
-  it('INVALID_FORMAT: 401 invalid_token for a malformed Bearer token', async () => {
+  it('INVALID_FORMAT: 401 invalid_token for a Bearer token that is not a key', async () => {
     const { auth, spy } = setup()
+    const key = generateApiKey('u123')
     for (const header of [
       'Bearer nope',
-      'Bearer',
-      'Bearer ',
-      'Bearer\tx',
-      'bearer a b',
-      'vydra_live_user_u_x',
+      'Bearer vydra_live_user_abc_X7kM9pQ',
+      `Bearer ${key.slice(0, -1)}`,
+      `Bearer ${key}=`,
+      `Bearer ${key.replace('_live_', '_test_')}`,
+      `Bearer ${'A'.repeat(513)}`,
     ]) {
       const error = await errorOf(() => auth.authenticate(header))
       expectShape(responses(auth, error), 401, 'INVALID_FORMAT', INVALID_TOKEN)
@@ -61,7 +63,25 @@ describe('the six seed error codes through authenticate', () => {
     expect(spy.calls.findByHash).toBe(0)
   })
 
-  it('INVALID_FORMAT: another scheme (Basic, Token, Digest, ApiKey) has a challenge without error', async () => {
+  it('INVALID_FORMAT: 401 invalid_request for a Bearer attempt that is not one well-formed credential', async () => {
+    const { auth, spy } = setup()
+    for (const header of [
+      'Bearer',
+      'Bearer ',
+      'Bearer\tx',
+      'Bearer:x',
+      'bearer a b',
+      'Bearer a, Bearer b',
+      'Bearer "a"',
+      ['Bearer a', 'Bearer a'],
+    ]) {
+      const error = await errorOf(() => auth.authenticate(header))
+      expectShape(responses(auth, error), 401, 'INVALID_FORMAT', INVALID_REQUEST)
+    }
+    expect(spy.calls.findByHash).toBe(0)
+  })
+
+  it('INVALID_FORMAT: another scheme (Basic, Token, Digest, ApiKey) or one word has a challenge without error', async () => {
     const { auth, spy, issue } = setup()
     const { key } = await issue()
     for (const header of [
@@ -69,6 +89,9 @@ describe('the six seed error codes through authenticate', () => {
       `Token ${key}`,
       'Digest username="a"',
       `ApiKey ${key}`,
+      'Bearer123456',
+      key,
+      'vydra_live_user_u_x',
     ]) {
       const error = await errorOf(() => auth.authenticate(header))
       expectShape(responses(auth, error), 401, 'INVALID_FORMAT', 'Bearer realm="vydra"')
@@ -96,6 +119,24 @@ describe('the six seed error codes through authenticate', () => {
       expect(JSON.stringify(response)).not.toContain(key.slice(-38, -20))
     }
     expect(messages.size).toBe(3)
+  })
+
+  it('INSUFFICIENT_SCOPE: 403 naming every required scope the key lacks, in the route order', async () => {
+    const { auth, issue } = setup()
+    const { key } = await issue({ scopes: ['jobs:*'] })
+    const error = await errorOf(() =>
+      auth.authenticate(`Bearer ${key}`, {
+        scopes: ['models:read', 'jobs:x', 'account:read', 'models:read'],
+      }),
+    )
+    const response = responses(auth, error)
+    expectShape(
+      response,
+      403,
+      'INSUFFICIENT_SCOPE',
+      'Bearer realm="vydra", error="insufficient_scope", scope="models:read account:read"',
+    )
+    expect(response.body.error.requiredScopes).toEqual(['models:read', 'account:read'])
   })
 
   it('INSUFFICIENT_SCOPE: 403 naming the required scope, not the granted ones', async () => {

@@ -1,6 +1,7 @@
-/** `validateScope`, `scopeSatisfies`, `hasScopes`. */
+/** `validateScope`, `scopeSatisfies`, `hasScopes`, `missingScopes`. */
 import { describe, expect, it } from 'vitest'
 import { hasScopes, MAX_SCOPE_LENGTH, scopeSatisfies, validateScope } from '../src/index.js'
+import { missingScopes } from '../src/scope.js'
 
 describe('scopes', () => {
   it('validates the grammar', () => {
@@ -61,5 +62,59 @@ describe('scopes', () => {
     expect(hasScopes('*' as unknown as string[], ['models:read'])).toBe(false)
     expect(hasScopes(null as unknown as string[], ['models:read'])).toBe(false)
     expect(hasScopes(['*'], 'models:read' as unknown as string[])).toBe(false)
+  })
+
+  it('missingScopes lists every required scope not covered, in the required order, once each', () => {
+    // Expected values written out by hand from the rules of DESIGN.md, not computed.
+    const table: [string[], string[], string[]][] = [
+      [['models:read'], ['models:read'], []],
+      [[], ['models:read', 'jobs:read'], ['models:read', 'jobs:read']],
+      [
+        ['models:read'],
+        ['models:read', 'jobs:read', 'account:read'],
+        ['jobs:read', 'account:read'],
+      ],
+      [
+        ['upload:*'],
+        ['account:read', 'jobs:read', 'models:read'],
+        ['account:read', 'jobs:read', 'models:read'],
+      ],
+      [['jobs:*'], ['models:read', 'jobs:read', 'account:read'], ['models:read', 'account:read']],
+      [['*'], ['models:read', 'jobs:write', '*'], []],
+      [['models:*'], ['*', 'models:*', 'models:read'], ['*']],
+      [['models:read'], ['models:*'], ['models:*']],
+      // One-character children of a wildcard are covered; the bare parent is not.
+      [['jobs:*'], ['jobs:x', 'jobs:y:z', 'jobs:1'], []],
+      [['a:*'], ['a:b', 'a', 'b:a'], ['a', 'b:a']],
+      [['jobs:*'], ['jobsx:r', 'jobs'], ['jobsx:r', 'jobs']],
+      // Case-sensitive; a scope required twice is named once.
+      [
+        ['Models:Read'],
+        ['models:read', 'models:read', 'jobs:read', 'models:read'],
+        ['models:read', 'jobs:read'],
+      ],
+      [['jobs:read'], [], []],
+    ]
+    for (const [granted, required, expected] of table) {
+      expect([granted, required, missingScopes(granted, required)]).toEqual([
+        granted,
+        required,
+        expected,
+      ])
+    }
+  })
+
+  it('missingScopes: a corrupt grant covers nothing; a non-array requirement asks for nothing', () => {
+    for (const granted of [null, undefined, '*', 42, { 0: '*' }]) {
+      expect(missingScopes(granted as unknown as string[], ['models:read', 'jobs:read'])).toEqual([
+        'models:read',
+        'jobs:read',
+      ])
+    }
+    expect(missingScopes([42, null, '*'] as unknown as string[], ['models:read'])).toEqual([])
+    expect(missingScopes([42, null] as unknown as string[], ['models:read'])).toEqual([
+      'models:read',
+    ])
+    expect(missingScopes(['*'], 'models:read' as unknown as string[])).toEqual([])
   })
 })

@@ -17,7 +17,7 @@ import { isWellFormedKey, SECRET_LENGTH } from '../api-key.js'
 import { parseBearerHeader } from '../bearer.js'
 import { AuthError } from '../errors.js'
 import { rejectLater } from '../lib/reject-later.js'
-import { firstMissingScope, hasScopes } from '../scope.js'
+import { hasScopes, missingScopes } from '../scope.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
@@ -87,9 +87,8 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       required.length > 0 &&
       !hasScopes(cached.principal.scopes, required)
     ) {
-      const missing = firstMissingScope(cached.principal.scopes, required)
       return new AuthError('INSUFFICIENT_SCOPE', {
-        requiredScopes: missing === undefined ? [...required] : [missing],
+        requiredScopes: missingScopes(cached.principal.scopes, required),
       })
     }
     if (now - cached.touchedAt >= touchIntervalMs) {

@@ -32,6 +32,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/api/v1/upload', scopes: ['upload:write'] },
   { method: 'GET', path: '/api/v1/account', scopes: ['account:read'] },
   { method: 'GET', path: '/api/v1/admin', scopes: ['*'] },
+  { method: 'GET', path: '/api/v1/reports', scopes: ['models:read', 'jobs:read', 'account:read'] },
 ]
 
 /** What the service needs besides the auth service. */

@@ -36,14 +36,20 @@ export interface Case {
 
 export const NO_ERROR = 'Bearer realm="vydra"'
 export const INVALID = 'Bearer realm="vydra", error="invalid_token"'
+export const INVALID_REQUEST = 'Bearer realm="vydra", error="invalid_request"'
 export const scopeChallenge = (scope: string): string =>
   `Bearer realm="vydra", error="insufficient_scope", scope="${scope}"`
 
 const MODELS = '/api/v1/models'
+/** Requires `models:read`, `jobs:read` and `account:read`, in that order. */
+const REPORTS = '/api/v1/reports'
 const bearer = (value: string): [string, string][] => [['Authorization', value]]
 const missing: Expect = { status: 401, code: 'MISSING_AUTH', challenge: NO_ERROR, noLookup: true }
 const invalid: Expect = { status: 401, code: 'INVALID_FORMAT', challenge: INVALID, noLookup: true }
+/** No Bearer credential: another scheme, or one word (a scheme of its own by RFC 9110). */
 const otherScheme: Expect = { ...invalid, challenge: NO_ERROR }
+/** A Bearer attempt that is not one well-formed credential: fix the request, not the key. */
+const malformed: Expect = { ...invalid, challenge: INVALID_REQUEST }
 const okAs =
   (name: keyof Fixture['keys'], userId = 'u123') =>
   (f: Fixture): Expect => ({ status: 200, userId, keyId: f.keyIds[name] })
@@ -106,7 +112,7 @@ add(
   'HDR-07',
   'HTAB after the scheme',
   (f) => ({ path: MODELS, raw: true, headers: bearer(`Bearer\t${f.keys.K}`) }),
-  invalid,
+  malformed,
 )
 add(
   'HDR-08',
@@ -126,24 +132,24 @@ add(
   (f) => ({ path: MODELS, raw: true, headers: bearer(`Bearer ${f.keys.K}\t`) }),
   okAs('K'),
 )
-add('HDR-09', 'scheme only', () => ({ path: MODELS, headers: bearer('Bearer') }), invalid)
+add('HDR-09', 'scheme only', () => ({ path: MODELS, headers: bearer('Bearer') }), malformed)
 add(
   'HDR-09',
   'scheme and a space',
   () => ({ path: MODELS, raw: true, headers: bearer('Bearer ') }),
-  invalid,
+  malformed,
 )
 add(
   'HDR-10',
   'key then an extra word',
   (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.K} extra`) }),
-  invalid,
+  malformed,
 )
 add(
   'HDR-10',
   'key twice',
   (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.K} ${f.keys.K}`) }),
-  invalid,
+  malformed,
 )
 add(
   'HDR-11',
@@ -173,18 +179,29 @@ add(
   'HDR-12',
   'bare key without a scheme',
   (f) => ({ path: MODELS, headers: bearer(f.keys.K) }),
-  invalid,
+  otherScheme,
 )
-for (const glue of [':', '=', '', ',']) {
+for (const glue of [':', '=', ',']) {
   add(
     'HDR-13',
     `scheme glued with "${glue}"`,
     (f) => ({ path: MODELS, headers: bearer(`Bearer${glue}${f.keys.K}`) }),
-    invalid,
+    malformed,
   )
 }
+add(
+  'HDR-13',
+  'scheme glued to the key (one word)',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer${f.keys.K}`) }),
+  otherScheme,
+)
+add(
+  'HDR-14',
+  'quoted key',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer "${f.keys.K}"`) }),
+  malformed,
+)
 for (const [label, wrap] of [
-  ['quoted key', (k: string) => `"${k}"`],
   ['key with =', (k: string) => `${k}=`],
   ['key with ==', (k: string) => `${k}==`],
   ['key with .', (k: string) => `${k}.`],
@@ -207,7 +224,7 @@ add(
       ['Authorization', `Bearer ${f.keys.K}`],
     ],
   }),
-  invalid,
+  malformed,
 )
 add(
   'HDR-16',
@@ -220,7 +237,7 @@ add(
       ['authorization', `Bearer ${f.keys.unknown}`],
     ],
   }),
-  invalid,
+  malformed,
 )
 add(
   'HDR-16',
@@ -233,8 +250,115 @@ add(
       ['AUTHORIZATION', `Bearer ${f.keys.K}`],
     ],
   }),
-  invalid,
+  malformed,
 )
+// RFC 6750 §3 and §3.1 (issue 18): what the challenge says about each refused request
+add(
+  'RFC-01',
+  'one word after Bearer, no space (Bearer123456)',
+  () => ({ path: MODELS, headers: bearer('Bearer123456') }),
+  otherScheme,
+)
+add(
+  'RFC-01',
+  'bare key of another environment',
+  (f) => ({ path: MODELS, headers: bearer(f.keys.testEnv) }),
+  otherScheme,
+)
+add(
+  'RFC-01',
+  'one word with leading and trailing spaces',
+  () => ({ path: MODELS, raw: true, headers: bearer('  Bearer123456  ') }),
+  otherScheme,
+)
+add(
+  'RFC-02',
+  'Bearer followed only by an HTAB',
+  () => ({ path: MODELS, raw: true, headers: bearer('Bearer\t') }),
+  malformed,
+)
+add(
+  'RFC-02',
+  'comma-joined Bearer credentials',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.K}, Bearer ${f.keys.star}`) }),
+  malformed,
+)
+add(
+  'RFC-02',
+  'key with a trailing comma',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.K},`) }),
+  malformed,
+)
+add(
+  'RFC-02',
+  'Bearer credential, then Basic',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.K}, Basic dXNlcjpwYXNz`) }),
+  malformed,
+)
+add(
+  'RFC-02',
+  'Basic credential, then Bearer: answered as another scheme',
+  (f) => ({ path: MODELS, headers: bearer(`Basic dXNlcjpwYXNz, Bearer ${f.keys.K}`) }),
+  otherScheme,
+)
+add(
+  'RFC-02',
+  'Bearer with an auth-param instead of a token',
+  () => ({ path: MODELS, headers: bearer('Bearer token="abc"') }),
+  malformed,
+)
+add(
+  'RFC-02',
+  'duplicate Authorization lines, Basic then Bearer',
+  (f) => ({
+    path: MODELS,
+    raw: true,
+    headers: [
+      ['Authorization', 'Basic dXNlcjpwYXNz'],
+      ['Authorization', `Bearer ${f.keys.K}`],
+    ],
+  }),
+  malformed,
+)
+add(
+  'RFC-03',
+  'a key lacking two of three required scopes: both named, in route order',
+  (f) => ({ path: REPORTS, headers: bearer(`Bearer ${f.keys.K}`) }),
+  { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('jobs:read account:read') },
+)
+add(
+  'RFC-03',
+  'a key lacking all three: all named, in route order',
+  (f) => ({ path: REPORTS, headers: bearer(`Bearer ${f.keys.uploadAll}`) }),
+  {
+    status: 403,
+    code: 'INSUFFICIENT_SCOPE',
+    challenge: scopeChallenge('models:read jobs:read account:read'),
+  },
+)
+add(
+  'RFC-03',
+  'a wildcard covers the middle one; the other two are named',
+  (f) => ({ path: REPORTS, headers: bearer(`Bearer ${f.keys.jobsAll}`) }),
+  {
+    status: 403,
+    code: 'INSUFFICIENT_SCOPE',
+    challenge: scopeChallenge('models:read account:read'),
+  },
+)
+add(
+  'RFC-03',
+  'a key holding the last one only',
+  (f) => ({ path: REPORTS, headers: bearer(`Bearer ${f.keys.accountRead}`) }),
+  { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('models:read jobs:read') },
+)
+add(
+  'RFC-03',
+  'a * key passes the three-scope route',
+  (f) => ({ path: REPORTS, headers: bearer(`Bearer ${f.keys.star}`) }),
+  okAs('star'),
+)
+
 add(
   'HDR-17',
   'only Proxy-Authorization',

@@ -13,6 +13,7 @@ import {
 import { expectNoLeak } from '../support/leak.js'
 import { type Framework, type RunningApp, startApp } from './apps.js'
 import { type Case, CASES, NO_ERROR, type Req } from './cases.js'
+import { docCases } from './errors-doc.js'
 import { createFixture, type Fixture, MAX_KEYS, SESSION_SECRET } from './fixture.js'
 import { json, type Res, send } from './http.js'
 import { rawRequest } from './raw-http.js'
@@ -45,6 +46,11 @@ export async function checkCase(f: Fixture, url: string, c: Case): Promise<Res> 
       const body = json<ErrorBody>(res)
       expect(Object.keys(body)).toEqual(['error'])
       if (e.code !== undefined) expect(body.error.code).toBe(e.code)
+      // The body names the same missing scopes as the challenge, in the same order.
+      const scope = /, scope="([^"]*)"$/.exec(e.challenge ?? '')?.[1]
+      if (e.code === 'INSUFFICIENT_SCOPE' && scope !== undefined) {
+        expect(body.error.requiredScopes).toEqual(scope.split(' '))
+      }
       expect(res.text.length).toBeLessThan(400)
     }
     if (e.status === 503) {
@@ -115,6 +121,15 @@ export function describeE2e(framework: Framework): void {
     describe('golden table', () => {
       for (const c of CASES) {
         test(`${c.id} ${c.name}`, async () => {
+          await checkCase(f, url, c)
+        })
+      }
+    })
+
+    // docs/errors.md promises these exact answers; every row is sent as written.
+    describe('docs/errors.md "Which challenge, case by case"', () => {
+      for (const c of docCases()) {
+        test(c.name, async () => {
           await checkCase(f, url, c)
         })
       }

@@ -1,7 +1,7 @@
 /** Property tests of `parseBearerHeader`: it only ever returns one token or throws an AuthError. */
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
-import { generateApiKey, isAuthError, parseBearerHeader } from '../../src/index.js'
+import { AuthError, generateApiKey, isAuthError, parseBearerHeader } from '../../src/index.js'
 
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/
 
@@ -64,4 +64,44 @@ describe('parseBearerHeader properties', () => {
       expect((error as { code: string }).code).toBe('INVALID_FORMAT')
     }
   })
+
+  // RFC 9110: the scheme is the leading run of tchar after optional whitespace. Written here as a
+  // regex, independently of the parser's loop.
+  const SCHEME = /^[ \t]*([!#$%&'*+\-.^_`|~0-9A-Za-z]*)/
+  const CHALLENGES = new Set([
+    'Bearer realm="vydra", error="invalid_request"',
+    'Bearer realm="vydra", error="invalid_token"',
+  ])
+  const pieces = fc.constantFrom('Bearer', 'bearer', 'Basic', ' ', '\t', ',', '"', ':', '=', 'x')
+  test.prop(
+    [
+      fc.oneof(
+        fc.string({ maxLength: 40 }),
+        fc.array(pieces, { maxLength: 8 }).map((p) => p.join('')),
+      ),
+    ],
+    { numRuns: 1000 },
+  )(
+    'the challenge has no error exactly when the field does not start with the Bearer scheme',
+    (value) => {
+      for (const input of [value, `${value} ${generateApiKey('u')}`]) {
+        let error: unknown
+        try {
+          parseBearerHeader(input)
+          continue
+        } catch (caught) {
+          error = caught
+        }
+        const { code } = error as AuthError
+        if (code === 'MISSING_AUTH') {
+          expect(input.trim()).toBe('')
+          continue
+        }
+        const header = (error as AuthError).toResponse().headers['www-authenticate']
+        const scheme = SCHEME.exec(input)?.[1] ?? ''
+        if (scheme.toLowerCase() === 'bearer') expect(CHALLENGES).toContain(header)
+        else expect(header).toBe('Bearer realm="vydra"')
+      }
+    },
+  )
 })
