@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto'
+import { SignJWT } from 'jose'
 import { describe, expect, test } from 'vitest'
 import {
   type AuthRequest,
@@ -183,5 +185,37 @@ describe('issue 9: a JWT sent as a Bearer token to list or revoke is logged', ()
     logs.lines.length = 0
     await routes(req({ headers: { authorization: 'Bearer not-a-key' } }))
     expect(logs.lines).toEqual([])
+  })
+})
+
+describe('issue 9: session.jwt.userId through createApiKeyAuth and the routes', () => {
+  test('an Auth0 subject creates a key owned by the mapped id', async () => {
+    const secret = 'routes-session-secret-0123456789abcdef0123456789'
+    const auth = createApiKeyAuth({
+      store: createStoreSpy().store,
+      logger: false,
+      session: {
+        jwt: {
+          secret,
+          userId: ({ sub }) => createHash('sha256').update(String(sub)).digest('base64url'),
+        },
+      },
+    })
+    const routes = createApiKeyRoutes(auth)
+    const now = Math.floor(Date.now() / 1000)
+    const token = await new SignJWT({ sub: 'auth0|5f7c8ec7c33c6c004bbafe82', exp: now + 60 })
+      .setProtectedHeader({ alg: 'HS256' })
+      .sign(new TextEncoder().encode(secret))
+    const res = await routes(
+      req({
+        method: 'POST',
+        headers: { cookie: `__session=${token}`, 'content-type': 'application/json' },
+        body: { name: 'idp' },
+      }),
+    )
+    expect(res?.status).toBe(201)
+    const userId = createHash('sha256').update('auth0|5f7c8ec7c33c6c004bbafe82').digest('base64url')
+    expect((res?.body as { key: string }).key).toContain(`_user_${userId}_`)
+    expect((await auth.listKeys(userId)).map((k) => k.name)).toEqual(['idp'])
   })
 })
