@@ -27,21 +27,38 @@ export type {
   CacheOptions,
   JwtSessionOptions,
   ResolvedAuthOptions,
+  SessionClaims,
+  SessionCommonOptions,
+  SessionLogLevel,
   SessionOptions,
   SessionRequest,
 } from './options.js'
 
 // Framework-neutral HTTP layer (what the adapters are built on)
-export { authenticateRequest } from './http/authenticate-request.js'
-export { createApiKeyRoutes, MAX_BODY_BYTES } from './http/create-api-key-routes.js'
-export type { ApiKeyRoutesHandler, ApiKeyRoutesOptions } from './http/create-api-key-routes.js'
+export { authenticateRequest, createApiKeyGuard } from './http/authenticate-request.js'
+export type { ApiKeyGuard, ApiKeyGuardOptions } from './http/authenticate-request.js'
+export {
+  createApiKeyRoutes,
+  createBodyErrorTranslator,
+  MAX_BODY_BYTES,
+} from './http/create-api-key-routes.js'
+export type {
+  ApiKeyRoutesHandler,
+  ApiKeyRoutesOptions,
+  BodyErrorTranslator,
+} from './http/create-api-key-routes.js'
 export { parseCookies } from './http/parse-cookies.js'
 export { readBody } from './http/read-body.js'
 export type { BodySource } from './http/read-body.js'
 export type { AuthRequest, AuthRequestHeaders, AuthResponse, AuthResult } from './http/types.js'
 export { checkCsrf } from './csrf.js'
 export { createSessionVerifier } from './session.js'
-export type { SessionUser, SessionVerifier, SessionVerifierOptions } from './session.js'
+export type {
+  SessionRejectionReason,
+  SessionUser,
+  SessionVerifier,
+  SessionVerifierOptions,
+} from './session.js'
 
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'

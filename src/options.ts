@@ -14,7 +14,23 @@ export interface AuthLogger {
   warn(message: string, context?: Record<string, unknown>): void
   /** The store or the session check failed; the request got 503 or was refused. */
   error(message: string, context?: Record<string, unknown>): void
+  /**
+   * Optional. Diagnostics such as why a session was rejected, when `session.logRejections` is
+   * `'info'` (the default outside production). Without it those lines go to `warn`.
+   */
+  info?(message: string, context?: Record<string, unknown>): void
+  /**
+   * Optional. Diagnostics such as why a session was rejected, when `session.logRejections` is
+   * `'debug'`. Without it those lines go to `info`, else `warn`.
+   */
+  debug?(message: string, context?: Record<string, unknown>): void
 }
+
+/**
+ * Level at which each rejected session is logged with its reason, or `false` for never.
+ * @see {@link SessionOptions}
+ */
+export type SessionLogLevel = 'debug' | 'info' | 'warn' | false
 
 /** The in-process verification cache. */
 export interface CacheOptions {
@@ -44,6 +60,36 @@ export interface JwtSessionOptions {
   algorithms?: string[]
   /** Tolerance for `exp`/`nbf`, in seconds. @defaultValue `5` */
   clockToleranceSec?: number
+  /**
+   * Maps the verified token's claims to the user id that owns the keys, for identity providers
+   * whose `sub` is not a valid key user id (`auth0|5f7c…`, an e-mail address). It must return a
+   * user id matching `[A-Za-z0-9_-]{1,64}` (the id is embedded in every key), or `null` for "no
+   * such user"; anything else is 401 `SESSION_REQUIRED`, logged as `invalid_subject` (`null` as
+   * `no_user`). It may be async, e.g. to look the user up in your database; if it throws, the
+   * answer is 503 `AUTH_UNAVAILABLE` and the error is logged. With it, `sub` is no longer a
+   * required claim (`exp` still is). Without it, `sub` itself is the user id.
+   *
+   * @example
+   * ```ts
+   * // A stable, key-safe id from any subject: 43 base64url characters of its SHA-256.
+   * userId: ({ sub }) => createHash('sha256').update(String(sub)).digest('base64url')
+   * ```
+   */
+  userId?: (claims: SessionClaims) => string | null | Promise<string | null>
+}
+
+/** The verified claims of a session token, as `session.jwt.userId` receives them. */
+export interface SessionClaims {
+  /** Subject. */
+  sub?: string
+  /** Issuer. */
+  iss?: string
+  /** Audience. */
+  aud?: string | string[]
+  /** Expiry, seconds since the epoch. */
+  exp?: number
+  /** Any other claim, unchecked. */
+  [claim: string]: unknown
 }
 
 /** A request as the session hook sees it: lower-case header names, parsed cookies. */
@@ -52,15 +98,29 @@ export interface SessionRequest {
   cookies: Record<string, string>
 }
 
+/** Options every kind of session shares. */
+export interface SessionCommonOptions {
+  /** Name of the session cookie. @defaultValue `'__session'` */
+  cookie?: string
+  /**
+   * Logs each rejected session (401 `SESSION_REQUIRED`) with a secret-free reason code such as
+   * `no_cookie`, `bearer_jwt`, `bad_signature`, `expired`, `missing_claim` or `invalid_subject`
+   * (see docs/sessions.md), through the logger method of that level (falling back to `info`,
+   * then `warn`, when the logger lacks it). The response stays the same generic 401 whatever the
+   * reason. Never logged: the cookie, the token, or claim values.
+   * @defaultValue `false` when `NODE_ENV` is `'production'`, else `'info'`
+   */
+  logRejections?: SessionLogLevel
+}
+
 /** How key-management routes know the signed-in user. */
 export type SessionOptions =
-  | { jwt: JwtSessionOptions; cookie?: string; authenticate?: never }
-  | {
+  | (SessionCommonOptions & { jwt: JwtSessionOptions; authenticate?: never })
+  | (SessionCommonOptions & {
       /** Your own session check: the signed-in user, or `null` for none (then 401 `SESSION_REQUIRED`). */
       authenticate: (request: SessionRequest) => Promise<{ userId: string } | null>
-      cookie?: string
       jwt?: never
-    }
+    })
 
 /** Options of `createApiKeyAuth`. */
 export interface ApiKeyAuthOptions {
@@ -171,6 +231,11 @@ const jwtSchema = z
       .min(1)
       .optional(),
     clockToleranceSec: z.number().int().min(0).max(300).optional(),
+    userId: z
+      .custom<JwtSessionOptions['userId']>(isFunction, {
+        message: 'must be a function (claims) => user id',
+      })
+      .optional(),
   })
   .strict()
   .refine(
@@ -190,14 +255,21 @@ const jwtSchema = z
 
 const cookieName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,64}$/, 'not a cookie name')
 
+const logLevel = z.union([z.literal(false), z.enum(['debug', 'info', 'warn'])], {
+  message: "must be 'debug', 'info', 'warn' or false",
+})
+
 const sessionSchema = z.union([
-  z.object({ jwt: jwtSchema, cookie: cookieName.optional() }).strict(),
+  z
+    .object({ jwt: jwtSchema, cookie: cookieName.optional(), logRejections: logLevel.optional() })
+    .strict(),
   z
     .object({
       authenticate: z.custom<SessionOptions['authenticate']>(isFunction, {
         message: 'must be a function',
       }),
       cookie: cookieName.optional(),
+      logRejections: logLevel.optional(),
     })
     .strict(),
 ])
@@ -209,11 +281,15 @@ const loggerSchema = z.union(
       (v) =>
         isObject(v) &&
         isFunction((v as Record<string, unknown>).warn) &&
-        isFunction((v as Record<string, unknown>).error),
-      { message: 'must have warn() and error()' },
+        isFunction((v as Record<string, unknown>).error) &&
+        ['info', 'debug'].every((m) => {
+          const method = (v as Record<string, unknown>)[m]
+          return method === undefined || isFunction(method)
+        }),
+      { message: 'must have warn() and error(), and info()/debug() only as functions' },
     ),
   ],
-  { error: 'expected false or an object with warn() and error()' },
+  { error: 'expected false or an object with warn() and error() (info()/debug() optional)' },
 )
 
 const optionsSchema = z
@@ -299,28 +375,30 @@ export interface ResolvedAuthOptions {
 const consoleLogger: AuthLogger = {
   warn: (message, context) => console.warn(`[@vydra/auth] ${message}`, context ?? ''),
   error: (message, context) => console.error(`[@vydra/auth] ${message}`, context ?? ''),
+  info: (message, context) => console.info(`[@vydra/auth] ${message}`, context ?? ''),
+  debug: (message, context) => console.debug(`[@vydra/auth] ${message}`, context ?? ''),
 }
 
 const silentLogger: AuthLogger = { warn: () => {}, error: () => {} }
 
+type LogMethod = (message: string, context?: Record<string, unknown>) => void
+
 // A logger that throws must not turn a decision (or a 503) into a foreign exception.
 function guardLogger(logger: AuthLogger): AuthLogger {
-  return {
-    warn: (message, context) => {
+  const guard =
+    (level: keyof AuthLogger): LogMethod =>
+    (message, context) => {
       try {
-        logger.warn(message, context)
+        logger[level]?.(message, context)
       } catch {
         // Nowhere left to report it.
       }
-    },
-    error: (message, context) => {
-      try {
-        logger.error(message, context)
-      } catch {
-        // Nowhere left to report it.
-      }
-    },
-  }
+    }
+  const guarded: AuthLogger = { warn: guard('warn'), error: guard('error') }
+  // Optional levels stay absent when the logger lacks them, so callers can fall back.
+  if (typeof logger.info === 'function') guarded.info = guard('info')
+  if (typeof logger.debug === 'function') guarded.debug = guard('debug')
+  return guarded
 }
 
 interface OptionIssue {

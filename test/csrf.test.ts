@@ -75,3 +75,21 @@ describe('checkCsrf', () => {
     ).toBe('CSRF_REJECTED')
   })
 })
+
+describe('issue 9 (finding 10): the authority the server received, over HTTP/2 too', () => {
+  const origin = 'https://api.example:8443'
+  const check = (headers: Record<string, string>): string =>
+    codeOf(() => checkCsrf({ headers: { origin, ...headers }, protocol: 'https' }, undefined))
+
+  test(':authority without Host (HTTP/2) is the own origin', () => {
+    expect(check({ ':authority': 'api.example:8443' })).toBe('ok')
+    expect(check({ ':authority': 'API.example:8443' })).toBe('ok')
+    expect(check({ ':authority': 'evil.example' })).toBe('CSRF_REJECTED')
+  })
+
+  test('Host and :authority that agree pass; that differ are no own origin (fail closed)', () => {
+    expect(check({ ':authority': 'api.example:8443', host: 'api.example:8443' })).toBe('ok')
+    expect(check({ ':authority': 'api.example:8443', host: 'other.example' })).toBe('CSRF_REJECTED')
+    expect(check({ ':authority': 'other.example', host: 'api.example:8443' })).toBe('CSRF_REJECTED')
+  })
+})

@@ -1,9 +1,18 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT, base64url } from 'jose'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { createSessionVerifier, type SessionVerifierOptions } from '../src/index.js'
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
+import {
+  AuthError,
+  createApiKeyAuth,
+  createSessionVerifier,
+  isValidUserId,
+  MemoryKeyStore,
+  type SessionLogLevel,
+  type SessionRequest,
+  type SessionVerifierOptions,
+} from '../src/index.js'
 import { createLogSink } from './support/log-sink.js'
 
 const NOW = Date.UTC(2026, 0, 1)
@@ -33,10 +42,7 @@ const sign = (
     .setProtectedHeader({ alg, ...header })
     .sign(key)
 
-const withCookie = (
-  token: string,
-  name = '__session',
-): { headers: object; cookies: Record<string, string> } => ({
+const withCookie = (token: string, name = '__session'): SessionRequest => ({
   headers: {},
   cookies: { [name]: token },
 })
@@ -290,5 +296,248 @@ describe('session.authenticate hook', () => {
     expect(await codeOf(verifierFor(undefined)({ headers: {}, cookies: { __session: 'x' } }))).toBe(
       'SESSION_REQUIRED',
     )
+  })
+})
+
+describe('issue 9: rejected sessions are logged with a reason, never with the token', () => {
+  const issuer = 'https://issuer.test'
+  const good = { iss: issuer, aud: 'api' }
+  const jwtOptions = { secret: SECRET, issuer, audience: 'api' }
+  const withLogs = (
+    session: SessionVerifierOptions['session'],
+    levels: readonly ('info' | 'debug')[] = ['info', 'debug'],
+  ): {
+    verify: ReturnType<typeof createSessionVerifier>
+    logs: ReturnType<typeof createLogSink>
+  } => {
+    const logs = createLogSink(levels)
+    return { verify: verifierFor(session, { logger: logs.logger }), logs }
+  }
+
+  test('each kind of rejection: the same SESSION_REQUIRED, one info line with its reason', async () => {
+    const { verify, logs } = withLogs({ jwt: jwtOptions })
+    const valid = await sign(good)
+    const [h, p, s] = valid.split('.') as [string, string, string]
+    const otherSecret = new TextEncoder().encode('another-secret-of-sufficient-length-0123456789')
+    const cases: [string, SessionRequest, string, Record<string, unknown>?][] = [
+      ['no cookie', { headers: {}, cookies: {} }, 'no_cookie'],
+      [
+        'a JWT sent as Bearer',
+        { headers: { authorization: `Bearer ${valid}` }, cookies: {} },
+        'bearer_jwt',
+      ],
+      [
+        'the JWT in another cookie',
+        { headers: {}, cookies: { session: valid, theme: 'dark' } },
+        'jwt_in_other_cookie',
+        { jwtCookies: ['session'] },
+      ],
+      ['too long', withCookie('a'.repeat(10_000)), 'token_too_long'],
+      ['not a JWT', withCookie('abc'), 'malformed_token'],
+      [
+        'another algorithm',
+        withCookie(await sign(good, secretBytes, 'HS512')),
+        'algorithm_not_allowed',
+      ],
+      ['a wrong secret', withCookie(await sign(good, otherSecret)), 'bad_signature'],
+      ['a tampered signature', withCookie(`${h}.${p}.${s.slice(0, -2)}AA`), 'bad_signature'],
+      ['expired', withCookie(await sign({ ...good, exp: T - 60 })), 'expired'],
+      ['not yet valid', withCookie(await sign({ ...good, nbf: T + 60 })), 'not_yet_valid'],
+      [
+        'no exp',
+        withCookie(await sign({ ...good, exp: undefined })),
+        'missing_claim',
+        { claim: 'exp' },
+      ],
+      [
+        'no sub',
+        withCookie(await sign({ ...good, sub: undefined })),
+        'missing_claim',
+        { claim: 'sub' },
+      ],
+      [
+        'another issuer',
+        withCookie(await sign({ ...good, iss: 'https://evil.test' })),
+        'claim_mismatch',
+        { claim: 'iss' },
+      ],
+      [
+        'an Auth0 subject',
+        withCookie(await sign({ ...good, sub: 'auth0|5f7c8ec7c33c6c004bbafe82' })),
+        'invalid_subject',
+        { claim: 'sub', problem: 'has characters outside [A-Za-z0-9_-]' },
+      ],
+      [
+        'an e-mail subject',
+        withCookie(await sign({ ...good, sub: 'ada.lovelace@example.com' })),
+        'invalid_subject',
+      ],
+    ]
+    for (const [label, request, reason, detail] of cases) {
+      logs.lines.length = 0
+      let error: unknown
+      await verify(request as never).catch((e: unknown) => (error = e))
+      expect([label, (error as AuthError).code, (error as AuthError).reason]).toEqual([
+        label,
+        'SESSION_REQUIRED',
+        reason,
+      ])
+      // The answer a client sees is the same whatever the reason.
+      expect((error as AuthError).toResponse()).toEqual(
+        new AuthError('SESSION_REQUIRED').toResponse(),
+      )
+      expect([label, logs.lines.map((l) => [l.level, l.context?.reason])]).toEqual([
+        label,
+        [['info', reason]],
+      ])
+      expect(logs.lines[0]?.context).toMatchObject({ cookie: '__session', ...detail })
+      const text = logs.text()
+      for (const value of [
+        ...Object.values(request.cookies),
+        ...Object.values(request.headers).map(String),
+      ]) {
+        for (const part of value.split('.').filter((x) => x.length >= 8)) {
+          expect([label, text.includes(part)]).toEqual([label, false])
+        }
+      }
+      for (const secret of [SECRET, 'auth0|5f7c8ec7c33c6c004bbafe82', 'ada.lovelace', 'dark']) {
+        expect([label, text.includes(secret)]).toEqual([label, false])
+      }
+    }
+  })
+
+  test('without session options: no_session_config; a hook returning null: no_user', async () => {
+    const none = withLogs(undefined)
+    expect(await codeOf(none.verify({ headers: {}, cookies: {} }))).toBe('SESSION_REQUIRED')
+    expect(none.logs.lines.map((l) => l.context?.reason)).toEqual(['no_session_config'])
+    const hook = withLogs({ authenticate: async () => null })
+    expect(await codeOf(hook.verify({ headers: {}, cookies: {} }))).toBe('SESSION_REQUIRED')
+    expect(hook.logs.lines.map((l) => l.context?.reason)).toEqual(['no_user'])
+  })
+
+  test('logRejections picks the level; a logger without it falls back to info, then warn', async () => {
+    const request = { headers: {}, cookies: {} }
+    const levelsOf = async (
+      logRejections: SessionLogLevel | undefined,
+      levels: readonly ('info' | 'debug')[],
+    ): Promise<string[]> => {
+      const { verify, logs } = withLogs({ jwt: { secret: SECRET }, logRejections }, levels)
+      await codeOf(verify(request))
+      return logs.lines.map((l) => l.level)
+    }
+    expect(await levelsOf('debug', ['info', 'debug'])).toEqual(['debug'])
+    expect(await levelsOf('debug', ['info'])).toEqual(['info'])
+    expect(await levelsOf('debug', [])).toEqual(['warn'])
+    expect(await levelsOf('info', ['info', 'debug'])).toEqual(['info'])
+    expect(await levelsOf('info', [])).toEqual(['warn'])
+    expect(await levelsOf('warn', ['info', 'debug'])).toEqual(['warn'])
+    expect(await levelsOf(false, ['info', 'debug'])).toEqual([])
+    expect(await levelsOf(undefined, ['info', 'debug'])).toEqual(['info'])
+  })
+
+  test('off by default when NODE_ENV is production, unless logRejections says otherwise', async () => {
+    vi.stubEnv('NODE_ENV', 'production')
+    try {
+      const quiet = withLogs({ jwt: { secret: SECRET } })
+      expect(await codeOf(quiet.verify({ headers: {}, cookies: {} }))).toBe('SESSION_REQUIRED')
+      expect(quiet.logs.lines).toEqual([])
+      const chosen = withLogs({ jwt: { secret: SECRET }, logRejections: 'debug' })
+      await codeOf(chosen.verify({ headers: {}, cookies: {} }))
+      expect(chosen.logs.lines.map((l) => [l.level, l.context?.reason])).toEqual([
+        ['debug', 'no_cookie'],
+      ])
+    } finally {
+      vi.unstubAllEnvs()
+    }
+  })
+
+  test('createApiKeyAuth validates logRejections and jwt.userId', () => {
+    const store = new MemoryKeyStore()
+    const bad: unknown[] = [
+      { jwt: { secret: SECRET }, logRejections: 'verbose' },
+      { jwt: { secret: SECRET }, logRejections: true },
+      { jwt: { secret: SECRET, userId: 'sub' } },
+      { authenticate: async () => null, logRejections: 'trace' },
+    ]
+    for (const session of bad) {
+      expect(() => createApiKeyAuth({ store, session: session as never })).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+      )
+    }
+    const auth = createApiKeyAuth({
+      store,
+      logger: false,
+      session: { jwt: { secret: SECRET, userId: () => 'x' }, logRejections: 'debug' },
+    })
+    expect(auth.options.session).toMatchObject({ logRejections: 'debug' })
+  })
+})
+
+describe('issue 9: session.jwt.userId maps claims to a key-safe user id', () => {
+  const hashed = (sub: unknown): string =>
+    createHash('sha256').update(String(sub)).digest('base64url')
+
+  test('an Auth0 or e-mail subject, hashed by the documented recipe, is a valid, stable user id', async () => {
+    const verify = verifierFor({ jwt: { secret: SECRET, userId: ({ sub }) => hashed(sub) } })
+    for (const sub of ['auth0|5f7c8ec7c33c6c004bbafe82', 'ada.lovelace@example.com']) {
+      const user = await verify(withCookie(await sign({ sub })) as never)
+      expect(isValidUserId(user.userId)).toBe(true)
+      expect(user.userId).toBe(hashed(sub))
+      expect((await verify(withCookie(await sign({ sub })) as never)).userId).toBe(user.userId)
+    }
+  })
+
+  test('an async lookup of your own user id; with a mapper sub is no longer required', async () => {
+    const users = new Map([['ada.lovelace@example.com', 'user_42']])
+    const verify = verifierFor({
+      jwt: {
+        secret: SECRET,
+        userId: async (claims) => users.get(String(claims.email)) ?? null,
+      },
+    })
+    const token = await sign({ sub: undefined, email: 'ada.lovelace@example.com' })
+    await expect(verify(withCookie(token) as never)).resolves.toEqual({ userId: 'user_42' })
+    // exp is still required.
+    const noExp = await sign({ sub: undefined, exp: undefined, email: 'ada.lovelace@example.com' })
+    expect(await codeOf(verify(withCookie(noExp) as never))).toBe('SESSION_REQUIRED')
+  })
+
+  test('a mapper result that cannot be embedded is SESSION_REQUIRED invalid_subject; null is no_user', async () => {
+    const logs = createLogSink(['info'])
+    let result: unknown = 'auth0|abc'
+    const verify = verifierFor(
+      { jwt: { secret: SECRET, userId: () => result as string } },
+      { logger: logs.logger },
+    )
+    const token = await sign({})
+    for (const value of ['auth0|abc', 'a@b.example', '', 'x'.repeat(65), 42, {}, undefined, null]) {
+      result = value
+      logs.lines.length = 0
+      let error: unknown
+      await verify(withCookie(token) as never).catch((e: unknown) => (error = e))
+      const reason = value === null || value === undefined ? 'no_user' : 'invalid_subject'
+      expect([value, (error as AuthError).code, (error as AuthError).reason]).toEqual([
+        value,
+        'SESSION_REQUIRED',
+        reason,
+      ])
+      expect(logs.lines.map((l) => l.context?.reason)).toEqual([reason])
+      expect(logs.text()).not.toContain('auth0|abc')
+      expect(logs.text()).not.toContain('a@b.example')
+    }
+  })
+
+  test('a mapper that throws or rejects, with any value, is a logged 503', async () => {
+    for (const failure of [new Error('users db down'), Object.create(null), Symbol('s')]) {
+      const logs = createLogSink()
+      const verify = verifierFor(
+        { jwt: { secret: SECRET, userId: () => Promise.reject(failure) } },
+        { logger: logs.logger },
+      )
+      expect(await codeOf(verify(withCookie(await sign({})) as never))).toBe('AUTH_UNAVAILABLE')
+      expect(logs.lines.map((l) => [l.level, l.message])).toEqual([
+        ['error', 'session.jwt.userId failed'],
+      ])
+    }
   })
 })

@@ -2,15 +2,22 @@
  * `@vydra/auth/express`: API-key middleware and the key-management router for Express 4 and 5.
  * @module
  */
-import { Router, type Request, type RequestHandler, type Response } from 'express'
+import {
+  type ErrorRequestHandler,
+  Router,
+  type Request,
+  type RequestHandler,
+  type Response,
+} from 'express'
 import {
   type ApiKeyAuth,
   type ApiKeyPrincipal,
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
-  authenticateRequest,
+  createApiKeyGuard,
   createApiKeyRoutes,
+  createBodyErrorTranslator,
   readBody,
 } from '../../src/index.js'
 
@@ -43,9 +50,9 @@ export function requireApiKey(
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
 ): RequestHandler {
-  const scopes = auth.requireScopes(options.scopes ?? [])
+  const guard = createApiKeyGuard(auth, options)
   return (req, res, next) => {
-    authenticateRequest(auth, req, scopes)
+    guard(req)
       .then((result) => {
         if (!result.ok) return send(res, result.response)
         req.auth = result.principal
@@ -57,7 +64,9 @@ export function requireApiKey(
 
 /**
  * A router serving `POST`/`GET /api/v1/api-keys` and `DELETE /api/v1/api-keys/:id`. Mount it
- * before any JSON body parser, or let that parser's result be used.
+ * before any JSON body parser, or let that parser's result be used; with a parser mounted
+ * before it, add {@link apiKeyErrorHandler} so that the parser's errors get these routes' JSON
+ * answers.
  *
  * @example
  * ```ts
@@ -73,6 +82,33 @@ export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}
       .catch(next)
   })
   return router
+}
+
+/**
+ * Error-handling middleware for a body parser mounted before {@link apiKeyRoutes}
+ * (`express.json()`, `body-parser`): its errors on the key-management paths (bad JSON, too
+ * large, unsupported charset) become the routes' own JSON answers (400 `INVALID_JSON`, 413
+ * `PAYLOAD_TOO_LARGE`, 415 `UNSUPPORTED_MEDIA_TYPE`) instead of Express's HTML error page. Any
+ * other error, or any other path, goes on to your error handlers. Mount it after the parser, at
+ * the same path and with the same `basePath` as the routes.
+ *
+ * @example
+ * ```ts
+ * app.use(express.json())
+ * app.use(apiKeyRoutes(auth))
+ * app.use(apiKeyErrorHandler(auth))
+ * ```
+ */
+export function apiKeyErrorHandler(
+  auth: ApiKeyAuth,
+  options: ApiKeyRoutesOptions = {},
+): ErrorRequestHandler {
+  const translate = createBodyErrorTranslator(auth, options)
+  return (error: unknown, req, res, next) => {
+    const response = res.headersSent ? null : translate({ path: req.path }, error)
+    if (response === null) return next(error)
+    send(res, response)
+  }
 }
 
 function toAuthRequest(req: Request): AuthRequest {

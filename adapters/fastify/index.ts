@@ -18,7 +18,7 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
-  authenticateRequest,
+  createApiKeyGuard,
   createApiKeyRoutes,
   readBody,
 } from '../../src/index.js'
@@ -57,21 +57,22 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
 ): onRequestAsyncHookHandler<RawServer> {
-  const scopes = auth.requireScopes(options.scopes ?? [])
+  const guard = createApiKeyGuard(auth, options)
   return async function vydraRequireApiKey(request, reply) {
-    const result = await authenticateRequest(
-      auth,
-      { headers: request.headers, rawHeaders: request.raw.rawHeaders },
-      scopes,
-    )
+    const result = await guard({ headers: request.headers, rawHeaders: request.raw.rawHeaders })
     if (!result.ok) return send(reply as FastifyReply, result.response)
     request.auth = result.principal
   }
 }
 
 const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, options) => {
+  // `register(apiKeyRoutes, auth)` or a string: the core says what was expected.
+  const given = options as unknown
+  const isObject = typeof given === 'object' && given !== null
+  const handle = createApiKeyRoutes(isObject ? options.auth : (given as ApiKeyAuth), {
+    basePath: isObject ? options.basePath : undefined,
+  })
   const base = options.basePath ?? '/api/v1/api-keys'
-  const handle = createApiKeyRoutes(options.auth, { basePath: base })
   // This scope reads its own bodies, so the core decides on size, type and syntax.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload))

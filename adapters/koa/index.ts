@@ -9,8 +9,9 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
-  authenticateRequest,
+  createApiKeyGuard,
   createApiKeyRoutes,
+  createBodyErrorTranslator,
   readBody,
 } from '../../src/index.js'
 
@@ -37,9 +38,9 @@ export interface RequireApiKeyOptions {
  * ```
  */
 export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = {}): Middleware {
-  const scopes = auth.requireScopes(options.scopes ?? [])
+  const guard = createApiKeyGuard(auth, options)
   return async (ctx, next) => {
-    const result = await authenticateRequest(auth, ctx.req, scopes)
+    const result = await guard(ctx.req)
     if (!result.ok) return send(ctx, result.response)
     ctx.state.auth = result.principal
     await next()
@@ -61,6 +62,36 @@ export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}
     const response = await handle(toAuthRequest(ctx))
     if (response === null) return next()
     send(ctx, response)
+  }
+}
+
+/**
+ * Middleware for a body parser mounted before {@link apiKeyRoutes} (`koa-bodyparser`,
+ * `@koa/bodyparser`, `koa-body`): its errors on the key-management paths (bad JSON, too large,
+ * unsupported charset) become the routes' own JSON answers (400 `INVALID_JSON`, 413
+ * `PAYLOAD_TOO_LARGE`, 415 `UNSUPPORTED_MEDIA_TYPE`). Mount it before the parser; any other
+ * error, or any other path, is rethrown.
+ *
+ * @example
+ * ```ts
+ * app.use(apiKeyErrorHandler(auth))
+ * app.use(bodyParser())
+ * app.use(apiKeyRoutes(auth))
+ * ```
+ */
+export function apiKeyErrorHandler(
+  auth: ApiKeyAuth,
+  options: ApiKeyRoutesOptions = {},
+): Middleware {
+  const translate = createBodyErrorTranslator(auth, options)
+  return async (ctx, next) => {
+    try {
+      await next()
+    } catch (error) {
+      const response = ctx.headerSent ? null : translate({ path: ctx.path }, error)
+      if (response === null) throw error
+      send(ctx, response)
+    }
   }
 }
 

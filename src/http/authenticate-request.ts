@@ -6,6 +6,7 @@
 import type { ApiKeyAuth } from '../create-api-key-auth.js'
 import { AuthError } from '../errors.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
+import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
 import type { AuthRequest, AuthResult } from './types.js'
 
 /**
@@ -35,4 +36,42 @@ export async function authenticateRequest(
   } catch (error) {
     return { ok: false, response: auth.errorResponse(error) }
   }
+}
+
+/** Options of {@link createApiKeyGuard}: what every adapter's `requireApiKey` takes. */
+export interface ApiKeyGuardOptions {
+  /** Scopes the key must hold, all of them; checked against the registry at set-up. */
+  scopes?: readonly string[]
+}
+
+/** Authenticates a request; built by {@link createApiKeyGuard}. Never rejects. */
+export type ApiKeyGuard = (
+  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
+) => Promise<AuthResult>
+
+/**
+ * Checks the arguments of a `requireApiKey(auth, { scopes })` once, at set-up, and returns the
+ * per-request check ({@link authenticateRequest} with those scopes). A missing or wrong service,
+ * options that are not an object, or scopes that are not an array of known scopes throw
+ * `CONFIGURATION_ERROR` saying what was expected.
+ *
+ * @example
+ * ```ts
+ * const guard = createApiKeyGuard(auth, { scopes: ['models:read'] })
+ * const result = await guard(request)
+ * if (!result.ok) return send(result.response)
+ * ```
+ */
+export function createApiKeyGuard(auth: ApiKeyAuth, options: ApiKeyGuardOptions = {}): ApiKeyGuard {
+  const call = 'requireApiKey'
+  assertAuthService(auth, call, "requireApiKey(auth, { scopes: ['models:read'] })")
+  assertOptionsObject(options, call, "{ scopes: ['models:read'] }")
+  const requested: unknown = options?.scopes
+  if (requested !== undefined && !Array.isArray(requested)) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `${call}: scopes must be an array of scope strings such as ['models:read'], got ${describeArgument(requested)}`,
+    })
+  }
+  const scopes = auth.requireScopes((requested as readonly string[] | undefined) ?? [])
+  return (request) => authenticateRequest(auth, request, scopes)
 }

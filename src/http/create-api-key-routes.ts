@@ -5,9 +5,10 @@
 import type { ApiKeyAuth } from '../create-api-key-auth.js'
 import { checkCsrf } from '../csrf.js'
 import { AuthError, isAuthError } from '../errors.js'
-import { createSessionVerifier } from '../session.js'
+import { createSessionRejectionLog, createSessionVerifier, isBearerJwt } from '../session.js'
 import type { ApiKeyInfo } from '../types.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
+import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
 import { parseCookies } from './parse-cookies.js'
 import type { AuthRequest, AuthResponse } from './types.js'
 
@@ -16,6 +17,15 @@ export interface ApiKeyRoutesOptions {
   /** Path of the collection; a key is at `<basePath>/<id>`. @defaultValue `'/api/v1/api-keys'` */
   basePath?: string
 }
+
+/**
+ * Turns a framework body parser's error on a key-management path into that route's own JSON
+ * answer; `null` for another path or another error. Built by {@link createBodyErrorTranslator}.
+ */
+export type BodyErrorTranslator = (
+  request: Pick<AuthRequest, 'path'>,
+  error: unknown,
+) => AuthResponse | null
 
 /** Serves a request if it is one of the key-management routes; `null` means "not ours". */
 export type ApiKeyRoutesHandler = (request: AuthRequest) => Promise<AuthResponse | null>
@@ -41,11 +51,15 @@ export function createApiKeyRoutes(
   auth: ApiKeyAuth,
   options: ApiKeyRoutesOptions = {},
 ): ApiKeyRoutesHandler {
-  if (typeof auth?.createKey !== 'function') {
-    throw new AuthError('CONFIGURATION_ERROR', { message: 'apiKeyRoutes needs the auth service' })
+  const basePath = checkRoutesArguments(auth, options)
+  if (auth.options.session === undefined) {
+    auth.options.logger.warn(
+      'key-management routes mounted without session options: POST answers 401 SESSION_REQUIRED to every request, and listing and revoking take only API keys holding *. Set session.jwt or session.authenticate in createApiKeyAuth.',
+      { basePath },
+    )
   }
-  const basePath = normaliseBasePath(options.basePath ?? '/api/v1/api-keys')
   const verifySession = createSessionVerifier(auth.options)
+  const logRejection = createSessionRejectionLog(auth.options)
   const anyScope = auth.requireScopes(['*'])
 
   const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> => {
@@ -56,9 +70,19 @@ export function createApiKeyRoutes(
       if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
         throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
       }
-      const principal = await auth.authenticate(request.headers.authorization, {
-        scopes: anyScope,
-      })
+      const principal = await auth
+        .authenticate(request.headers.authorization, { scopes: anyScope })
+        .catch((error: unknown) => {
+          // A session token sent as a Bearer token: the client's mistake, worth telling the operator.
+          if (
+            isAuthError(error) &&
+            error.code === 'INVALID_FORMAT' &&
+            isBearerJwt(request.headers.authorization)
+          ) {
+            logRejection('bearer_jwt')
+          }
+          throw error
+        })
       return principal.userId
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -93,6 +117,78 @@ export function createApiKeyRoutes(
       return errorResponse(auth, error)
     }
   }
+}
+
+/**
+ * The answer of the key-management routes to a body parser's error (Express's `express.json()`,
+ * `body-parser`, Koa's `co-body`-based parsers) on one of their paths: 400 `INVALID_JSON` for a
+ * body that does not parse, 413 `PAYLOAD_TOO_LARGE`, 415 `UNSUPPORTED_MEDIA_TYPE` for an
+ * unsupported charset or encoding. Other errors and other paths give `null` (not ours). The
+ * error's own message, stack and `body` are never used.
+ *
+ * @example
+ * ```ts
+ * const translate = createBodyErrorTranslator(auth)
+ * const response = translate({ path: req.path }, error) // null: pass the error on
+ * ```
+ */
+export function createBodyErrorTranslator(
+  auth: ApiKeyAuth,
+  options: ApiKeyRoutesOptions = {},
+): BodyErrorTranslator {
+  const basePath = checkRoutesArguments(auth, options)
+  return (request, error) => {
+    if (matchRoute(request.path, basePath) === null) return null
+    const code = bodyParserErrorCode(error)
+    return code === null ? null : auth.errorResponse(new AuthError(code))
+  }
+}
+
+// body-parser and raw-body set `type`; co-body's JSON syntax errors carry only `status: 400`.
+const BODY_ERROR_TYPES: Readonly<Record<string, AuthErrorCodeOfBody>> = {
+  'entity.parse.failed': 'INVALID_JSON',
+  'request.size.invalid': 'INVALID_JSON',
+  'request.aborted': 'INVALID_JSON',
+  'entity.too.large': 'PAYLOAD_TOO_LARGE',
+  'parameters.too.many': 'PAYLOAD_TOO_LARGE',
+  'charset.unsupported': 'UNSUPPORTED_MEDIA_TYPE',
+  'encoding.unsupported': 'UNSUPPORTED_MEDIA_TYPE',
+}
+
+type AuthErrorCodeOfBody = 'INVALID_JSON' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE'
+
+function bodyParserErrorCode(error: unknown): AuthErrorCodeOfBody | null {
+  if (typeof error !== 'object' || error === null) return null
+  try {
+    const { type, status, statusCode } = error as Record<string, unknown>
+    if (typeof type === 'string' && Object.hasOwn(BODY_ERROR_TYPES, type)) {
+      return BODY_ERROR_TYPES[type] ?? null
+    }
+    const httpStatus = status ?? statusCode
+    if (error instanceof SyntaxError && httpStatus === 400) return 'INVALID_JSON'
+    if (httpStatus === 413 && type === undefined) return 'PAYLOAD_TOO_LARGE'
+    return null
+  } catch {
+    // A hostile getter: not a body parser's error.
+    return null
+  }
+}
+
+function checkRoutesArguments(auth: ApiKeyAuth, options: ApiKeyRoutesOptions): string {
+  const call = 'apiKeyRoutes'
+  assertAuthService(
+    auth,
+    call,
+    'apiKeyRoutes(auth, options) on Express and Koa, app.register(apiKeyRoutes, { auth }) on Fastify',
+  )
+  assertOptionsObject(options, call, "{ basePath: '/api/v1/api-keys' }")
+  const basePath: unknown = options?.basePath
+  if (basePath !== undefined && typeof basePath !== 'string') {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `${call}: basePath must be a string such as '/api/v1/api-keys', got ${describeArgument(basePath)}`,
+    })
+  }
+  return normaliseBasePath(basePath ?? '/api/v1/api-keys')
 }
 
 async function create(
@@ -167,7 +263,9 @@ function matchRoute(path: string, basePath: string): { id?: string } | null {
 
 function normaliseBasePath(path: string): string {
   if (!path.startsWith('/')) {
-    throw new AuthError('CONFIGURATION_ERROR', { message: 'basePath must start with /' })
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `apiKeyRoutes: basePath must start with /`,
+    })
   }
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
 }

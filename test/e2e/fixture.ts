@@ -65,7 +65,7 @@ export interface Fixture extends AppContext {
 export async function createFixture(): Promise<Fixture> {
   const spy = createStoreSpy()
   const clock = createClock()
-  const logs = createLogSink()
+  const logs = createLogSink(['info', 'debug'])
   const auth = createApiKeyAuth({
     store: spy.store,
     scopes: REGISTRY,

@@ -281,31 +281,40 @@ export function describeE2e(framework: Framework): void {
         })
           .setProtectedHeader({ alg: 'HS256' })
           .sign(new TextEncoder().encode('another-secret-of-sufficient-length-0123456789'))
-        const tokens: [string, string | undefined][] = [
-          ['no cookie', undefined],
-          ['empty cookie', ''],
-          ['not a JWT', 'garbage'],
-          ['an API key as the session', f.keys.star],
-          ['alg none', none],
-          ['HS512 when HS256 is configured', hs512],
-          ['signed with another secret', wrongSecret],
-          ['tampered signature', `${h}.${p}.${flip(s)}`],
+        // Each with the reason the operator's log gives (issue 9); the answer is the same 401.
+        const tokens: [string, string | undefined, string][] = [
+          ['no cookie', undefined, 'no_cookie'],
+          ['empty cookie', '', 'no_cookie'],
+          ['not a JWT', 'garbage', 'malformed_token'],
+          ['an API key as the session', f.keys.star, 'malformed_token'],
+          ['alg none', none, 'algorithm_not_allowed'],
+          ['HS512 when HS256 is configured', hs512, 'algorithm_not_allowed'],
+          ['signed with another secret', wrongSecret, 'bad_signature'],
+          ['tampered signature', `${h}.${p}.${flip(s)}`, 'bad_signature'],
           [
             'tampered payload',
             `${h}.${base64url.encode(JSON.stringify({ sub: 'admin', exp: t + 60 }))}.${s}`,
+            'bad_signature',
           ],
-          ['expired', await f.sessionToken('victim', { exp: t - 60 })],
-          ['not yet valid', await f.sessionToken('victim', { nbf: t + 600 })],
-          ['without exp', await f.sessionToken('victim', { exp: undefined })],
-          ['without sub', await f.sessionToken(undefined)],
-          ['with an invalid sub', await f.sessionToken('bad user!')],
+          ['expired', await f.sessionToken('victim', { exp: t - 60 }), 'expired'],
+          ['not yet valid', await f.sessionToken('victim', { nbf: t + 600 }), 'not_yet_valid'],
+          ['without exp', await f.sessionToken('victim', { exp: undefined }), 'missing_claim'],
+          ['without sub', await f.sessionToken(undefined), 'missing_claim'],
+          ['with an invalid sub', await f.sessionToken('bad user!'), 'invalid_subject'],
           [
             'from a foreign issuer',
             await f.sessionToken('victim', { iss: 'https://evil.example' }),
+            'claim_mismatch',
           ],
-          ['for another audience', await f.sessionToken('victim', { aud: 'other-api' })],
+          [
+            'for another audience',
+            await f.sessionToken('victim', { aud: 'other-api' }),
+            'claim_mismatch',
+          ],
         ]
-        for (const [label, token] of tokens) {
+        const bodies = new Set<string>()
+        for (const [label, token, reason] of tokens) {
+          const logged = f.logs.lines.length
           const headers: [string, string][] = [['Content-Type', 'application/json']]
           if (token !== undefined) headers.push(['Cookie', `__session=${token}`])
           const res = await send(url, {
@@ -315,17 +324,81 @@ export function describeE2e(framework: Framework): void {
             body: JSON.stringify({ name: 'x', userId: 'victim' }),
           })
           expect([label, res.status, errorCode(res)]).toEqual([label, 401, 'SESSION_REQUIRED'])
+          bodies.add(res.text)
           const listed = await send(url, {
             path: KEYS,
             headers: token === undefined ? [] : [['Cookie', `__session=${token}`]],
           })
           expect([label, listed.status]).toEqual([label, 401])
+          const reasons = f.logs.lines.slice(logged).map((l) => [l.level, l.context?.reason])
+          expect([label, reasons]).toEqual([
+            label,
+            [
+              ['info', reason],
+              ['info', reason],
+            ],
+          ])
+          const text = f.logs.text()
+          for (const part of (token ?? '').split('.').filter((x) => x.length >= 8)) {
+            expect([label, text.includes(part)]).toEqual([label, false])
+          }
         }
+        expect(bodies.size, 'one generic answer whatever the reason').toBe(1)
+        expect(f.logs.text()).not.toContain('bad user!')
+        expectNoLeak(f.logs.text(), f.secrets)
         expect(await f.spy.memory.listByUser('victim')).toEqual([])
         expect(await f.spy.memory.listByUser('admin')).toEqual([])
         // Within the 5 s clock tolerance a just-expired session still counts.
         const res = remember(await create('victim', { name: 'ok' }))
         expect(res.status).toBe(201)
+      })
+
+      test('issue 9: a JWT as Bearer, under another cookie name, or with an IdP subject: same 401, a logged reason', async () => {
+        const valid = await f.sessionToken('bearer_victim')
+        const cases: [string, [string, string][], string][] = [
+          ['a JWT sent as Bearer', [['Authorization', `Bearer ${valid}`]], 'bearer_jwt'],
+          ['another cookie name', [['Cookie', `session=${valid}`]], 'jwt_in_other_cookie'],
+          [
+            'an Auth0 subject',
+            [['Cookie', `__session=${await f.sessionToken('auth0|5f7c8ec7c33c6c004bbafe82')}`]],
+            'invalid_subject',
+          ],
+          [
+            'an e-mail subject',
+            [['Cookie', `__session=${await f.sessionToken('ada.lovelace@example.com')}`]],
+            'invalid_subject',
+          ],
+        ]
+        const bodies = new Set<string>()
+        for (const [label, headers, reason] of cases) {
+          const logged = f.logs.lines.length
+          const res = await send(url, {
+            method: 'POST',
+            path: KEYS,
+            headers: [...headers, ['Content-Type', 'application/json']],
+            body: JSON.stringify({ name: 'x' }),
+          })
+          expect([label, res.status, errorCode(res)]).toEqual([label, 401, 'SESSION_REQUIRED'])
+          bodies.add(res.text)
+          expect([label, f.logs.lines.slice(logged).map((l) => l.context?.reason)]).toEqual([
+            label,
+            [reason],
+          ])
+        }
+        expect(bodies.size).toBe(1)
+        // GET with the JWT as Bearer is an API-key request: INVALID_FORMAT, and the same hint.
+        const logged = f.logs.lines.length
+        const listed = await send(url, {
+          path: KEYS,
+          headers: [['Authorization', `Bearer ${valid}`]],
+        })
+        expect([listed.status, errorCode(listed)]).toEqual([401, 'INVALID_FORMAT'])
+        expect(f.logs.lines.slice(logged).map((l) => l.context?.reason)).toEqual(['bearer_jwt'])
+        const text = f.logs.text()
+        for (const part of valid.split('.')) expect(text).not.toContain(part)
+        expect(text).not.toContain('5f7c8ec7c33c6c004bbafe82')
+        expect(text).not.toContain('ada.lovelace')
+        expect(await f.spy.memory.listByUser('bearer_victim')).toEqual([])
       })
 
       test('MGT-06 cookie-authenticated POST and DELETE from another site are 403 CSRF_REJECTED', async () => {

@@ -3,7 +3,7 @@ import { inspect } from 'node:util'
 import type { AuthLogger } from '../../src/index.js'
 
 export interface LogLine {
-  level: 'warn' | 'error'
+  level: 'warn' | 'error' | 'info' | 'debug'
   message: string
   context: Record<string, unknown> | undefined
 }
@@ -16,15 +16,22 @@ export interface LogSink {
   count(level?: LogLine['level']): number
 }
 
-/** Creates a {@link LogSink}. */
-export function createLogSink(): LogSink {
+/**
+ * Creates a {@link LogSink}. Its logger has only `warn` and `error` (the 0.1 interface) unless
+ * `levels` adds the optional `info` and `debug`.
+ */
+export function createLogSink(levels: readonly ('info' | 'debug')[] = []): LogSink {
   const lines: LogLine[] = []
+  const logger: AuthLogger = {
+    warn: (message, context) => void lines.push({ level: 'warn', message, context }),
+    error: (message, context) => void lines.push({ level: 'error', message, context }),
+  }
+  for (const level of levels) {
+    logger[level] = (message, context) => void lines.push({ level, message, context })
+  }
   return {
     lines,
-    logger: {
-      warn: (message, context) => void lines.push({ level: 'warn', message, context }),
-      error: (message, context) => void lines.push({ level: 'error', message, context }),
-    },
+    logger,
     text: () =>
       lines
         .map(
