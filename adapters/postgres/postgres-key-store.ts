@@ -74,7 +74,7 @@ const statementName = (text: string): string =>
 const DURABLE_COMMIT = `SELECT CASE WHEN current_setting('synchronous_commit') = 'off'
   THEN set_config('synchronous_commit', 'local', true) END AS durable`
 
-const warnedServers = new WeakSet<object>()
+const fsyncWarned = new WeakSet<object>()
 
 /**
  * A {@link KeyStore} on a `pg` `Pool` you own (the store never ends it). Call {@link migrate}
@@ -175,10 +175,10 @@ export class PostgresKeyStore implements KeyStore {
       "PostgresKeyStore: the pg pool has no 'error' listener, so an idle connection dropped " +
         "by the server (a restart, a failover) ends the process: add pool.on('error', …)",
     )
-    if (warnedServers.has(this.#pool)) return
+    if (fsyncWarned.has(this.#pool)) return
     const { rows } = await (client ?? this.#pool).query<{ fsync: string }>('SHOW fsync')
-    if (rows[0]?.fsync === 'off' && !warnedServers.has(this.#pool)) {
-      warnedServers.add(this.#pool)
+    if (rows[0]?.fsync === 'off' && !fsyncWarned.has(this.#pool)) {
+      fsyncWarned.add(this.#pool)
       this.#logger.warn(
         'PostgresKeyStore: the server runs with fsync = off, so a crash of its machine can ' +
           'lose answered revocations (and corrupt the database); a crash of PostgreSQL alone ' +
