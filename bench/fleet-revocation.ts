@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import pg from 'pg'
 import { PostgresKeyStore, type PostgresKeyStoreOptions } from '../adapters/postgres/index.js'
-import { RedisKeyStore } from '../adapters/redis/index.js'
+import { RedisKeyStore, type RedisKeyStoreOptions } from '../adapters/redis/index.js'
 import { createApiKeyAuth, isAuthError, type KeyStore } from '../src/index.js'
 import type { PostgresInfo, RedisInfo } from '../test/support/servers.js'
 
@@ -48,7 +48,8 @@ export function postgresMember(
     // Named after the shared table, so tests can find this member's connections on the server.
     const pool = new pg.Pool({ ...info, max: 5, application_name: table, ...poolOptions })
     pool.on('error', () => {})
-    const store = new PostgresKeyStore(pool, { ...storeOptions, table })
+    // Start-up warnings (the test servers run with fsync = off) are not what is measured.
+    const store = new PostgresKeyStore(pool, { logger: false, ...storeOptions, table })
     await store.migrate()
     return {
       store,
@@ -61,12 +62,15 @@ export function postgresMember(
 }
 
 /** A {@link FleetMember} on Redis: its own client (and so its own subscriber). */
-export function redisMember(info: RedisInfo): OpenMember {
+export function redisMember(
+  info: RedisInfo,
+  storeOptions: Omit<RedisKeyStoreOptions, 'namespace'> = {},
+): OpenMember {
   return async (namespace) => {
     // Named (the subscriber inherits it), so tests can find this member's connections.
     const client = new Redis({ host: info.host, port: info.port, connectionName: namespace })
     client.on('error', () => {})
-    const store = new RedisKeyStore(client, { namespace: `${namespace}:` })
+    const store = new RedisKeyStore(client, { ...storeOptions, namespace: `${namespace}:` })
     return {
       store,
       close: async () => {
@@ -188,7 +192,7 @@ export function formatFleetRevocation(results: {
 async function main(): Promise<void> {
   const { startPostgres, startRedis } = await import('../test/support/servers.js')
   const revocations = Number(process.argv[2] ?? 100)
-  const [postgres, redis] = await Promise.all([startPostgres(), startRedis()])
+  const [postgres, redis] = await Promise.all([startPostgres(), startRedis({ persistent: true })])
   try {
     const results = await measureFleetRevocation(
       { postgres: postgres.info, redis: redis.info },

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const members: FleetMember[] = []
   const http = new Map<StoreKind, ServerProcess>()
   try {
-    const [postgres, redis] = await Promise.all([startPostgres(), startRedis()])
+    const [postgres, redis] = await Promise.all([startPostgres(), startRedis({ persistent: true })])
     servers.push(postgres, redis)
     const keys = generateKeys()
     const keysFile = join(dir, 'keys.json')

@@ -2,9 +2,10 @@
  * A {@link KeyStore} on PostgreSQL through `pg`, with fleet-wide revocation by LISTEN/NOTIFY.
  * @module
  */
-import { randomInt } from 'node:crypto'
+import { createHash, randomInt } from 'node:crypto'
 import type { Pool, PoolClient, QueryResultRow } from 'pg'
-import { AuthError, type ApiKeyRecord, type KeyStore } from '../../src/index.js'
+import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../src/index.js'
+import { storeLogger, warnIfNoErrorListener } from '../shared/store-log.js'
 
 /** Options of {@link PostgresKeyStore}. */
 export interface PostgresKeyStoreOptions {
@@ -16,8 +17,9 @@ export interface PostgresKeyStoreOptions {
   /** Schema of the table (same rule as `table`); unset means the connection's `search_path`. */
   schema?: string
   /**
-   * NOTIFY channel that carries revoked hashes (same rule as `table`). Every instance of a fleet
-   * must use the same one. @defaultValue `` `${table}_revoked` ``
+   * NOTIFY channel that carries revoked hashes: lower-case letters, digits and `_`, at most 63
+   * characters (PostgreSQL's limit). Every instance of a fleet must use the same one.
+   * @defaultValue `` `${table}_revoked` ``
    */
   channel?: string
   /** Delay before the first reconnection of the listener. @defaultValue `100` */
@@ -37,22 +39,42 @@ export interface PostgresKeyStoreOptions {
   heartbeatMs?: number
   /** Listener connection failures (they are retried); by default they are silent. */
   onError?: (error: unknown) => void
+  /**
+   * Where the store's start-up warnings go (a pool without an `error` listener, a server
+   * running with `fsync = off`), or `false` for nowhere. @defaultValue the console
+   */
+  logger?: AuthLogger | false
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
+const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const COLUMNS =
   'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at'
 
-function identifier(option: string, value: string): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
+function identifier(option: string, value: string, rule = IDENTIFIER): string {
+  if (typeof value !== 'string' || !rule.test(value)) {
     throw new AuthError('CONFIGURATION_ERROR', {
-      message: `PostgresKeyStore: ${option} must match ${IDENTIFIER.source}`,
+      message: `PostgresKeyStore: ${option} must match ${rule.source}`,
     })
   }
   // Validated above, and quoted anyway so that reserved words work as names.
   return `"${value}"`
 }
+
+// Prepared statements are named per connection, and PostgreSQL truncates names to 63 bytes:
+// a name derived from the statement's text is short, and distinct for distinct tables.
+const statementName = (text: string): string =>
+  `vydra_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`
+
+// The store's writes that must survive a crash commit with at least a local WAL flush, even on
+// sessions set to `synchronous_commit = off` (for the role, the database or the connection).
+// A stronger setting (`on`, `remote_apply`…) is left as it is. `set_config(…, true)` lasts
+// until the end of the statement's own transaction, whose commit reads it.
+const DURABLE_COMMIT = `SELECT CASE WHEN current_setting('synchronous_commit') = 'off'
+  THEN set_config('synchronous_commit', 'local', true) END AS durable`
+
+const fsyncWarned = new WeakSet<object>()
 
 /**
  * A {@link KeyStore} on a `pg` `Pool` you own (the store never ends it). Call {@link migrate}
@@ -74,7 +96,12 @@ export class PostgresKeyStore implements KeyStore {
   readonly #tableName: string
   readonly #indexPrefix: string
   readonly #channel: string
-  readonly #names: string
+  readonly #sql: Record<
+    'insert' | 'find' | 'list' | 'revoke' | 'touch',
+    { name: string; text: string }
+  >
+  readonly #logger: AuthLogger
+  #started = false
   readonly #options: Required<
     Pick<
       PostgresKeyStoreOptions,
@@ -100,9 +127,30 @@ export class PostgresKeyStore implements KeyStore {
     this.#tableName = options.schema === undefined ? table : `${options.schema}.${table}`
     this.#indexPrefix = table
     this.#channel = options.channel ?? `${table}_revoked`
-    identifier('channel', this.#channel)
-    // Prepared statement names are per connection; they must differ between tables.
-    this.#names = `vydra_${this.#tableName.replace('.', '__')}`
+    identifier('channel', this.#channel, CHANNEL)
+    const t = this.#table
+    const statement = (text: string): { name: string; text: string } => ({
+      name: statementName(text),
+      text,
+    })
+    this.#sql = {
+      insert: statement(`WITH durable AS (${DURABLE_COMMIT})
+        INSERT INTO ${t} (${COLUMNS})
+        SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text[], $6::text, $7::timestamptz,
+          $8::timestamptz, $9::timestamptz, $10::timestamptz
+        FROM durable`),
+      find: statement(`SELECT ${COLUMNS} FROM ${t} WHERE hash = $1`),
+      list: statement(`SELECT ${COLUMNS} FROM ${t} WHERE user_id = $1 ORDER BY created_at, id`),
+      revoke: statement(`WITH durable AS (${DURABLE_COMMIT}), revoked AS (
+          UPDATE ${t} SET revoked_at = COALESCE(revoked_at, $3)
+          WHERE id = $1 AND user_id = $2
+          RETURNING ${COLUMNS}
+        )
+        SELECT revoked.*, pg_notify($4, revoked.hash) FROM revoked, durable`),
+      touch: statement(`UPDATE ${t} SET last_used_at = $2
+        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`),
+    }
+    this.#logger = storeLogger(options.logger)
     this.#options = {
       reconnectMinDelayMs: options.reconnectMinDelayMs ?? 100,
       reconnectMaxDelayMs: options.reconnectMaxDelayMs ?? 5_000,
@@ -110,6 +158,33 @@ export class PostgresKeyStore implements KeyStore {
       heartbeatMs: options.heartbeatMs ?? 10_000,
     }
     this.#onError = options.onError ?? (() => {})
+  }
+
+  // Start-up checks on the first call, in the background: they only ever warn.
+  #startOnce(): void {
+    if (this.#started) return
+    void this.#start(undefined).catch(() => {})
+  }
+
+  async #start(client: PoolClient | undefined): Promise<void> {
+    if (this.#started) return
+    this.#started = true
+    warnIfNoErrorListener(
+      this.#pool,
+      this.#logger,
+      "PostgresKeyStore: the pg pool has no 'error' listener, so an idle connection dropped " +
+        "by the server (a restart, a failover) ends the process: add pool.on('error', …)",
+    )
+    if (fsyncWarned.has(this.#pool)) return
+    const { rows } = await (client ?? this.#pool).query<{ fsync: string }>('SHOW fsync')
+    if (rows[0]?.fsync === 'off' && !fsyncWarned.has(this.#pool)) {
+      fsyncWarned.add(this.#pool)
+      this.#logger.warn(
+        'PostgresKeyStore: the server runs with fsync = off, so a crash of its machine can ' +
+          'lose answered revocations (and corrupt the database); a crash of PostgreSQL alone ' +
+          'cannot',
+      )
+    }
   }
 
   /** The NOTIFY channel revocations are announced on. */
@@ -126,6 +201,7 @@ export class PostgresKeyStore implements KeyStore {
     const index = (suffix: string): string => `"${this.#indexPrefix}_${suffix}"`
     const client = await this.#pool.connect()
     try {
+      await this.#start(client)
       await client.query('BEGIN')
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [
         `vydra_auth:${this.#tableName}`,
@@ -159,9 +235,9 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async insert(record: ApiKeyRecord): Promise<void> {
+    this.#startOnce()
     await this.#pool.query({
-      name: `${this.#names}_insert`,
-      text: `INSERT INTO ${this.#table} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      ...this.#sql.insert,
       values: [
         record.id,
         record.userId,
@@ -178,18 +254,18 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {
+    this.#startOnce()
     const { rows } = await this.#pool.query({
-      name: `${this.#names}_find`,
-      text: `SELECT ${COLUMNS} FROM ${this.#table} WHERE hash = $1`,
+      ...this.#sql.find,
       values: [hash],
     })
     return rows[0] === undefined ? null : toRecord(rows[0])
   }
 
   async listByUser(userId: string): Promise<ApiKeyRecord[]> {
+    this.#startOnce()
     const { rows } = await this.#pool.query({
-      name: `${this.#names}_list`,
-      text: `SELECT ${COLUMNS} FROM ${this.#table} WHERE user_id = $1 ORDER BY created_at, id`,
+      ...this.#sql.list,
       values: [userId],
     })
     return rows.map(toRecord)
@@ -197,29 +273,24 @@ export class PostgresKeyStore implements KeyStore {
 
   /**
    * One statement: the ownership check, the first-`revokedAt`-wins update and the NOTIFY
-   * (delivered by PostgreSQL when, and only if, the update commits).
+   * (delivered by PostgreSQL when, and only if, the update commits). It commits with at least
+   * `synchronous_commit = local`: once answered, the revocation is in the flushed WAL.
    */
   async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
+    this.#startOnce()
     if (!UUID.test(keyId)) return null
     const { rows } = await this.#pool.query({
-      name: `${this.#names}_revoke`,
-      text: `WITH revoked AS (
-          UPDATE ${this.#table} SET revoked_at = COALESCE(revoked_at, $3)
-          WHERE id = $1 AND user_id = $2
-          RETURNING ${COLUMNS}
-        )
-        SELECT revoked.*, pg_notify($4, revoked.hash) FROM revoked`,
+      ...this.#sql.revoke,
       values: [keyId, userId, at, this.#channel],
     })
     return rows[0] === undefined ? null : toRecord(rows[0])
   }
 
   async touch(keyId: string, at: Date): Promise<void> {
+    this.#startOnce()
     if (!UUID.test(keyId)) return
     await this.#pool.query({
-      name: `${this.#names}_touch`,
-      text: `UPDATE ${this.#table} SET last_used_at = $2
-        WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)`,
+      ...this.#sql.touch,
       values: [keyId, at],
     })
   }

@@ -3,4 +3,4 @@
  * @module
  */
 export { RedisKeyStore } from './redis-key-store.js'
-export type { RedisKeyStoreOptions } from './redis-key-store.js'
+export type { RedisDurability, RedisKeyStoreOptions } from './redis-key-store.js'

@@ -4,7 +4,14 @@
  */
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { AuthError, type ApiKeyRecord, type KeyStore } from '../../src/index.js'
+import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../src/index.js'
+import { storeLogger, warnIfNoErrorListener } from '../shared/store-log.js'
+
+/**
+ * What {@link RedisKeyStore} demands of the server's persistence; see
+ * {@link RedisKeyStoreOptions.durability}.
+ */
+export type RedisDurability = 'required' | 'accept-risk'
 
 /** Options of {@link RedisKeyStore}. */
 export interface RedisKeyStoreOptions {
@@ -28,6 +35,29 @@ export interface RedisKeyStoreOptions {
   heartbeatMs?: number
   /** Subscriber connection failures (ioredis retries them); by default they are silent. */
   onError?: (error: unknown) => void
+  /**
+   * Whether an answered write (a revocation above all) must survive a crash of the Redis server.
+   *
+   * - `'required'`: before its first call, and again on the first call after each reconnection
+   *   of the client, the store reads the server's persistence (`CONFIG GET append*`) and
+   *   refuses to work (every call, and {@link RedisKeyStore.ready}, rejects with
+   *   `CONFIGURATION_ERROR`, which the service answers 503) unless it is `appendonly yes` with
+   *   `appendfsync always`: Redis then writes and fsyncs each command to the append-only file
+   *   before it answers, so a revocation that was answered survives a crash of Redis and of the
+   *   machine. Snapshots alone (`save`), `appendfsync everysec` or `no`, or a server whose
+   *   configuration cannot be read (`CONFIG` renamed or not permitted) are refused.
+   * - `'accept-risk'`: no refusal. The same check runs once and logs a warning naming what a
+   *   crash can undo. Choose it only if losing recent revocations and keys on a crash of Redis
+   *   is acceptable to you (a cache-only Redis, a managed Redis with replication you trust).
+   *
+   * @defaultValue `'required'`
+   */
+  durability?: RedisDurability
+  /**
+   * Where the store's start-up warnings go (a client without an `error` listener, accepted
+   * durability risks), or `false` for nowhere. @defaultValue the console
+   */
+  logger?: AuthLogger | false
 }
 
 // Fails unless both the hash and the id are new; then writes the record and both indexes.
@@ -95,9 +125,16 @@ export class RedisKeyStore implements KeyStore {
   readonly #heartbeatMs: number
   readonly #onError: (error: unknown) => void
   readonly #listeners = new Set<(hash: string) => void>()
+  readonly #durability: RedisDurability
+  readonly #logger: AuthLogger
   #subscriber: Redis | undefined
   #heartbeat: ReturnType<typeof setInterval> | undefined
   #lostAt: number | undefined
+  #started = false
+  // The connection (ioredis replaces `client.stream` on each reconnection) whose server was
+  // last found durable, and the check under way.
+  #durableOn: unknown
+  #checking: Promise<void> | undefined
 
   constructor(client: Redis, options: RedisKeyStoreOptions = {}) {
     if (client === null || typeof client !== 'object' || typeof client.duplicate !== 'function') {
@@ -118,6 +155,112 @@ export class RedisKeyStore implements KeyStore {
     this.#retentionMs = options.replayRetentionMs ?? 86_400_000
     this.#heartbeatMs = options.heartbeatMs ?? 10_000
     this.#onError = options.onError ?? (() => {})
+    const durability = options.durability ?? 'required'
+    if (durability !== 'required' && durability !== 'accept-risk') {
+      throw new AuthError('CONFIGURATION_ERROR', {
+        message: "RedisKeyStore: durability must be 'required' or 'accept-risk'",
+      })
+    }
+    this.#durability = durability
+    this.#logger = storeLogger(options.logger)
+  }
+
+  /**
+   * Runs the start-up checks now instead of on the first call: resolves when the store may be
+   * used; with `durability: 'required'` rejects with `CONFIGURATION_ERROR` when the server's
+   * persistence could lose an answered write (the message says what to change), or with the
+   * connection error when Redis cannot be reached. Await it at start-up to fail the deployment
+   * rather than answer every request 503.
+   */
+  async ready(): Promise<void> {
+    this.#startOnce()
+    if (this.#durability === 'accept-risk') {
+      await this.#checking
+      return
+    }
+    await this.#durable()
+  }
+
+  #startOnce(): void {
+    if (this.#started) return
+    this.#started = true
+    warnIfNoErrorListener(
+      this.#client,
+      this.#logger,
+      "RedisKeyStore: the ioredis client has no 'error' listener, so its connection errors go " +
+        "to stderr unseen by your application: add client.on('error', …)",
+    )
+    if (this.#durability === 'accept-risk') {
+      // Warn once about what was accepted; never refuse, never delay a call.
+      this.#checking = this.#inspect().then(
+        (risk) => {
+          if (risk !== undefined) {
+            this.#logger.warn(`RedisKeyStore (durability: 'accept-risk'): ${risk}`)
+          }
+        },
+        () => {},
+      )
+    }
+  }
+
+  // Resolves (synchronously, on the hot path) when this connection's server was found durable.
+  #durable(): Promise<void> | undefined {
+    if (!this.#started) this.#startOnce()
+    if (this.#durability === 'accept-risk') return undefined
+    if (this.#durableOn !== undefined && this.#durableOn === this.#client.stream) return undefined
+    this.#checking ??= this.#inspect()
+      .then((risk) => {
+        if (risk !== undefined) {
+          throw new AuthError('CONFIGURATION_ERROR', {
+            message:
+              `RedisKeyStore refuses this server: ${risk}. Set \`appendonly yes\` and ` +
+              "`appendfsync always`, or pass durability: 'accept-risk' to accept the loss",
+          })
+        }
+        this.#durableOn = this.#client.stream
+      })
+      .finally(() => {
+        this.#checking = undefined
+      })
+    return this.#checking
+  }
+
+  // What a crash of the server could undo, or `undefined` when every answered write is fsynced.
+  async #inspect(): Promise<string | undefined> {
+    let config: Record<string, string> | undefined
+    try {
+      const reply: unknown = await this.#client.call('CONFIG', 'GET', 'append*')
+      if (Array.isArray(reply)) {
+        config = {}
+        for (let i = 0; i + 1 < reply.length; i += 2)
+          config[String(reply[i])] = String(reply[i + 1])
+      }
+    } catch (error) {
+      // A refused command (renamed, or not permitted by an ACL) is an answer; a broken
+      // connection is not, and is thrown.
+      if (!isReplyError(error)) throw error
+    }
+    if (config !== undefined && config.appendonly !== undefined) {
+      if (config.appendonly !== 'yes') {
+        return 'its persistence is not append-only (appendonly no), so a crash or restart of Redis undoes the revocations (and creations) made since the last snapshot'
+      }
+      if (config.appendfsync !== 'always') {
+        return `it runs appendfsync ${config.appendfsync ?? '(unknown)'}, so a crash of Redis or of its machine can undo revocations that were already answered`
+      }
+      return undefined
+    }
+    // CONFIG is not available: INFO still says whether the AOF is on, not how it is fsynced.
+    let aof: string | undefined
+    try {
+      const info = await this.#client.info('persistence')
+      aof = /^aof_enabled:(\d)/m.exec(info)?.[1]
+    } catch (error) {
+      if (!isReplyError(error)) throw error
+    }
+    if (aof === '0') {
+      return 'its persistence is not append-only (INFO persistence: aof_enabled:0), so a crash or restart of Redis undoes the revocations (and creations) made since the last snapshot'
+    }
+    return 'its appendfsync policy cannot be read (CONFIG GET is refused to this connection), so it is unknown whether a crash of Redis can undo answered revocations; allow `CONFIG GET` (ACL: +config|get)'
   }
 
   /** The pub/sub channel revocations are announced on. */
@@ -151,6 +294,7 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async insert(record: ApiKeyRecord): Promise<void> {
+    await this.#durable()
     await this.#run(
       SCRIPTS.insert,
       [this.#recordKey(record.hash), this.#idKey(record.id), this.#userKey(record.userId)],
@@ -180,11 +324,13 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {
+    await this.#durable()
     const fields = await this.#client.hgetall(this.#recordKey(hash))
     return toRecord(hash, fields)
   }
 
   async listByUser(userId: string): Promise<ApiKeyRecord[]> {
+    await this.#durable()
     const ids = await this.#client.smembers(this.#userKey(userId))
     if (ids.length === 0) return []
     const hashes = await this.#client.mget(ids.map((id) => this.#idKey(id)))
@@ -202,6 +348,7 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
+    await this.#durable()
     if (!UUID.test(keyId)) return null
     const hash = await this.#client.get(this.#idKey(keyId))
     if (hash === null) return null
@@ -217,6 +364,7 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async touch(keyId: string, at: Date): Promise<void> {
+    await this.#durable()
     if (!UUID.test(keyId)) return
     const hash = await this.#client.get(this.#idKey(keyId))
     if (hash === null) return
@@ -305,6 +453,10 @@ export class RedisKeyStore implements KeyStore {
     subscriber?.disconnect()
   }
 }
+
+// An error answered by the server (`ERR unknown command`, `NOPERM`…), not a connection failure.
+const isReplyError = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ReplyError'
 
 const ms = (date: Date | null): string => (date === null ? '' : String(date.getTime()))
 

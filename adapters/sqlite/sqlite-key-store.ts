@@ -31,6 +31,7 @@ interface Row {
 type Listener = (hash: string) => void
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
+const SYNCHRONOUS_EXTRA = 3
 const COLUMNS =
   'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at'
 
@@ -38,8 +39,10 @@ const COLUMNS =
 const channels = new Map<string, Set<Listener>>()
 
 /**
- * A {@link KeyStore} in SQLite (WAL mode), the embedded durable default: give it a file path or
- * an open `better-sqlite3` `Database`. The table is created on construction. `onRevoke` reaches
+ * A {@link KeyStore} in SQLite (WAL mode, `synchronous = FULL`), the embedded durable default:
+ * give it a file path or an open `better-sqlite3` `Database` (whose connection it sets to WAL
+ * and, if lower, to `synchronous = FULL`, so that an answered write survives a power loss).
+ * The table is created on construction. `onRevoke` reaches
  * only stores of the same process on the same file: other processes sharing the file see a
  * revocation when their cache entry expires (`cache.ttlMs`), so prefer PostgreSQL or Redis for
  * a fleet.
@@ -83,6 +86,13 @@ export class SqliteKeyStore implements KeyStore {
     const db = this.#db
     // Readers never block the writer, and a crash cannot tear a write (no-op for :memory:).
     db.pragma('journal_mode = WAL')
+    // In WAL mode, NORMAL (better-sqlite3's default) fsyncs only at checkpoints: an OS crash or
+    // a power loss can roll back the last commits, answered revocations included. FULL fsyncs
+    // the WAL at every commit. The setting is the connection's: it covers every write on it.
+    // Set explicitly even when it reads FULL: an implicit FULL turns NORMAL once the WAL opens.
+    if (Number(db.pragma('synchronous', { simple: true })) !== SYNCHRONOUS_EXTRA) {
+      db.pragma('synchronous = FULL')
+    }
     const t = `"${table}"`
     db.exec(`CREATE TABLE IF NOT EXISTS ${t} (
       id TEXT PRIMARY KEY NOT NULL,

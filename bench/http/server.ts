@@ -57,7 +57,7 @@ async function libraryStore(): Promise<KeyStore> {
     const { PostgresKeyStore } = await import('../../adapters/postgres/index.js')
     const pool = new pg.Pool({ ...info, max: 10 })
     pool.on('error', () => {})
-    return new PostgresKeyStore(pool, { table: SHARED })
+    return new PostgresKeyStore(pool, { table: SHARED, logger: false })
   }
   if (kind === 'redis') {
     const { Redis } = await import('ioredis')

@@ -41,7 +41,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started: ManagedServer<unknown>[] = []
   const [postgres, redis] = await Promise.all([
     binaries.postgres === undefined ? null : startPostgres({ binaries }),
-    binaries.redis === undefined ? null : startRedis({ binaries }),
+    // Append-only with fsync on every write: the persistence RedisKeyStore requires by default.
+    binaries.redis === undefined ? null : startRedis({ binaries, persistent: true }),
   ])
   if (postgres !== null) started.push(postgres)
   if (redis !== null) started.push(redis)

@@ -157,7 +157,7 @@ if (postgres !== null) {
     name: 'postgres',
     open: async () => {
       const table = uniqueName('diff')
-      const store = new PostgresKeyStore(pool, { table })
+      const store = new PostgresKeyStore(pool, { table, logger: false })
       await store.migrate()
       return {
         store,

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { RedisKeyStore } from '../../adapters/redis/index.js'
 import { createApiKeyAuth, hashApiKey } from '../../src/index.js'
 import { keyStoreConformance, makeTestRecord } from '../../src/testing/index.js'
+import { createLogSink } from '../support/log-sink.js'
 import { makeRedis, sharedRedis, uniqueName } from './helpers.js'
 
 const info = sharedRedis()
@@ -57,6 +58,39 @@ describe.skipIf(info === null)('RedisKeyStore specifics', () => {
   it('rejects a namespace that is not a non-empty string', () => {
     for (const namespace of ['', 'x'.repeat(201), 42]) {
       expect(() => new RedisKeyStore(redis(), { namespace: namespace as string })).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+      )
+    }
+  })
+
+  it("warns once per client without an 'error' listener", async () => {
+    const { Redis } = await import('ioredis')
+    const bare = new Redis({ host: info?.host, port: info?.port })
+    try {
+      const log = createLogSink()
+      for (let i = 0; i < 2; i++) {
+        const store = new RedisKeyStore(bare, {
+          namespace: `${uniqueName('lsn')}:`,
+          logger: log.logger,
+        })
+        expect(await store.findByHash('x')).toBeNull()
+      }
+      const listened = new RedisKeyStore(redis(), {
+        namespace: `${uniqueName('lsn')}:`,
+        logger: log.logger,
+      })
+      await listened.ready()
+      expect(log.lines).toHaveLength(1)
+      expect(log.lines[0]).toMatchObject({ level: 'warn' })
+      expect(log.lines[0]?.message).toMatch(/client\.on\('error'/)
+    } finally {
+      bare.disconnect()
+    }
+  })
+
+  it('rejects a durability that is neither required nor accept-risk', () => {
+    for (const durability of ['none', '', true, 'REQUIRED']) {
+      expect(() => new RedisKeyStore(redis(), { durability: durability as 'required' })).toThrow(
         expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
       )
     }

@@ -290,6 +290,8 @@ export interface StartPostgresOptions {
   binaries?: ServerBinaries
   /** Largest number of client connections. @defaultValue `200` */
   maxConnections?: number
+  /** More server settings, each passed as `-c name=value` (after the defaults, so they win). */
+  settings?: Record<string, string>
 }
 
 /** Runs `initdb` into a temp dir (trust auth, fsync off) and starts PostgreSQL on a free port. */
@@ -337,6 +339,10 @@ export async function startPostgres(
       `max_connections=${options.maxConnections ?? 200}`,
       '-c',
       'full_page_writes=off',
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
+        '-c',
+        `${name}=${value}`,
+      ]),
     ],
     user,
     ready: () => postgresReady(port),
@@ -357,6 +363,12 @@ export interface StartRedisOptions {
    * @defaultValue `false` (no persistence at all)
    */
   persistent?: boolean
+  /**
+   * More configuration directives, each passed as `--name value…` after the defaults (so they
+   * win; `save` adds save points), e.g. `{ save: ['3600', '1'] }` for snapshot-only persistence.
+   * Give a directive of several arguments as an array: Redis quotes each argument.
+   */
+  config?: Record<string, string | string[]>
 }
 
 /** Starts `redis-server` on a free port of 127.0.0.1. */
@@ -390,6 +402,10 @@ export async function startRedis(
         '--daemonize',
         'no',
         ...persistence,
+        ...Object.entries(options.config ?? {}).flatMap(([name, value]) => [
+          `--${name}`,
+          ...(Array.isArray(value) ? value : [value]),
+        ]),
       ],
       ready: async () => (await redisPing(port)) === '+PONG',
       stopSignal: 'SIGTERM',
