@@ -9,6 +9,7 @@ import { encodeBase62Fixed, isBase62Code, randomBase62, type RandomBytes } from 
 
 export type { RandomBytes }
 import { crc32Ascii, CRC32_INITIAL, crc32Final, crc32Step } from './lib/crc32.js'
+import { DEFAULTS } from './options/defaults.js'
 
 /** Random base62 characters in a secret: 32 × log2(62) ≈ 190 bits. */
 export const SECRET_RANDOM_LENGTH = 32
@@ -85,8 +86,8 @@ export function generateApiKey(
   // Anything but an options object is taken as the user id, which validation then judges.
   const opts: GenerateApiKeyOptions =
     typeof user === 'object' && user !== null ? user : { ...options, userId: user }
-  const prefix = opts.prefix ?? 'vydra'
-  const environment = opts.environment ?? 'live'
+  const prefix = opts.prefix ?? DEFAULTS.prefix
+  const environment = opts.environment ?? DEFAULTS.environment
   if (!isValidKeyPrefix(prefix))
     throw new AuthError('CONFIGURATION_ERROR', { message: 'Invalid key prefix' })
   if (!isValidEnvironment(environment)) {
@@ -184,8 +185,8 @@ function base62CodeOf(digit: number): number {
  * ```
  */
 export function parseApiKey(key: unknown, options: ApiKeyFormatOptions = {}): ParsedApiKey {
-  const prefix = options?.prefix ?? 'vydra'
-  const environment = options?.environment ?? 'live'
+  const prefix = options?.prefix ?? DEFAULTS.prefix
+  const environment = options?.environment ?? DEFAULTS.environment
   if (typeof key !== 'string' || !isWellFormedKey(key, keyHead(prefix, environment))) {
     throw new AuthError('INVALID_FORMAT')
   }

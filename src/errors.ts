@@ -2,6 +2,7 @@
  * The one error vocabulary of `@vydra/auth`: every failure is an {@link AuthError} with a `code`.
  * @module
  */
+import { DEFAULTS, REALM_PATTERN } from './options/defaults.js'
 
 /** Every error code the library produces, with the HTTP status it maps to. */
 export const AUTH_ERROR_STATUS = Object.freeze({
@@ -109,7 +110,6 @@ export interface ToResponseOptions {
 }
 
 const BRAND = Symbol.for('vydra.auth.error')
-const REALM = /^[\x20\x21\x23-\x5b\x5d-\x7e]{1,100}$/
 // RFC 6750 §3 scope-token: what may stand inside scope="…" without escaping.
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/
 const isScopeToken = (scope: unknown): boolean =>
@@ -171,7 +171,10 @@ export class AuthError extends Error {
   toResponse(options: ToResponseOptions = {}): AuthErrorResponse {
     // The realm goes into a header: anything that could break out of its quotes is replaced.
     const realm = options?.realm
-    return authErrorResponse(this, typeof realm === 'string' && REALM.test(realm) ? realm : 'vydra')
+    return authErrorResponse(
+      this,
+      typeof realm === 'string' && REALM_PATTERN.test(realm) ? realm : DEFAULTS.realm,
+    )
   }
 }
 

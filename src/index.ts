@@ -25,14 +25,16 @@ export type {
   ApiKeyAuthOptions,
   AuthLogger,
   CacheOptions,
-  JwtSessionOptions,
   ResolvedAuthOptions,
+} from './options/types.js'
+export type {
+  JwtSessionOptions,
   SessionClaims,
   SessionCommonOptions,
   SessionLogLevel,
   SessionOptions,
   SessionRequest,
-} from './options.js'
+} from './http/session/options.js'
 
 // Framework-neutral HTTP layer (what the adapters are built on)
 export { authenticateRequest, createApiKeyGuard } from './http/authenticate-request.js'
@@ -51,14 +53,14 @@ export { parseCookies } from './http/parse-cookies.js'
 export { readBody } from './http/read-body.js'
 export type { BodySource } from './http/read-body.js'
 export type { AuthRequest, AuthRequestHeaders, AuthResponse, AuthResult } from './http/types.js'
-export { checkCsrf } from './csrf.js'
-export { createSessionVerifier } from './session.js'
+export { checkCsrf } from './http/csrf.js'
+export { createSessionVerifier } from './http/session/verifier.js'
+export type { SessionRejectionReason } from './http/session/rejections.js'
 export type {
-  SessionRejectionReason,
   SessionUser,
   SessionVerifier,
   SessionVerifierOptions,
-} from './session.js'
+} from './http/session/verifier.js'
 
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'

@@ -3,11 +3,13 @@
  * @module
  */
 import type { ApiKeyAuth } from '../create-api-key-auth.js'
-import { checkCsrf } from '../csrf.js'
+import { checkCsrf } from './csrf.js'
 import { AuthError, isAuthError } from '../errors.js'
-import { createSessionRejectionLog, createSessionVerifier, isBearerJwt } from '../session.js'
+import { createSessionRejectionLog, isBearerJwt } from './session/rejections.js'
+import { createSessionVerifier } from './session/verifier.js'
 import type { ApiKeyInfo } from '../types.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
+import { DEFAULTS } from '../options/defaults.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
 import { parseCookies } from './parse-cookies.js'
 import type { AuthRequest, AuthResponse } from './types.js'
@@ -188,7 +190,7 @@ function checkRoutesArguments(auth: ApiKeyAuth, options: ApiKeyRoutesOptions): s
       message: `${call}: basePath must be a string such as '/api/v1/api-keys', got ${describeArgument(basePath)}`,
     })
   }
-  return normaliseBasePath(basePath ?? '/api/v1/api-keys')
+  return normaliseBasePath(basePath ?? DEFAULTS.basePath)
 }
 
 async function create(

@@ -4,7 +4,7 @@
  */
 import { AuthError } from '../errors.js'
 import { describeError } from '../lib/describe-error.js'
-import type { AuthLogger } from '../options.js'
+import type { AuthLogger } from '../options/types.js'
 
 /** Milliseconds since the epoch, from the injected clock; throws `AUTH_UNAVAILABLE` when broken. */
 export type ServiceClock = () => number

@@ -9,7 +9,7 @@ import type { KeyStore } from '../key-store.js'
 import { findCorruptField } from '../lib/check-record.js'
 import { describeError } from '../lib/describe-error.js'
 import { withTimeout } from '../lib/with-timeout.js'
-import type { AuthLogger } from '../options.js'
+import type { AuthLogger } from '../options/types.js'
 import type { ApiKeyRecord } from '../types.js'
 
 /** The store as the service uses it: every answer sound, every failure `AUTH_UNAVAILABLE`. */

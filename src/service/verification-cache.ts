@@ -4,7 +4,7 @@
  * @module
  */
 import { LruCache, monotonicNow } from '../lib/lru-cache.js'
-import type { CacheOptions } from '../options.js'
+import type { CacheOptions } from '../options/types.js'
 import type { ApiKeyPrincipal, ApiKeyRecord } from '../types.js'
 
 /** What the cache keeps of a verified key: enough to decide without the store. */

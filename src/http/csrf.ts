@@ -2,8 +2,8 @@
  * Cross-site request forgery check for cookie-authenticated, state-changing requests.
  * @module
  */
-import { AuthError } from './errors.js'
-import type { AuthRequest } from './http/types.js'
+import { AuthError } from '../errors.js'
+import type { AuthRequest } from './types.js'
 
 /**
  * Throws 403 `CSRF_REJECTED` when a cookie-authenticated POST/DELETE comes from another site:

@@ -1,0 +1,99 @@
+/**
+ * The zod schema of {@link ApiKeyAuthOptions}. Its shape is checked against the interface at
+ * compile time (`satisfies`): an option added to one and not the other does not build.
+ * @module
+ */
+import { z } from 'zod'
+import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
+import { sessionSchema } from '../http/session/options.js'
+import type { KeyStore } from '../key-store.js'
+import { MIN_SECRET_BYTES, secretSchema } from '../lib/secret-strength.js'
+import { validateScope } from '../scope.js'
+import { REALM_PATTERN } from './defaults.js'
+import type { ApiKeyAuthOptions, AuthLogger } from './types.js'
+
+const isFunction = (value: unknown): boolean => typeof value === 'function'
+const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null
+
+const storeSchema = z.custom<KeyStore>(
+  (value) =>
+    isObject(value) &&
+    ['insert', 'findByHash', 'listByUser', 'revoke'].every((m) =>
+      isFunction((value as Record<string, unknown>)[m]),
+    ) &&
+    ['touch', 'onRevoke'].every((m) => {
+      const method = (value as Record<string, unknown>)[m]
+      return method === undefined || isFunction(method)
+    }),
+  { message: 'must implement KeyStore (insert, findByHash, listByUser, revoke)' },
+)
+
+const loggerSchema = z.union(
+  [
+    z.literal(false),
+    z.custom<AuthLogger>(
+      (v) =>
+        isObject(v) &&
+        isFunction((v as Record<string, unknown>).warn) &&
+        isFunction((v as Record<string, unknown>).error) &&
+        ['info', 'debug'].every((m) => {
+          const method = (v as Record<string, unknown>)[m]
+          return method === undefined || isFunction(method)
+        }),
+      { message: 'must have warn() and error(), and info()/debug() only as functions' },
+    ),
+  ],
+  { error: 'expected false or an object with warn() and error() (info()/debug() optional)' },
+)
+
+const shape = {
+  store: storeSchema,
+  prefix: z.string().refine(isValidKeyPrefix, 'must match [a-z][a-z0-9]{0,31}').optional(),
+  environment: z.string().refine(isValidEnvironment, 'must match [a-z][a-z0-9]{0,31}').optional(),
+  pepper: secretSchema(MIN_SECRET_BYTES).nullable().optional(),
+  scopes: z
+    .array(z.string().refine(validateScope, 'not a valid scope'))
+    .min(1)
+    .max(1000)
+    .optional(),
+  session: sessionSchema.optional(),
+  cache: z
+    .union(
+      [
+        z.literal(false),
+        z
+          .object({
+            ttlMs: z.number().int().min(0).max(30_000).optional(),
+            maxEntries: z.number().int().min(0).max(10_000_000).optional(),
+            negativeTtlMs: z.number().int().min(0).max(60_000).optional(),
+            negativeMaxEntries: z.number().int().min(0).max(10_000_000).optional(),
+          })
+          .strict(),
+      ],
+      { error: 'expected false or { ttlMs?, maxEntries?, negativeTtlMs?, negativeMaxEntries? }' },
+    )
+    .optional(),
+  storeTimeoutMs: z.number().int().min(1).max(60_000).optional(),
+  touchIntervalMs: z.number().int().min(0).max(86_400_000).optional(),
+  maxKeysPerUser: z.number().int().min(1).max(1_000_000).optional(),
+  maxExpiresInDays: z.number().int().min(1).max(36_500).optional(),
+  realm: z
+    .string()
+    .regex(REALM_PATTERN, 'printable ASCII without quotes or backslashes')
+    .optional(),
+  allowedOrigins: z
+    .array(z.string().refine(isOrigin, 'must be an origin like https://app.example'))
+    .optional(),
+  clockToleranceMs: z.number().int().min(0).max(300_000).optional(),
+  now: z.custom<() => Date | number>(isFunction, { message: 'must be a function' }).optional(),
+  logger: loggerSchema.optional(),
+} satisfies { [K in keyof Required<ApiKeyAuthOptions>]: z.ZodType<ApiKeyAuthOptions[K]> }
+
+/** Validates the options object as a whole: unknown options are refused. */
+export const optionsSchema = z.object(shape).strict()
+
+function isOrigin(value: string): boolean {
+  if (!URL.canParse(value)) return false
+  const url = new URL(value)
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
+}

@@ -1,0 +1,112 @@
+/**
+ * The options of {@link createApiKeyAuth} as users write them, and as `auth.options` shows them.
+ * To add an option: ARCHITECTURE.md, "Adding an option".
+ * @module
+ */
+import type { SessionOptions } from '../http/session/options.js'
+import type { KeyStore } from '../key-store.js'
+
+/** Receives the library's warnings and errors. Context never holds a key or a secret. */
+export interface AuthLogger {
+  /** Something went wrong but the request was served, e.g. a failed `lastUsedAt` write. */
+  warn(message: string, context?: Record<string, unknown>): void
+  /** The store or the session check failed; the request got 503 or was refused. */
+  error(message: string, context?: Record<string, unknown>): void
+  /**
+   * Optional. Diagnostics such as why a session was rejected, when `session.logRejections` is
+   * `'info'` (the default outside production). Without it those lines go to `warn`.
+   */
+  info?(message: string, context?: Record<string, unknown>): void
+  /**
+   * Optional. Diagnostics such as why a session was rejected, when `session.logRejections` is
+   * `'debug'`. Without it those lines go to `info`, else `warn`.
+   */
+  debug?(message: string, context?: Record<string, unknown>): void
+}
+
+/** The in-process verification cache. */
+export interface CacheOptions {
+  /** How long a verified key is served from memory. Bounds revocation delay across instances whose store has no `onRevoke`. @defaultValue `30_000` (the maximum) */
+  ttlMs?: number
+  /** Most keys held. @defaultValue `10_000` */
+  maxEntries?: number
+  /** How long "no such key" is remembered. @defaultValue `5_000` */
+  negativeTtlMs?: number
+  /** Most "no such key" results held, so a flood of random keys cannot grow memory. @defaultValue `maxEntries` */
+  negativeMaxEntries?: number
+}
+
+/** Options of `createApiKeyAuth`. */
+export interface ApiKeyAuthOptions {
+  /** Where keys are stored. */
+  store: KeyStore
+  /** First part of every key. @defaultValue `'vydra'` */
+  prefix?: string
+  /** Environment of the keys this instance issues and accepts. @defaultValue `'live'` */
+  environment?: string
+  /**
+   * Secret for HMAC-SHA256 of keys instead of plain SHA-256: at least 32 bytes (a string counts
+   * in UTF-8) with at least 10 distinct bytes. `null` says "no pepper" explicitly; a present but
+   * `undefined` value (an unset environment variable) is refused, never read as "no pepper".
+   * The value is copied at construction and never exposed by the service.
+   */
+  pepper?: string | Uint8Array | null
+  /** Registry of known scopes; when set, `createKey` accepts only these (and `*`). */
+  scopes?: readonly string[]
+  /**
+   * Session authentication for the key-management routes.
+   * @deprecated Since 0.2: pass `session` to the routes (`apiKeyRoutes(auth, { session })`); this
+   * place still works in 0.2, with a one-time warning.
+   */
+  session?: SessionOptions
+  /** Verification cache, or `false` to ask the store on every request. */
+  cache?: CacheOptions | false
+  /** Store calls slower than this fail with 503 `AUTH_UNAVAILABLE`. @defaultValue `2000` */
+  storeTimeoutMs?: number
+  /** At most one `lastUsedAt` write per key per interval. @defaultValue `60_000` */
+  touchIntervalMs?: number
+  /** Active keys a user may hold. @defaultValue `100` */
+  maxKeysPerUser?: number
+  /** Longest `expiresInDays` accepted at creation. @defaultValue `3650` */
+  maxExpiresInDays?: number
+  /** `realm` of `WWW-Authenticate` challenges. @defaultValue `'vydra'` */
+  realm?: string
+  /**
+   * Origins allowed for cookie-authenticated POST/DELETE; default: the request's own origin.
+   * @deprecated Since 0.2: pass `allowedOrigins` to the routes; this place still works in 0.2,
+   * with a one-time warning.
+   */
+  allowedOrigins?: readonly string[]
+  /** Keys count as expired from `expiresAt + clockToleranceMs`. @defaultValue `0` (max 300 000) */
+  clockToleranceMs?: number
+  /** The clock. @defaultValue `Date.now` */
+  now?: () => Date | number
+  /** Where warnings and errors go, or `false` for nowhere. @defaultValue the console */
+  logger?: AuthLogger | false
+}
+
+/**
+ * Options with every default filled in, as `auth.options` shows them: secrets are not in it
+ * (no `pepper`; a JWT session's `secret` is left out of `session.jwt`).
+ */
+export interface ResolvedAuthOptions {
+  store: KeyStore
+  prefix: string
+  environment: string
+  scopes: readonly string[] | undefined
+  /** The session options, without a JWT `secret`. */
+  session: SessionOptions | undefined
+  /** Name of the session cookie. */
+  sessionCookie: string
+  cache: Required<CacheOptions> | false
+  storeTimeoutMs: number
+  touchIntervalMs: number
+  maxKeysPerUser: number
+  maxExpiresInDays: number
+  realm: string
+  allowedOrigins: readonly string[] | undefined
+  clockToleranceMs: number
+  /** The clock. */
+  now: () => Date | number
+  logger: AuthLogger
+}
