@@ -69,9 +69,8 @@ const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, option
   // `register(apiKeyRoutes, auth)` or a string: the core says what was expected.
   const given = options as unknown
   const isObject = typeof given === 'object' && given !== null
-  const handle = createApiKeyRoutes(isObject ? options.auth : (given as ApiKeyAuth), {
-    basePath: isObject ? options.basePath : undefined,
-  })
+  const { auth, prefix: _prefix, ...routeOptions } = isObject ? options : ({} as typeof options)
+  const handle = createApiKeyRoutes(isObject ? auth : (given as ApiKeyAuth), routeOptions)
   const base = options.basePath ?? '/api/v1/api-keys'
   // This scope reads its own bodies, so the core decides on size, type and syntax.
   app.removeAllContentTypeParsers()

@@ -9,16 +9,11 @@ import { createSessionRejectionLog, isBearerJwt } from './session/rejections.js'
 import { createSessionVerifier } from './session/verifier.js'
 import type { ApiKeyInfo } from '../types.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
-import { DEFAULTS } from '../options/defaults.js'
-import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
+import { type ApiKeyRoutesOptions, resolveRoutesOptions } from './routes-options.js'
 import { parseCookies } from './parse-cookies.js'
 import type { AuthRequest, AuthResponse } from './types.js'
 
-/** Options of {@link createApiKeyRoutes}. */
-export interface ApiKeyRoutesOptions {
-  /** Path of the collection; a key is at `<basePath>/<id>`. @defaultValue `'/api/v1/api-keys'` */
-  basePath?: string
-}
+export type { ApiKeyRoutesOptions } from './routes-options.js'
 
 /**
  * Turns a framework body parser's error on a key-management path into that route's own JSON
@@ -53,15 +48,16 @@ export function createApiKeyRoutes(
   auth: ApiKeyAuth,
   options: ApiKeyRoutesOptions = {},
 ): ApiKeyRoutesHandler {
-  const basePath = checkRoutesArguments(auth, options)
-  if (auth.options.session === undefined) {
-    auth.options.logger.warn(
-      'key-management routes mounted without session options: POST answers 401 SESSION_REQUIRED to every request, and listing and revoking take only API keys holding *. Set session.jwt or session.authenticate in createApiKeyAuth.',
+  const settings = resolveRoutesOptions(auth, options)
+  const { basePath } = settings
+  if (settings.session === undefined) {
+    settings.logger.warn(
+      'key-management routes mounted without session options: POST answers 401 SESSION_REQUIRED to every request, and listing and revoking take only API keys holding *. Pass session to apiKeyRoutes(auth, { session }).',
       { basePath },
     )
   }
-  const verifySession = createSessionVerifier(auth.options)
-  const logRejection = createSessionRejectionLog(auth.options)
+  const verifySession = createSessionVerifier(settings)
+  const logRejection = createSessionRejectionLog(settings)
   const anyScope = auth.requireScopes(['*'])
 
   const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> => {
@@ -88,7 +84,7 @@ export function createApiKeyRoutes(
       return principal.userId
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
-      checkCsrf(request, auth.options.allowedOrigins)
+      checkCsrf(request, settings.allowedOrigins)
     }
     const cookies = request.cookies ?? parseCookies(request.headers.cookie)
     const user = await verifySession({ headers: request.headers, cookies })
@@ -138,7 +134,7 @@ export function createBodyErrorTranslator(
   auth: ApiKeyAuth,
   options: ApiKeyRoutesOptions = {},
 ): BodyErrorTranslator {
-  const basePath = checkRoutesArguments(auth, options)
+  const { basePath } = resolveRoutesOptions(auth, options)
   return (request, error) => {
     if (matchRoute(request.path, basePath) === null) return null
     const code = bodyParserErrorCode(error)
@@ -174,23 +170,6 @@ function bodyParserErrorCode(error: unknown): AuthErrorCodeOfBody | null {
     // A hostile getter: not a body parser's error.
     return null
   }
-}
-
-function checkRoutesArguments(auth: ApiKeyAuth, options: ApiKeyRoutesOptions): string {
-  const call = 'apiKeyRoutes'
-  assertAuthService(
-    auth,
-    call,
-    'apiKeyRoutes(auth, options) on Express and Koa, app.register(apiKeyRoutes, { auth }) on Fastify',
-  )
-  assertOptionsObject(options, call, "{ basePath: '/api/v1/api-keys' }")
-  const basePath: unknown = options?.basePath
-  if (basePath !== undefined && typeof basePath !== 'string') {
-    throw new AuthError('CONFIGURATION_ERROR', {
-      message: `${call}: basePath must be a string such as '/api/v1/api-keys', got ${describeArgument(basePath)}`,
-    })
-  }
-  return normaliseBasePath(basePath ?? DEFAULTS.basePath)
 }
 
 async function create(
@@ -261,15 +240,6 @@ function matchRoute(path: string, basePath: string): { id?: string } | null {
     // Not decodable, so not any key's id: the same answer as an unknown id.
     return { id: '' }
   }
-}
-
-function normaliseBasePath(path: string): string {
-  if (!path.startsWith('/')) {
-    throw new AuthError('CONFIGURATION_ERROR', {
-      message: `apiKeyRoutes: basePath must start with /`,
-    })
-  }
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
 }
 
 function methodNotAllowed(allow: string): AuthError {

@@ -3,7 +3,6 @@
  * Internal: not exported from the package.
  * @module
  */
-import type { z } from 'zod'
 import { AuthError } from '../errors.js'
 import {
   copySession,
@@ -11,32 +10,12 @@ import {
   type SessionOptions,
   withoutSecret,
 } from '../http/session/options.js'
+import { explainIssues } from '../lib/explain-issues.js'
 import { secretBytes } from '../lib/secret-strength.js'
 import { DEFAULTS } from './defaults.js'
 import { consoleLogger, guardLogger, silentLogger } from './loggers.js'
 import { optionsSchema } from './schema.js'
 import type { AuthLogger, ResolvedAuthOptions } from './types.js'
-
-interface OptionIssue {
-  path: (string | number)[]
-  message: string
-}
-
-// A union that matched no branch says only "Invalid input". When the value picked a branch (one
-// branch has fewer issues than the others: `{ jwt }` is the JWT branch), report that branch's
-// issues, which name the expected type; otherwise the union's own message.
-function explain(issue: z.core.$ZodIssue, parent: (string | number)[]): OptionIssue[] {
-  const path = [...parent, ...issue.path.filter((p): p is string | number => typeof p !== 'symbol')]
-  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-    const sizes = issue.errors.map((branch) => branch.length)
-    const fewest = Math.min(...sizes)
-    const best = issue.errors[sizes.indexOf(fewest)]
-    if (best !== undefined && fewest > 0 && sizes.filter((n) => n === fewest).length === 1) {
-      return best.flatMap((inner) => explain(inner, path))
-    }
-  }
-  return [{ path, message: issue.message }]
-}
 
 /** The secret parts of the options: never on an object a user can reach. @internal */
 export interface AuthSecrets {
@@ -66,12 +45,7 @@ export function resolveOptions(input: unknown): {
   }
   const parsed = optionsSchema.safeParse(input)
   if (!parsed.success) {
-    const issues = parsed.error.issues.flatMap((issue) => explain(issue, []))
-    const details = issues
-      .map(
-        (issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'options'}: ${issue.message}`,
-      )
-      .join('; ')
+    const { issues, details } = explainIssues(parsed.error.issues)
     throw new AuthError('CONFIGURATION_ERROR', {
       message: `Invalid @vydra/auth options: ${details}`,
       issues,

@@ -8,6 +8,7 @@ import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
 import { sessionSchema } from '../http/session/options.js'
 import type { KeyStore } from '../key-store.js'
 import { MIN_SECRET_BYTES, secretSchema } from '../lib/secret-strength.js'
+import { isOrigin } from '../lib/origin.js'
 import { validateScope } from '../scope.js'
 import { REALM_PATTERN } from './defaults.js'
 import type { ApiKeyAuthOptions, AuthLogger } from './types.js'
@@ -91,9 +92,3 @@ const shape = {
 
 /** Validates the options object as a whole: unknown options are refused. */
 export const optionsSchema = z.object(shape).strict()
-
-function isOrigin(value: string): boolean {
-  if (!URL.canParse(value)) return false
-  const url = new URL(value)
-  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
-}

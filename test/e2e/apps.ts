@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'
 import * as ex from '../../adapters/express/index.js'
+import { ROUTE_OPTIONS } from './fixture.js'
 import * as fa from '../../adapters/fastify/index.js'
 import * as ko from '../../adapters/koa/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../src/index.js'
@@ -79,7 +80,7 @@ async function startExpress(express: typeof express5, ctx: AppContext): Promise<
   app.get('/api/v1/health', (_req, res) => {
     res.json({ status: 'ok' })
   })
-  app.use(ex.apiKeyRoutes(ctx.auth))
+  app.use(ex.apiKeyRoutes(ctx.auth, ROUTE_OPTIONS))
   for (const route of ROUTES) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'delete'
     app[method](route.path, ex.requireApiKey(ctx.auth, { scopes: route.scopes }), (req, res) => {
@@ -123,7 +124,7 @@ async function startFastify(ctx: AppContext, h2: boolean): Promise<RunningApp> {
     return reply.code(500).send({ error: 'internal' })
   })
   app.get('/api/v1/health', async () => ({ status: 'ok' }))
-  await app.register(fa.apiKeyRoutes, { auth: ctx.auth })
+  await app.register(fa.apiKeyRoutes, { auth: ctx.auth, ...ROUTE_OPTIONS })
   for (const route of ROUTES) {
     app.route({
       method: route.method,
@@ -161,7 +162,7 @@ async function startKoa(Koa: typeof Koa3, ctx: AppContext, h2: boolean): Promise
   const app = new Koa()
   app.silent = true
   app.on('error', (error: Error) => ctx.frameworkErrors.push(error.message))
-  app.use(ko.apiKeyRoutes(ctx.auth))
+  app.use(ko.apiKeyRoutes(ctx.auth, ROUTE_OPTIONS))
   const guards = new Map(ROUTES.map((r) => [r, ko.requireApiKey(ctx.auth, { scopes: r.scopes })]))
   const fragile = ko.requireApiKey(ctx.failing)
   const any = ko.requireApiKey(ctx.auth)

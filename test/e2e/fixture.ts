@@ -1,6 +1,11 @@
 /** One auth service with keys of every kind, sessions, spies and a fake clock, for the e2e suite. */
 import { SignJWT } from 'jose'
-import { type ApiKeyPrincipal, createApiKeyAuth, generateApiKey } from '../../src/index.js'
+import {
+  type ApiKeyPrincipal,
+  type ApiKeyRoutesOptions,
+  createApiKeyAuth,
+  generateApiKey,
+} from '../../src/index.js'
 import { createClock, type FakeClock } from '../support/clock.js'
 import { createLogSink, type LogSink } from '../support/log-sink.js'
 import { createStoreSpy, type StoreSpy } from '../support/store-spy.js'
@@ -61,6 +66,11 @@ export interface Fixture extends AppContext {
   secrets: string[]
 }
 
+/** The key routes' options of every app: sessions are an option of the routes (0.2). */
+export const ROUTE_OPTIONS = {
+  session: { jwt: { secret: SESSION_SECRET, issuer: ISSUER, audience: AUDIENCE } },
+} as const satisfies ApiKeyRoutesOptions
+
 /** Builds the fixture: keys are created at a fixed time, then the clock moves 2 days on. */
 export async function createFixture(): Promise<Fixture> {
   const spy = createStoreSpy()
@@ -69,7 +79,6 @@ export async function createFixture(): Promise<Fixture> {
   const auth = createApiKeyAuth({
     store: spy.store,
     scopes: REGISTRY,
-    session: { jwt: { secret: SESSION_SECRET, issuer: ISSUER, audience: AUDIENCE } },
     maxKeysPerUser: MAX_KEYS,
     now: clock.now,
     logger: logs.logger,
