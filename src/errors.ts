@@ -2,6 +2,7 @@
  * The one error vocabulary of `@vydra/auth`: every failure is an {@link AuthError} with a `code`.
  * @module
  */
+import { errorToResponse } from './error-response.js'
 import { DEFAULTS, REALM_PATTERN } from './options/defaults.js'
 
 /** Every error code the library produces, with the HTTP status it maps to. */
@@ -67,6 +68,13 @@ export interface AuthErrorOptions {
   issues?: readonly ValidationIssue[]
   /** For `AUTH_UNAVAILABLE`: seconds a client should wait before retrying. */
   retryAfterSeconds?: number
+  /** For `METHOD_NOT_ALLOWED`: the methods the resource allows, sent as the `Allow` header. */
+  allow?: string
+  /**
+   * For `KEY_NOT_FOUND` from a key-management route: the key is the resource the request
+   * addresses, not a credential it presents, so the answer is 404 without a challenge.
+   */
+  resource?: boolean
   /**
    * A finer, fixed reason for logs and, on `INVALID_FORMAT`, for the challenge:
    * `unsupported_scheme` (no Bearer credential: another scheme, or a one-word credential) gets no
@@ -110,10 +118,6 @@ export interface ToResponseOptions {
 }
 
 const BRAND = Symbol.for('vydra.auth.error')
-// RFC 6750 §3 scope-token: what may stand inside scope="…" without escaping.
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/
-const isScopeToken = (scope: unknown): boolean =>
-  typeof scope === 'string' && SCOPE_TOKEN.test(scope)
 
 /**
  * The error every `@vydra/auth` operation throws. Client errors (4xx) carry no stack frames, only
@@ -143,6 +147,8 @@ export class AuthError extends Error {
   readonly retryAfterSeconds: number | undefined
   /** A finer, fixed reason for logs. */
   readonly reason: string | undefined
+  /** Methods the resource allows (`METHOD_NOT_ALLOWED`), sent as `Allow`. */
+  readonly allow: string | undefined
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
     // A 4xx is the client's doing and its stack only shows our own frames; capturing it was most
@@ -157,12 +163,14 @@ export class AuthError extends Error {
     if (clientError) Error.stackTraceLimit = limit
     this.name = 'AuthError'
     this.code = code
-    this.status = AUTH_ERROR_STATUS[code]
+    this.status =
+      options.resource === true && code === 'KEY_NOT_FOUND' ? 404 : AUTH_ERROR_STATUS[code]
     this.requiredScopes = options.requiredScopes
     this.issues = options.issues
     this.retryAfterSeconds =
       options.retryAfterSeconds ?? (code === 'AUTH_UNAVAILABLE' ? 5 : undefined)
     this.reason = options.reason
+    this.allow = code === 'METHOD_NOT_ALLOWED' ? options.allow : undefined
     // Server errors keep a stack that starts at the caller.
     if (!clientError) Error.captureStackTrace?.(this, AuthError)
   }
@@ -171,7 +179,7 @@ export class AuthError extends Error {
   toResponse(options: ToResponseOptions = {}): AuthErrorResponse {
     // The realm goes into a header: anything that could break out of its quotes is replaced.
     const realm = options?.realm
-    return authErrorResponse(
+    return errorToResponse(
       this,
       typeof realm === 'string' && REALM_PATTERN.test(realm) ? realm : DEFAULTS.realm,
     )
@@ -207,54 +215,4 @@ export function isAuthError(value: unknown): value is AuthError {
   } catch {
     return false
   }
-}
-
-function authErrorResponse(error: AuthError, realm: string): AuthErrorResponse {
-  const headers: Record<string, string> = {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-  }
-  const challenge = bearerChallenge(error, realm)
-  if (challenge !== undefined) headers['www-authenticate'] = challenge
-  if (error.retryAfterSeconds !== undefined) {
-    headers['retry-after'] = String(error.retryAfterSeconds)
-  }
-  const body: AuthErrorBody = { error: { code: error.code, message: error.message } }
-  if (error.requiredScopes !== undefined) body.error.requiredScopes = [...error.requiredScopes]
-  if (error.issues !== undefined) body.error.issues = error.issues.map((i) => ({ ...i }))
-  return { status: error.status, headers, body }
-}
-
-const TOKEN_ERRORS = new Set<AuthErrorCode>([
-  'INVALID_FORMAT',
-  'KEY_NOT_FOUND',
-  'KEY_REVOKED',
-  'KEY_EXPIRED',
-])
-
-// INVALID_FORMAT reasons of a Bearer attempt that is not one well-formed credential: the request
-// must be fixed, not the key (RFC 6750 §3.1 `invalid_request`; status stays 401 by contract).
-const REQUEST_REASONS = new Set<string>([
-  'missing_token',
-  'malformed_header',
-  'duplicate_header',
-  'not_a_string',
-])
-
-// RFC 6750 §3: a challenge on every 401/403 of the Bearer scheme. §3.1: no `error` when the
-// request carries no Bearer credential; `invalid_request` when it is malformed; `invalid_token`
-// when a token was presented and rejected.
-function bearerChallenge(error: AuthError, realm: string): string | undefined {
-  const head = `Bearer realm="${realm}"`
-  if (error.code === 'INSUFFICIENT_SCOPE') {
-    return `${head}, error="insufficient_scope", scope="${(error.requiredScopes ?? []).filter(isScopeToken).join(' ')}"`
-  }
-  if (TOKEN_ERRORS.has(error.code)) {
-    if (error.reason === 'unsupported_scheme') return head
-    if (error.code === 'INVALID_FORMAT' && error.reason !== undefined) {
-      if (REQUEST_REASONS.has(error.reason)) return `${head}, error="invalid_request"`
-    }
-    return `${head}, error="invalid_token"`
-  }
-  return error.status === 401 || error.status === 403 ? head : undefined
 }

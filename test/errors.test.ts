@@ -264,3 +264,28 @@ describe('the other codes', () => {
     expect(JSON.stringify(auth.errorResponse(error))).not.toContain('password')
   })
 })
+
+describe('route vocabulary: no response is patched after it is built', () => {
+  it('a missing key addressed by a route is 404 without a challenge; as a credential 401', () => {
+    const asResource = new AuthError('KEY_NOT_FOUND', { resource: true }).toResponse()
+    expect(asResource.status).toBe(404)
+    expect(asResource.headers['www-authenticate']).toBeUndefined()
+    expect(asResource.body.error.code).toBe('KEY_NOT_FOUND')
+    const asCredential = new AuthError('KEY_NOT_FOUND').toResponse()
+    expect(asCredential.status).toBe(401)
+    expect(asCredential.headers['www-authenticate']).toBe(
+      'Bearer realm="vydra", error="invalid_token"',
+    )
+    // `resource` means nothing on other codes.
+    expect(new AuthError('KEY_REVOKED', { resource: true }).status).toBe(401)
+  })
+
+  it('METHOD_NOT_ALLOWED carries its Allow header; other codes never do', () => {
+    const response = new AuthError('METHOD_NOT_ALLOWED', { allow: 'GET, HEAD, POST' }).toResponse()
+    expect(response.status).toBe(405)
+    expect(response.headers.allow).toBe('GET, HEAD, POST')
+    expect(
+      new AuthError('KEY_NOT_FOUND', { allow: 'GET' }).toResponse().headers.allow,
+    ).toBeUndefined()
+  })
+})

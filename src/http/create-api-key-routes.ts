@@ -108,11 +108,12 @@ export function createApiKeyRoutes(
       const userId = await userOf(request, true)
       const info = await auth.revokeKey({ userId, keyId: route.id }).catch((error: unknown) => {
         // An unknown or foreign id is a missing resource here, not a bad credential: 404.
-        throw isAuthError(error) && error.code === 'KEY_NOT_FOUND' ? new NotFound(error) : error
+        if (!isAuthError(error) || error.code !== 'KEY_NOT_FOUND') throw error
+        throw new AuthError('KEY_NOT_FOUND', { message: error.message, resource: true })
       })
       return ok(200, { id: info.id, revokedAt: info.revokedAt?.toISOString() ?? null })
     } catch (error) {
-      return errorResponse(auth, error)
+      return auth.errorResponse(error)
     }
   }
 }
@@ -243,25 +244,7 @@ function matchRoute(path: string, basePath: string): { id?: string } | null {
 }
 
 function methodNotAllowed(allow: string): AuthError {
-  return new AuthError('METHOD_NOT_ALLOWED', { reason: allow })
-}
-
-class NotFound {
-  constructor(readonly error: AuthError) {}
-}
-
-function errorResponse(auth: ApiKeyAuth, error: unknown): AuthResponse {
-  if (error instanceof NotFound) {
-    const response = auth.errorResponse(error.error)
-    delete response.headers['www-authenticate']
-    return { ...response, status: 404 }
-  }
-  const response = auth.errorResponse(error)
-  if (!isAuthError(error)) return response
-  if (error.code === 'METHOD_NOT_ALLOWED' && error.reason !== undefined) {
-    response.headers.allow = error.reason
-  }
-  return response
+  return new AuthError('METHOD_NOT_ALLOWED', { allow })
 }
 
 function ok(status: number, body: unknown): AuthResponse {
