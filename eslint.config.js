@@ -33,29 +33,110 @@ export default tseslint.config(
           message: 'Use a CSPRNG.',
         },
       ],
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: [
-                '**/adapters/**',
-                'express',
-                'fastify',
-                'koa',
-                'pg',
-                'ioredis',
-                'better-sqlite3',
-              ],
-              message: 'The core never imports a framework, a driver or an adapter.',
-            },
-          ],
-        },
-      ],
     },
   },
-  {
-    files: ['adapters/**/*.ts'],
-    rules: { 'no-restricted-imports': 'off' },
-  },
+  // The layers and which way imports go (ARCHITECTURE.md). Each file belongs to exactly one
+  // layer below, and each layer lists everything it must not import. `import type` is allowed
+  // where a layer only names another's types.
+  ...layers([
+    {
+      name: 'lib (helpers: depend on nothing but the error type)',
+      files: ['src/lib/**/*.ts'],
+      banned: ['../*', '!../errors.js', '../*/**'],
+      allowTypeImports: true,
+    },
+    {
+      name: 'core (key format, hashing, scopes, errors, options, the store port)',
+      files: ['src/*.ts', 'src/options/**/*.ts'],
+      ignores: ['src/index.ts', 'src/create-api-key-auth.ts'],
+      banned: [
+        '**/service/**',
+        './service/*',
+        '**/http/**',
+        './http/*',
+        '**/testing/**',
+        './testing/*',
+      ],
+    },
+    {
+      name: 'service (the auth service and its parts)',
+      files: ['src/service/**/*.ts', 'src/create-api-key-auth.ts'],
+      banned: ['**/http/**', './http/*', '**/testing/**', './testing/*'],
+    },
+    {
+      name: 'http (the framework-neutral HTTP layer)',
+      files: ['src/http/**/*.ts'],
+      banned: ['**/service/**', '../service/*', '**/testing/**', '**/adapters/**'],
+      allowTypeImports: true,
+    },
+    {
+      name: 'testing (the store conformance kit)',
+      files: ['src/testing/**/*.ts'],
+      banned: ['**/http/**', '**/service/**'],
+    },
+    {
+      name: 'framework adapters (inbound)',
+      files: ['adapters/express/**/*.ts', 'adapters/fastify/**/*.ts', 'adapters/koa/**/*.ts'],
+      banned: [
+        '../postgres/*',
+        '../redis/*',
+        '../sqlite/*',
+        '../shared/*',
+        '../../src/*',
+        '!../../src/index.js',
+        '../../src/*/**',
+        'pg',
+        'ioredis',
+        'better-sqlite3',
+      ],
+      frameworks: true,
+    },
+    {
+      name: 'store adapters (outbound)',
+      files: [
+        'adapters/postgres/**/*.ts',
+        'adapters/redis/**/*.ts',
+        'adapters/sqlite/**/*.ts',
+        'adapters/shared/**/*.ts',
+      ],
+      banned: [
+        '../express/*',
+        '../fastify/*',
+        '../koa/*',
+        '../../src/*',
+        '!../../src/index.js',
+        '../../src/*/**',
+        'express',
+        'fastify',
+        'koa',
+      ],
+      frameworks: true,
+    },
+  ]),
 )
+
+// One `no-restricted-imports` rule per layer: the core never imports a framework, a driver or
+// an adapter; adapters (which may) are each limited to their own kind.
+function layers(list) {
+  const outside = ['express', 'fastify', 'fastify-plugin', 'koa', 'pg', 'ioredis', 'better-sqlite3']
+  return list.map(
+    ({ name, files, ignores, banned, allowTypeImports = false, frameworks = false }) => ({
+      files,
+      ...(ignores === undefined ? {} : { ignores }),
+      rules: {
+        '@typescript-eslint/no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: [...new Set([...banned, '**/adapters/**', ...(frameworks ? [] : outside)])],
+                allowTypeImports,
+                message: `Layer "${name}": this import goes the wrong way (ARCHITECTURE.md).`,
+              },
+            ],
+          },
+        ],
+      },
+    }),
+  )
+}

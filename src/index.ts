@@ -34,7 +34,7 @@ export type {
   SessionLogLevel,
   SessionOptions,
   SessionRequest,
-} from './http/session/options.js'
+} from './options/session.js'
 
 // Framework-neutral HTTP layer (what the adapters are built on)
 export { authenticateRequest, createApiKeyGuard } from './http/authenticate-request.js'

@@ -17,7 +17,7 @@ import {
   sessionOptionsOf,
   sessionSchema,
   type SessionOptions,
-} from './session/options.js'
+} from '../options/session.js'
 
 /** Options of `createApiKeyRoutes` and of each adapter's `apiKeyRoutes`. */
 export interface ApiKeyRoutesOptions {

@@ -4,12 +4,7 @@
  * @module
  */
 import { AuthError } from '../errors.js'
-import {
-  copySession,
-  hideSession,
-  type SessionOptions,
-  withoutSecret,
-} from '../http/session/options.js'
+import { copySession, hideSession, type SessionOptions, withoutSecret } from './session.js'
 import { explainIssues } from '../lib/explain-issues.js'
 import { secretBytes } from '../lib/secret-strength.js'
 import { DEFAULTS } from './defaults.js'

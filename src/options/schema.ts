@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
-import { sessionSchema } from '../http/session/options.js'
+import { sessionSchema } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import { MIN_SECRET_BYTES, secretSchema } from '../lib/secret-strength.js'
 import { isOrigin } from '../lib/origin.js'

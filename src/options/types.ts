@@ -3,7 +3,7 @@
  * To add an option: ARCHITECTURE.md, "Adding an option".
  * @module
  */
-import type { SessionOptions } from '../http/session/options.js'
+import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
 
 /** Receives the library's warnings and errors. Context never holds a key or a secret. */

@@ -6,7 +6,7 @@
 import { createPublicKey, type JsonWebKey, KeyObject, webcrypto } from 'node:crypto'
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose'
 import { AuthError } from '../../errors.js'
-import type { JwtSessionOptions } from './options.js'
+import type { JwtSessionOptions } from '../../options/session.js'
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512']
 // With a JWKS the key type pins the algorithm family, so symmetric algorithms are never offered.

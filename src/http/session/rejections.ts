@@ -8,7 +8,7 @@ import { errors as joseErrors } from 'jose'
 import { AuthError } from '../../errors.js'
 import { describeError } from '../../lib/describe-error.js'
 import type { AuthLogger } from '../../options/types.js'
-import type { SessionLogLevel, SessionOptions, SessionRequest } from './options.js'
+import type { SessionLogLevel, SessionOptions, SessionRequest } from '../../options/session.js'
 
 /** Longest session cookie read; a longer one is rejected before any verification. */
 export const MAX_SESSION_TOKEN_LENGTH = 8192

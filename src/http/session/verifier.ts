@@ -12,7 +12,7 @@ import {
   type SessionOptions,
   type SessionRequest,
   sessionOptionsOf,
-} from './options.js'
+} from '../../options/session.js'
 import { describeError } from '../../lib/describe-error.js'
 import { resolveJwtKey } from './jwt-key.js'
 import {

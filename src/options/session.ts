@@ -4,12 +4,7 @@
  * @module
  */
 import { z } from 'zod'
-import {
-  HMAC_KEY_BYTES,
-  MIN_SECRET_BYTES,
-  secretSchema,
-  weakness,
-} from '../../lib/secret-strength.js'
+import { HMAC_KEY_BYTES, MIN_SECRET_BYTES, secretSchema, weakness } from '../lib/secret-strength.js'
 
 const isFunction = (value: unknown): boolean => typeof value === 'function'
 const isObject = (value: unknown): boolean => typeof value === 'object' && value !== null

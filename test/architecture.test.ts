@@ -1,0 +1,98 @@
+/**
+ * The layers' import direction (ARCHITECTURE.md) is enforced by `npx eslint .`: each forbidden
+ * import below, written into a file of the importing layer, must be reported, and each allowed
+ * one must not be.
+ */
+import { join } from 'node:path'
+import { ESLint } from 'eslint'
+import { describe, expect, it } from 'vitest'
+
+const root = join(import.meta.dirname, '..')
+const eslint = new ESLint({ cwd: root })
+
+async function wrongWay(file: string, importLine: string): Promise<boolean> {
+  const [result] = await eslint.lintText(`${importLine}\nvoid 0\n`, { filePath: join(root, file) })
+  return (result?.messages ?? []).some((m) => m.message.includes('goes the wrong way'))
+}
+
+const FORBIDDEN: [string, string, string][] = [
+  ['core → service', 'src/scope.ts', "import { guardStore } from './service/guarded-store.js'"],
+  ['core → http', 'src/errors.ts', "import { checkCsrf } from './http/csrf.js'"],
+  ['options → http', 'src/options/plant.ts', "import { checkCsrf } from '../http/csrf.js'"],
+  ['core → testing', 'src/api-key.ts', "import { keyStoreConformance } from './testing/index.js'"],
+  [
+    'core → adapter',
+    'src/hash.ts',
+    "import { PostgresKeyStore } from '../adapters/postgres/index.js'",
+  ],
+  ['core → framework', 'src/bearer.ts', "import express from 'express'"],
+  ['core → driver', 'src/memory-key-store.ts', "import pg from 'pg'"],
+  ['lib → core', 'src/lib/plant.ts', "import { hasScopes } from '../scope.js'"],
+  ['lib → service', 'src/lib/plant.ts', "import { guardStore } from '../service/guarded-store.js'"],
+  ['service → http', 'src/service/plant.ts', "import { checkCsrf } from '../http/csrf.js'"],
+  [
+    'service → testing',
+    'src/service/plant.ts',
+    "import { keyStoreConformance } from '../testing/index.js'",
+  ],
+  [
+    'http → service',
+    'src/http/plant.ts',
+    "import { guardStore } from '../service/guarded-store.js'",
+  ],
+  [
+    'http → adapter',
+    'src/http/plant.ts',
+    "import { requireApiKey } from '../../adapters/express/index.js'",
+  ],
+  ['testing → http', 'src/testing/plant.ts', "import { checkCsrf } from '../http/csrf.js'"],
+  [
+    'framework adapter → store adapter',
+    'adapters/express/plant.ts',
+    "import { RedisKeyStore } from '../redis/index.js'",
+  ],
+  [
+    'framework adapter → core internals',
+    'adapters/koa/plant.ts',
+    "import { isUuid } from '../../src/lib/uuid.js'",
+  ],
+  ['framework adapter → driver', 'adapters/fastify/plant.ts', "import Redis from 'ioredis'"],
+  [
+    'store adapter → framework adapter',
+    'adapters/redis/plant.ts',
+    "import { apiKeyRoutes } from '../express/index.js'",
+  ],
+  [
+    'store adapter → core internals',
+    'adapters/postgres/plant.ts',
+    "import { guardStore } from '../../src/service/guarded-store.js'",
+  ],
+  ['store adapter → framework', 'adapters/sqlite/plant.ts', "import Koa from 'koa'"],
+]
+
+const ALLOWED: [string, string, string][] = [
+  ['service → core', 'src/service/plant.ts', "import { hasScopes } from '../scope.js'"],
+  ['http → core', 'src/http/plant.ts', "import { AuthError } from '../errors.js'"],
+  [
+    'http → service types',
+    'src/http/plant.ts',
+    "import type { GuardedStore } from '../service/guarded-store.js'",
+  ],
+  ['lib → errors', 'src/lib/plant.ts', "import { AuthError } from '../errors.js'"],
+  [
+    'framework adapter → public entry',
+    'adapters/express/plant.ts',
+    "import { createApiKeyAuth } from '../../src/index.js'",
+  ],
+  ['framework adapter → its framework', 'adapters/koa/plant.ts', "import Koa from 'koa'"],
+  ['store adapter → its driver', 'adapters/postgres/plant.ts', "import pg from 'pg'"],
+]
+
+describe('layers: npx eslint . enforces the import direction', () => {
+  it.each(FORBIDDEN)('%s is reported', async (_name, file, line) => {
+    expect(await wrongWay(file, line)).toBe(true)
+  })
+  it.each(ALLOWED)('%s is allowed', async (_name, file, line) => {
+    expect(await wrongWay(file, line)).toBe(false)
+  })
+})
