@@ -9,13 +9,18 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc')
 /**
  * Writes `files` into `<consumerDir>/<name>/` with a tsconfig for `resolution`, runs `tsc`, and
  * returns its diagnostics ('' when clean). `checkDeclarations` also checks the package's .d.ts.
+ * `types` is the tsconfig option (default `['node']`); `null` leaves it out, so that every
+ * `@types` package the consumer installed applies, as in a new project.
  */
 export function typeCheck(
   consumerDir: string,
   name: string,
   files: Record<string, string>,
   resolution: 'node16' | 'bundler',
-  { checkDeclarations = false }: { checkDeclarations?: boolean } = {},
+  {
+    checkDeclarations = false,
+    types = ['node'],
+  }: { checkDeclarations?: boolean; types?: string[] | null } = {},
 ): string {
   const dir = join(consumerDir, name)
   rmSync(dir, { recursive: true, force: true })
@@ -26,7 +31,7 @@ export function typeCheck(
     lib: ['ES2023'],
     module: resolution === 'node16' ? 'Node16' : 'ESNext',
     moduleResolution: resolution === 'node16' ? 'Node16' : 'Bundler',
-    types: ['node'],
+    ...(types === null ? {} : { types }),
     strict: true,
     noEmit: true,
     // When asked, our own .d.ts are checked too (slower); the frameworks' typings are then
