@@ -45,8 +45,8 @@ export interface Snippet {
   line: number
   /** The heading of the section the block is in ('' before the first heading). */
   section: string
-  /** The section's text (prose and blocks), e.g. to see how it says the code is run. */
-  sectionText: string
+  /** The prose right after the block (up to the next fenced block or heading): how to run it. */
+  after: string
   code: string
   /** The install block right before it, or null. */
   install: Install | null
@@ -69,37 +69,34 @@ interface Fence {
   start: number
   body: string[]
   section: string
+  /** Prose lines after the closing fence, up to the next fence or heading. */
+  after: string[]
 }
 
-function parse(text: string): { fences: Fence[]; sections: Map<string, string> } {
-  const lines = text.split('\n')
+function parse(text: string): Fence[] {
   const fences: Fence[] = []
-  const sections = new Map<string, string>()
   let section = ''
   let open: Fence | null = null
-  let sectionLines: string[] = []
-  for (const [index, line] of lines.entries()) {
+  let last: Fence | null = null
+  for (const [index, line] of text.split('\n').entries()) {
     if (open !== null) {
-      sectionLines.push(line)
       if (/^```\s*$/.test(line)) {
         fences.push(open)
+        last = open
         open = null
       } else open.body.push(line)
       continue
     }
     const heading = /^#{1,6}\s+(.*)$/.exec(line)
-    if (heading !== null) {
-      sections.set(section, sectionLines.join('\n'))
-      section = heading[1] ?? ''
-      sectionLines = []
-      continue
-    }
-    sectionLines.push(line)
     const fence = /^```(\S*)/.exec(line)
-    if (fence !== null) open = { lang: fence[1] ?? '', start: index + 1, body: [], section }
+    if (heading !== null || fence !== null) last = null
+    else last?.after.push(line)
+    if (heading !== null) section = heading[1] ?? ''
+    if (fence !== null) {
+      open = { lang: fence[1] ?? '', start: index + 1, body: [], section, after: [] }
+    }
   }
-  sections.set(section, sectionLines.join('\n'))
-  return { fences, sections }
+  return fences
 }
 
 /** The package name of an npm spec: `@types/express@5` → `@types/express`. */
@@ -133,7 +130,7 @@ export function parseInstall(body: string[], line: number): Install | null {
 
 /** Every ```ts block of a guide, with the install block right before it. */
 export function extractSnippets(guide: string): Snippet[] {
-  const { fences, sections } = parse(readFileSync(join(root, guide), 'utf8'))
+  const fences = parse(readFileSync(join(root, guide), 'utf8'))
   const snippets: Snippet[] = []
   for (const [index, fence] of fences.entries()) {
     if (fence.lang !== 'ts' && fence.lang !== 'typescript') continue
@@ -146,7 +143,7 @@ export function extractSnippets(guide: string): Snippet[] {
       guide,
       line: fence.start + 1,
       section: fence.section,
-      sectionText: sections.get(fence.section) ?? '',
+      after: fence.after.join('\n'),
       code: fence.body.join('\n'),
       install,
     })
@@ -159,7 +156,7 @@ export function extractSnippets(guide: string): Snippet[] {
  * block, without `@vydra/auth` itself.
  */
 export function baselinePackages(): string[] {
-  const { fences } = parse(readFileSync(join(root, 'README.md'), 'utf8'))
+  const fences = parse(readFileSync(join(root, 'README.md'), 'utf8'))
   const block = fences.find((f) => f.section === 'Install' && f.lang === 'sh')
   const install = block === undefined ? null : parseInstall(block.body, block.start + 1)
   if (install === null) throw new Error('README.md: no npm install block under "## Install"')
@@ -171,6 +168,15 @@ export function snippetPackages(snippet: Snippet): string[] {
   return snippet.install === null
     ? baselinePackages()
     : snippet.install.packages.filter((spec) => spec !== '@vydra/auth')
+}
+
+/** Each package set a snippet must work with: its install line, then each variant it names. */
+export function snippetPackageSets(snippet: Snippet): string[][] {
+  const variants = Object.values(snippet.install?.variants ?? {})
+  return [
+    snippetPackages(snippet),
+    ...variants.map((specs) => specs.filter((spec) => spec !== '@vydra/auth')),
+  ]
 }
 
 /** A stable key for a set of packages: the sorted specs. */

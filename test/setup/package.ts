@@ -5,18 +5,27 @@
  * one per package set that an install line of README.md or docs/ names.
  * Skipped when the run's file filters select none of those suites.
  */
-import { execFile, execFileSync } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { type ChildProcess, execFile, execFileSync } from 'node:child_process'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { TestProject } from 'vitest/node'
+import { type CleanConsumer, INSTALL_RESULT, type InstallResult } from '../package/consumers.js'
 import {
   baselinePackages,
   guideFiles,
   extractSnippets,
   packageSetKey,
   readmeQuickStarts,
-  snippetPackages,
+  snippetPackageSets,
 } from '../package/snippets.js'
 
 /** What the package suites receive through `inject('package')`. */
@@ -33,21 +42,12 @@ export interface ProvidedPackage {
   installMode: 'npm-offline' | 'extracted'
   /**
    * Clean consumers in the OS temp directory (outside the repository, so nothing resolves from
-   * its node_modules): for each package set (key: {@link packageSetKey}), a project holding only
-   * the tarball and those packages, or the error of its `npm install`. Empty when no suite
-   * needing them was selected.
+   * its node_modules): for each package set (key: {@link packageSetKey}), a project that gets
+   * only the tarball and those packages. They are installed while the other suites run: wait
+   * for one with `consumerReady` (test/package/consumers.ts). Empty when no suite needing them
+   * was selected.
    */
   consumers: Record<string, CleanConsumer>
-}
-
-/** One clean consumer project. */
-export interface CleanConsumer {
-  packages: string[]
-  dir: string
-  /** The `npm install` failure, if it failed. */
-  error?: string
-  /** Seconds its install took. */
-  seconds: number
 }
 
 declare module 'vitest' {
@@ -80,25 +80,29 @@ function selected(project: TestProject, suites: string[]): boolean {
 function packageSets(): string[][] {
   const sets = [
     baselinePackages(),
-    ...guideFiles().flatMap(extractSnippets).map(snippetPackages),
+    ...guideFiles().flatMap(extractSnippets).flatMap(snippetPackageSets),
     ...readmeQuickStarts().map((quickStart) => quickStart.packages),
   ]
   return [...new Map(sets.map((set) => [packageSetKey(set), set])).values()]
 }
 
 /**
- * `npm install`s the tarball plus each set into its own project under `work`, a few at a time
- * (they share npm's cache). Packages come from the registry, or the cache when it has them.
+ * Starts `npm install`ing the tarball plus each set into its own project under `work`, a few at
+ * a time (they share npm's cache; packages come from the registry, or the cache when it has
+ * them). Each project gets an {@link INSTALL_RESULT} file when its install ends.
  */
-async function installConsumers(
+function installConsumers(
   work: string,
   tarball: string,
   sets: string[][],
-): Promise<Record<string, CleanConsumer>> {
+): { consumers: Record<string, CleanConsumer>; done: Promise<void>; stop: () => void } {
   const consumers: Record<string, CleanConsumer> = {}
   const queue = sets.map((packages, index) => ({ packages, dir: join(work, `c${index}`) }))
+  for (const { packages, dir } of queue) consumers[packageSetKey(packages)] = { packages, dir }
+  const children = new Set<ChildProcess>()
+  let stopped = false
   const worker = async (): Promise<void> => {
-    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+    for (let job = queue.shift(); job !== undefined && !stopped; job = queue.shift()) {
       const { packages, dir } = job
       mkdirSync(dir, { recursive: true })
       writeFileSync(
@@ -120,22 +124,32 @@ async function installConsumers(
         '--loglevel=error',
       ]
       const error = await new Promise<string | undefined>((done) => {
-        execFile('npm', args, { cwd: dir, encoding: 'utf8' }, (failure, _stdout, stderr) =>
-          done(
-            failure === null ? undefined : `npm ${args.join(' ')}\n${stderr || failure.message}`,
-          ),
+        const child = execFile(
+          'npm',
+          args,
+          { cwd: dir, encoding: 'utf8' },
+          (failure, _, stderr) => {
+            children.delete(child)
+            done(
+              failure === null ? undefined : `npm ${args.join(' ')}\n${stderr || failure.message}`,
+            )
+          },
         )
+        children.add(child)
       })
-      consumers[packageSetKey(packages)] = {
-        packages,
-        dir,
-        seconds: (Date.now() - started) / 1000,
-        ...(error === undefined ? {} : { error }),
-      }
+      const result: InstallResult = { seconds: (Date.now() - started) / 1000, error }
+      if (stopped) return
+      // Written whole, then renamed: a waiting suite never reads half a file.
+      writeFileSync(join(dir, `${INSTALL_RESULT}.tmp`), JSON.stringify(result))
+      renameSync(join(dir, `${INSTALL_RESULT}.tmp`), join(dir, INSTALL_RESULT))
     }
   }
-  await Promise.all([worker(), worker(), worker()])
-  return consumers
+  const done = Promise.all([worker(), worker(), worker()]).then(() => undefined)
+  const stop = (): void => {
+    stopped = true
+    for (const child of children) child.kill()
+  }
+  return { consumers, done, stop }
 }
 
 const run = (command: string, args: string[], cwd: string): string =>
@@ -206,9 +220,19 @@ export default async function setup(project: TestProject): Promise<() => void> {
 
   let consumers: Record<string, CleanConsumer> = {}
   let clean: string | undefined
+  let stop = (): void => {}
   if (selected(project, CLEAN_SUITES)) {
     clean = mkdtempSync(join(tmpdir(), 'vydra-consumers-'))
-    consumers = await installConsumers(clean, tarball, packageSets())
+    const started = Date.now()
+    const installs = installConsumers(clean, tarball, packageSets())
+    consumers = installs.consumers
+    stop = installs.stop
+    void installs.done.then(() =>
+      console.log(
+        `[package tests] ${Object.keys(consumers).length} clean consumers installed in ` +
+          `${((Date.now() - started) / 1000).toFixed(1)} s`,
+      ),
+    )
   }
 
   project.provide('package', {
@@ -220,6 +244,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     consumers,
   })
   return () => {
+    stop()
     if (process.env.KEEP_PACKAGE_TMP === '1') return
     rmSync(work, { recursive: true, force: true })
     if (clean !== undefined) rmSync(clean, { recursive: true, force: true })
