@@ -8,6 +8,8 @@ export interface PackageEntry {
   specifier: string
   /** Source file it is built from. */
   source: string
+  /** Whether `exports` offers it to `require` (a CommonJS build); false for an ESM-only entry. */
+  cjs: boolean
 }
 /** The repository root. */
 export const root: string

@@ -9,7 +9,10 @@ export const root = dirname(dirname(fileURLToPath(import.meta.url)))
 
 const SOURCES = { index: 'src/index.ts', testing: 'src/testing/index.ts' }
 
-/** `{ name, subpath, specifier, source }` for every subpath of `exports` except package.json. */
+/**
+ * `{ name, subpath, specifier, source, cjs }` for every subpath of `exports` except package.json;
+ * `cjs` is whether it offers a `require` condition (`./testing` is ESM-only).
+ */
 export function packageEntries() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
   return Object.keys(pkg.exports)
@@ -21,6 +24,7 @@ export function packageEntries() {
         subpath,
         specifier: subpath === '.' ? pkg.name : `${pkg.name}/${name}`,
         source: SOURCES[name] ?? `adapters/${name}/index.ts`,
+        cjs: 'require' in pkg.exports[subpath],
       }
     })
 }

@@ -54,7 +54,7 @@ const steps = [
   {
     name: 'attw --pack',
     needsBuild: true,
-    run: () => sh(npx, ['attw', '--pack', '.', '--profile', 'node16']),
+    run: () => sh(npm, ['run', 'attw']),
   },
   { name: 'typedoc (warnings are errors)', run: () => sh(npm, ['run', 'docs']) },
   {

@@ -4,13 +4,13 @@
  */
 import type {
   FastifyPluginAsync,
+  FastifyPluginCallback,
   FastifyReply,
   FastifyRequest,
   onRequestAsyncHookHandler,
   RawServerBase,
   RawServerDefault,
 } from 'fastify'
-import fp from 'fastify-plugin'
 import type { Readable } from 'node:stream'
 import {
   type ApiKeyAuth,
@@ -98,16 +98,31 @@ const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, option
  * await app.register(apiKeyRoutes, { auth })
  * ```
  */
-export const apiKeyRoutes = fp<ApiKeyRoutesPluginOptions, RawServerBase>(
-  async (app, options) => {
-    if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', null)
-    await app.register(
-      routes as FastifyPluginAsync<ApiKeyRoutesPluginOptions, RawServerBase>,
-      options,
-    )
-  },
-  { fastify: '5.x', name: '@vydra/auth/fastify' },
-)
+export const apiKeyRoutes: FastifyPluginCallback<ApiKeyRoutesPluginOptions, RawServerBase> =
+  withPluginMeta<FastifyPluginAsync<ApiKeyRoutesPluginOptions, RawServerBase>>(
+    async (app, options) => {
+      if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', null)
+      await app.register(
+        routes as FastifyPluginAsync<ApiKeyRoutesPluginOptions, RawServerBase>,
+        options,
+      )
+    },
+    '@vydra/auth/fastify',
+  )
+
+/**
+ * Marks a plugin as `fastify-plugin` would, without depending on it (Fastify reads these symbols
+ * itself): `skip-override` registers it in the caller's context, so that `request.auth` is
+ * declared there; the name shows in Fastify's errors and `hasPlugin`; and Fastify checks the
+ * `fastify` range against its own version when the plugin is registered.
+ */
+function withPluginMeta<T extends object>(plugin: T, name: string): T {
+  return Object.assign(plugin, {
+    [Symbol.for('skip-override')]: true,
+    [Symbol.for('fastify.display-name')]: name,
+    [Symbol.for('plugin-meta')]: { name, fastify: '5.x' },
+  })
+}
 
 function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
   const body = request.body

@@ -118,13 +118,13 @@ curl -X POST ${base}/api/v1/api-keys \\
 curl ${base}/api/v1/models \\
   -H "Authorization: Bearer YOUR_API_KEY"
 
-# List your keys
+# List your keys (session authentication; never shows a secret)
 curl ${base}/api/v1/api-keys \\
-  -H "Authorization: Bearer YOUR_API_KEY"
+  -H "Cookie: __session=${session}"
 
 # Revoke a key (then the next request with it is 401 KEY_REVOKED)
 curl -X DELETE ${base}/api/v1/api-keys/KEY_ID \\
-  -H "Authorization: Bearer YOUR_API_KEY"
+  -H "Cookie: __session=${session}"
 `)
 })
 

@@ -6,6 +6,36 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { expectNoLeak } from '../support/leak.js'
 
+interface Curl {
+  /** The `# …` line above it. */
+  comment: string
+  method: string
+  url: string
+  headers: [string, string][]
+  body?: string
+}
+
+/** The curl commands the demo prints, each under its `# comment` line. */
+function printedCurls(output: string): Curl[] {
+  const commands: Curl[] = []
+  for (const block of output.split(/\n\s*\n/)) {
+    const comment = /^# (.*)$/m.exec(block)?.[1]
+    const command = /^curl [\s\S]*/m.exec(block)?.[0].replace(/\\\n\s*/g, ' ')
+    if (comment === undefined || command === undefined) continue
+    const body = /-d '([^']*)'/.exec(command)?.[1]
+    commands.push({
+      comment,
+      method: /-X (\w+)/.exec(command)?.[1] ?? 'GET',
+      url: /(https?:\/\/\S+)/.exec(command)?.[1] ?? '',
+      headers: [...command.matchAll(/-H "([^:"]+): ([^"]*)"/g)].map(
+        (m) => [m[1] ?? '', m[2] ?? ''] as [string, string],
+      ),
+      ...(body === undefined ? {} : { body }),
+    })
+  }
+  return commands
+}
+
 describe('demo service (examples/vydra-api)', () => {
   let child: ChildProcess
   let base: string
@@ -120,5 +150,48 @@ describe('demo service (examples/vydra-api)', () => {
       missing.status,
       ((await missing.json()) as { error: { code: string } }).error.code,
     ]).toEqual([401, 'MISSING_AUTH'])
+  })
+
+  test('the printed curl commands work as printed; list and revoke use the session, not a key', async () => {
+    const commands = printedCurls(output)
+    const find = (comment: RegExp): Curl => {
+      const found = commands.find((c) => comment.test(c.comment))
+      if (found === undefined) throw new Error(`no printed command for ${comment}:\n${output}`)
+      return found
+    }
+    const [create, use, list, revoke] = [/^Create/, /^Use/, /^List/, /^Revoke/].map(find)
+    if (create === undefined || use === undefined || list === undefined || revoke === undefined) {
+      throw new Error('unreachable')
+    }
+    // Keys created with narrower scopes than `*` must be listable and revocable too: those two
+    // commands authenticate with the session cookie, and name no API key.
+    for (const command of [list, revoke]) {
+      expect(command.headers).toContainEqual(['Cookie', cookie])
+      expect(command.headers.map(([name]) => name.toLowerCase())).not.toContain('authorization')
+    }
+    const send = (curl: Curl, fill: Record<string, string> = {}): Promise<Response> => {
+      const sub = (text: string): string =>
+        Object.entries(fill).reduce((t, [from, to]) => t.replaceAll(from, to), text)
+      return fetch(sub(curl.url), {
+        method: curl.method,
+        headers: curl.headers.map(([name, value]) => [name, sub(value)] as [string, string]),
+        ...(curl.body === undefined ? {} : { body: curl.body }),
+      })
+    }
+    const created = await send(create)
+    expect(created.status).toBe(201)
+    const { id, key } = (await created.json()) as { id: string; key: string }
+    expect((await send(use, { YOUR_API_KEY: key })).status).toBe(200)
+    const listed = await send(list)
+    expect(listed.status).toBe(200)
+    expect(((await listed.json()) as { keys: { id: string }[] }).keys.map((k) => k.id)).toContain(
+      id,
+    )
+    expect((await send(revoke, { KEY_ID: id })).status).toBe(200)
+    const after = await send(use, { YOUR_API_KEY: key })
+    expect([
+      after.status,
+      ((await after.json()) as { error: { code: string } }).error.code,
+    ]).toEqual([401, 'KEY_REVOKED'])
   })
 })

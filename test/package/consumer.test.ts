@@ -1,10 +1,12 @@
 /**
  * Consumer smoke test: the packed tarball, installed into a fresh project, loads through
- * `import` and `require` at every entry point and type-checks under `node16` and `bundler`.
+ * `import` at every entry point and `require` at every entry point that offers it, type-checks
+ * under `node16` and `bundler`, and runs on every Node.js version `engines` admits.
  */
-import { execFileSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import semver from 'semver'
 import { describe, expect, inject, it } from 'vitest'
 import { checkPackContents } from '../../scripts/pack-check.mjs'
 import { packageEntries } from '../../scripts/entries.mjs'
@@ -33,6 +35,17 @@ describe('packed tarball', () => {
     expect(problems).toEqual([])
     expect(pkg.files).toContain('dist/index.js')
   })
+
+  it('has a CommonJS build exactly for the entry points that offer `require`', () => {
+    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    // Only the conformance kit is ESM-only: it imports vitest, which cannot be required.
+    expect(entries.filter((entry) => !entry.cjs).map((entry) => entry.name)).toEqual(['testing'])
+    for (const entry of entries) {
+      for (const file of [`dist/${entry.name}.cjs`, `dist/${entry.name}.d.cts`]) {
+        expect(pkg.files.includes(file), file).toBe(entry.cjs)
+      }
+    }
+  })
 })
 
 describe('consumer project', () => {
@@ -47,18 +60,19 @@ describe('consumer project', () => {
     )
     writeFileSync(
       join(dir, 'cjs.cjs'),
-      `const out = {}\nfor (const s of ${specifiers}) {\n  try { out[s] = Object.keys(require(s)).sort() } catch (e) { out[s] = { error: String(e.message) } }\n}\nconsole.log(JSON.stringify(out))\n`,
+      `const out = {}\nfor (const s of ${specifiers}) {\n  try { out[s] = Object.keys(require(s)).sort() } catch (e) { out[s] = { code: e.code, error: String(e.message) } }\n}\nconsole.log(JSON.stringify(out))\n`,
     )
     const esm = JSON.parse(node(dir, 'esm.mjs')) as Record<string, string[]>
-    const cjs = JSON.parse(node(dir, 'cjs.cjs')) as Record<string, string[] | { error: string }>
+    const cjs = JSON.parse(node(dir, 'cjs.cjs')) as Record<
+      string,
+      string[] | { code: string; error: string }
+    >
     for (const entry of entries) {
       expect(esm[entry.specifier], entry.specifier).not.toHaveLength(0)
-      if (entry.name === 'testing') {
-        // The conformance kit registers vitest tests, and vitest 4 refuses require(): the CJS
-        // build loads only as far as that refusal (docs/stores.md: the kit is ESM-only).
-        expect(cjs[entry.specifier]).toEqual({
-          error: expect.stringContaining('Vitest cannot be imported in a CommonJS module'),
-        })
+      if (!entry.cjs) {
+        // ESM-only (the conformance kit imports vitest, which refuses require()): not offered to
+        // require at all, rather than offered and failing inside vitest.
+        expect(cjs[entry.specifier]).toMatchObject({ code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' })
       } else {
         expect(cjs[entry.specifier], entry.specifier).toEqual(esm[entry.specifier])
       }
@@ -111,6 +125,53 @@ main()
       expect(errors).toBe('')
     },
   )
+})
+
+describe('engines', () => {
+  /**
+   * The CommonJS build `require`s jose, which is ESM-only, so it needs `require(esm)` without a
+   * flag: Node.js 20.19+, 22.12+ and 23+ (https://nodejs.org/api/modules.html#loading-ecmascript-modules-using-require).
+   */
+  const REQUIRE_ESM = '^20.19.0 || >=22.12.0'
+  const engines = (
+    JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as {
+      engines: { node: string }
+    }
+  ).engines.node
+
+  it('the CommonJS build needs require(esm): without it, require() fails on an ESM dependency', () => {
+    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    const dir = join(pkg.consumerDir, 'engines')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'load.cjs'), `require('@vydra/auth')\nconsole.log('loaded')\n`)
+    // This Node.js has require(esm); the flag turns it off, as on Node.js 20.0–20.18 and 22.0–22.11.
+    expect(process.features.require_module).toBe(true)
+    expect(semver.satisfies(process.version, REQUIRE_ESM)).toBe(true)
+    expect(node(dir, 'load.cjs').trim()).toBe('loaded')
+    const without = spawnSync(process.execPath, ['--no-experimental-require-module', 'load.cjs'], {
+      cwd: dir,
+      encoding: 'utf8',
+    })
+    expect(without.status).not.toBe(0)
+    expect(without.stderr).toContain('ERR_REQUIRE_ESM')
+  })
+
+  it.each([
+    '18.20.8',
+    '20.0.0',
+    '20.18.3',
+    '20.19.0',
+    '20.20.2',
+    '21.7.3',
+    '22.0.0',
+    '22.11.0',
+    '22.12.0',
+    '23.0.0',
+    '24.0.0',
+    '26.0.0',
+  ])('engines admits Node.js %s exactly when it has require(esm) unflagged', (version) => {
+    expect(semver.satisfies(version, engines)).toBe(semver.satisfies(version, REQUIRE_ESM))
+  })
 })
 
 function consumerSource(specifiers: string[]): string {
