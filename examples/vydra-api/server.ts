@@ -38,7 +38,6 @@ const auth = createApiKeyAuth({
     'upload:write',
     'account:read',
   ],
-  session: { jwt: { secret: sessionSecret } },
 })
 
 interface Job {
@@ -60,7 +59,7 @@ app.disable('x-powered-by')
 app.get('/api/v1/health', (_req, res) => {
   res.json({ status: 'ok' })
 })
-app.use(apiKeyRoutes(auth))
+app.use(apiKeyRoutes(auth, { session: { jwt: { secret: sessionSecret } } }))
 app.get('/api/v1/models', requireApiKey(auth, { scopes: ['models:read'] }), (_req, res) => {
   res.json({ models })
 })
