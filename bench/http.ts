@@ -10,7 +10,15 @@ import { join } from 'node:path'
 import { QUICK } from './lib/args.js'
 import { generateKeys } from './http/keys.js'
 import { cpuOf, pinSelf } from './lib/cpu.js'
-import { CONNECTIONS, DURATION_S, load, loadAmount, type LoadResult, WARMUP_S } from './lib/load.js'
+import {
+  CONNECTIONS,
+  DURATION_S,
+  GENERATOR,
+  load,
+  loadAmount,
+  type LoadResult,
+  WARMUP_S,
+} from './lib/load.js'
 import { type ServerProcess, startServer } from './lib/server-process.js'
 import { formatRate, formatRatio, formatRange, met, type Summary, summarize } from './lib/stats.js'
 import { printNote, printTable } from './lib/table.js'
@@ -201,14 +209,14 @@ function report(runs: Map<Variant, Run[]>): void {
     ],
   )
   printNote(
-    `autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per run after every key once and ` +
+    `Load: ${GENERATOR}, ${CONNECTIONS} connections, ${DURATION_S} s per run after every key once and ` +
       `a ${WARMUP_S} s warm-up; requests cycle through a fixed shuffle of the 1,000 keys. ` +
-      `Servers on ${cpuOf('server')}, autocannon (this process) on ${cpuOf('load')}, ` +
+      `Servers on ${cpuOf('server')}, the load generator on ${cpuOf('load')}, ` +
       `127.0.0.1. Ratios are per round (same-round runs), then median (min–max). "Server ` +
       `CPU/req" is the server process's user+system time per request (from /proc); "by CPU/req" ` +
       `is the throughput ratio it implies. "CPU: server / generator" is each process's CPU time ` +
       `over the run's wall time (100 % = one core): a comparison counts only when both servers ` +
-      `were at ≥ ${percent(SATURATED)} of their core, i.e. the server, not autocannon, was the ` +
+      `were at ≥ ${percent(SATURATED)} of their core, i.e. the server, not the generator, was the ` +
       `bottleneck.`,
   )
 }

@@ -1,7 +1,19 @@
-/** autocannon runs against a server in another process. */
+/**
+ * Load against a server in another process: wrk (C, one thread) when installed, else
+ * autocannon. On 2 cores the generator gets one core and the server the other; autocannon
+ * spends about as much CPU per request as a bare Fastify server (≈ 15–20 µs here, its HTTP
+ * parser is JavaScript), so it cannot keep Fastify busy from one core, and neither fewer
+ * connections nor a second process on the same core changes that. wrk spends a few µs per
+ * request. `--generator=autocannon` forces autocannon; every run reports the generator's own
+ * CPU share, so a reader can tell which side set the pace.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
-import { intOption, QUICK } from './args.js'
+import { intOption, option, QUICK } from './args.js'
 
 /** Seconds per measured run and per warm-up. */
 export const DURATION_S = QUICK ? 1 : 3
@@ -14,6 +26,23 @@ export const WARMUP_S = QUICK ? 1 : 2
 export const CONNECTIONS = intOption('connections', 16)
 
 const PATH = '/api/v1/models'
+
+function wrkVersion(): string | undefined {
+  // `wrk -v` prints its version and exits 1.
+  const run = spawnSync('wrk', ['-v'], { encoding: 'utf8' })
+  return run.error === undefined ? /wrk \S+ \S+/.exec(run.stdout)?.[0] : undefined
+}
+
+const WRK = option('generator') === 'autocannon' ? undefined : wrkVersion()
+if (option('generator') === 'wrk' && WRK === undefined) {
+  throw new Error('--generator=wrk: wrk is not installed (apt-get install wrk)')
+}
+
+/** Which generator times the runs, for the report. */
+export const GENERATOR =
+  WRK === undefined
+    ? `autocannon (one Node process${option('generator') === 'autocannon' ? '' : '; wrk not found: apt-get install wrk'})`
+    : `${WRK} (one thread)`
 
 export interface LoadResult {
   /** Mean requests per second over the run. */
@@ -100,12 +129,102 @@ async function run(options: autocannon.Options): Promise<LoadResult> {
   }
 }
 
-/** One autocannon run cycling through `authorizations` (`Authorization` values). */
+// wrk's Lua script: every request of the thread takes the next key (one shared counter, so the
+// run goes round-robin over all keys); `done` prints the results as one JSON line.
+const WRK_SCRIPT = `
+local keys = {}
+for line in io.lines(os.getenv('VYDRA_BENCH_KEYS')) do keys[#keys + 1] = line end
+local requests, index = {}, 0
+init = function(args)
+  for i, authorization in ipairs(keys) do
+    requests[i] = wrk.format('GET', '${PATH}', { Authorization = authorization })
+  end
+end
+request = function()
+  index = index % #requests + 1
+  return requests[index]
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'VYDRA {"requests":%d,"us":%d,"errors":%d,"status":%d,"p50":%d,"p99":%d}\\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(99)))
+end
+`
+
+// Files wrk reads, written once per list of keys.
+const wrkFiles = new WeakMap<readonly string[], { dir: string; script: string; keys: string }>()
+
+function wrkFilesOf(authorizations: readonly string[]) {
+  let files = wrkFiles.get(authorizations)
+  if (files === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'vydra-bench-wrk-'))
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+    files = { dir, script: join(dir, 'keys.lua'), keys: join(dir, 'keys.txt') }
+    writeFileSync(files.script, WRK_SCRIPT)
+    writeFileSync(files.keys, `${shuffled(authorizations).join('\n')}\n`)
+    wrkFiles.set(authorizations, files)
+  }
+  return files
+}
+
+const parseTime = (text: string | undefined): number => {
+  const match = /(\d+)m([\d.]+)s/.exec(text ?? '')
+  return match === null ? Number.NaN : Number(match[1]) * 60 + Number(match[2])
+}
+
+// One wrk run, in a shell whose `times` reports wrk's CPU time (it inherits this process's CPU).
+async function runWrk(url: string, authorizations: readonly string[], duration: number) {
+  const files = wrkFilesOf(authorizations)
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${duration}s`, '--timeout', '10s', '-s']
+  const child = spawn(
+    'bash',
+    [
+      '-c',
+      'wrk "$@"; status=$?; times; exit $status',
+      'wrk',
+      ...args,
+      files.script,
+      `${url}${PATH}`,
+    ],
+    { env: { ...process.env, VYDRA_BENCH_KEYS: files.keys }, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let out = ''
+  let err = ''
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()))
+  const started = performance.now()
+  const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+  const wall = (performance.now() - started) / 1000
+  const json = /VYDRA (\{.*\})/.exec(out)?.[1]
+  if (code !== 0 || json === undefined) throw new Error(`wrk failed (${code}):\n${out}\n${err}`)
+  const r = JSON.parse(json) as Record<
+    'requests' | 'us' | 'errors' | 'status' | 'p50' | 'p99',
+    number
+  >
+  // `times`: the shell's own user and system time, then its children's (wrk's).
+  const children = out.trim().split('\n').at(-1)?.split(' ')
+  const cpu = parseTime(children?.[0]) + parseTime(children?.[1])
+  return {
+    rps: r.requests / (r.us / 1e6),
+    p50: r.p50 / 1000,
+    p99: r.p99 / 1000,
+    total: r.requests,
+    failures: r.errors + r.status,
+    seconds: r.us / 1e6,
+    // wrk starts and reads its script besides the run: share of the whole process lifetime.
+    generatorShare: cpu / wall,
+  }
+}
+
+/** One timed run cycling through `authorizations` (`Authorization` values). */
 export function load(
   url: string,
   authorizations: readonly string[],
   seconds: number = DURATION_S,
 ): Promise<LoadResult> {
+  if (WRK !== undefined) return runWrk(url, authorizations, seconds)
   return run({
     url: `${url}${PATH}`,
     connections: CONNECTIONS,
