@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { QUICK } from './lib/args.js'
+import { removeOnExit } from './lib/cleanup.js'
 import { generateKeys } from './http/keys.js'
 import { cpuOf, pinSelf } from './lib/cpu.js'
 import {
@@ -88,7 +89,7 @@ async function measure(server: ServerProcess, authorizations: readonly string[])
 
 async function main(): Promise<void> {
   pinSelf('load')
-  const dir = mkdtempSync(join(tmpdir(), 'vydra-bench-'))
+  const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-')))
   const keys = generateKeys()
   const keysFile = join(dir, 'keys.json')
   writeFileSync(keysFile, JSON.stringify(keys))

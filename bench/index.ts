@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { removeOnExit } from './lib/cleanup.js'
 import { pinPlan } from './lib/cpu.js'
 import { readTargets, TARGETS, TARGETS_ENV } from './lib/targets.js'
 
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
     return
   }
   let failed = 0
-  const targetsDir = mkdtempSync(join(tmpdir(), 'vydra-bench-targets-'))
+  const targetsDir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-targets-')))
   const targetsFile = join(targetsDir, 'targets.jsonl')
   const ran = new Set<string>()
   for (const section of SECTIONS) {

@@ -25,6 +25,7 @@ import {
   startRedis,
 } from '../test/support/servers.js'
 import { option, QUICK } from './lib/args.js'
+import { removeOnExit } from './lib/cleanup.js'
 import { cpuOf, pinSelf, pinTree } from './lib/cpu.js'
 import {
   formatBytes,
@@ -186,7 +187,7 @@ async function main(): Promise<void> {
   await heapSection()
   const binaries = findBinaries()
   const missing: string[] = []
-  const dir = mkdtempSync(join(tmpdir(), 'vydra-bench-scale-'))
+  const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-scale-')))
   const servers: ManagedServer<unknown>[] = []
   const subjects = new Map<StoreKind, Subject[]>()
   let pool: pg.Pool | undefined

@@ -24,6 +24,7 @@ import {
   redisMember,
 } from './fleet-revocation.js'
 import { QUICK } from './lib/args.js'
+import { removeOnExit } from './lib/cleanup.js'
 import { pinSelf, pinTree } from './lib/cpu.js'
 import { generateKeys, recordOf, REQUIRED, SHARED } from './http/keys.js'
 import { load, loadAmount, WARMUP_S } from './lib/load.js'
@@ -85,7 +86,7 @@ async function main(): Promise<void> {
     printUnavailable('6. Fleet revocation', why)
     return
   }
-  const dir = mkdtempSync(join(tmpdir(), 'vydra-bench-'))
+  const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-')))
   const servers: ManagedServer<PostgresInfo | RedisInfo>[] = []
   const members: FleetMember[] = []
   const http = new Map<StoreKind, ServerProcess>()

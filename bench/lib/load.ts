@@ -8,12 +8,13 @@
  * CPU share, so a reader can tell which side set the pace.
  */
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
 import { intOption, option, QUICK } from './args.js'
+import { removeOnExit } from './cleanup.js'
 
 /** Seconds per measured run and per warm-up. */
 export const DURATION_S = QUICK ? 1 : 3
@@ -159,8 +160,7 @@ const wrkFiles = new WeakMap<readonly string[], { dir: string; script: string; k
 function wrkFilesOf(authorizations: readonly string[]) {
   let files = wrkFiles.get(authorizations)
   if (files === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'vydra-bench-wrk-'))
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
+    const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-wrk-')))
     files = { dir, script: join(dir, 'keys.lua'), keys: join(dir, 'keys.txt') }
     writeFileSync(files.script, WRK_SCRIPT)
     writeFileSync(files.keys, `${shuffled(authorizations).join('\n')}\n`)

@@ -1,6 +1,7 @@
 /** Starts a bench HTTP server variant in a child process and stops it. */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { exitOnSignals } from './cleanup.js'
 import { cpuMicros, pinnedCommand } from './cpu.js'
 
 // Sections run bundled (see bench/index.ts): the server bundle sits next to this one.
@@ -13,6 +14,12 @@ export interface ServerProcess {
   cpuMicros(): number
   stop(): Promise<void>
 }
+
+// Servers still running when the section exits (even on a signal, see ./cleanup.ts) are killed.
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
 
 /**
  * Spawns `bench/http/server.ts <variant>` on the server CPU (see ./cpu.ts) and resolves once it
@@ -29,6 +36,9 @@ export function startServer(
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env, NODE_ENV: 'production' },
   })
+  exitOnSignals()
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   return new Promise((resolve, reject) => {
