@@ -1,11 +1,14 @@
 /**
  * Load against a server in another process: wrk (C, one thread) when installed, else
- * autocannon. On 2 cores the generator gets one core and the server the other; autocannon
- * spends about as much CPU per request as a bare Fastify server (≈ 15–20 µs here, its HTTP
- * parser is JavaScript), so it cannot keep Fastify busy from one core, and neither fewer
- * connections nor a second process on the same core changes that. wrk spends a few µs per
- * request. `--generator=autocannon` forces autocannon; every run reports the generator's own
- * CPU share, so a reader can tell which side set the pace.
+ * autocannon. Pinned on 2 cores, the generator has one core and the server the other, so the
+ * generator must spend less CPU per request than the server, or it sets the pace. On the
+ * development VM autocannon spent ≈ 19–22 µs per request (its HTTP parser is JavaScript),
+ * as much as Fastify with a hand-written hook or the library: the generator was the
+ * bottleneck. Fewer connections do not lower its cost per request, and a second load process
+ * on the same core adds no CPU. wrk spent ≈ 14 µs (both measured on a busy VM), which leaves
+ * the Fastify comparisons server-bound. `--generator=autocannon` forces
+ * autocannon; every run reports the generator's own CPU share, and the HTTP section counts a
+ * comparison only when both servers were busy (see bench/http.ts).
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
