@@ -64,10 +64,7 @@ async function libraryStore(): Promise<KeyStore> {
     const { RedisKeyStore } = await import('../../adapters/redis/index.js')
     const client = new Redis(info as { host: string; port: number })
     client.on('error', () => {})
-    // `durability: 'accept-risk'` and `logger` are options of the store's next version (0.2),
-    // spread so today's types accept them: the bench's Redis keeps nothing on disk.
-    const next: object = { durability: 'accept-risk', logger: false }
-    return new RedisKeyStore(client, { namespace: `${SHARED}:`, ...next })
+    return new RedisKeyStore(client, { namespace: `${SHARED}:` })
   }
   throw new Error(`unknown BENCH_STORE ${kind}`)
 }
