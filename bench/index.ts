@@ -1,14 +1,19 @@
 /**
- * `npm run bench [-- --quick]`: bundles every section the way the package is built (esbuild,
- * Node 20 target, dependencies external, no name-keeping helpers), then runs each section in its
- * own Node process, one after another, printing one markdown table per section.
+ * `npm run bench [-- --quick] [--only=core,http,stores,memory,scale] [--no-pin]
+ * [--connections=N]`: bundles every section the way the package is built (esbuild, Node 20
+ * target, dependencies external, no name-keeping helpers), then runs each section in its own
+ * Node process, one after another, printing one markdown table per section, and at the end the
+ * table of issue 10's targets. Sections pin themselves to CPUs (bench/lib/cpu.ts).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, rmSync } from 'node:fs'
-import { cpus, loadavg } from 'node:os'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { removeOnExit } from './lib/cleanup.js'
+import { pinPlan } from './lib/cpu.js'
+import { readTargets, TARGETS, TARGETS_ENV } from './lib/targets.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const outdir = join(root, 'node_modules', '.cache', 'vydra-bench')
@@ -19,7 +24,34 @@ const SECTIONS = [
   { name: 'http', title: '2–3. HTTP overhead and peers', flags: [] },
   { name: 'stores', title: '4 and 6. Real stores and fleet revocation', flags: [] },
   { name: 'memory', title: '5. Memory under attack', flags: ['--expose-gc'] },
+  { name: 'scale', title: '7. Scale: cache misses and heap per key', flags: ['--expose-gc'] },
 ]
+
+// Flags every section reads (bench/lib/args.ts, bench/lib/cpu.ts); `--only` is ours.
+const PASSED = process.argv.slice(2).filter((a) => !a.startsWith('--only='))
+
+function printTargets(file: string, ran: ReadonlySet<string>): void {
+  const results = readTargets(file)
+  const rows = TARGETS.map(({ id, section, target }) => {
+    const result = results.get(id)
+    if (result === undefined) {
+      return [target, '', ran.has(section) ? 'not measured' : 'not run', '']
+    }
+    const verdict = result.met === undefined ? 'not valid' : result.met ? 'met' : '**missed**'
+    return [target, result.measured, verdict, result.note ?? '']
+  })
+  process.stdout.write(
+    [
+      '### Targets (issue 10)',
+      '',
+      '| target | measured | met? | note |',
+      '| --- | --- | --- | --- |',
+      ...rows.map((row) => `| ${row.join(' | ')} |`),
+      '',
+      '',
+    ].join('\n'),
+  )
+}
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length)
@@ -28,7 +60,9 @@ async function main(): Promise<void> {
     `# @vydra/auth benchmarks${quick ? ' (--quick)' : ''}\n\n` +
       `Machine: Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ` +
       `${cpu.length} cores, load average ${loadavg()[0]?.toFixed(2)} at start, ` +
-      `${new Date().toISOString()}\n\n`,
+      `${new Date().toISOString()}\n\n` +
+      // Decided here, before any section pins itself; the sections inherit it.
+      `CPU pinning: ${pinPlan().describe}\n\n`,
   )
   rmSync(outdir, { recursive: true, force: true })
   const built = await build({
@@ -56,21 +90,22 @@ async function main(): Promise<void> {
     return
   }
   let failed = 0
+  const targetsDir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-targets-')))
+  const targetsFile = join(targetsDir, 'targets.jsonl')
+  const ran = new Set<string>()
   for (const section of SECTIONS) {
     if (only !== undefined && !only.split(',').includes(section.name)) continue
+    ran.add(section.name)
     const file = join(outdir, `${section.name}.mjs`)
     if (!existsSync(file)) {
       process.stdout.write(`### ${section.title}\n\nnot available: ${file} was not built\n\n`)
       continue
     }
-    const run = spawnSync(
-      process.execPath,
-      [...section.flags, file, ...(quick ? ['--quick'] : [])],
-      {
-        cwd: root,
-        stdio: 'inherit',
-      },
-    )
+    const run = spawnSync(process.execPath, [...section.flags, file, ...PASSED], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, [TARGETS_ENV]: targetsFile },
+    })
     if (run.status !== 0) {
       failed++
       process.stdout.write(
@@ -78,6 +113,8 @@ async function main(): Promise<void> {
       )
     }
   }
+  printTargets(targetsFile, ran)
+  rmSync(targetsDir, { recursive: true, force: true })
   process.exitCode = failed > 0 ? 1 : 0
 }
 

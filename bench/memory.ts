@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto'
 import { createApiKeyAuth, generateApiKey, MemoryKeyStore } from '../src/index.js'
 import { recordOf } from './http/keys.js'
 import { QUICK } from './lib/args.js'
+import { pinSelf } from './lib/cpu.js'
 import { formatBytes, met } from './lib/stats.js'
 import { printNote, printTable, printUnavailable } from './lib/table.js'
 
@@ -43,6 +44,7 @@ async function verifyMany(
 }
 
 async function main(): Promise<void> {
+  pinSelf('server')
   const title =
     '5. Memory under attack (defaults: 10,000 keys cached, 10,000 "no such key" results)'
   if (gc === undefined) {

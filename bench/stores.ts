@@ -1,6 +1,7 @@
 /**
  * Sections 4 and 6: the PostgreSQL and Redis stores (servers started here, on loopback, like the
- * tests do), then fleet revocation through bench/fleet-revocation.ts.
+ * tests do, and pinned to the server CPU with the HTTP server; this process, the client, on the
+ * load CPU), then fleet revocation through bench/fleet-revocation.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -23,6 +24,8 @@ import {
   redisMember,
 } from './fleet-revocation.js'
 import { QUICK } from './lib/args.js'
+import { removeOnExit } from './lib/cleanup.js'
+import { pinSelf, pinTree } from './lib/cpu.js'
 import { generateKeys, recordOf, REQUIRED, SHARED } from './http/keys.js'
 import { load, loadAmount, WARMUP_S } from './lib/load.js'
 import { type ServerProcess, startServer } from './lib/server-process.js'
@@ -71,6 +74,7 @@ async function measureMisses(store: KeyStore, keys: readonly string[]) {
 }
 
 async function main(): Promise<void> {
+  pinSelf('load')
   const binaries = findBinaries()
   const missing = [
     binaries.postgres === undefined ? 'PostgreSQL' : undefined,
@@ -82,13 +86,14 @@ async function main(): Promise<void> {
     printUnavailable('6. Fleet revocation', why)
     return
   }
-  const dir = mkdtempSync(join(tmpdir(), 'vydra-bench-'))
+  const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-')))
   const servers: ManagedServer<PostgresInfo | RedisInfo>[] = []
   const members: FleetMember[] = []
   const http = new Map<StoreKind, ServerProcess>()
   try {
     const [postgres, redis] = await Promise.all([startPostgres(), startRedis({ persistent: true })])
     servers.push(postgres, redis)
+    for (const server of servers) pinTree(server.pid, 'server')
     const keys = generateKeys()
     const keysFile = join(dir, 'keys.json')
     writeFileSync(keysFile, JSON.stringify(keys))

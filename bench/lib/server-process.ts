@@ -1,7 +1,8 @@
 /** Starts a bench HTTP server variant in a child process and stops it. */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { exitOnSignals } from './cleanup.js'
+import { cpuMicros, pinnedCommand } from './cpu.js'
 
 // Sections run bundled (see bench/index.ts): the server bundle sits next to this one.
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url))
@@ -14,16 +15,30 @@ export interface ServerProcess {
   stop(): Promise<void>
 }
 
-/** Spawns `bench/http/server.ts <variant>` and resolves once it listens. */
+// Servers still running when the section exits (even on a signal, see ./cleanup.ts) are killed.
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL')
+})
+
+/**
+ * Spawns `bench/http/server.ts <variant>` on the server CPU (see ./cpu.ts) and resolves once it
+ * listens.
+ */
 export function startServer(
   variant: string,
   keysFile: string,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [SERVER, variant, keysFile], {
+  // `taskset -c N node …` execs node: the child's pid is the server's, for its CPU time.
+  const [command, args] = pinnedCommand('server', process.execPath, [SERVER, variant, keysFile])
+  const child: ChildProcess = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env, NODE_ENV: 'production' },
   })
+  exitOnSignals()
+  running.add(child)
+  child.once('exit', () => running.delete(child))
   let stderr = ''
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   return new Promise((resolve, reject) => {
@@ -55,16 +70,4 @@ export function startServer(
       })
     })
   })
-}
-
-// /proc/<pid>/stat: utime and stime are fields 14 and 15, in clock ticks (100 per second).
-function cpuMicros(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10_000
-  } catch {
-    return Number.NaN
-  }
 }

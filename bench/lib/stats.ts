@@ -54,3 +54,20 @@ export function formatBytes(bytes: number): string {
 export function met(ok: boolean): string {
   return ok ? 'yes' : '**NO**'
 }
+
+/** Nearest-rank percentile (`p` in 0–1) of an ascending list; NaN when empty. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return sorted[
+    Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))
+  ] as number
+}
+
+/** `10³`, `10⁶` for powers of ten, else `12,345`. */
+export function formatCount(n: number): string {
+  const exponent = Math.log10(n)
+  if (Number.isInteger(exponent) && exponent >= 2) {
+    return `10${[...String(exponent)].map((d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)]).join('')}`
+  }
+  return n.toLocaleString('en')
+}
