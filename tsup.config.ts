@@ -5,6 +5,7 @@ import { defineConfig, type Options } from 'tsup'
 // publint then fails the build if package.json still points at it.
 const entries: Record<string, string> = {
   index: 'src/index.ts',
+  http: 'src/http/index.ts',
   testing: 'src/testing/index.ts',
   express: 'adapters/express/index.ts',
   fastify: 'adapters/fastify/index.ts',

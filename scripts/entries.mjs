@@ -1,13 +1,18 @@
 // The package's public entry points, read from package.json `exports` so that every script and
 // test covers exactly what is published. Subpath `./x` is built from `adapters/x/index.ts`,
-// except `.` (src/index.ts) and `./testing` (src/testing/index.ts), as in tsup.config.ts.
+// except `.` (src/index.ts), `./http` (src/http/index.ts, the adapter kit) and `./testing`
+// (src/testing/index.ts), as in tsup.config.ts.
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const root = dirname(dirname(fileURLToPath(import.meta.url)))
 
-const SOURCES = { index: 'src/index.ts', testing: 'src/testing/index.ts' }
+const SOURCES = {
+  index: 'src/index.ts',
+  http: 'src/http/index.ts',
+  testing: 'src/testing/index.ts',
+}
 
 /**
  * `{ name, subpath, specifier, source, cjs }` for every subpath of `exports` except package.json;

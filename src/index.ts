@@ -36,52 +36,13 @@ export type {
   SessionRequest,
 } from './options/session.js'
 
-// Framework-neutral HTTP layer (what the adapters are built on)
-export { authenticateRequest, createApiKeyGuard } from './http/authenticate-request.js'
-export type { ApiKeyGuard, ApiKeyGuardOptions } from './http/authenticate-request.js'
-export {
-  createApiKeyRoutes,
-  createBodyErrorTranslator,
-  MAX_BODY_BYTES,
-} from './http/create-api-key-routes.js'
-export type {
-  ApiKeyRoutesHandler,
-  ApiKeyRoutesOptions,
-  BodyErrorTranslator,
-} from './http/create-api-key-routes.js'
-export { parseCookies } from './http/parse-cookies.js'
-export { readBody } from './http/read-body.js'
-export type { BodySource } from './http/read-body.js'
-export type { AuthRequest, AuthRequestHeaders, AuthResponse, AuthResult } from './http/types.js'
-export { checkCsrf } from './http/csrf.js'
-export { createSessionVerifier } from './http/session/verifier.js'
-export type { SessionRejectionReason } from './http/session/rejections.js'
-export type {
-  SessionUser,
-  SessionVerifier,
-  SessionVerifierOptions,
-} from './http/session/verifier.js'
-
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'
 export type { KeyStore } from './key-store.js'
 export type { ApiKeyInfo, ApiKeyPrincipal, ApiKeyRecord } from './types.js'
 
 // Pure functions
-export {
-  CHECKSUM_LENGTH,
-  formatKeyPrefix,
-  generateApiKey,
-  isValidEnvironment,
-  isValidKeyPrefix,
-  isValidUserId,
-  KEY_PREFIX_SECRET_CHARS,
-  MAX_TOKEN_LENGTH,
-  MAX_USER_ID_LENGTH,
-  parseApiKey,
-  SECRET_LENGTH,
-  SECRET_RANDOM_LENGTH,
-} from './api-key.js'
+export { formatKeyPrefix, generateApiKey, parseApiKey } from './api-key.js'
 export type {
   ApiKeyFormatOptions,
   GenerateApiKeyOptions,
@@ -90,7 +51,7 @@ export type {
 } from './api-key.js'
 export { hashApiKey } from './hash.js'
 export { parseBearerHeader } from './bearer.js'
-export { hasScopes, MAX_SCOPE_LENGTH, scopeSatisfies, validateScope } from './scope.js'
+export { hasScopes, scopeSatisfies, validateScope } from './scope.js'
 
 // Errors
 export { AUTH_ERROR_STATUS, AuthError, isAuthError } from './errors.js'
@@ -103,5 +64,22 @@ export type {
   ValidationIssue,
 } from './errors.js'
 
-// Not public: isWellFormedKey, keyHead, createKeyHasher, digestsEqual, missingScopes and
-// everything in lib/ are internal helpers whose shape may change in any release.
+// Deprecated since 0.2, still exported: the adapter kit's functions (now `@vydra/auth/http`)
+// and the key-format constants and checks (internal details of the key format). The kit's
+// types stay exported here too, unchanged.
+export * from './http/root-exports.js'
+export * from './deprecated.js'
+export type { ApiKeyGuard, ApiKeyGuardOptions } from './http/authenticate-request.js'
+export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './http/create-api-key-routes.js'
+export type { ApiKeyRoutesOptions } from './http/routes-options.js'
+export type { BodySource } from './http/read-body.js'
+export type { SessionRejectionReason } from './http/session/rejections.js'
+export type {
+  SessionUser,
+  SessionVerifier,
+  SessionVerifierOptions,
+} from './http/session/verifier.js'
+export type { AuthRequest, AuthRequestHeaders, AuthResponse, AuthResult } from './http/types.js'
+
+// Everything else under src/ (service/, options/, lib/, …) is internal by rule: only what this
+// file and src/http/index.ts export is public.

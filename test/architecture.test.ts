@@ -58,6 +58,16 @@ const FORBIDDEN: [string, string, string][] = [
   ],
   ['framework adapter → driver', 'adapters/fastify/plant.ts', "import Redis from 'ioredis'"],
   [
+    'framework adapter → root entry instead of the kit',
+    'adapters/express/plant.ts',
+    "import { createApiKeyAuth } from '../../src/index.js'",
+  ],
+  [
+    'framework adapter → http internals',
+    'adapters/koa/plant.ts',
+    "import { checkCsrf } from '../../src/http/csrf.js'",
+  ],
+  [
     'store adapter → framework adapter',
     'adapters/redis/plant.ts',
     "import { apiKeyRoutes } from '../express/index.js'",
@@ -80,11 +90,16 @@ const ALLOWED: [string, string, string][] = [
   ],
   ['lib → errors', 'src/lib/plant.ts', "import { AuthError } from '../errors.js'"],
   [
-    'framework adapter → public entry',
+    'framework adapter → adapter kit',
     'adapters/express/plant.ts',
-    "import { createApiKeyAuth } from '../../src/index.js'",
+    "import { createApiKeyGuard } from '../../src/http/index.js'",
   ],
   ['framework adapter → its framework', 'adapters/koa/plant.ts', "import Koa from 'koa'"],
+  [
+    'framework adapter → root entry types',
+    'adapters/koa/plant.ts',
+    "import type { ApiKeyAuth } from '../../src/index.js'",
+  ],
   ['store adapter → its driver', 'adapters/postgres/plant.ts', "import pg from 'pg'"],
 ]
 

@@ -10,8 +10,6 @@ import {
   type Response,
 } from 'express'
 import {
-  type ApiKeyAuth,
-  type ApiKeyPrincipal,
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
@@ -19,7 +17,9 @@ import {
   createApiKeyRoutes,
   createBodyErrorTranslator,
   readBody,
-} from '../../src/index.js'
+  type ApiKeyGuardOptions,
+} from '../../src/http/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal } from '../../src/index.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own augmentation point
@@ -31,11 +31,8 @@ declare global {
   }
 }
 
-/** Options of {@link requireApiKey}. */
-export interface RequireApiKeyOptions {
-  /** Scopes the key must hold, all of them; checked against the registry at set-up. */
-  scopes?: readonly string[]
-}
+/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /**
  * Middleware that lets a request through only with a valid API key holding `scopes`; the

@@ -13,15 +13,15 @@ import type {
 } from 'fastify'
 import type { Readable } from 'node:stream'
 import {
-  type ApiKeyAuth,
-  type ApiKeyPrincipal,
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
   createApiKeyGuard,
   createApiKeyRoutes,
   readBody,
-} from '../../src/index.js'
+  type ApiKeyGuardOptions,
+} from '../../src/http/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal } from '../../src/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,11 +30,8 @@ declare module 'fastify' {
   }
 }
 
-/** Options of {@link requireApiKey}. */
-export interface RequireApiKeyOptions {
-  /** Scopes the key must hold, all of them; checked against the registry at set-up. */
-  scopes?: readonly string[]
-}
+/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /** Options of the {@link apiKeyRoutes} plugin. */
 export interface ApiKeyRoutesPluginOptions extends ApiKeyRoutesOptions {

@@ -4,8 +4,6 @@
  */
 import type { Context, Middleware } from 'koa'
 import {
-  type ApiKeyAuth,
-  type ApiKeyPrincipal,
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
@@ -13,7 +11,9 @@ import {
   createApiKeyRoutes,
   createBodyErrorTranslator,
   readBody,
-} from '../../src/index.js'
+  type ApiKeyGuardOptions,
+} from '../../src/http/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal } from '../../src/index.js'
 
 declare module 'koa' {
   interface DefaultState {
@@ -22,11 +22,8 @@ declare module 'koa' {
   }
 }
 
-/** Options of {@link requireApiKey}. */
-export interface RequireApiKeyOptions {
-  /** Scopes the key must hold, all of them; checked against the registry at set-up. */
-  scopes?: readonly string[]
-}
+/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /**
  * Middleware that lets a request through only with a valid API key holding `scopes`; the

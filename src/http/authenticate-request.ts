@@ -3,7 +3,7 @@
  * `requireApiKey` takes.
  * @module
  */
-import type { ApiKeyAuth } from '../create-api-key-auth.js'
+import type { ApiKeyAuth, VerifyOptions } from '../create-api-key-auth.js'
 import { AuthError } from '../errors.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
@@ -38,11 +38,11 @@ export async function authenticateRequest(
   }
 }
 
-/** Options of {@link createApiKeyGuard}: what every adapter's `requireApiKey` takes. */
-export interface ApiKeyGuardOptions {
-  /** Scopes the key must hold, all of them; checked against the registry at set-up. */
-  scopes?: readonly string[]
-}
+/**
+ * Options of {@link createApiKeyGuard}, what every adapter's `requireApiKey` takes: the service's
+ * `VerifyOptions`, whose scopes are checked against the registry once, at set-up.
+ */
+export type ApiKeyGuardOptions = VerifyOptions
 
 /** Authenticates a request; built by {@link createApiKeyGuard}. Never rejects. */
 export type ApiKeyGuard = (

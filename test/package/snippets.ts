@@ -17,8 +17,12 @@ import { join, resolve } from 'node:path'
 
 export const root = resolve(import.meta.dirname, '../..')
 
-/** The package each subpath entry needs besides `@vydra/auth` (its optional peer dependency). */
-export const ENTRY_PACKAGES: Readonly<Record<string, string>> = {
+/**
+ * The package each subpath entry needs besides `@vydra/auth` (its optional peer dependency), or
+ * `null` for an entry that needs none (`http`, the adapter kit).
+ */
+export const ENTRY_PACKAGES: Readonly<Record<string, string | null>> = {
+  http: null,
   express: 'express',
   fastify: 'fastify',
   koa: 'koa',
@@ -205,7 +209,9 @@ export function requiredPackages(code: string): string[] {
   for (const specifier of importedModules(code)) {
     if (specifier.startsWith('node:') || specifier === '@vydra/auth') continue
     if (specifier.startsWith('@vydra/auth/')) {
-      needed.add(ENTRY_PACKAGES[specifier.slice('@vydra/auth/'.length)] ?? specifier)
+      const entry = specifier.slice('@vydra/auth/'.length)
+      const peer = Object.hasOwn(ENTRY_PACKAGES, entry) ? ENTRY_PACKAGES[entry] : specifier
+      if (peer !== null && peer !== undefined) needed.add(peer)
       continue
     }
     const parts = specifier.split('/')

@@ -1,0 +1,42 @@
+/**
+ * `@vydra/auth/http`: the adapter kit. What a framework adapter is built from: authenticate a
+ * request, serve the key-management routes, read a body, check CSRF and sessions, and the
+ * framework-neutral request and response types. The Express, Fastify and Koa adapters use
+ * nothing else at run time (they name the service's types, `ApiKeyAuth` and `ApiKeyPrincipal`, from
+ * the root entry); an adapter for another framework needs nothing more (docs/adapters.md).
+ *
+ * @example
+ * ```ts
+ * import { createApiKeyGuard } from '@vydra/auth/http'
+ *
+ * const guard = createApiKeyGuard(auth, { scopes: ['models:read'] })
+ * const result = await guard({ headers: req.headers, rawHeaders: req.rawHeaders })
+ * if (!result.ok) send(result.response)
+ * ```
+ * @module
+ */
+
+// Requests: API-key authentication
+export { authenticateRequest, createApiKeyGuard } from './authenticate-request.js'
+export type { ApiKeyGuard, ApiKeyGuardOptions } from './authenticate-request.js'
+
+// The key-management routes
+export {
+  createApiKeyRoutes,
+  createBodyErrorTranslator,
+  MAX_BODY_BYTES,
+} from './create-api-key-routes.js'
+export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './create-api-key-routes.js'
+export type { ApiKeyRoutesOptions } from './routes-options.js'
+
+// Bodies, cookies, CSRF and sessions
+export { readBody } from './read-body.js'
+export type { BodySource } from './read-body.js'
+export { parseCookies } from './parse-cookies.js'
+export { checkCsrf } from './csrf.js'
+export { createSessionVerifier } from './session/verifier.js'
+export type { SessionUser, SessionVerifier, SessionVerifierOptions } from './session/verifier.js'
+export type { SessionRejectionReason } from './session/rejections.js'
+
+// The neutral request and response
+export type { AuthRequest, AuthRequestHeaders, AuthResponse, AuthResult } from './types.js'
