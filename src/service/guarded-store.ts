@@ -64,17 +64,7 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
     return new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
   }
 
-  let unsubscribe: unknown
-  try {
-    unsubscribe = store.onRevoke?.((digest) => {
-      if (typeof digest === 'string') options.onRevoke(digest)
-    })
-  } catch (cause) {
-    throw new AuthError('CONFIGURATION_ERROR', {
-      message: 'The store failed to subscribe to revocations (onRevoke)',
-      cause,
-    })
-  }
+  const unsubscribe = subscribe(store, options.onRevoke)
 
   const storeTouch = store.touch?.bind(store)
 
@@ -145,5 +135,19 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
     close: () => {
       if (typeof unsubscribe === 'function') unsubscribe()
     },
+  }
+}
+
+// Subscribes to the store's revocations; a store whose `onRevoke` throws cannot be used.
+function subscribe(store: KeyStore, onRevoke: (digest: string) => void): unknown {
+  try {
+    return store.onRevoke?.((digest) => {
+      if (typeof digest === 'string') onRevoke(digest)
+    })
+  } catch (cause) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: 'The store failed to subscribe to revocations (onRevoke)',
+      cause,
+    })
   }
 }

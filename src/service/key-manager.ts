@@ -67,50 +67,8 @@ const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 /** Builds the key manager. */
 export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const { store, clock, registry } = deps
-  const userLocks = new Map<string, Promise<unknown>>()
-
-  // Creations for one user run one at a time, so the cap check and the insert cannot interleave
-  // (within this instance; across instances the cap can be exceeded by N − 1).
-  const withUserLock = async <T>(userId: string, fn: () => Promise<T>): Promise<T> => {
-    const previous = userLocks.get(userId) ?? Promise.resolve()
-    const run = previous.then(fn, fn)
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    )
-    userLocks.set(userId, settled)
-    try {
-      return await run
-    } finally {
-      if (userLocks.get(userId) === settled) userLocks.delete(userId)
-    }
-  }
-
-  const schema = z.object({
-    userId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}'),
-    name: z
-      .string()
-      .min(1)
-      .max(100)
-      .refine((name) => name.trim().length > 0, 'must not be blank')
-      .refine((name) => !CONTROL_CHARS.test(name), 'must not contain control characters'),
-    scopes: z
-      .array(z.string().refine(validateScope, 'not a valid scope'))
-      .min(1)
-      .max(50)
-      .superRefine((scopes, ctx) => {
-        // Naming it is safe: it is the caller's own input, and it tells them what to fix.
-        const unknown = registry.unknownGranted(scopes)
-        if (unknown.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `not in the scope registry: ${unknown.map((s) => JSON.stringify(s)).join(', ')}`,
-          })
-        }
-      })
-      .optional(),
-    expiresInDays: z.number().int().positive().max(deps.maxExpiresInDays).optional(),
-  })
+  const withUserLock = createUserLocks()
+  const schema = createKeySchema(registry, deps.maxExpiresInDays)
 
   const createKey = async (input: CreateKeyInput): Promise<CreatedApiKey> => {
     const parsed = schema.safeParse(input)
@@ -172,6 +130,58 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   }
 
   return { createKey, listKeys, revokeKey }
+}
+
+// Creations for one user run one at a time, so the cap check and the insert cannot interleave
+// (within this instance; across instances the cap can be exceeded by N − 1).
+function createUserLocks(): <T>(userId: string, fn: () => Promise<T>) => Promise<T> {
+  const userLocks = new Map<string, Promise<unknown>>()
+  return async <T>(userId: string, fn: () => Promise<T>): Promise<T> => {
+    const previous = userLocks.get(userId) ?? Promise.resolve()
+    const run = previous.then(fn, fn)
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    userLocks.set(userId, settled)
+    try {
+      return await run
+    } finally {
+      if (userLocks.get(userId) === settled) userLocks.delete(userId)
+    }
+  }
+}
+
+// The input of `createKey`; a scope the registry refuses is named (it is the caller's own input).
+function createKeySchema(
+  registry: ScopeRegistry,
+  maxExpiresInDays: number,
+): z.ZodType<CreateKeyInput> {
+  return z.object({
+    userId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}'),
+    name: z
+      .string()
+      .min(1)
+      .max(100)
+      .refine((name) => name.trim().length > 0, 'must not be blank')
+      .refine((name) => !CONTROL_CHARS.test(name), 'must not contain control characters'),
+    scopes: z
+      .array(z.string().refine(validateScope, 'not a valid scope'))
+      .min(1)
+      .max(50)
+      .superRefine((scopes, ctx) => {
+        // Naming it is safe: it is the caller's own input, and it tells them what to fix.
+        const unknown = registry.unknownGranted(scopes)
+        if (unknown.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `not in the scope registry: ${unknown.map((s) => JSON.stringify(s)).join(', ')}`,
+          })
+        }
+      })
+      .optional(),
+    expiresInDays: z.number().int().positive().max(maxExpiresInDays).optional(),
+  })
 }
 
 /** What a user may see of a record. */
