@@ -5,66 +5,23 @@
  * @module
  */
 import { keyHead } from './api-key.js'
-import { AuthError, type AuthErrorResponse, isAuthError } from './errors.js'
+import { AuthError, isAuthError } from './errors.js'
 import { createKeyHasher } from './hash.js'
 import { describeError } from './lib/describe-error.js'
 import { resolveOptions } from './options/resolve.js'
-import type { ApiKeyAuthOptions, ResolvedAuthOptions } from './options/types.js'
+import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
 import { guardStore } from './service/guarded-store.js'
-import { type CreatedApiKey, type CreateKeyInput, createKeyManager } from './service/key-manager.js'
+import { createKeyManager } from './service/key-manager.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
-import { createVerifier, embeddedUserId, type VerifyOptions } from './service/verifier.js'
-import type { ApiKeyInfo, ApiKeyPrincipal } from './types.js'
+import { createVerifier, embeddedUserId } from './service/verifier.js'
+import type { ApiKeyAuth } from './service/api-key-auth.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
 export type { VerifyOptions } from './service/verifier.js'
-
-/** Sizes of the verification cache, for monitoring and tests. */
-export interface CacheStats {
-  /** Verified keys held. */
-  positive: number
-  /** "No such key" results held. */
-  negative: number
-  /** Store lookups under way. */
-  inflight: number
-  /** Keys whose last `touch` time is remembered. */
-  touched: number
-}
-
-/** An API-key authentication service; create one with {@link createApiKeyAuth}. */
-export interface ApiKeyAuth {
-  /** The validated options with defaults filled in; secrets are not in it. */
-  readonly options: Readonly<ResolvedAuthOptions>
-  /** Issues a key. @throws `VALIDATION_ERROR`, `KEY_LIMIT_REACHED`, `AUTH_UNAVAILABLE`. */
-  createKey(input: CreateKeyInput): Promise<CreatedApiKey>
-  /** A user's keys, revoked and expired ones included, oldest first; never a secret or hash. */
-  listKeys(userId: string): Promise<ApiKeyInfo[]>
-  /**
-   * Revokes a key its owner holds; revoking again returns the original `revokedAt`.
-   * @throws `KEY_NOT_FOUND` when the key does not exist or belongs to someone else.
-   */
-  revokeKey(input: { userId: string; keyId: string }): Promise<ApiKeyInfo>
-  /** Verifies a presented key and its scopes. @throws {@link AuthError} */
-  verifyKey(key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
-  /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */
-  authenticate(authorization: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
-  /**
-   * Checks scopes a route will require, once at set-up: each must be well formed and, with a
-   * registry, covered by it. @throws `CONFIGURATION_ERROR`.
-   */
-  requireScopes(scopes: readonly string[]): readonly string[]
-  /** The HTTP response for any error: an {@link AuthError}'s own, anything else 503 (fail closed). */
-  errorResponse(error: unknown): AuthErrorResponse
-  /** Sizes of the verification cache. */
-  cacheStats(): CacheStats
-  /** Drops expired cache entries now (they are otherwise dropped lazily). */
-  sweepCache(): void
-  /** Stops listening to the store's revocations. */
-  close(): void
-}
+export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
