@@ -7,12 +7,12 @@ const entries: Record<string, string> = {
   index: 'src/index.ts',
   http: 'src/http/index.ts',
   testing: 'src/testing/index.ts',
-  express: 'adapters/express/index.ts',
-  fastify: 'adapters/fastify/index.ts',
-  koa: 'adapters/koa/index.ts',
-  postgres: 'adapters/postgres/index.ts',
-  redis: 'adapters/redis/index.ts',
-  sqlite: 'adapters/sqlite/index.ts',
+  express: 'adapters/frameworks/express/index.ts',
+  fastify: 'adapters/frameworks/fastify/index.ts',
+  koa: 'adapters/frameworks/koa/index.ts',
+  postgres: 'adapters/stores/postgres/index.ts',
+  redis: 'adapters/stores/redis/index.ts',
+  sqlite: 'adapters/stores/sqlite/index.ts',
 }
 // ESM only: the conformance kit imports vitest, which cannot be required, so package.json
 // offers no `require` condition for it and no CommonJS build of it is made.

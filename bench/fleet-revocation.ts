@@ -12,8 +12,11 @@ import { setImmediate as yieldToIo } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { Redis } from 'ioredis'
 import pg from 'pg'
-import { PostgresKeyStore, type PostgresKeyStoreOptions } from '../adapters/postgres/index.js'
-import { RedisKeyStore, type RedisKeyStoreOptions } from '../adapters/redis/index.js'
+import {
+  PostgresKeyStore,
+  type PostgresKeyStoreOptions,
+} from '../adapters/stores/postgres/index.js'
+import { RedisKeyStore, type RedisKeyStoreOptions } from '../adapters/stores/redis/index.js'
 import { createApiKeyAuth, isAuthError, type KeyStore } from '../src/index.js'
 import type { PostgresInfo, RedisInfo } from '../test/support/servers.js'
 

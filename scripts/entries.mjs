@@ -1,5 +1,6 @@
 // The package's public entry points, read from package.json `exports` so that every script and
-// test covers exactly what is published. Subpath `./x` is built from `adapters/x/index.ts`,
+// test covers exactly what is published. Subpath `./x` is built from
+// `adapters/frameworks/x/index.ts` (inbound) or `adapters/stores/x/index.ts` (outbound),
 // except `.` (src/index.ts), `./http` (src/http/index.ts, the adapter kit) and `./testing`
 // (src/testing/index.ts), as in tsup.config.ts.
 import { existsSync, readFileSync } from 'node:fs'
@@ -28,13 +29,19 @@ export function packageEntries() {
         name,
         subpath,
         specifier: subpath === '.' ? pkg.name : `${pkg.name}/${name}`,
-        source: SOURCES[name] ?? `adapters/${name}/index.ts`,
+        source: SOURCES[name] ?? adapterSource(name),
         cjs: 'require' in pkg.exports[subpath],
       }
     })
 }
 
-/** Entries whose source exists now (adapters land one by one). */
+/** Entries whose source exists (every entry, in a complete checkout). */
 export function existingEntries() {
   return packageEntries().filter((entry) => existsSync(join(root, entry.source)))
+}
+
+const FRAMEWORKS = new Set(['express', 'fastify', 'koa'])
+
+function adapterSource(name) {
+  return `adapters/${FRAMEWORKS.has(name) ? 'frameworks' : 'stores'}/${name}/index.ts`
 }

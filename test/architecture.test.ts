@@ -23,7 +23,7 @@ const FORBIDDEN: [string, string, string][] = [
   [
     'core → adapter',
     'src/hash.ts',
-    "import { PostgresKeyStore } from '../adapters/postgres/index.js'",
+    "import { PostgresKeyStore } from '../adapters/stores/postgres/index.js'",
   ],
   ['core → framework', 'src/bearer.ts', "import express from 'express'"],
   ['core → driver', 'src/memory-key-store.ts', "import pg from 'pg'"],
@@ -43,41 +43,45 @@ const FORBIDDEN: [string, string, string][] = [
   [
     'http → adapter',
     'src/http/plant.ts',
-    "import { requireApiKey } from '../../adapters/express/index.js'",
+    "import { requireApiKey } from '../../adapters/frameworks/express/index.js'",
   ],
   ['testing → http', 'src/testing/plant.ts', "import { checkCsrf } from '../http/csrf.js'"],
   [
     'framework adapter → store adapter',
-    'adapters/express/plant.ts',
-    "import { RedisKeyStore } from '../redis/index.js'",
+    'adapters/frameworks/express/plant.ts',
+    "import { RedisKeyStore } from '../../stores/redis/index.js'",
   ],
   [
     'framework adapter → core internals',
-    'adapters/koa/plant.ts',
-    "import { isUuid } from '../../src/lib/uuid.js'",
+    'adapters/frameworks/koa/plant.ts',
+    "import { isUuid } from '../../../src/lib/uuid.js'",
   ],
-  ['framework adapter → driver', 'adapters/fastify/plant.ts', "import Redis from 'ioredis'"],
+  [
+    'framework adapter → driver',
+    'adapters/frameworks/fastify/plant.ts',
+    "import Redis from 'ioredis'",
+  ],
   [
     'framework adapter → root entry instead of the kit',
-    'adapters/express/plant.ts',
-    "import { createApiKeyAuth } from '../../src/index.js'",
+    'adapters/frameworks/express/plant.ts',
+    "import { createApiKeyAuth } from '../../../src/index.js'",
   ],
   [
     'framework adapter → http internals',
-    'adapters/koa/plant.ts',
-    "import { checkCsrf } from '../../src/http/csrf.js'",
+    'adapters/frameworks/koa/plant.ts',
+    "import { checkCsrf } from '../../../src/http/csrf.js'",
   ],
   [
     'store adapter → framework adapter',
-    'adapters/redis/plant.ts',
-    "import { apiKeyRoutes } from '../express/index.js'",
+    'adapters/stores/redis/plant.ts',
+    "import { apiKeyRoutes } from '../../frameworks/express/index.js'",
   ],
   [
     'store adapter → core internals',
-    'adapters/postgres/plant.ts',
-    "import { guardStore } from '../../src/service/guarded-store.js'",
+    'adapters/stores/postgres/plant.ts',
+    "import { guardStore } from '../../../src/service/guarded-store.js'",
   ],
-  ['store adapter → framework', 'adapters/sqlite/plant.ts', "import Koa from 'koa'"],
+  ['store adapter → framework', 'adapters/stores/sqlite/plant.ts', "import Koa from 'koa'"],
 ]
 
 const ALLOWED: [string, string, string][] = [
@@ -91,16 +95,20 @@ const ALLOWED: [string, string, string][] = [
   ['lib → errors', 'src/lib/plant.ts', "import { AuthError } from '../errors.js'"],
   [
     'framework adapter → adapter kit',
-    'adapters/express/plant.ts',
-    "import { createApiKeyGuard } from '../../src/http/index.js'",
+    'adapters/frameworks/express/plant.ts',
+    "import { createApiKeyGuard } from '../../../src/http/index.js'",
   ],
-  ['framework adapter → its framework', 'adapters/koa/plant.ts', "import Koa from 'koa'"],
+  [
+    'framework adapter → its framework',
+    'adapters/frameworks/koa/plant.ts',
+    "import Koa from 'koa'",
+  ],
   [
     'framework adapter → root entry types',
-    'adapters/koa/plant.ts',
-    "import type { ApiKeyAuth } from '../../src/index.js'",
+    'adapters/frameworks/koa/plant.ts',
+    "import type { ApiKeyAuth } from '../../../src/index.js'",
   ],
-  ['store adapter → its driver', 'adapters/postgres/plant.ts', "import pg from 'pg'"],
+  ['store adapter → its driver', 'adapters/stores/postgres/plant.ts', "import pg from 'pg'"],
 ]
 
 describe('layers: npx eslint . enforces the import direction', () => {

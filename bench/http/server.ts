@@ -54,14 +54,14 @@ async function libraryStore(): Promise<KeyStore> {
   const info = JSON.parse(process.env.BENCH_STORE_INFO ?? '{}') as Record<string, unknown>
   if (kind === 'postgres') {
     const { default: pg } = await import('pg')
-    const { PostgresKeyStore } = await import('../../adapters/postgres/index.js')
+    const { PostgresKeyStore } = await import('../../adapters/stores/postgres/index.js')
     const pool = new pg.Pool({ ...info, max: 10 })
     pool.on('error', () => {})
     return new PostgresKeyStore(pool, { table: SHARED, logger: false })
   }
   if (kind === 'redis') {
     const { Redis } = await import('ioredis')
-    const { RedisKeyStore } = await import('../../adapters/redis/index.js')
+    const { RedisKeyStore } = await import('../../adapters/stores/redis/index.js')
     const client = new Redis(info as { host: string; port: number })
     client.on('error', () => {})
     return new RedisKeyStore(client, { namespace: `${SHARED}:` })
@@ -84,7 +84,7 @@ async function start(): Promise<Server> {
     const send = (_req: unknown, res: { json(body: unknown): void }) => res.json(BODY)
     if (kind === 'bare') app.get(PATH, send)
     if (kind === 'lib') {
-      const { requireApiKey } = await import('../../adapters/express/index.js')
+      const { requireApiKey } = await import('../../adapters/frameworks/express/index.js')
       app.get(PATH, requireApiKey(await library(), { scopes: REQUIRED }), send)
       app.get('/__bench/stats', (_req, res) => res.json(calls))
     }
@@ -119,7 +119,7 @@ async function start(): Promise<Server> {
     app.decorateRequest('auth', null)
     if (kind === 'bare') app.get(PATH, async () => BODY)
     if (kind === 'lib') {
-      const { requireApiKey } = await import('../../adapters/fastify/index.js')
+      const { requireApiKey } = await import('../../adapters/frameworks/fastify/index.js')
       app.get(
         PATH,
         { onRequest: requireApiKey(await library(), { scopes: REQUIRED }) },
@@ -154,7 +154,7 @@ async function start(): Promise<Server> {
     const { default: Koa } = await import('koa')
     const app = new Koa()
     if (kind === 'lib') {
-      const { requireApiKey } = await import('../../adapters/koa/index.js')
+      const { requireApiKey } = await import('../../adapters/frameworks/koa/index.js')
       const guard = requireApiKey(await library(), { scopes: REQUIRED })
       app.use((ctx, next) => (ctx.path === PATH ? guard(ctx, next) : next()))
     }

@@ -9,9 +9,9 @@ import { performance } from 'node:perf_hooks'
 import Database from 'better-sqlite3'
 import type { Redis } from 'ioredis'
 import type pg from 'pg'
-import { PostgresKeyStore } from '../../adapters/postgres/index.js'
-import { RedisKeyStore } from '../../adapters/redis/index.js'
-import { SqliteKeyStore } from '../../adapters/sqlite/index.js'
+import { PostgresKeyStore } from '../../adapters/stores/postgres/index.js'
+import { RedisKeyStore } from '../../adapters/stores/redis/index.js'
+import { SqliteKeyStore } from '../../adapters/stores/sqlite/index.js'
 import type { KeyStore } from '../../src/index.js'
 import { CREATED_AT, GRANTED, type Probe, rowBatches, type ScaleRow } from './rows.js'
 
@@ -101,7 +101,7 @@ export async function seedPostgres(
       .join('; ')
       .replace(/; Planning:.*$/, '')
       .replace(/'[^']*'::[a-z ]+/g, '…')
-  // The adapters' lookup and touch statements (adapters/postgres), explained.
+  // The adapters' lookup and touch statements (adapters/stores/postgres), explained.
   const find = await explain(
     `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, TIMING OFF, SUMMARY OFF)
      SELECT ${COLUMNS} FROM "${table}" WHERE hash = $1`,
@@ -191,7 +191,7 @@ export async function seedSqlite(dir: string, size: number, probeCount: number):
         .map((row) => row.detail)
         .join('; ')
     const probe = probes[0] as Probe
-    // The adapter's lookup and touch statements (adapters/sqlite), explained.
+    // The adapter's lookup and touch statements (adapters/stores/sqlite), explained.
     const find = plan(`SELECT ${COLUMNS} FROM "${table}" WHERE hash = ?`, probe.hash)
     const now = Date.now()
     const touch = plan(

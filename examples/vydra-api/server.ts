@@ -11,8 +11,8 @@ import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import express from 'express'
 import { SignJWT } from 'jose'
-import { apiKeyRoutes, requireApiKey } from '../../adapters/express/index.js'
-import { SqliteKeyStore } from '../../adapters/sqlite/index.js'
+import { apiKeyRoutes, requireApiKey } from '../../adapters/frameworks/express/index.js'
+import { SqliteKeyStore } from '../../adapters/stores/sqlite/index.js'
 import { createApiKeyAuth } from '../../src/index.js'
 
 const here = dirname(fileURLToPath(import.meta.url))

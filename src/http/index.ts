@@ -40,3 +40,6 @@ export type { SessionRejectionReason } from './session/rejections.js'
 
 // The neutral request and response
 export type { AuthRequest, AuthRequestHeaders, AuthResponse, AuthResult } from './types.js'
+
+// The verified key of an `AuthResult`, named here so that the kit's types are complete.
+export type { ApiKeyPrincipal } from '../types.js'

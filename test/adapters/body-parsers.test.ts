@@ -13,12 +13,12 @@ import { afterEach, describe, expect, test } from 'vitest'
 import {
   apiKeyErrorHandler as expressErrorHandler,
   apiKeyRoutes as expressRoutes,
-} from '../../adapters/express/index.js'
-import { apiKeyRoutes as fastifyRoutes } from '../../adapters/fastify/index.js'
+} from '../../adapters/frameworks/express/index.js'
+import { apiKeyRoutes as fastifyRoutes } from '../../adapters/frameworks/fastify/index.js'
 import {
   apiKeyErrorHandler as koaErrorHandler,
   apiKeyRoutes as koaRoutes,
-} from '../../adapters/koa/index.js'
+} from '../../adapters/frameworks/koa/index.js'
 import { createApiKeyAuth, generateApiKey, MemoryKeyStore } from '../../src/index.js'
 import { expectNoLeak } from '../support/leak.js'
 

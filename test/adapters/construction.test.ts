@@ -1,9 +1,9 @@
 /** SCP-12 and set-up errors: every adapter refuses a bad configuration when it is built, not per request. */
 import Fastify from 'fastify'
 import { describe, expect, test } from 'vitest'
-import * as express from '../../adapters/express/index.js'
-import * as fastify from '../../adapters/fastify/index.js'
-import * as koa from '../../adapters/koa/index.js'
+import * as express from '../../adapters/frameworks/express/index.js'
+import * as fastify from '../../adapters/frameworks/fastify/index.js'
+import * as koa from '../../adapters/frameworks/koa/index.js'
 import {
   type ApiKeyAuth,
   createApiKeyAuth,

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import Fastify from 'fastify'
 import { describe, expect, test } from 'vitest'
-import { apiKeyRoutes, requireApiKey } from '../../adapters/fastify/index.js'
+import { apiKeyRoutes, requireApiKey } from '../../adapters/frameworks/fastify/index.js'
 import { createApiKeyAuth, MemoryKeyStore } from '../../src/index.js'
 
 const auth = createApiKeyAuth({ store: new MemoryKeyStore(), logger: false })
@@ -38,7 +38,7 @@ describe('@vydra/auth/fastify as a plugin', () => {
   })
 
   test('the adapter imports no fastify-plugin', () => {
-    const source = readFileSync('adapters/fastify/index.ts', 'utf8')
+    const source = readFileSync('adapters/frameworks/fastify/index.ts', 'utf8')
     expect(source).not.toMatch(/from ['"]fastify-plugin['"]/)
   })
 })

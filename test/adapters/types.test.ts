@@ -4,9 +4,9 @@ import Fastify, { type FastifyRequest } from 'fastify'
 import type { Http2Server } from 'node:http2'
 import type { Context, Middleware } from 'koa'
 import { describe, expectTypeOf, test } from 'vitest'
-import * as express from '../../adapters/express/index.js'
-import * as fastify from '../../adapters/fastify/index.js'
-import * as koa from '../../adapters/koa/index.js'
+import * as express from '../../adapters/frameworks/express/index.js'
+import * as fastify from '../../adapters/frameworks/fastify/index.js'
+import * as koa from '../../adapters/frameworks/koa/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal, AuthErrorCode } from '../../src/index.js'
 
 describe('adapter types', () => {

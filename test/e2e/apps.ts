@@ -7,10 +7,10 @@ import express4 from 'express4'
 import Fastify, { type FastifyInstance } from 'fastify'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'
-import * as ex from '../../adapters/express/index.js'
+import * as ex from '../../adapters/frameworks/express/index.js'
 import { ROUTE_OPTIONS } from './fixture.js'
-import * as fa from '../../adapters/fastify/index.js'
-import * as ko from '../../adapters/koa/index.js'
+import * as fa from '../../adapters/frameworks/fastify/index.js'
+import * as ko from '../../adapters/frameworks/koa/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../src/index.js'
 
 /** Every framework (and major) the suite runs on. */

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type OpenMember, postgresMember, redisMember } from '../../bench/fleet-revocation.js'
-import { SqliteKeyStore } from '../../adapters/sqlite/index.js'
+import { SqliteKeyStore } from '../../adapters/stores/sqlite/index.js'
 import {
   type ApiKeyPrincipal,
   createApiKeyAuth,

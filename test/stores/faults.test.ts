@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FleetMember, postgresMember, redisMember } from '../../bench/fleet-revocation.js'
-import { SqliteKeyStore } from '../../adapters/sqlite/index.js'
+import { SqliteKeyStore } from '../../adapters/stores/sqlite/index.js'
 import {
   type ApiKeyAuth,
   createApiKeyAuth,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import pg from 'pg'
-import { PostgresKeyStore } from '../../adapters/postgres/index.js'
+import { PostgresKeyStore } from '../../adapters/stores/postgres/index.js'
 import { createApiKeyAuth } from '../../src/index.js'
 import { keyStoreConformance, makeTestRecord } from '../../src/testing/index.js'
 import { createLogSink } from '../support/log-sink.js'

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { RedisKeyStore } from '../../adapters/redis/index.js'
+import { RedisKeyStore } from '../../adapters/stores/redis/index.js'
 import { createApiKeyAuth, hashApiKey } from '../../src/index.js'
 import { keyStoreConformance, makeTestRecord } from '../../src/testing/index.js'
 import { createLogSink } from '../support/log-sink.js'

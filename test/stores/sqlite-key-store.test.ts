@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { SqliteKeyStore } from '../../adapters/sqlite/index.js'
+import { SqliteKeyStore } from '../../adapters/stores/sqlite/index.js'
 import { makeTestRecord, keyStoreConformance } from '../../src/testing/index.js'
 import { uniqueName } from './helpers.js'
 

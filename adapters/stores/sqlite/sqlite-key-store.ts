@@ -4,7 +4,7 @@
  */
 import { realpathSync } from 'node:fs'
 import Database from 'better-sqlite3'
-import { AuthError, type ApiKeyRecord, type KeyStore } from '../../src/index.js'
+import { AuthError, type ApiKeyRecord, type KeyStore } from '../../../src/index.js'
 
 /** Options of {@link SqliteKeyStore}. */
 export interface SqliteKeyStoreOptions {

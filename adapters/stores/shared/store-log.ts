@@ -2,7 +2,7 @@
  * Logging of the built-in stores. Internal: not exported from the package.
  * @module
  */
-import type { AuthLogger } from '../../src/index.js'
+import type { AuthLogger } from '../../../src/index.js'
 
 /** The `logger` option of a store, resolved: never throws, `false` is silent. */
 export function storeLogger(logger: AuthLogger | false | undefined): AuthLogger {

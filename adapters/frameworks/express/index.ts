@@ -18,8 +18,8 @@ import {
   createBodyErrorTranslator,
   readBody,
   type ApiKeyGuardOptions,
-} from '../../src/http/index.js'
-import type { ApiKeyAuth, ApiKeyPrincipal } from '../../src/index.js'
+} from '../../../src/http/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- Express's own augmentation point

@@ -20,8 +20,8 @@ import {
   createApiKeyRoutes,
   readBody,
   type ApiKeyGuardOptions,
-} from '../../src/http/index.js'
-import type { ApiKeyAuth, ApiKeyPrincipal } from '../../src/index.js'
+} from '../../../src/http/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
 declare module 'fastify' {
   interface FastifyRequest {

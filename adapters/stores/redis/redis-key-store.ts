@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../src/index.js'
+import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../../src/index.js'
 import { storeLogger, warnIfNoErrorListener } from '../shared/store-log.js'
 
 /**

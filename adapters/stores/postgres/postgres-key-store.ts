@@ -4,7 +4,7 @@
  */
 import { createHash, randomInt } from 'node:crypto'
 import type { Pool, PoolClient, QueryResultRow } from 'pg'
-import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../src/index.js'
+import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../../src/index.js'
 import { storeLogger, warnIfNoErrorListener } from '../shared/store-log.js'
 
 /** Options of {@link PostgresKeyStore}. */

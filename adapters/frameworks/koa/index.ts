@@ -12,8 +12,8 @@ import {
   createBodyErrorTranslator,
   readBody,
   type ApiKeyGuardOptions,
-} from '../../src/http/index.js'
-import type { ApiKeyAuth, ApiKeyPrincipal } from '../../src/index.js'
+} from '../../../src/http/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
 declare module 'koa' {
   interface DefaultState {
