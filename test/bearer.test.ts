@@ -1,4 +1,4 @@
-/** `parseBearerHeader`, against the Decisions table of SECURITY-TESTS.md. */
+/** `parseBearerHeader`: the header grammar and the decisions in docs/errors.md (which challenge, case by case). */
 import { describe, expect, it } from 'vitest'
 import { AuthError, generateApiKey, parseBearerHeader } from '../src/index.js'
 

@@ -1,5 +1,5 @@
 /**
- * An outside acceptance pass over the public contract of DESIGN.md: hostile inputs to every
+ * An outside acceptance pass over the public contract (README, docs/): hostile inputs to every
  * exported function and every `auth.*` method. Nothing may throw a non-AuthError, hang, or grant.
  */
 import { describe, expect, it } from 'vitest'

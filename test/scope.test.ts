@@ -40,7 +40,7 @@ describe('scopes', () => {
     }
   })
 
-  it('matches per DESIGN.md', () => {
+  it('matches per the rules in docs/scopes.md', () => {
     expect(scopeSatisfies('*', 'models:read')).toBe(true)
     expect(scopeSatisfies('models:*', 'models:read')).toBe(true)
     expect(scopeSatisfies('models:*', 'models:a:b')).toBe(true)
@@ -65,7 +65,7 @@ describe('scopes', () => {
   })
 
   it('missingScopes lists every required scope not covered, in the required order, once each', () => {
-    // Expected values written out by hand from the rules of DESIGN.md, not computed.
+    // Expected values written out by hand from the rules of docs/scopes.md, not computed.
     const table: [string[], string[], string[]][] = [
       [['models:read'], ['models:read'], []],
       [[], ['models:read', 'jobs:read'], ['models:read', 'jobs:read']],

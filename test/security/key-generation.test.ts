@@ -1,4 +1,4 @@
-/** Catalogue group P: key generation (GEN). */
+/** Attack class GEN (docs/security.md): predictable, biased or colliding keys. */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-/** Catalogue group F: scopes and function-level authorization (SCP). */
+/** Attack class SCP (docs/security.md): scope escalation through wildcards, registries and malformed scopes. */
 import { describe, expect, it } from 'vitest'
 import { generateApiKey } from '../../src/index.js'
 import { codeOf, errorOf, PRODUCT_SCOPES, recordFor, setup } from '../support/setup.js'

@@ -1,4 +1,4 @@
-/** Catalogue group B: key format (FMT). Every malformed key is INVALID_FORMAT with zero lookups. */
+/** Attack class FMT (docs/security.md): malformed keys. Every one is INVALID_FORMAT with zero lookups. */
 import { describe, expect, it } from 'vitest'
 import { generateApiKey, SECRET_LENGTH } from '../../src/index.js'
 import { codeOf, setup } from '../support/setup.js'

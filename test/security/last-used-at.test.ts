@@ -1,4 +1,4 @@
-/** Catalogue group L: `lastUsedAt` write amplification (LUA). */
+/** Attack class LUA (docs/security.md): `lastUsedAt` write amplification and its failures. */
 import { describe, expect, it, vi } from 'vitest'
 import { generateApiKey, MemoryKeyStore } from '../../src/index.js'
 import { createClock } from '../support/clock.js'

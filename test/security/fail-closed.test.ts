@@ -1,4 +1,4 @@
-/** Catalogue group J: store failure, slowness, fail-closed (FAIL). */
+/** Attack class FAIL (docs/security.md): a failing, slow or lying store must never let a request through. */
 import { describe, expect, it, vi } from 'vitest'
 import { generateApiKey } from '../../src/index.js'
 import { expectNoLeak } from '../support/leak.js'

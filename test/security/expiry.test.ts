@@ -1,4 +1,4 @@
-/** Catalogue group E: expiry and clocks (EXP), with a fake clock. */
+/** Attack class EXP (docs/security.md): expired keys and hostile clocks, with a fake clock. */
 import { describe, expect, it } from 'vitest'
 import { createApiKeyAuth, generateApiKey, MemoryKeyStore } from '../../src/index.js'
 import { codeOf, errorOf, recordFor, setup } from '../support/setup.js'

@@ -1,4 +1,4 @@
-/** Catalogue group I: timing side channels (TIM). TIM-04 (latency statistics) is nightly, not here. */
+/** Attack class TIM (docs/security.md): timing side channels. Latency statistics (TIM-04) are left to benchmarks. */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'

@@ -1,4 +1,4 @@
-/** Catalogue group K: caching, revocation propagation, races (CCH). */
+/** Attack class CCH (docs/security.md): a revoked key served from a cache, stale or unbounded caches, lookup races. */
 import { describe, expect, it } from 'vitest'
 import { generateApiKey, MemoryKeyStore } from '../../src/index.js'
 import { createClock } from '../support/clock.js'

@@ -1,4 +1,4 @@
-/** Catalogue group D: verification semantics (VER). */
+/** Attack class VER (docs/security.md): verification semantics: whose key it is, what is compared, what leaks. */
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { generateApiKey, hashApiKey, SECRET_LENGTH } from '../../src/index.js'
