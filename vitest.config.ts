@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     // Each entry starts something the suites share (servers, a build) and stops it at the end.
-    globalSetup: ['test/setup/servers.ts', 'test/setup/package.ts'],
+    globalSetup: ['test/support/global-servers.ts', 'test/support/global-package.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },

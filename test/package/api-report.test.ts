@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, '../..')
 const pkg = inject('package')
 
 it('the built .d.ts of every entry point match api/*.api.md', () => {
-  if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+  if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
   let output = ''
   try {
     output = execFileSync(

@@ -23,7 +23,7 @@ const node = (cwd: string, file: string): string =>
 
 describe('packed tarball', () => {
   it('contains dist, README, CHANGELOG and LICENSE, every exports target, and nothing else', () => {
-    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
     const problems = checkPackContents(
       pkg.files,
       (file) =>
@@ -37,7 +37,7 @@ describe('packed tarball', () => {
   })
 
   it('has a CommonJS build exactly for the entry points that offer `require`', () => {
-    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
     // Only the conformance kit is ESM-only: it imports vitest, which cannot be required.
     expect(entries.filter((entry) => !entry.cjs).map((entry) => entry.name)).toEqual(['testing'])
     for (const entry of entries) {
@@ -50,7 +50,7 @@ describe('packed tarball', () => {
 
 describe('consumer project', () => {
   it('imports (ESM) and requires (CJS) every entry point, with the same exports', () => {
-    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
     const dir = join(pkg.consumerDir, 'load')
     mkdirSync(dir, { recursive: true })
     const specifiers = JSON.stringify(entries.map((entry) => entry.specifier))
@@ -83,7 +83,7 @@ describe('consumer project', () => {
   })
 
   it('works end to end from the tarball: issue a key, authenticate it, reject a bad one', () => {
-    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
     const dir = join(pkg.consumerDir, 'run')
     mkdirSync(dir, { recursive: true })
     const body = (load: string): string => `${load}
@@ -112,7 +112,7 @@ main()
   it.each(['node16', 'bundler'] as const)(
     'type-checks a consumer under moduleResolution %s',
     (resolution) => {
-      if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+      if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
       const files: Record<string, string> = {
         'consumer.ts': consumerSource(entries.map((entry) => entry.specifier)),
       }
@@ -140,7 +140,7 @@ describe('engines', () => {
   ).engines.node
 
   it('the CommonJS build needs require(esm): without it, require() fails on an ESM dependency', () => {
-    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
     const dir = join(pkg.consumerDir, 'engines')
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, 'load.cjs'), `require('@vydra/auth')\nconsole.log('loaded')\n`)

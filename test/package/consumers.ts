@@ -1,4 +1,4 @@
-/** The clean consumer projects that test/setup/package.ts installs while the suites run. */
+/** The clean consumer projects that test/support/global-package.ts installs while the suites run. */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 

@@ -64,7 +64,7 @@ const fileOf = (b: Snippet): string => `${b.guide.replace(/[/.]/g, '_')}__L${b.l
 const diagnostics = new Map<string, string[]>()
 
 beforeAll(async () => {
-  if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+  if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
   const sets = new Map<string, Snippet[]>()
   for (const block of blocks) {
     for (const packages of snippetPackageSets(block)) {
@@ -212,7 +212,7 @@ describe('the install-line convention', () => {
 
 describe('docs/scopes.md', () => {
   it('the examples table agrees with scopeSatisfies of the built package', async () => {
-    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
     const entry = join(pkg.consumerDir, 'node_modules', '@vydra', 'auth', 'dist', 'index.js')
     const { scopeSatisfies } = (await import(pathToFileURL(entry).href)) as {
       scopeSatisfies: (granted: string, required: string) => boolean
@@ -235,7 +235,7 @@ describe('docs/scopes.md', () => {
 
 describe('docs/errors.md', () => {
   it('lists every error code with its status, as AUTH_ERROR_STATUS of the built package', async () => {
-    if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+    if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
     const entry = join(pkg.consumerDir, 'node_modules', '@vydra', 'auth', 'dist', 'index.js')
     const { AUTH_ERROR_STATUS } = (await import(pathToFileURL(entry).href)) as {
       AUTH_ERROR_STATUS: Record<string, number>

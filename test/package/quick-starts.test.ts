@@ -86,7 +86,7 @@ describe('README quick starts, each in a clean project', () => {
   it.each(quickStarts.map((q) => [q.name, q] as const))(
     '%s: the documented install runs the quick start; create → use → list → revoke → 401',
     async (_name, quickStart) => {
-      if (pkg === null) throw new Error('globalSetup test/setup/package.ts did not run')
+      if (pkg === null) throw new Error('globalSetup test/support/global-package.ts did not run')
       const dir = await consumerReady(pkg.consumers[packageSetKey(quickStart.packages)])
       writeFileSync(join(dir, 'server.ts'), quickStart.code)
 

@@ -12,7 +12,7 @@ import {
   type RedisInfo,
   startPostgres,
   startRedis,
-} from '../support/servers.js'
+} from './servers.js'
 
 /** What the store suites receive; `null` for a server that could not be started. */
 export interface ProvidedServers {
