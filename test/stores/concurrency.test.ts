@@ -15,6 +15,7 @@ import {
   isAuthError,
   MemoryKeyStore,
 } from '../../src/index.js'
+import { createLogSink } from '../support/log-sink.js'
 import { sharedPostgres, sharedRedis, uniqueName } from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'vydra-concurrency-'))
@@ -57,9 +58,13 @@ describe.each(backends)('$name under concurrency', ({ open }) => {
       store: a.store,
       cache: false,
       storeTimeoutMs: 20_000,
-      logger: false,
+      logger: createLogSink().logger,
     })
-    const authB = createApiKeyAuth({ store: b.store, storeTimeoutMs: 20_000, logger: false })
+    const authB = createApiKeyAuth({
+      store: b.store,
+      storeTimeoutMs: 20_000,
+      logger: createLogSink().logger,
+    })
     try {
       const users = Array.from({ length: 10 }, (_, i) => `conc_user_${i}`)
       const created = await Promise.all(

@@ -15,6 +15,7 @@ import {
   type KeyStore,
   MemoryKeyStore,
 } from '../../src/index.js'
+import { createLogSink } from '../support/log-sink.js'
 import { findBinaries, type ManagedServer, startPostgres, startRedis } from '../support/servers.js'
 import { sharedPostgres, sharedRedis, uniqueName } from './helpers.js'
 
@@ -127,13 +128,14 @@ describe.each(backends.filter((b) => b.available))('$name server killed under lo
       store: app.store,
       cache: false,
       storeTimeoutMs: STORE_TIMEOUT_MS,
-      logger: false,
+      // Logged lines are scanned for secrets after the test (test/setup/log-scan.ts).
+      logger: createLogSink().logger,
     })
     const frozen = Date.now()
     const cached = createApiKeyAuth({
       store: fleet.store,
       storeTimeoutMs: STORE_TIMEOUT_MS,
-      logger: false,
+      logger: createLogSink().logger,
       now: () => frozen,
     })
     const { url, server: http } = await serve(auth)
@@ -291,12 +293,19 @@ describe('slow store: the timeout answers 503, the late answer is dropped', () =
   }
   it.concurrent.each(stores)('$name', async ({ open }) => {
     const { store, close } = await open()
-    const fast = createApiKeyAuth({ store, logger: false })
+    const fast = createApiKeyAuth({ store, logger: createLogSink().logger })
     const errors: string[] = []
+    const sink = createLogSink()
     const sluggish = createApiKeyAuth({
       store: slow(store, STORE_TIMEOUT_MS * 2),
       storeTimeoutMs: STORE_TIMEOUT_MS,
-      logger: { warn: () => {}, error: (message) => errors.push(message) },
+      logger: {
+        warn: sink.logger.warn,
+        error: (message, context) => {
+          errors.push(message)
+          sink.logger.error(message, context)
+        },
+      },
     })
     try {
       const created = await fast.createKey({ userId: 'slow_user', name: 'k' })

@@ -17,6 +17,7 @@ import {
   isAuthError,
   type KeyStore,
 } from '../../src/index.js'
+import { createLogSink } from '../support/log-sink.js'
 import { makePool, makeRedis, sharedPostgres, sharedRedis, uniqueName } from './helpers.js'
 
 const postgres = sharedPostgres()
@@ -86,7 +87,7 @@ async function until(ask: () => Promise<string>, want: string, deadlineMs = 10_0
 // only come from the store's onRevoke.
 const frozen = Date.now()
 const member = (store: KeyStore): ApiKeyAuth =>
-  createApiKeyAuth({ store, logger: false, now: () => frozen })
+  createApiKeyAuth({ store, logger: createLogSink().logger, now: () => frozen })
 
 describe.skipIf(backends.length === 0).each(backends)('fleet revocation on $name', (backend) => {
   it('ten cached instances: a revocation through one is rejected by all the others', async () => {

@@ -16,9 +16,22 @@ export interface LogSink {
   count(level?: LogLine['level']): number
 }
 
+const SINKS = Symbol.for('vydra.test.logSinks')
+
+/**
+ * The line arrays of every sink created in this test file: the log scan of test/setup/log-scan.ts
+ * reads them after each test, so every line any sink captured is checked for secrets.
+ */
+export function allSinkLines(): Set<LogLine[]> {
+  const holder = globalThis as { [SINKS]?: Set<LogLine[]> }
+  holder[SINKS] ??= new Set()
+  return holder[SINKS]
+}
+
 /** Creates a {@link LogSink}. */
 export function createLogSink(): LogSink {
   const lines: LogLine[] = []
+  allSinkLines().add(lines)
   return {
     lines,
     logger: {
