@@ -79,6 +79,55 @@ describe('CCH: caching and revocation', () => {
     expect(await codeOf(() => b.auth.verifyKey(key))).toBe('KEY_REVOKED')
   })
 
+  it('CCH-02 a cache hit decides like a miss: revoked, expired and under-scoped keys fail twice, the second time from the cache', async () => {
+    const { auth, spy, clock } = setup()
+    // Stored behind the instance's back, so no local revocation evicts anything.
+    const revoked = generateApiKey('u123')
+    const expiring = generateApiKey('u123')
+    const narrow = generateApiKey('u123')
+    await spy.memory.insert(recordFor(revoked, { revokedAt: new Date(clock.time - 1) }))
+    await spy.memory.insert(recordFor(expiring, { expiresAt: new Date(clock.time + 1_000) }))
+    await spy.memory.insert(recordFor(narrow, { scopes: ['models:read'] }))
+    await auth.verifyKey(expiring)
+    clock.advance(1_000)
+    const cases: [string, string[] | undefined, string][] = [
+      [revoked, undefined, 'KEY_REVOKED'],
+      [expiring, undefined, 'KEY_EXPIRED'],
+      [narrow, ['models:write'], 'INSUFFICIENT_SCOPE'],
+    ]
+    for (const [key, scopes, expected] of cases) {
+      const options = scopes === undefined ? undefined : { scopes }
+      expect(await codeOf(() => auth.verifyKey(key, options)), `miss: ${expected}`).toBe(expected)
+    }
+    const lookups = spy.calls.findByHash
+    expect(auth.cacheStats().positive).toBe(3)
+    for (const [key, scopes, expected] of cases) {
+      const options = scopes === undefined ? undefined : { scopes }
+      expect(await codeOf(() => auth.verifyKey(key, options)), `hit: ${expected}`).toBe(expected)
+      expect(await codeOf(() => auth.authenticate(`Bearer ${key}`, options))).toBe(expected)
+    }
+    expect(spy.calls.findByHash).toBe(lookups)
+    expect(spy.calls.touch).toBe(1) // the one successful verification above
+  })
+
+  it('CCH negative entries expire after the default negativeTtlMs (5 s), not later', async () => {
+    const { auth, spy, clock } = setup()
+    expect(auth.options.cache === false ? 0 : auth.options.cache.negativeTtlMs).toBe(5_000)
+    const key = generateApiKey('u123')
+    expect(await codeOf(() => auth.verifyKey(key))).toBe('KEY_NOT_FOUND')
+    expect(auth.cacheStats().negative).toBe(1)
+    clock.advance(4_999)
+    expect(await codeOf(() => auth.verifyKey(key))).toBe('KEY_NOT_FOUND')
+    expect(spy.calls.findByHash).toBe(1)
+    clock.advance(1)
+    expect(await codeOf(() => auth.verifyKey(key))).toBe('KEY_NOT_FOUND')
+    expect(spy.calls.findByHash).toBe(2)
+    // A sweep past the TTL drops the entry the last lookup left.
+    clock.advance(5_000)
+    auth.sweepCache()
+    expect(auth.cacheStats().negative).toBe(0)
+  })
+
   it('CCH-05 100 concurrent requests for one uncached key make one store call', async () => {
     const { auth, spy, issue } = setup()
     const { key } = await issue()

@@ -2,21 +2,27 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { generateApiKey, isAuthError } from '../../src/index.js'
 import { recordFor, setup } from '../support/setup.js'
 
-// Spy on the comparator the core uses, keeping its real behaviour.
-const comparisons = vi.hoisted(() => ({ calls: [] as [number, number][] }))
-vi.mock('node:crypto', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:crypto')>()
-  return {
-    ...real,
-    timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
-      comparisons.calls.push([a.byteLength, b.byteLength])
-      return real.timingSafeEqual(a, b)
-    },
+// Spy on the comparator the core uses, keeping its real behaviour. Patched on the builtin itself
+// (and synced into its ESM namespace), so it works whether or not src/ was imported before this
+// file, as in a run without module isolation (the mutation-testing run).
+const comparisons = { calls: [] as [number, number][] }
+const nodeCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')
+const realTimingSafeEqual = nodeCrypto.timingSafeEqual
+beforeAll(() => {
+  nodeCrypto.timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
+    comparisons.calls.push([a.byteLength, b.byteLength])
+    return realTimingSafeEqual(a, b)
   }
+  syncBuiltinESMExports()
+})
+afterAll(() => {
+  nodeCrypto.timingSafeEqual = realTimingSafeEqual
+  syncBuiltinESMExports()
 })
 
 const SRC = join(import.meta.dirname, '../../src')
