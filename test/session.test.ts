@@ -1,14 +1,16 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT, base64url } from 'jose'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createSessionVerifier, type SessionVerifierOptions } from '../src/index.js'
 import { createLogSink } from './support/log-sink.js'
+import { registerSecret } from './support/secret-scan.js'
 
 const NOW = Date.UTC(2026, 0, 1)
 const T = NOW / 1000
 const SECRET = 'session-secret-for-unit-tests-0123456789abcdef'
+registerSecret(SECRET) // the log scan of every test looks for it too
 const secretBytes = new TextEncoder().encode(SECRET)
 
 const verifierFor = (
@@ -220,8 +222,17 @@ describe('JWT sessions with a JWKS URL (real local HTTP server)', () => {
     const token = await sign({}, privateKey, 'ES256', { kid: 'k1' })
     expect(await codeOf(failing(withCookie(token) as never))).toBe('AUTH_UNAVAILABLE')
     status = 200
-    const down = verifierFor({ jwt: { jwksUrl: 'http://127.0.0.1:1/jwks.json' } })
-    expect(await codeOf(down(withCookie(token) as never))).toBe('AUTH_UNAVAILABLE')
+    // A key-set host that drops every connection: a network failure we own, instead of
+    // assuming that nothing listens on some port of this machine.
+    const dropper = createNetServer((socket) => socket.destroy())
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = dropper.address() as AddressInfo
+      const down = verifierFor({ jwt: { jwksUrl: `http://127.0.0.1:${port}/jwks.json` } })
+      expect(await codeOf(down(withCookie(token) as never))).toBe('AUTH_UNAVAILABLE')
+    } finally {
+      await new Promise<void>((resolve) => dropper.close(() => resolve()))
+    }
   })
 })
 
