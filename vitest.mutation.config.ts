@@ -12,7 +12,7 @@ export default defineConfig({
       'test/security/**/*.test.ts',
       'test/http/**/*.test.ts',
     ],
-    setupFiles: ['test/setup/log-scan.ts'],
+    setupFiles: ['test/setup/mutation.ts', 'test/setup/log-scan.ts'],
     // One module graph for every run: StrykerJS switches mutants at run time, so src/ and its
     // dependencies are imported once per runner instead of once per mutant.
     isolate: false,

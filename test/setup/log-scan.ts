@@ -6,9 +6,16 @@
  * written fails, even when it never looked at its logs.
  */
 import { afterAll, afterEach } from 'vitest'
-import { captureConsole, collectLogFindings, resetSecrets } from '../support/secret-scan.js'
+import {
+  captureConsole,
+  collectLogFindings,
+  resetLogCapture,
+  resetSecrets,
+} from '../support/secret-scan.js'
 
 captureConsole()
+// Each test file starts afresh (files may share a process, and a module graph in the mutation run).
+resetLogCapture()
 resetSecrets()
 
 function check(when: string): void {

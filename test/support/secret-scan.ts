@@ -139,7 +139,16 @@ export function captureConsole(): void {
   }
 }
 
-const scanned = new WeakMap<LogLine[], number>()
+// How many lines of each sink were scanned, kept on the array itself: this module may be
+// evaluated again (the mutation run re-imports modules per file) while the sinks live on.
+const SCANNED = Symbol.for('vydra.test.scannedLines')
+type ScannedSink = LogLine[] & { [SCANNED]?: number }
+
+/** Starts a test file afresh: forgets earlier files' sinks and unread console lines. */
+export function resetLogCapture(): void {
+  allSinkLines().clear()
+  consoleLines().length = 0
+}
 
 /**
  * The secrets in every line written since the last call: console.warn/error output and the
@@ -147,8 +156,8 @@ const scanned = new WeakMap<LogLine[], number>()
  */
 export function collectLogFindings(): string[] {
   const lines = consoleLines().splice(0)
-  for (const sink of allSinkLines()) {
-    let from = scanned.get(sink) ?? 0
+  for (const sink of allSinkLines() as Set<ScannedSink>) {
+    let from = sink[SCANNED] ?? 0
     if (from > sink.length) from = 0 // a test emptied its sink
     for (const line of sink.slice(from)) {
       lines.push({
@@ -156,7 +165,7 @@ export function collectLogFindings(): string[] {
         text: renderLogArguments([line.message, line.context]),
       })
     }
-    scanned.set(sink, sink.length)
+    sink[SCANNED] = sink.length
   }
   return lines.flatMap((line) =>
     findSecrets(line.text).map((f) => `${line.source}: ${f.kind} (${f.excerpt})`),
