@@ -188,6 +188,37 @@ describe('the other codes', () => {
     )
   })
 
+  it('the status of every code is the documented one (DESIGN.md, SECURITY-TESTS.md)', () => {
+    // Written out, not read from AUTH_ERROR_STATUS: the table under test is not its own oracle.
+    const documented: Record<string, number> = {
+      MISSING_AUTH: 401,
+      INVALID_FORMAT: 401,
+      KEY_NOT_FOUND: 401,
+      KEY_REVOKED: 401,
+      KEY_EXPIRED: 401,
+      INSUFFICIENT_SCOPE: 403,
+      SESSION_REQUIRED: 401,
+      VALIDATION_ERROR: 400,
+      CSRF_REJECTED: 403,
+      KEY_LIMIT_REACHED: 409,
+      AUTH_UNAVAILABLE: 503,
+      CONFIGURATION_ERROR: 500,
+      INVALID_JSON: 400,
+      METHOD_NOT_ALLOWED: 405,
+      PAYLOAD_TOO_LARGE: 413,
+      UNSUPPORTED_MEDIA_TYPE: 415,
+    }
+    expect({ ...AUTH_ERROR_STATUS }).toEqual(documented)
+    for (const [code, status] of Object.entries(documented)) {
+      const error = new AuthError(code as keyof typeof AUTH_ERROR_STATUS)
+      expect([code, error.status, error.toResponse().status]).toEqual([code, status, status])
+      // The brand that lets another copy of the library (ESM beside CJS) recognise it.
+      expect((error as unknown as Record<symbol, unknown>)[Symbol.for('vydra.auth.error')]).toBe(
+        true,
+      )
+    }
+  })
+
   it('every code has a status, a default message, and is recognised by isAuthError', () => {
     for (const [code, status] of Object.entries(AUTH_ERROR_STATUS)) {
       const error = new AuthError(code as keyof typeof AUTH_ERROR_STATUS)

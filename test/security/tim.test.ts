@@ -109,6 +109,33 @@ describe('TIM: timing side channels', () => {
     },
   )
 
+  // Random strings never get past the key grammar, so they never reach the comparator. Here
+  // well-formed keys do: the store answers with a record whose digest is anything (another
+  // key's, truncated, longer, empty, not hex), and the comparison must still see equal lengths.
+  const storedDigest = fc.oneof(
+    fc.constant('own'),
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 0, maxLength: 80 }),
+    fc.string({ unit: 'binary', maxLength: 70 }),
+  )
+  test.prop([storedDigest], { numRuns: 200 })(
+    'TIM-02 well-formed keys against stored digests of any length reach the comparator with equal lengths only',
+    async (stored) => {
+      comparisons.calls.length = 0
+      const { auth, spy } = setup({ cache: false })
+      const key = generateApiKey('u123')
+      spy.findResult = () => recordFor(key, stored === 'own' ? {} : { hash: stored })
+      const outcome = await auth.verifyKey(key).then(
+        () => 'ok',
+        (error: unknown) => (isAuthError(error) ? error.code : 'not an AuthError'),
+      )
+      expect(outcome).toBe(
+        stored === 'own' || stored === recordFor(key).hash ? 'ok' : 'AUTH_UNAVAILABLE',
+      )
+      expect(comparisons.calls.length).toBeGreaterThanOrEqual(1)
+      for (const [a, b] of comparisons.calls) expect(a).toBe(b)
+    },
+  )
+
   it('TIM-03 no direct equality or localeCompare on digest, hash, secret or pepper values in src/', () => {
     const offences = sourceFiles(SRC).flatMap((file) =>
       findSecretComparisons(code(file)).map((o) => `${file}: ${o}`),
