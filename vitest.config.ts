@@ -13,6 +13,8 @@ export default defineConfig({
     globalSetup: ['test/setup/servers.ts', 'test/setup/package.ts'],
     // Runs in every test file: fails a test during which the library logged a secret.
     setupFiles: ['test/setup/log-scan.ts'],
+    // vitest's own output, then one line of what ran per kind (unit, e2e per framework, …).
+    reporters: ['default', './test/support/kind-reporter.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },
