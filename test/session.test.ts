@@ -53,9 +53,11 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('JWT sessions with a shared secret', () => {
-  const verify = verifierFor({
-    jwt: { secret: SECRET, issuer: 'https://issuer.test', audience: 'api' },
-  })
+  // Built inside each test (not while the file loads), for exact per-test coverage.
+  const verify: ReturnType<typeof verifierFor> = (request) =>
+    verifierFor({ jwt: { secret: SECRET, issuer: 'https://issuer.test', audience: 'api' } })(
+      request,
+    )
   const good = { iss: 'https://issuer.test', aud: 'api' }
 
   test('a valid HS256 session gives its sub as the user', async () => {
