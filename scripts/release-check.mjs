@@ -66,6 +66,16 @@ const steps = [
   { name: 'CHANGELOG entry', run: changelogHasVersion },
 ]
 
+// `npm run release:check -- --mutation`: also mutation-test the core, incrementally (only what
+// changed since the last run is tested again; the first run on a machine is a full one). See
+// docs/testing.md.
+if (process.argv.includes('--mutation')) {
+  steps.push({
+    name: 'mutation testing (incremental)',
+    run: () => sh(npm, ['run', 'test:mutation', '--', '--incremental']),
+  })
+}
+
 const results = []
 let built = true
 for (const step of steps) {

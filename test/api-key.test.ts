@@ -14,7 +14,40 @@ import {
   SECRET_RANDOM_LENGTH,
 } from '../src/index.js'
 
+// Keys computed outside the library: the first 32 base62 digits as the random part, then the
+// CRC-32 of everything before it (Python's zlib.crc32) in 6 base62 digits.
+const KNOWN_KEY = 'vydra_live_user_u123_0123456789ABCDEFGHIJKLMNOPQRSTUV4Dam3h'
+const KNOWN_ORG_KEY = 'vydra_live_user_org_team_42_0123456789ABCDEFGHIJKLMNOPQRSTUV3QF5pq'
+const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+const counting = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i % 62)
+
 describe('key format', () => {
+  it('generates and parses keys computed outside the library (fixed random bytes)', () => {
+    expect(generateApiKey({ userId: 'u123', randomBytes: counting })).toBe(KNOWN_KEY)
+    expect(generateApiKey({ userId: 'org_team_42', randomBytes: counting })).toBe(KNOWN_ORG_KEY)
+    expect(parseApiKey(KNOWN_ORG_KEY)).toEqual({
+      prefix: 'vydra',
+      environment: 'live',
+      userId: 'org_team_42',
+      secret: '0123456789ABCDEFGHIJKLMNOPQRSTUV3QF5pq',
+    })
+  })
+
+  it('every other digit at every checksum position is INVALID_FORMAT (all six positions compared)', () => {
+    let refused = 0
+    for (let i = KNOWN_KEY.length - 6; i < KNOWN_KEY.length; i++) {
+      for (const c of BASE62) {
+        if (c === KNOWN_KEY[i]) continue
+        const candidate = KNOWN_KEY.slice(0, i) + c + KNOWN_KEY.slice(i + 1)
+        expect(() => parseApiKey(candidate), `position ${i}: ${c}`).toThrow(
+          expect.objectContaining({ code: 'INVALID_FORMAT' }),
+        )
+        refused++
+      }
+    }
+    expect(refused).toBe(6 * 61)
+  })
+
   it('has the documented shape and constants', () => {
     expect([SECRET_RANDOM_LENGTH, CHECKSUM_LENGTH, SECRET_LENGTH, MAX_TOKEN_LENGTH]).toEqual([
       32, 6, 38, 512,
@@ -75,6 +108,13 @@ describe('key format', () => {
     const secretStart = key.length - SECRET_LENGTH
     expect(prefix).toBe(`${key.slice(0, secretStart + KEY_PREFIX_SECRET_CHARS)}...`)
     expect(KEY_PREFIX_SECRET_CHARS).toBeLessThanOrEqual(8)
+    // Written out, not derived from the library's constants.
+    expect(formatKeyPrefix(KNOWN_ORG_KEY)).toBe('vydra_live_user_org_team_42_0123...')
+    expect(formatKeyPrefix(KNOWN_KEY)).toBe('vydra_live_user_u123_0123...')
+    expect(formatKeyPrefix('a_12345678')).toBe('a_1234...')
+    expect(() => formatKeyPrefix('a_1234567')).toThrow(
+      expect.objectContaining({ code: 'INVALID_FORMAT' }),
+    )
     for (const bad of ['', 'nounderscore', 'a_b', 'x'.repeat(600)]) {
       expect(() => formatKeyPrefix(bad)).toThrow(
         expect.objectContaining({ code: 'INVALID_FORMAT' }),

@@ -1,8 +1,14 @@
 /** The auth service: createKey, listKeys, revokeKey, verifyKey, authenticate. */
 import { describe, expect, it } from 'vitest'
-import { CREATE_KEY_MESSAGE, formatKeyPrefix, hashApiKey, parseApiKey } from '../src/index.js'
+import {
+  CREATE_KEY_MESSAGE,
+  formatKeyPrefix,
+  generateApiKey,
+  hashApiKey,
+  parseApiKey,
+} from '../src/index.js'
 import { expectNoLeak } from './support/leak.js'
-import { codeOf, errorOf, setup } from './support/setup.js'
+import { codeOf, errorOf, recordFor, setup } from './support/setup.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -189,6 +195,32 @@ describe('listKeys and revokeKey', () => {
     await auth.authenticate(`Bearer ${key}`)
     await auth.revokeKey({ userId: 'u123', keyId: id })
     expect(await codeOf(() => auth.authenticate(`Bearer ${key}`))).toBe('KEY_REVOKED')
+  })
+})
+
+describe('owner mismatch', () => {
+  it('a record naming another owner than the key is KEY_NOT_FOUND, logged as exactly { keyId }', async () => {
+    const { auth, spy, logs } = setup({
+      cache: false,
+      pepper: 'owner-test-pepper-Kq7Zr2Lm9Xw4Tn8B',
+    })
+    const key = generateApiKey('org_team_42')
+    const record = recordFor(key, {
+      userId: 'org_team_43',
+      hash: hashApiKey(key, 'owner-test-pepper-Kq7Zr2Lm9Xw4Tn8B'),
+    })
+    spy.findResult = () => record
+    expect(await codeOf(() => auth.authenticate(`Bearer ${key}`))).toBe('KEY_NOT_FOUND')
+    expect(logs.lines).toEqual([
+      {
+        level: 'error',
+        message: 'stored owner differs from the key',
+        context: { keyId: record.id },
+      },
+    ])
+    // No cache: the second request asks again, and is refused again.
+    expect(await codeOf(() => auth.verifyKey(key))).toBe('KEY_NOT_FOUND')
+    expect(spy.calls.findByHash).toBe(2)
   })
 })
 

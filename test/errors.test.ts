@@ -229,6 +229,37 @@ describe('the other codes', () => {
     )
   })
 
+  it('the status of every code is the documented one (DESIGN.md, SECURITY-TESTS.md)', () => {
+    // Written out, not read from AUTH_ERROR_STATUS: the table under test is not its own oracle.
+    const documented: Record<string, number> = {
+      MISSING_AUTH: 401,
+      INVALID_FORMAT: 401,
+      KEY_NOT_FOUND: 401,
+      KEY_REVOKED: 401,
+      KEY_EXPIRED: 401,
+      INSUFFICIENT_SCOPE: 403,
+      SESSION_REQUIRED: 401,
+      VALIDATION_ERROR: 400,
+      CSRF_REJECTED: 403,
+      KEY_LIMIT_REACHED: 409,
+      AUTH_UNAVAILABLE: 503,
+      CONFIGURATION_ERROR: 500,
+      INVALID_JSON: 400,
+      METHOD_NOT_ALLOWED: 405,
+      PAYLOAD_TOO_LARGE: 413,
+      UNSUPPORTED_MEDIA_TYPE: 415,
+    }
+    expect({ ...AUTH_ERROR_STATUS }).toEqual(documented)
+    for (const [code, status] of Object.entries(documented)) {
+      const error = new AuthError(code as keyof typeof AUTH_ERROR_STATUS)
+      expect([code, error.status, error.toResponse().status]).toEqual([code, status, status])
+      // The brand that lets another copy of the library (ESM beside CJS) recognise it.
+      expect((error as unknown as Record<symbol, unknown>)[Symbol.for('vydra.auth.error')]).toBe(
+        true,
+      )
+    }
+  })
+
   it('every code has a status, a default message, and is recognised by isAuthError', () => {
     for (const [code, status] of Object.entries(AUTH_ERROR_STATUS)) {
       const error = new AuthError(code as keyof typeof AUTH_ERROR_STATUS)
@@ -287,5 +318,96 @@ describe('route vocabulary: no response is patched after it is built', () => {
     expect(
       new AuthError('KEY_NOT_FOUND', { allow: 'GET' }).toResponse().headers.allow,
     ).toBeUndefined()
+  })
+})
+
+describe('error details', () => {
+  it('client errors carry no stack frames; server errors keep frames starting at the caller', () => {
+    const limit = Error.stackTraceLimit
+    for (const code of ['KEY_NOT_FOUND', 'INSUFFICIENT_SCOPE', 'KEY_LIMIT_REACHED'] as const) {
+      const error = new AuthError(code)
+      expect(error.stack?.split('\n')).toHaveLength(1)
+      // …and the global limit, lowered for the constructor, is back.
+      expect(Error.stackTraceLimit).toBe(limit)
+    }
+    for (const code of ['AUTH_UNAVAILABLE', 'CONFIGURATION_ERROR'] as const) {
+      const error = new AuthError(code)
+      const frames = (error.stack ?? '').split('\n').slice(1)
+      expect(frames.length, code).toBeGreaterThan(0)
+      expect(frames[0], code).not.toMatch(/AuthError/)
+      expect(error.stack, code).toContain('errors.test.ts')
+      expect(Error.stackTraceLimit).toBe(limit)
+    }
+  })
+
+  it('a cause is kept only when given; Retry-After only on AUTH_UNAVAILABLE', () => {
+    expect(Object.hasOwn(new AuthError('KEY_NOT_FOUND'), 'cause')).toBe(false)
+    const cause = new Error('db down')
+    expect(new AuthError('AUTH_UNAVAILABLE', { cause }).cause).toBe(cause)
+    for (const code of ['KEY_NOT_FOUND', 'VALIDATION_ERROR', 'CONFIGURATION_ERROR'] as const) {
+      const error = new AuthError(code)
+      expect(error.retryAfterSeconds).toBeUndefined()
+      expect(Object.keys(error.toResponse().headers), code).not.toContain('retry-after')
+    }
+    expect(new AuthError('AUTH_UNAVAILABLE').toResponse().headers['retry-after']).toBe('5')
+    expect(
+      new AuthError('AUTH_UNAVAILABLE', { retryAfterSeconds: 30 }).toResponse().headers[
+        'retry-after'
+      ],
+    ).toBe('30')
+  })
+
+  it('headers hold exactly what applies: no challenge key at all on a 503 or a 400', () => {
+    expect(Object.keys(new AuthError('AUTH_UNAVAILABLE').toResponse().headers).sort()).toEqual([
+      'cache-control',
+      'content-type',
+      'retry-after',
+    ])
+    expect(Object.keys(new AuthError('VALIDATION_ERROR').toResponse().headers).sort()).toEqual([
+      'cache-control',
+      'content-type',
+    ])
+    expect(Object.keys(new AuthError('KEY_EXPIRED').toResponse().headers).sort()).toEqual([
+      'cache-control',
+      'content-type',
+      'www-authenticate',
+    ])
+  })
+
+  it('the insufficient_scope challenge lists the required scopes space-separated, scope tokens only', () => {
+    const challenge = (requiredScopes?: unknown[]): string | undefined =>
+      new AuthError('INSUFFICIENT_SCOPE', {
+        requiredScopes: requiredScopes as string[],
+      }).toResponse().headers['www-authenticate']
+    expect(challenge(['models:read', 'jobs:write'])).toBe(
+      'Bearer realm="vydra", error="insufficient_scope", scope="models:read jobs:write"',
+    )
+    // Anything that is not a scope token (not a string, quotes, spaces) stays out of the header.
+    expect(challenge([42, 'models:read', 'a"b', 'a b', ''])).toBe(
+      'Bearer realm="vydra", error="insufficient_scope", scope="models:read"',
+    )
+    expect(challenge(undefined)).toBe('Bearer realm="vydra", error="insufficient_scope", scope=""')
+  })
+
+  it('isAuthError: branded objects with a known string code only, and never a throw', () => {
+    const brand = Symbol.for('vydra.auth.error')
+    const branded = (value: object, code: unknown): unknown =>
+      Object.assign(value, { code, [brand]: true })
+    expect(isAuthError(branded({}, 'KEY_NOT_FOUND'))).toBe(true)
+    expect(isAuthError(branded(() => {}, 'KEY_NOT_FOUND'))).toBe(false)
+    expect(isAuthError(branded({}, ['KEY_NOT_FOUND']))).toBe(false)
+    expect(isAuthError(branded({}, { toString: () => 'KEY_NOT_FOUND' }))).toBe(false)
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('trap')
+        },
+        getPrototypeOf() {
+          return null
+        },
+      },
+    )
+    expect(isAuthError(hostile)).toBe(false)
   })
 })

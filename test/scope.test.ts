@@ -54,6 +54,21 @@ describe('scopes', () => {
     expect(scopeSatisfies('', '')).toBe(false)
   })
 
+  it('a:* covers a one-character child, whose length equals the wildcard’s (fixed examples)', () => {
+    // `jobs:*` and `jobs:x` have the same length: a `<=` instead of `<` in the length guard
+    // would refuse exactly these.
+    expect(scopeSatisfies('jobs:*', 'jobs:x')).toBe(true)
+    expect(scopeSatisfies('j:*', 'j:x')).toBe(true)
+    expect(scopeSatisfies('a:b:*', 'a:b:c')).toBe(true)
+    expect(scopeSatisfies('jobs:*', 'jobs:x:y')).toBe(true)
+    expect(hasScopes(['jobs:*'], ['jobs:x'])).toBe(true)
+    // …but never the bare parent with its colon, a shorter string, or a one-character sibling.
+    expect(scopeSatisfies('j:*', 'j:')).toBe(false)
+    expect(scopeSatisfies('j:*', 'j')).toBe(false)
+    expect(scopeSatisfies('jobs:*', 'jobx:x')).toBe(false)
+    expect(scopeSatisfies('j:*', 'k:x')).toBe(false)
+  })
+
   it('hasScopes needs every required scope and fails closed on non-arrays', () => {
     expect(hasScopes(['models:read', 'jobs:*'], ['models:read', 'jobs:run'])).toBe(true)
     expect(hasScopes(['models:read'], ['models:read', 'jobs:run'])).toBe(false)

@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT, base64url } from 'jose'
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest'
 import {
@@ -14,10 +14,12 @@ import {
   type SessionVerifierOptions,
 } from '../src/index.js'
 import { createLogSink } from './support/log-sink.js'
+import { registerSecret } from './support/secret-scan.js'
 
 const NOW = Date.UTC(2026, 0, 1)
 const T = NOW / 1000
 const SECRET = 'session-secret-for-unit-tests-0123456789abcdef'
+registerSecret(SECRET) // the log scan of every test looks for it too
 const secretBytes = new TextEncoder().encode(SECRET)
 
 const verifierFor = (
@@ -57,9 +59,11 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('JWT sessions with a shared secret', () => {
-  const verify = verifierFor({
-    jwt: { secret: SECRET, issuer: 'https://issuer.test', audience: 'api' },
-  })
+  // Built inside each test (not while the file loads), for exact per-test coverage.
+  const verify: ReturnType<typeof verifierFor> = (request) =>
+    verifierFor({ jwt: { secret: SECRET, issuer: 'https://issuer.test', audience: 'api' } })(
+      request,
+    )
   const good = { iss: 'https://issuer.test', aud: 'api' }
 
   test('a valid HS256 session gives its sub as the user', async () => {
@@ -226,8 +230,17 @@ describe('JWT sessions with a JWKS URL (real local HTTP server)', () => {
     const token = await sign({}, privateKey, 'ES256', { kid: 'k1' })
     expect(await codeOf(failing(withCookie(token) as never))).toBe('AUTH_UNAVAILABLE')
     status = 200
-    const down = verifierFor({ jwt: { jwksUrl: 'http://127.0.0.1:1/jwks.json' } })
-    expect(await codeOf(down(withCookie(token) as never))).toBe('AUTH_UNAVAILABLE')
+    // A key-set host that drops every connection: a network failure we own, instead of
+    // assuming that nothing listens on some port of this machine.
+    const dropper = createNetServer((socket) => socket.destroy())
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = dropper.address() as AddressInfo
+      const down = verifierFor({ jwt: { jwksUrl: `http://127.0.0.1:${port}/jwks.json` } })
+      expect(await codeOf(down(withCookie(token) as never))).toBe('AUTH_UNAVAILABLE')
+    } finally {
+      await new Promise<void>((resolve) => dropper.close(() => resolve()))
+    }
   })
 })
 

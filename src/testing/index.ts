@@ -155,10 +155,19 @@ export function keyStoreConformance<S extends KeyStore>(
       withStore(async (store) => {
         const { record } = makeTestRecord()
         await store.insert(record)
+        // Rejected with an Error, because of the duplicate: the store still works afterwards
+        // (not a lost connection), the first record is untouched, and nothing else was stored.
         const { record: sameHash } = makeTestRecord({ hash: record.hash })
-        await expect(store.insert(sameHash)).rejects.toBeDefined()
+        await expect(store.insert(sameHash)).rejects.toBeInstanceOf(Error)
         const { record: sameId } = makeTestRecord({ id: record.id })
-        await expect(store.insert(sameId)).rejects.toBeDefined()
+        await expect(store.insert(sameId)).rejects.toBeInstanceOf(Error)
+        expect(comparable(await store.findByHash(record.hash))).toEqual(comparable(record))
+        expect(await store.findByHash(sameId.hash)).toBeNull()
+        expect(await store.listByUser(sameHash.userId)).toEqual([])
+        expect(await store.listByUser(sameId.userId)).toEqual([])
+        const { record: fresh } = makeTestRecord()
+        await expect(store.insert(fresh)).resolves.toBeUndefined()
+        expect((await store.findByHash(fresh.hash))?.id).toBe(fresh.id)
       }),
     )
 
@@ -321,8 +330,11 @@ export function keyStoreConformance<S extends KeyStore>(
             const { record: other } = makeTestRecord()
             await store.insert(record)
             await store.insert(other)
-            // Give subscription-based stores a moment to be listening.
-            await new Promise((resolve) => setTimeout(resolve, 50))
+            // A subscription-based store is listening once a revocation reaches the listener.
+            const { record: warm } = makeTestRecord()
+            await store.insert(warm)
+            await store.revoke(warm.id, warm.userId, new Date())
+            expect(await eventually(() => heard.includes(warm.hash), deliveryMs)).toBe(true)
             expect(await store.revoke(other.id, 'not_the_owner', new Date())).toBeNull()
             await store.revoke(record.id, record.userId, new Date())
             expect(await eventually(() => heard.includes(record.hash), deliveryMs)).toBe(true)
@@ -330,11 +342,24 @@ export function keyStoreConformance<S extends KeyStore>(
           } finally {
             unsubscribe()
           }
-          const { record: after } = makeTestRecord()
-          await store.insert(after)
-          await store.revoke(after.id, after.userId, new Date())
-          await new Promise((resolve) => setTimeout(resolve, 100))
-          expect(heard).not.toContain(after.hash)
+          // After unsubscribing: a listener still subscribed hears the next revocation, and by
+          // then the unsubscribed one would have heard it too.
+          const still: string[] = []
+          const stop = store.onRevoke?.((hash) => still.push(hash)) ?? (() => {})
+          try {
+            const { record: ready } = makeTestRecord()
+            await store.insert(ready)
+            await store.revoke(ready.id, ready.userId, new Date())
+            expect(await eventually(() => still.includes(ready.hash), deliveryMs)).toBe(true)
+            const { record: after } = makeTestRecord()
+            await store.insert(after)
+            await store.revoke(after.id, after.userId, new Date())
+            expect(await eventually(() => still.includes(after.hash), deliveryMs)).toBe(true)
+            expect(heard).not.toContain(after.hash)
+            expect(heard).not.toContain(ready.hash)
+          } finally {
+            stop()
+          }
         }),
       )
     }

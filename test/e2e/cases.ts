@@ -359,6 +359,41 @@ add(
   okAs('star'),
 )
 
+// The same on the key-management routes, which read the header themselves.
+for (const [method, path] of [
+  ['GET', '/api/v1/api-keys'],
+  // An id nobody has: if the duplicate slipped through, the answer would be a 404, not a 401.
+  ['DELETE', '/api/v1/api-keys/00000000-0000-4000-8000-000000000000'],
+] as const) {
+  add(
+    'HDR-16',
+    `${method} key routes: duplicate Authorization lines, good then bad`,
+    (f) => ({
+      method,
+      path,
+      raw: true,
+      headers: [
+        ['Authorization', `Bearer ${f.keys.star}`],
+        ['authorization', `Bearer ${f.keys.unknown}`],
+      ],
+    }),
+    malformed,
+  )
+  add(
+    'HDR-16',
+    `${method} key routes: duplicate Authorization lines, same key twice`,
+    (f) => ({
+      method,
+      path,
+      raw: true,
+      headers: [
+        ['Authorization', `Bearer ${f.keys.star}`],
+        ['Authorization', `Bearer ${f.keys.star}`],
+      ],
+    }),
+    malformed,
+  )
+}
 add(
   'HDR-17',
   'only Proxy-Authorization',

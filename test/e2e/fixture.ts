@@ -8,6 +8,7 @@ import {
 } from '../../src/index.js'
 import { createClock, type FakeClock } from '../support/clock.js'
 import { createLogSink, type LogSink } from '../support/log-sink.js'
+import { registerKey, registerSecret } from '../support/secret-scan.js'
 import { createStoreSpy, type StoreSpy } from '../support/store-spy.js'
 import type { AppContext } from './apps.js'
 
@@ -118,6 +119,9 @@ export async function createFixture(): Promise<Fixture> {
     testEnv: generateApiKey('u123', { environment: 'test' }),
   }
   await auth.revokeKey({ userId: 'u123', keyId: keyIds.revoked as string })
+  // The log scan of every test (test/support/log-scan.ts) looks for these too.
+  registerSecret(SESSION_SECRET)
+  for (const key of Object.values(keys)) registerKey(key)
   const hits: ApiKeyPrincipal[] = []
   const sessionToken: Fixture['sessionToken'] = (userId, claims = {}) => {
     const now = Math.floor(clock.time / 1000)

@@ -90,6 +90,47 @@ describe('createApiKeyRoutes', () => {
     )
   })
 
+  test('HDR-16 two Authorization lines on GET and DELETE /api/v1/api-keys are 401 INVALID_FORMAT, no lookup, nothing revoked', async () => {
+    const spy = createStoreSpy()
+    const auth = createApiKeyAuth({ store: spy.store, logger: createLogSink().logger })
+    const routes = createApiKeyRoutes(auth)
+    const star = await auth.createKey({ userId: 'alice', name: 'admin', scopes: ['*'] })
+    const victim = await auth.createKey({ userId: 'alice', name: 'victim' })
+    const good = `Bearer ${star.key}`
+    const lines = (first: string, second: string): Partial<AuthRequest> => ({
+      headers: { authorization: first },
+      rawHeaders: ['Authorization', first, 'Host', 'api.test', 'authorization', second],
+    })
+    for (const [first, second] of [
+      [good, good],
+      [good, 'Bearer nope'],
+      ['Bearer nope', good],
+    ] as const) {
+      for (const request of [
+        req({ ...lines(first, second) }),
+        req({ method: 'DELETE', path: `/api/v1/api-keys/${victim.id}`, ...lines(first, second) }),
+      ]) {
+        const res = await routes(request)
+        expect([request.method, res?.status, code(res)]).toEqual([
+          request.method,
+          401,
+          'INVALID_FORMAT',
+        ])
+        expect(res?.headers['www-authenticate']).toBe(
+          'Bearer realm="vydra", error="invalid_request"',
+        )
+      }
+    }
+    expect(spy.calls.findByHash).toBe(0)
+    expect(spy.calls.revoke).toBe(0)
+    expect(spy.calls.listByUser).toBe(2) // the two creations only
+    // One line of the same key is served: the refusals above were about the duplicate.
+    const single = await routes(
+      req({ headers: { authorization: good }, rawHeaders: ['Authorization', good] }),
+    )
+    expect(single?.status).toBe(200)
+  })
+
   test('basePath is configurable and must be absolute', async () => {
     const spy = createStoreSpy()
     const auth = createApiKeyAuth({

@@ -17,6 +17,52 @@ const small = fc
   .map(([s, star]) => (star ? `${s.join(':')}:*` : s.join(':')))
 const smallOrStar = fc.oneof(small, fc.constant('*'))
 
+// The grammar of docs/scopes.md, written without the library's regular expression: `*`, or
+// `:`-joined non-empty segments of [A-Za-z0-9_.-], the last of several may be `*`; ≤ 100 chars.
+const SEGMENT_CHARS = new Set(
+  'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-'.split(''),
+)
+function referenceValid(s: string): boolean {
+  if (s.length === 0 || s.length > 100) return false
+  if (s === '*') return true
+  const parts = s.split(':')
+  return parts.every(
+    (part, i) =>
+      (part === '*' && i === parts.length - 1 && i > 0) ||
+      (part.length > 0 && [...part].every((c) => SEGMENT_CHARS.has(c))),
+  )
+}
+
+// Valid scopes (up to and past the 100-character limit) and near misses: one character of a
+// valid scope replaced, inserted or deleted, mostly with characters that matter to the grammar.
+const longSegment = fc.stringMatching(/^[a-z0-9]{20,40}$/)
+const longScope = fc
+  .array(longSegment, { minLength: 3, maxLength: 4 })
+  .map((parts) => parts.join(':'))
+const validScope = fc.oneof(anyScope, longScope)
+const edit = fc.tuple(
+  fc.nat(),
+  fc.constantFrom('replace', 'insert', 'delete'),
+  fc.constantFrom(':', '*', ' ', '\t', 'a', 'Z', '9', '_', '.', '-', '\n', 'é', '/', '::'),
+)
+const nearMiss = fc.tuple(validScope, edit).map(([scope, [at, how, c]]) => {
+  const i = at % (scope.length + 1)
+  if (how === 'insert') return scope.slice(0, i) + c + scope.slice(i)
+  if (how === 'delete') return scope.slice(0, i) + scope.slice(i + 1)
+  return scope.slice(0, i) + c + scope.slice(i + 1)
+})
+const validOrNearMiss = fc.oneof(validScope, nearMiss)
+
+// The matching rules of docs/scopes.md, written independently of scopeSatisfies: `*` covers
+// every scope, `p:*` covers what starts with `p:` and has more after it, otherwise equality.
+function referenceSatisfies(granted: string, required: string): boolean {
+  if (required.length === 0) return false
+  if (granted === '*' || granted === required) return true
+  if (!granted.endsWith(':*')) return false
+  const parent = granted.slice(0, -1) // `p:`
+  return required.startsWith(parent) && required.length > parent.length
+}
+
 describe('scope laws', () => {
   test.prop([anyScope], { numRuns: 300 })(
     'generated scopes are valid and satisfy themselves',
@@ -64,19 +110,49 @@ describe('scope laws', () => {
     'hasScopes is "every required is covered by some granted"',
     (granted, required) => {
       expect(hasScopes(granted, required)).toBe(
-        required.every((r) => granted.some((g) => scopeSatisfies(g, r))),
+        required.every((r) => granted.some((g) => referenceSatisfies(g, r))),
       )
     },
   )
 
+  test.prop([smallOrStar, smallOrStar], { numRuns: 500 })(
+    'scopeSatisfies agrees with the reference on related scopes',
+    (granted, required) => {
+      expect(scopeSatisfies(granted, required)).toBe(referenceSatisfies(granted, required))
+    },
+  )
+
+  test.prop([fc.array(smallOrStar, { maxLength: 4 }), fc.array(smallOrStar, { maxLength: 4 })], {
+    numRuns: 500,
+  })('hasScopes agrees with the reference on related scope lists', (granted, required) => {
+    expect(hasScopes(granted, required)).toBe(
+      required.every((r) => granted.some((g) => referenceSatisfies(g, r))),
+    )
+  })
+
   test.prop([fc.string({ unit: 'binary', maxLength: 120 })], { numRuns: 300 })(
-    'validateScope never throws and rejects the malformed shapes',
+    'validateScope never throws on arbitrary strings and agrees with the reference',
+    (s) => {
+      expect(validateScope(s)).toBe(referenceValid(s))
+    },
+  )
+
+  test.prop([validOrNearMiss], { numRuns: 1_000 })(
+    'validateScope agrees with a reference grammar on valid scopes and their near misses',
     (s) => {
       const valid = validateScope(s)
+      expect(valid).toBe(referenceValid(s))
       if (valid) {
         expect(s.length).toBeLessThanOrEqual(100)
-        expect(s).not.toMatch(/\s|^:|:$|::|\*:|^\*.|[^*]\*/)
+        expect(s).not.toMatch(/\s|^:|:$|::|\*:|^\*.|[^:]\*/)
       }
     },
   )
+
+  test('that generator makes valid scopes often (the `if (valid)` branch runs)', () => {
+    const sample = fc.sample(validOrNearMiss, { numRuns: 2_000, seed: 42 })
+    const valid = sample.filter((s) => referenceValid(s)).length
+    expect(valid / sample.length).toBeGreaterThan(0.3)
+    expect(valid / sample.length).toBeLessThan(0.8)
+  })
 })

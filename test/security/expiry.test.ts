@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { createApiKeyAuth, generateApiKey, MemoryKeyStore } from '../../src/index.js'
 import { codeOf, errorOf, recordFor, setup } from '../support/setup.js'
+import { createStoreSpy } from '../support/store-spy.js'
 
 const DAY = 86_400_000
 
@@ -88,6 +89,25 @@ describe('EXP: expiry and clocks', () => {
     expect(createApiKeyAuth({ store, clockToleranceMs: 300_000 }).options.clockToleranceMs).toBe(
       300_000,
     )
+  })
+
+  it('EXP-07 clockToleranceMs extends validity past expiresAt, never shortens it (cache off, seeded record)', async () => {
+    const { auth, spy, clock } = setup({ clockToleranceMs: 5_000, cache: false })
+    const key = generateApiKey('u123')
+    const expiresAt = clock.time + 60_000
+    await spy.memory.insert(recordFor(key, { expiresAt: new Date(expiresAt) }))
+    for (const at of [expiresAt - 5_000, expiresAt - 1, expiresAt, expiresAt + 4_999]) {
+      clock.set(at)
+      await expect(auth.verifyKey(key), `at expiresAt${at - expiresAt}`).resolves.toBeDefined()
+    }
+    clock.set(expiresAt + 5_000)
+    expect(await codeOf(() => auth.verifyKey(key))).toBe('KEY_EXPIRED')
+    // Without tolerance the same record expires at expiresAt exactly.
+    const strict = setup({ cache: false, clock, spy: createStoreSpy({ memory: spy.memory }) })
+    clock.set(expiresAt - 1)
+    await expect(strict.auth.verifyKey(key)).resolves.toBeDefined()
+    clock.set(expiresAt)
+    expect(await codeOf(() => strict.auth.verifyKey(key))).toBe('KEY_EXPIRED')
   })
 
   it('EXP cache entries never outlive expiresAt even inside the cache TTL', async () => {

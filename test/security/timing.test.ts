@@ -2,21 +2,27 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
-import { beforeEach, describe, expect, it, vi } from 'vitest'
+import { createRequire, syncBuiltinESMExports } from 'node:module'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { generateApiKey, isAuthError } from '../../src/index.js'
 import { recordFor, setup } from '../support/setup.js'
 
-// Spy on the comparator the core uses, keeping its real behaviour.
-const comparisons = vi.hoisted(() => ({ calls: [] as [number, number][] }))
-vi.mock('node:crypto', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:crypto')>()
-  return {
-    ...real,
-    timingSafeEqual: (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
-      comparisons.calls.push([a.byteLength, b.byteLength])
-      return real.timingSafeEqual(a, b)
-    },
+// Spy on the comparator the core uses, keeping its real behaviour. Patched on the builtin itself
+// (and synced into its ESM namespace), so it works whether or not src/ was imported before this
+// file, as in a run without module isolation (the mutation-testing run).
+const comparisons = { calls: [] as [number, number][] }
+const nodeCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')
+const realTimingSafeEqual = nodeCrypto.timingSafeEqual
+beforeAll(() => {
+  nodeCrypto.timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
+    comparisons.calls.push([a.byteLength, b.byteLength])
+    return realTimingSafeEqual(a, b)
   }
+  syncBuiltinESMExports()
+})
+afterAll(() => {
+  nodeCrypto.timingSafeEqual = realTimingSafeEqual
+  syncBuiltinESMExports()
 })
 
 const SRC = join(import.meta.dirname, '../../src')
@@ -99,6 +105,33 @@ describe('TIM: timing side channels', () => {
           )
         }
       }
+      for (const [a, b] of comparisons.calls) expect(a).toBe(b)
+    },
+  )
+
+  // Random strings never get past the key grammar, so they never reach the comparator. Here
+  // well-formed keys do: the store answers with a record whose digest is anything (another
+  // key's, truncated, longer, empty, not hex), and the comparison must still see equal lengths.
+  const storedDigest = fc.oneof(
+    fc.constant('own'),
+    fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 0, maxLength: 80 }),
+    fc.string({ unit: 'binary', maxLength: 70 }),
+  )
+  test.prop([storedDigest], { numRuns: 200 })(
+    'TIM-02 well-formed keys against stored digests of any length reach the comparator with equal lengths only',
+    async (stored) => {
+      comparisons.calls.length = 0
+      const { auth, spy } = setup({ cache: false })
+      const key = generateApiKey('u123')
+      spy.findResult = () => recordFor(key, stored === 'own' ? {} : { hash: stored })
+      const outcome = await auth.verifyKey(key).then(
+        () => 'ok',
+        (error: unknown) => (isAuthError(error) ? error.code : 'not an AuthError'),
+      )
+      expect(outcome).toBe(
+        stored === 'own' || stored === recordFor(key).hash ? 'ok' : 'AUTH_UNAVAILABLE',
+      )
+      expect(comparisons.calls.length).toBeGreaterThanOrEqual(1)
       for (const [a, b] of comparisons.calls) expect(a).toBe(b)
     },
   )

@@ -2,7 +2,7 @@
  * Fleet-wide revocation: instances with their own connections and caches share one store; a
  * revocation through one must reach every other one's cache.
  */
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it as base } from 'vitest'
 import {
   formatFleetRevocation,
   measurePropagation,
@@ -17,13 +17,23 @@ import {
   isAuthError,
   type KeyStore,
 } from '../../src/index.js'
-import { makePool, makeRedis, sharedPostgres, sharedRedis, uniqueName } from './helpers.js'
+import { createLogSink } from '../support/log-sink.js'
+import {
+  makePool,
+  makeRedis,
+  serverRuns,
+  sharedPostgres,
+  sharedRedis,
+  uniqueName,
+} from './helpers.js'
 
 const postgres = sharedPostgres()
 const redis = sharedRedis()
 
 interface Backend {
   name: string
+  /** `false`: the server is missing here, the backend's cases show as skipped. */
+  runs?: boolean
   open: OpenMember
   /** Cuts the revocation listeners of the members on `shared` off the server; how many. */
   dropListeners: (shared: string) => Promise<number>
@@ -83,12 +93,31 @@ async function until(ask: () => Promise<string>, want: string, deadlineMs = 10_0
 }
 
 // Caches on and a clock that stands still: cached entries never expire, so a rejection can
-// only come from the store's onRevoke.
-const frozen = Date.now()
+// only come from the store's onRevoke. Frozen anew for each test, at its start: revocations are
+// stamped with this time, and a listener's replay after a reconnection only looks back 60 s,
+// so a time frozen at module load could fall out of that window in a slow run.
+let frozen = Date.now()
+beforeEach(() => {
+  frozen = Date.now()
+})
 const member = (store: KeyStore): ApiKeyAuth =>
-  createApiKeyAuth({ store, logger: false, now: () => frozen })
+  createApiKeyAuth({ store, logger: createLogSink().logger, now: () => frozen })
 
-describe.skipIf(backends.length === 0).each(backends)('fleet revocation on $name', (backend) => {
+// A backend whose server is missing stays in the table, its cases skipped.
+for (const [name, info] of [
+  ['postgres', postgres],
+  ['redis', redis],
+] as const) {
+  if (!serverRuns(name, info)) {
+    const missing = (): never => {
+      throw new Error(`${name} is not running`)
+    }
+    backends.push({ name, runs: false, open: missing, dropListeners: missing })
+  }
+}
+
+describe.each(backends)('fleet revocation on $name', (backend) => {
+  const it = backend.runs === false ? base.skip : base
   it('ten cached instances: a revocation through one is rejected by all the others', async () => {
     const shared = uniqueName('fleet')
     const members = await Promise.all(Array.from({ length: 10 }, () => backend.open(shared)))
@@ -184,7 +213,9 @@ describe.skipIf(backends.length === 0).each(backends)('fleet revocation on $name
     }
   })
 
-  it('propagation delay over 100 revocations (printed, not asserted)', async () => {
+  // A benchmark, not a speed test: the delays are printed (docs/benchmarks.md); what is
+  // asserted is that each of the 100 revocations arrived (untilRevoked polls up to 10 s each).
+  it('benchmark: propagation delay over 100 revocations (printed; every revocation arrives)', async () => {
     const stats = await measurePropagation(backend.open, { revocations: 100 })
     expect(stats.samples).toHaveLength(100)
     expect(stats.samples.every((s) => Number.isFinite(s) && s >= 0)).toBe(true)
@@ -193,44 +224,48 @@ describe.skipIf(backends.length === 0).each(backends)('fleet revocation on $name
   })
 })
 
-describe.skipIf(postgres === null)('fleet revocation on postgres: a stuck listener', () => {
-  it('a listener whose server process stops answering is replaced (heartbeat) and replays', async () => {
-    const info = postgres as NonNullable<typeof postgres>
-    const admin = makePool(info, { max: 1 })
-    const shared = uniqueName('stuck')
-    const open = postgresMember(info, {}, { heartbeatMs: 100 })
-    const [a, b] = await Promise.all([open(shared), open(shared)])
-    const authA = member(a.store)
-    const authB = member(b.store)
-    const stopped: number[] = []
-    try {
-      const warm = await authA.createKey({ userId: 'stuck_user', name: 'warm' })
-      await authB.verifyKey(warm.key)
-      await authA.revokeKey({ userId: 'stuck_user', keyId: warm.id })
-      await until(() => code(authB.verifyKey(warm.key)), 'KEY_REVOKED')
+describe.skipIf(!serverRuns('postgres', postgres))(
+  'fleet revocation on postgres: a stuck listener',
+  () => {
+    const it = base
+    it('a listener whose server process stops answering is replaced (heartbeat) and replays', async () => {
+      const info = postgres as NonNullable<typeof postgres>
+      const admin = makePool(info, { max: 1 })
+      const shared = uniqueName('stuck')
+      const open = postgresMember(info, {}, { heartbeatMs: 100 })
+      const [a, b] = await Promise.all([open(shared), open(shared)])
+      const authA = member(a.store)
+      const authB = member(b.store)
+      const stopped: number[] = []
+      try {
+        const warm = await authA.createKey({ userId: 'stuck_user', name: 'warm' })
+        await authB.verifyKey(warm.key)
+        await authA.revokeKey({ userId: 'stuck_user', keyId: warm.id })
+        await until(() => code(authB.verifyKey(warm.key)), 'KEY_REVOKED')
 
-      // Freeze the backends serving the listeners: their sockets stay open but nothing is
-      // answered or delivered any more, like a half-open connection.
-      const { rows } = await admin.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE application_name = $1
+        // Freeze the backends serving the listeners: their sockets stay open but nothing is
+        // answered or delivered any more, like a half-open connection.
+        const { rows } = await admin.query<{ pid: number }>(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = $1
          AND (query LIKE 'LISTEN %' OR query LIKE 'SELECT hash FROM%' OR query = 'SELECT 1')`,
-        [shared],
-      )
-      expect(rows).toHaveLength(2)
-      for (const { pid } of rows) {
-        process.kill(pid, 'SIGSTOP')
-        stopped.push(pid)
+          [shared],
+        )
+        expect(rows).toHaveLength(2)
+        for (const { pid } of rows) {
+          process.kill(pid, 'SIGSTOP')
+          stopped.push(pid)
+        }
+        const key = await authA.createKey({ userId: 'stuck_user', name: 'k' })
+        await authB.verifyKey(key.key)
+        await authA.revokeKey({ userId: 'stuck_user', keyId: key.id })
+        await until(() => code(authB.verifyKey(key.key)), 'KEY_REVOKED')
+      } finally {
+        for (const pid of stopped) process.kill(pid, 'SIGCONT')
+        authA.close()
+        authB.close()
+        await Promise.all([a.close(), b.close()])
+        await admin.end()
       }
-      const key = await authA.createKey({ userId: 'stuck_user', name: 'k' })
-      await authB.verifyKey(key.key)
-      await authA.revokeKey({ userId: 'stuck_user', keyId: key.id })
-      await until(() => code(authB.verifyKey(key.key)), 'KEY_REVOKED')
-    } finally {
-      for (const pid of stopped) process.kill(pid, 'SIGCONT')
-      authA.close()
-      authB.close()
-      await Promise.all([a.close(), b.close()])
-      await admin.end()
-    }
-  })
-})
+    })
+  },
+)

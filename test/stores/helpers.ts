@@ -11,6 +11,17 @@ export const sharedPostgres = (): PostgresInfo | null => inject('servers').postg
 /** The shared Redis of this run, `null` when it is not installed (suites skip). */
 export const sharedRedis = (): RedisInfo | null => inject('servers').redis
 
+/**
+ * Whether a store table's row for `name` can run: true when its server runs. A missing server
+ * (not installed locally) makes the row's cases show as skipped, never vanish from the table;
+ * under CI=true it fails the file instead, as CI must run every store.
+ */
+export function serverRuns(name: string, info: unknown): boolean {
+  if (info !== null && info !== undefined) return true
+  if (process.env.CI === 'true') throw new Error(`${name} is not running: CI runs every store`)
+  return false
+}
+
 /** A lower-case name nobody else in this run uses (tables, namespaces). */
 export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(6).toString('hex')}`
 

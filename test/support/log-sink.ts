@@ -16,12 +16,25 @@ export interface LogSink {
   count(level?: LogLine['level']): number
 }
 
+const SINKS = Symbol.for('vydra.test.logSinks')
+
+/**
+ * The line arrays of every sink created in this test file: the log scan of test/support/log-scan.ts
+ * reads them after each test, so every line any sink captured is checked for secrets.
+ */
+export function allSinkLines(): Set<LogLine[]> {
+  const holder = globalThis as { [SINKS]?: Set<LogLine[]> }
+  holder[SINKS] ??= new Set()
+  return holder[SINKS]
+}
+
 /**
  * Creates a {@link LogSink}. Its logger has only `warn` and `error` (the 0.1 interface) unless
  * `levels` adds the optional `info` and `debug`.
  */
 export function createLogSink(levels: readonly ('info' | 'debug')[] = []): LogSink {
   const lines: LogLine[] = []
+  allSinkLines().add(lines)
   const logger: AuthLogger = {
     warn: (message, context) => void lines.push({ level: 'warn', message, context }),
     error: (message, context) => void lines.push({ level: 'error', message, context }),

@@ -3,7 +3,7 @@
  * data in a temp dir, stoppable, killable (SIGKILL) and restartable on the same port and data.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { existsSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { createConnection, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -77,17 +77,51 @@ export function findBinaries(): ServerBinaries {
   }
 }
 
-/** A port that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Binds `port` (0: any) on {@link HOST} and releases it; the port bound, or `undefined` if taken. */
+function tryBind(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer()
-    server.once('error', reject)
-    server.listen(0, HOST, () => {
+    server.once('error', () => resolve(undefined))
+    server.listen(port, HOST, () => {
       const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
+      const bound = typeof address === 'object' && address !== null ? address.port : undefined
+      server.close(() => resolve(bound))
     })
   })
+}
+
+/** The kernel's range of ephemeral ports (outgoing connections and `listen(0)` draw from it). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+      .trim()
+      .split(/\s+/)
+      .map(Number)
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low as number, high as number]
+  } catch {
+    // Not Linux: the IANA dynamic range is the usual default.
+  }
+  return [49152, 65535]
+}
+
+/**
+ * A port that was free a moment ago, chosen outside the kernel's ephemeral range: a server that
+ * is stopped and restarted on it must find it free again, and the kernel hands ephemeral ports
+ * to every outgoing connection on the machine (our clients' included), which could take it in
+ * the meantime. Only a process that binds this very port on purpose can.
+ */
+export async function freePort(): Promise<number> {
+  const [low, high] = ephemeralRange()
+  // Below the ephemeral range (above the well-known and the commonly used low ports), or above.
+  const [from, to] = low - 10_000 >= 65_535 - high ? [10_000, low - 1] : [high + 1, 65_535]
+  for (let attempt = 0; attempt < 50 && to - from > 100; attempt++) {
+    const candidate = from + Math.floor(Math.random() * (to - from + 1))
+    if ((await tryBind(candidate)) !== undefined) return candidate
+  }
+  // Nothing free out there (or no such range): any port the kernel picks.
+  const port = await tryBind(0)
+  if (port === undefined) throw new Error('no free port on 127.0.0.1')
+  return port
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))

@@ -11,6 +11,7 @@ import {
 } from '../../src/index.js'
 import { createClock, type FakeClock } from './clock.js'
 import { createLogSink, type LogSink } from './log-sink.js'
+import { registerKey, registerSecret } from './secret-scan.js'
 import { createStoreSpy, type StoreSpy, type StoreSpyOptions } from './store-spy.js'
 
 /** The seven scopes of the product page. */
@@ -50,6 +51,10 @@ export function setup(options: HarnessOptions = {}): Harness {
     spyOption !== undefined && 'calls' in spyOption ? spyOption : createStoreSpy(spyOption)
   const clock = clockOption ?? createClock()
   const logs = createLogSink()
+  // The log scan of every test (test/support/log-scan.ts) looks for these too.
+  registerSecret(rest.pepper)
+  const session = rest.session as { jwt?: { secret?: unknown } } | undefined
+  registerSecret(session?.jwt?.secret)
   const auth = createApiKeyAuth({
     store: spy.store,
     now: clock.now,
@@ -68,6 +73,7 @@ export function setup(options: HarnessOptions = {}): Harness {
         scopes: input.scopes ?? ['models:read'],
         ...(input.expiresInDays === undefined ? {} : { expiresInDays: input.expiresInDays }),
       })
+      registerKey(created.key)
       return { key: created.key, id: created.id }
     },
   }

@@ -1,0 +1,38 @@
+// StrykerJS over the core modules with the fast suites: `npm run test:mutation`
+// (add `-- --incremental` to re-test only what changed since the last run). See docs/testing.md.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutation.config.ts', related: false },
+  plugins: ['@stryker-mutator/vitest-runner'],
+  coverageAnalysis: 'perTest',
+  mutate: [
+    // key format and checksum
+    'src/api-key.ts',
+    'src/lib/crc32.ts',
+    'src/lib/base62.ts',
+    // bearer parsing, scopes, errors and their HTTP form, hashing
+    'src/bearer.ts',
+    'src/scope.ts',
+    'src/errors.ts',
+    'src/error-response.ts',
+    'src/hash.ts',
+    // cache, verification, key management (the service)
+    'src/lib/lru-cache.ts',
+    'src/service/*.ts',
+    'src/create-api-key-auth.ts',
+    // CSRF and sessions (the HTTP layer)
+    'src/http/csrf.ts',
+    'src/http/session/*.ts',
+  ],
+  // Two cores are the norm here; more processes only fight for them.
+  concurrency: 2,
+  timeoutMS: 5_000,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  thresholds: { high: 95, low: 90, break: 90 },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+}
