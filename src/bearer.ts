@@ -4,6 +4,7 @@
  */
 import { MAX_TOKEN_LENGTH } from './api-key.js'
 import { AuthError } from './errors.js'
+import { isBase62Code } from './lib/base62.js'
 
 // Longest field value worth looking at: the token cap plus a scheme and generous whitespace.
 const MAX_HEADER_LENGTH = MAX_TOKEN_LENGTH + 64
@@ -104,18 +105,14 @@ function isBearerScheme(field: string, start: number, end: number): boolean {
   return true
 }
 
-function isAlnum(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122)
-}
-
 function isToken68Char(c: number): boolean {
-  return isAlnum(c) || c === 45 || c === 46 || c === 95 || c === 126 || c === 43 || c === 47
+  return isBase62Code(c) || c === 45 || c === 46 || c === 95 || c === 126 || c === 43 || c === 47
 }
 
 // RFC 9110 §5.6.2 tchar
 function isTchar(c: number): boolean {
   return (
-    isAlnum(c) ||
+    isBase62Code(c) ||
     c === 33 ||
     c === 35 ||
     c === 36 ||

@@ -9,6 +9,7 @@ import { createSessionRejectionLog, isBearerJwt } from './session/rejections.js'
 import { createSessionVerifier } from './session/verifier.js'
 import type { ApiKeyInfo } from '../types.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
+import { singleHeaderValue } from '../lib/header-value.js'
 import { type ApiKeyRoutesOptions, resolveRoutesOptions } from './routes-options.js'
 import { parseCookies } from './parse-cookies.js'
 import type { AuthRequest, AuthResponse } from './types.js'
@@ -210,7 +211,7 @@ async function create(
 }
 
 async function readJson(request: AuthRequest): Promise<unknown> {
-  const type = headerValue(request.headers['content-type'])
+  const type = singleHeaderValue(request.headers['content-type'])
   if (type === undefined || !/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type.trim())) {
     throw new AuthError('UNSUPPORTED_MEDIA_TYPE')
   }
@@ -263,8 +264,4 @@ function toJson(info: ApiKeyInfo): Record<string, unknown> {
     lastUsedAt: info.lastUsedAt?.toISOString() ?? null,
     revokedAt: info.revokedAt?.toISOString() ?? null,
   }
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value
 }

@@ -3,6 +3,7 @@
  * @module
  */
 import { AuthError } from '../errors.js'
+import { singleHeaderValue } from '../lib/header-value.js'
 import type { AuthRequest } from './types.js'
 
 /**
@@ -23,13 +24,13 @@ export function checkCsrf(
   request: Pick<AuthRequest, 'headers' | 'protocol'>,
   allowedOrigins: readonly string[] | undefined,
 ): void {
-  const site = single(request.headers['sec-fetch-site'])
+  const site = singleHeaderValue(request.headers['sec-fetch-site'])
   if (site !== undefined && site.trim().toLowerCase() === 'cross-site') {
     throw new AuthError('CSRF_REJECTED', { reason: 'cross_site' })
   }
   const origins = request.headers.origin
   if (origins === undefined) return
-  const origin = single(origins)
+  const origin = singleHeaderValue(origins)
   const allowed = allowedOrigins ?? ownOrigin(request)
   if (origin === undefined || !allowed.includes(origin.trim())) {
     throw new AuthError('CSRF_REJECTED', { reason: 'foreign_origin' })
@@ -46,15 +47,9 @@ function ownOrigin(request: Pick<AuthRequest, 'headers' | 'protocol'>): string[]
 // HTTP/2 clients send `:authority` and usually no `Host` (RFC 9113 §8.3.1); an HTTP/1.1 parser
 // never yields a header named `:authority`. Two that disagree make a malformed request: fail closed.
 function receivedAuthority(headers: AuthRequest['headers']): string | undefined {
-  const authority = single(headers[':authority'])
-  const host = single(headers.host)
+  const authority = singleHeaderValue(headers[':authority'])
+  const host = singleHeaderValue(headers.host)
   if (authority === undefined) return host
   if (host !== undefined && host.toLowerCase() !== authority.toLowerCase()) return undefined
   return authority
-}
-
-// Several values of a header that must have one are as good as none.
-function single(value: string | string[] | undefined): string | undefined {
-  if (Array.isArray(value)) return value.length === 1 ? value[0] : undefined
-  return value
 }

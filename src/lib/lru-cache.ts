@@ -2,25 +2,21 @@
 
 interface Entry<V> {
   value: V
-  /** Wall-clock time (the service's clock) when the value was read. */
-  storedAt: number
-  /** `storedAt + ttl`, on the wall clock. */
+  /** `ttl` after the value was read, on the service's clock. */
   expiresAt: number
-  /** `ttl` after the read on the monotonic clock: a wall-clock step cannot stretch a life. */
-  monoExpiresAt: number
   /** Value of the use counter when the entry last moved to the most-recent end. */
   stamp: number
 }
 
-/** The monotonic clock, in ms. Read through `performance` at each call, so tests can fake it. */
-export const monotonicNow = (): number => performance.now()
-
 /**
  * Least-recently-used map holding at most `maxEntries`, each entry for at most `ttlMs` after the
- * value was read. An entry's life is bounded on two clocks: the service's clock (injectable, so
- * tests and `now` options move it) and the monotonic clock (so a wall clock stepped back cannot
- * keep an entry, say a revoked key, alive). An entry is also dropped when the service's clock
- * reads earlier than when the entry was stored.
+ * value was read, on the service's clock (injectable: tests and the `now` option move it).
+ *
+ * A clock that goes back would stretch every entry's life by the step (a revoked key kept for
+ * 50 minutes after a one-hour step). So the cache remembers the latest time it was asked at, and
+ * a reading earlier than that empties it: after a step back, every answer is read again. This
+ * costs a comparison per hit, where reading a monotonic clock on every hit cost about 5 % of a
+ * verification.
  */
 export class LruCache<V> {
   // A Map iterates in insertion order: re-inserting on a hit keeps the oldest entry first.
@@ -32,6 +28,8 @@ export class LruCache<V> {
   // sit behind it. Below 16 entries the slack is 0, which is exact LRU.
   readonly #slack: number
   #moves = 0
+  /** The latest service-clock reading of a `get` or `sweep`. */
+  #latest = Number.NEGATIVE_INFINITY
 
   constructor(maxEntries: number, ttlMs: number) {
     this.#maxEntries = maxEntries
@@ -45,9 +43,11 @@ export class LruCache<V> {
 
   /** The live value for `key`, refreshed as most recently used; expired entries are dropped. */
   get(key: string, now: number): V | undefined {
+    if (now < this.#latest) this.#steppedBack()
+    this.#latest = now
     const entry = this.#map.get(key)
     if (entry === undefined) return undefined
-    if (!isLive(entry, now, monotonicNow())) {
+    if (now >= entry.expiresAt) {
       this.#map.delete(key)
       return undefined
     }
@@ -60,19 +60,13 @@ export class LruCache<V> {
   }
 
   /**
-   * Stores `value` as read at `readAt` (service clock) and `monoReadAt` (monotonic clock): pass
-   * the times the read *started*, so that a slow read cannot stretch the entry's life.
+   * Stores `value` as read at `readAt`: pass the time the read *started*, so that a slow read
+   * cannot stretch the entry's life.
    */
-  set(key: string, value: V, readAt: number, monoReadAt: number): void {
+  set(key: string, value: V, readAt: number): void {
     if (this.#ttlMs <= 0 || this.#maxEntries <= 0) return
     this.#map.delete(key)
-    this.#map.set(key, {
-      value,
-      storedAt: readAt,
-      expiresAt: readAt + this.#ttlMs,
-      monoExpiresAt: monoReadAt + this.#ttlMs,
-      stamp: ++this.#moves,
-    })
+    this.#map.set(key, { value, expiresAt: readAt + this.#ttlMs, stamp: ++this.#moves })
     const now = readAt
     // Evict the least recently used; also release up to two expired heads so that idle
     // entries do not wait for a sweep.
@@ -92,10 +86,11 @@ export class LruCache<V> {
 
   /** Drops every expired entry; returns how many were dropped. */
   sweep(now: number): number {
-    const mono = monotonicNow()
+    if (now < this.#latest) this.#steppedBack()
+    this.#latest = now
     let dropped = 0
     for (const [key, entry] of this.#map) {
-      if (!isLive(entry, now, mono)) {
+      if (now >= entry.expiresAt) {
         this.#map.delete(key)
         dropped++
       }
@@ -106,8 +101,9 @@ export class LruCache<V> {
   clear(): void {
     this.#map.clear()
   }
-}
 
-function isLive(entry: Entry<unknown>, now: number, mono: number): boolean {
-  return now < entry.expiresAt && now >= entry.storedAt && mono < entry.monoExpiresAt
+  // Rare (a clock stepped back): forget everything rather than trust any life computed before.
+  #steppedBack(): void {
+    this.#map.clear()
+  }
 }

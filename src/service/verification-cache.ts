@@ -3,7 +3,7 @@
  * TTL, single-flight lookups, and invalidation of lookups under way. Internal: not exported.
  * @module
  */
-import { LruCache, monotonicNow } from '../lib/lru-cache.js'
+import { LruCache } from '../lib/lru-cache.js'
 import type { CacheOptions } from '../options/types.js'
 import type { ApiKeyPrincipal, ApiKeyRecord } from '../types.js'
 
@@ -71,7 +71,6 @@ export class VerificationCache {
     const existing = this.#inflight.get(digest)
     if (existing !== undefined) return existing.promise
     const flight: Flight = { invalidated: false, promise: undefined as never }
-    const monoStartedAt = monotonicNow()
     const settled = (): void => {
       if (this.#inflight.get(digest) === flight) this.#inflight.delete(digest)
     }
@@ -80,8 +79,8 @@ export class VerificationCache {
         settled()
         const cached = record === null ? null : toCachedKey(record)
         if (!flight.invalidated) {
-          if (cached === null) this.#negative?.set(digest, true, startedAt, monoStartedAt)
-          else this.#positive?.set(digest, cached, startedAt, monoStartedAt)
+          if (cached === null) this.#negative?.set(digest, true, startedAt)
+          else this.#positive?.set(digest, cached, startedAt)
         }
         return cached
       },

@@ -5,6 +5,8 @@
 import { createHash, randomInt } from 'node:crypto'
 import type { Pool, PoolClient, QueryResultRow } from 'pg'
 import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../../src/index.js'
+import { RevocationListeners } from '../shared/revocation-listeners.js'
+import { isUuid } from '../shared/uuid.js'
 import { storeLogger, warnIfNoErrorListener } from '../shared/store-log.js'
 
 /** Options of {@link PostgresKeyStore}. */
@@ -48,7 +50,6 @@ export interface PostgresKeyStoreOptions {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const COLUMNS =
   'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at'
 
@@ -109,7 +110,7 @@ export class PostgresKeyStore implements KeyStore {
     >
   >
   readonly #onError: (error: unknown) => void
-  readonly #listeners = new Set<(hash: string) => void>()
+  readonly #listeners: RevocationListeners
   #listening: Promise<void> | undefined
   #wake: (() => void) | undefined
   #closed = false
@@ -158,6 +159,7 @@ export class PostgresKeyStore implements KeyStore {
       heartbeatMs: options.heartbeatMs ?? 10_000,
     }
     this.#onError = options.onError ?? (() => {})
+    this.#listeners = new RevocationListeners(this.#onError)
   }
 
   // Start-up checks on the first call, in the background: they only ever warn.
@@ -278,7 +280,7 @@ export class PostgresKeyStore implements KeyStore {
    */
   async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
     this.#startOnce()
-    if (!UUID.test(keyId)) return null
+    if (!isUuid(keyId)) return null
     const { rows } = await this.#pool.query({
       ...this.#sql.revoke,
       values: [keyId, userId, at, this.#channel],
@@ -288,7 +290,7 @@ export class PostgresKeyStore implements KeyStore {
 
   async touch(keyId: string, at: Date): Promise<void> {
     this.#startOnce()
-    if (!UUID.test(keyId)) return
+    if (!isUuid(keyId)) return
     await this.#pool.query({
       ...this.#sql.touch,
       values: [keyId, at],
@@ -325,13 +327,7 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   #emit(hash: string): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(hash)
-      } catch (error) {
-        this.#onError(error)
-      }
-    }
+    this.#listeners.emit(hash)
   }
 
   // One dedicated connection: connect, LISTEN, replay what may have been missed, then wait

@@ -5,6 +5,8 @@
 import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
 import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../../src/index.js'
+import { RevocationListeners } from '../shared/revocation-listeners.js'
+import { isUuid } from '../shared/uuid.js'
 import { storeLogger, warnIfNoErrorListener } from '../shared/store-log.js'
 
 /**
@@ -102,7 +104,6 @@ const script = (source: string): Script => ({
   sha: createHash('sha1').update(source).digest('hex'),
 })
 const SCRIPTS = { insert: script(INSERT), revoke: script(REVOKE), touch: script(TOUCH) }
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * A {@link KeyStore} on an `ioredis` client you own (the store never quits it). Records are
@@ -124,7 +125,7 @@ export class RedisKeyStore implements KeyStore {
   readonly #retentionMs: number
   readonly #heartbeatMs: number
   readonly #onError: (error: unknown) => void
-  readonly #listeners = new Set<(hash: string) => void>()
+  readonly #listeners: RevocationListeners
   readonly #durability: RedisDurability
   readonly #logger: AuthLogger
   #subscriber: Redis | undefined
@@ -155,6 +156,7 @@ export class RedisKeyStore implements KeyStore {
     this.#retentionMs = options.replayRetentionMs ?? 86_400_000
     this.#heartbeatMs = options.heartbeatMs ?? 10_000
     this.#onError = options.onError ?? (() => {})
+    this.#listeners = new RevocationListeners(this.#onError)
     const durability = options.durability ?? 'required'
     if (durability !== 'required' && durability !== 'accept-risk') {
       throw new AuthError('CONFIGURATION_ERROR', {
@@ -349,7 +351,7 @@ export class RedisKeyStore implements KeyStore {
 
   async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
     await this.#durable()
-    if (!UUID.test(keyId)) return null
+    if (!isUuid(keyId)) return null
     const hash = await this.#client.get(this.#idKey(keyId))
     if (hash === null) return null
     const reply = await this.#run(
@@ -365,7 +367,7 @@ export class RedisKeyStore implements KeyStore {
 
   async touch(keyId: string, at: Date): Promise<void> {
     await this.#durable()
-    if (!UUID.test(keyId)) return
+    if (!isUuid(keyId)) return
     const hash = await this.#client.get(this.#idKey(keyId))
     if (hash === null) return
     await this.#run(SCRIPTS.touch, [this.#recordKey(hash)], [at.getTime()])
@@ -387,13 +389,7 @@ export class RedisKeyStore implements KeyStore {
   }
 
   #emit(hash: string): void {
-    for (const listener of [...this.#listeners]) {
-      try {
-        listener(hash)
-      } catch (error) {
-        this.#onError(error)
-      }
-    }
+    this.#listeners.emit(hash)
   }
 
   #subscribe(): void {
