@@ -222,3 +222,30 @@ describe('the grammar is checked, not only the checksum (keys with valid checksu
     expect(formatKeyPrefix('_12345678')).toBe('_1234...')
   })
 })
+
+describe('the random source', () => {
+  it('a source that keeps yielding only rejected bytes is given up after 64 draws', () => {
+    let draws = 0
+    const biased = (n: number): Uint8Array => {
+      draws++
+      return new Uint8Array(n).fill(255)
+    }
+    expect(() => generateApiKey({ userId: 'u', randomBytes: biased })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIGURATION_ERROR',
+        message: 'The random source yields no usable bytes',
+      }),
+    )
+    expect(draws).toBe(64)
+    // Anything but bytes is refused at once.
+    draws = 0
+    const broken = (): Uint8Array => {
+      draws++
+      return [1, 2, 3] as unknown as Uint8Array
+    }
+    expect(() => generateApiKey({ userId: 'u', randomBytes: broken })).toThrow(
+      expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+    )
+    expect(draws).toBe(1)
+  })
+})
