@@ -142,6 +142,70 @@ describe('CCH: caching and revocation', () => {
     expect(auth.cacheStats().negative).toBe(0)
   })
 
+  it('CCH-07 eviction is least-recently-used: exact below 16 entries, within maxEntries/8 moves above', async () => {
+    // Which of two cached keys survives one eviction: `hit` was verified again after `other`.
+    const survivor = async (maxEntries: number, between: number): Promise<'hit' | 'other'> => {
+      const { auth, spy } = setup({ cache: { maxEntries } })
+      const keys = Array.from({ length: maxEntries + 1 + between }, () => generateApiKey('u123'))
+      for (const key of keys) await spy.memory.insert(recordFor(key))
+      const [hit, other, ...rest] = keys as [string, string, ...string[]]
+      await auth.verifyKey(hit)
+      await auth.verifyKey(other)
+      for (const key of rest.slice(0, between)) await auth.verifyKey(key)
+      await auth.verifyKey(hit) // a hit, `between + 1` moves after it was cached
+      for (const key of rest.slice(between)) await auth.verifyKey(key) // fills, then evicts one
+      expect(auth.cacheStats().positive).toBe(maxEntries)
+      const lookups = spy.calls.findByHash
+      await auth.verifyKey(hit)
+      return spy.calls.findByHash === lookups ? 'hit' : 'other'
+    }
+    // Exact LRU below 16 entries: the key just used survives.
+    expect(await survivor(8, 0)).toBe('hit')
+    expect(await survivor(15, 0)).toBe('hit')
+    // From 16 entries a hit within the last maxEntries/8 moves (2 here) stays where it is
+    // (moving it would cost more than it saves); an older one moves.
+    expect(await survivor(16, 0)).toBe('other')
+    expect(await survivor(16, 1)).toBe('other')
+    expect(await survivor(16, 2)).toBe('hit')
+  })
+
+  it('CCH-09 setting an entry releases up to two expired ones at the head, without a sweep', async () => {
+    const { auth, spy, clock } = setup({ cache: { ttlMs: 1_000 } })
+    const keys = Array.from({ length: 4 }, () => generateApiKey('u123'))
+    for (const key of keys) await spy.memory.insert(recordFor(key))
+    for (const key of keys.slice(0, 3)) await auth.verifyKey(key)
+    expect(auth.cacheStats().positive).toBe(3)
+    clock.advance(1_000) // the three expire exactly now
+    await auth.verifyKey(keys[3] as string)
+    expect(auth.cacheStats().positive).toBe(2) // two released, one left, one new
+  })
+
+  it('CCH ttlMs 0, maxEntries 0 or negativeTtlMs 0 cache nothing of that kind', async () => {
+    // [cache option, positive entries, negative entries, store lookups for 2 × (key, unknown)]
+    const cases: [Record<string, number>, number, number, number][] = [
+      [{ ttlMs: 0 }, 0, 1, 3],
+      // The negative cache holds at most maxEntries too, unless told otherwise.
+      [{ maxEntries: 0 }, 0, 0, 4],
+      [{ negativeTtlMs: 0 }, 1, 0, 3],
+    ]
+    for (const [cache, positive, negative, lookups] of cases) {
+      const { auth, spy, issue } = setup({ cache })
+      const { key } = await issue()
+      const unknown = generateApiKey('u123')
+      for (let i = 0; i < 2; i++) {
+        await auth.verifyKey(key)
+        expect(await codeOf(() => auth.verifyKey(unknown))).toBe('KEY_NOT_FOUND')
+      }
+      const stats = auth.cacheStats()
+      expect([cache, stats.positive, stats.negative, spy.calls.findByHash]).toEqual([
+        cache,
+        positive,
+        negative,
+        lookups,
+      ])
+    }
+  })
+
   it('CCH-05 100 concurrent requests for one uncached key make one store call', async () => {
     const { auth, spy, issue } = setup()
     const { key } = await issue()
