@@ -566,3 +566,26 @@ describe('service details', () => {
     expect(created.message).toBe('Store this key securely. It will not be shown again.')
   })
 })
+
+describe('one user, one creation at a time', () => {
+  it('a creation arriving while another runs waits for it, even after earlier ones finished', async () => {
+    const { auth, spy } = setup({ maxKeysPerUser: 2 })
+    spy.behave.listByUser = { kind: 'defer' }
+    const first = auth.createKey({ userId: 'u123', name: 'a' })
+    const second = auth.createKey({ userId: 'u123', name: 'b' })
+    await vi.waitFor(() => expect(spy.pending('listByUser')).toBe(1))
+    await spy.release('listByUser')
+    await first
+    // The second creation is listing now; a third one arrives.
+    await vi.waitFor(() => expect(spy.pending('listByUser')).toBe(1))
+    const third = auth.createKey({ userId: 'u123', name: 'c' })
+    spy.behave.listByUser = { kind: 'real' }
+    await spy.release('listByUser')
+    const results = await Promise.allSettled([second, third])
+    expect(results.map((r) => (r.status === 'fulfilled' ? 'created' : r.reason.code))).toEqual([
+      'created',
+      'KEY_LIMIT_REACHED',
+    ])
+    expect(await spy.memory.listByUser('u123')).toHaveLength(2)
+  })
+})

@@ -2,7 +2,14 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { generateApiKey, MemoryKeyStore } from '../../src/index.js'
+import {
+  type ApiKeyRecord,
+  createApiKeyAuth,
+  generateApiKey,
+  hashApiKey,
+  MemoryKeyStore,
+} from '../../src/index.js'
+import { createLogSink } from '../support/log-sink.js'
 import { createClock } from '../support/clock.js'
 import { codeOf, recordFor, setup } from '../support/setup.js'
 import { createStoreSpy } from '../support/store-spy.js'
@@ -203,6 +210,59 @@ describe('CCH: caching and revocation', () => {
         negative,
         lookups,
       ])
+    }
+  })
+
+  it('CCH-07 remembered lastUsedAt times: max(maxEntries, 10 000), also with the cache off', async () => {
+    for (const [cache, cap] of [
+      [false, 10_000],
+      [{ maxEntries: 10_050 }, 10_050],
+    ] as const) {
+      const { auth, spy } = setup({ cache })
+      for (let i = 0; i < 10_100; i++) {
+        const key = generateApiKey(`u${i}`)
+        await spy.memory.insert(recordFor(key))
+        await auth.verifyKey(key)
+      }
+      expect([cache, auth.cacheStats().touched]).toEqual([cache, cap])
+    }
+  })
+
+  it('CCH-05 a lookup overtaken by a revocation does not unregister the lookup that replaced it', async () => {
+    for (const outcome of ['answers', 'fails'] as const) {
+      // A store whose lookups this test settles one by one.
+      const memory = new MemoryKeyStore()
+      const lookups: { resolve: (r: unknown) => void; reject: (e: unknown) => void }[] = []
+      const listeners = new Set<(hash: string) => void>()
+      const store = {
+        insert: (r: ApiKeyRecord) => memory.insert(r),
+        listByUser: (u: string) => memory.listByUser(u),
+        revoke: (id: string, u: string, at: Date) => memory.revoke(id, u, at),
+        findByHash: (h: string) =>
+          new Promise<ApiKeyRecord | null>((resolve, reject) => {
+            lookups.push({ resolve: () => resolve(memory.findByHash(h)), reject })
+          }),
+        onRevoke: (listener: (hash: string) => void) => {
+          listeners.add(listener)
+          return () => listeners.delete(listener)
+        },
+      }
+      const auth = createApiKeyAuth({ store, logger: createLogSink().logger })
+      const key = generateApiKey('u123')
+      await memory.insert(recordFor(key))
+      const first = auth.verifyKey(key).catch(() => 'failed')
+      for (const listener of listeners) listener(hashApiKey(key)) // revoked elsewhere: evicts
+      const second = auth.verifyKey(key)
+      expect(lookups).toHaveLength(2)
+      if (outcome === 'answers') lookups[0]?.resolve(null)
+      else lookups[0]?.reject(new Error('late'))
+      await first
+      // The second lookup is still the one in flight: a third request joins it.
+      const third = auth.verifyKey(key)
+      expect([outcome, lookups.length, auth.cacheStats().inflight]).toEqual([outcome, 2, 1])
+      lookups[1]?.resolve(null)
+      await expect(second).resolves.toMatchObject({ userId: 'u123' })
+      await expect(third).resolves.toMatchObject({ userId: 'u123' })
     }
   })
 
