@@ -79,9 +79,11 @@ export function parseBearerHeader(value: unknown): string {
   const tokenStart = cursor
   // token68 = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
   while (cursor < end && isToken68Char(field.charCodeAt(cursor))) cursor++
+  // At least one token68 character before any padding: `Bearer =` holds no token.
+  const hasToken = cursor > tokenStart
   while (cursor < end && field.charCodeAt(cursor) === 61) cursor++
   if (capped && cursor === end) throw new AuthError('INVALID_FORMAT', { reason: 'too_long' })
-  if (cursor === tokenStart || cursor !== end) {
+  if (!hasToken || cursor !== end) {
     // No token68 (`Bearer "…"`), or more after it: extra parts, a comma-joined list, controls.
     throw new AuthError('INVALID_FORMAT', { reason: 'malformed_header' })
   }

@@ -1,4 +1,5 @@
 /** `generateApiKey`, `parseApiKey`, `formatKeyPrefix` and the format constants. */
+import { crc32 as zlibCrc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import {
   CHECKSUM_LENGTH,
@@ -120,5 +121,131 @@ describe('key format', () => {
         expect.objectContaining({ code: 'INVALID_FORMAT' }),
       )
     }
+  })
+})
+
+// A key body with its checksum appended, computed outside the library: zlib's CRC-32 over the
+// bytes of the body (one byte per character, as the key grammar is ASCII) in 6 base62 digits.
+function withChecksum(body: string): string {
+  let n = BigInt(zlibCrc32(Buffer.from(body, 'latin1')))
+  let digits = ''
+  for (let i = 0; i < 6; i++) {
+    digits = BASE62[Number(n % 62n)] + digits
+    n /= 62n
+  }
+  return body + digits
+}
+const RANDOM = '0123456789ABCDEFGHIJKLMNOPQRSTUV'
+
+describe('the grammar is checked, not only the checksum (keys with valid checksums)', () => {
+  it('the helper reproduces a real key', () => {
+    expect(withChecksum(`vydra_live_user_u123_${RANDOM}`)).toBe(KNOWN_KEY)
+  })
+
+  it('a character outside base62 in the secret is INVALID_FORMAT even with a matching checksum', () => {
+    // Each just outside a range of [0-9A-Za-z], plus the user-id extras and a non-ASCII one.
+    for (const c of ['!', '/', ':', '@', '[', '`', '{', '~', '\u007f', '-', '_', 'é']) {
+      const key = withChecksum(`vydra_live_user_u123_${c}${RANDOM.slice(1)}`)
+      expect(() => parseApiKey(key), JSON.stringify(c)).toThrow(
+        expect.objectContaining({ code: 'INVALID_FORMAT' }),
+      )
+    }
+  })
+
+  it('a character outside [A-Za-z0-9_-] in the user id is INVALID_FORMAT even with a matching checksum', () => {
+    for (const c of ['!', '.', ':', '@', '~', ' ', '\u007f', 'é']) {
+      const key = withChecksum(`vydra_live_user_u${c}3_${RANDOM}`)
+      expect(() => parseApiKey(key), JSON.stringify(c)).toThrow(
+        expect.objectContaining({ code: 'INVALID_FORMAT' }),
+      )
+    }
+    // The same shape with allowed characters parses: the refusals above are about the character.
+    expect(parseApiKey(withChecksum(`vydra_live_user_u-_3_${RANDOM}`)).userId).toBe('u-_3')
+  })
+
+  it('an empty or 65-character user id, or no separator before the secret, is INVALID_FORMAT', () => {
+    const refused = [
+      withChecksum(`vydra_live_user__${RANDOM}`),
+      // No user id and no separator: the secret right after the head.
+      withChecksum(`vydra_live_user_${RANDOM}`),
+      withChecksum(`vydra_live_user_${'u'.repeat(65)}_${RANDOM}`),
+      // A valid key's separator replaced (its checksum still counts a "_" there).
+      `${KNOWN_KEY.slice(0, 20)}X${KNOWN_KEY.slice(21)}`,
+    ]
+    for (const key of refused) {
+      expect(() => parseApiKey(key), key).toThrow(
+        expect.objectContaining({ code: 'INVALID_FORMAT' }),
+      )
+    }
+    expect(parseApiKey(withChecksum(`vydra_live_user_${'u'.repeat(64)}_${RANDOM}`)).userId).toBe(
+      'u'.repeat(64),
+    )
+  })
+
+  it('prefix, environment and user id validators take strings only', () => {
+    expect(isValidKeyPrefix(['vydra'])).toBe(false)
+    expect(isValidEnvironment(['live'])).toBe(false)
+    expect(isValidUserId(['u123'])).toBe(false)
+    expect(isValidKeyPrefix('vydra')).toBe(true)
+    expect(isValidEnvironment('live')).toBe(true)
+  })
+
+  it('bad generator inputs are refused with their documented messages and issues', () => {
+    const errorOf = (fn: () => unknown): unknown => {
+      try {
+        fn()
+      } catch (error) {
+        return error
+      }
+      return undefined
+    }
+    expect(errorOf(() => generateApiKey('u', { prefix: 'Bad' }))).toMatchObject({
+      code: 'CONFIGURATION_ERROR',
+      message: 'Invalid key prefix',
+    })
+    expect(errorOf(() => generateApiKey('u', { environment: 'Bad' }))).toMatchObject({
+      code: 'CONFIGURATION_ERROR',
+      message: 'Invalid key environment',
+    })
+    const invalidUser = errorOf(() => generateApiKey('a b')) as { issues: unknown }
+    expect(invalidUser).toMatchObject({ code: 'VALIDATION_ERROR', message: 'Invalid user id' })
+    expect(invalidUser.issues).toEqual([
+      { path: ['userId'], message: 'must match [A-Za-z0-9_-]{1,64}' },
+    ])
+  })
+
+  it('formatKeyPrefix: 512 characters are fine, the last "_" may be the first character', () => {
+    expect(formatKeyPrefix(`a_${'x'.repeat(510)}`)).toBe('a_xxxx...')
+    expect(() => formatKeyPrefix(`a_${'x'.repeat(511)}`)).toThrow(
+      expect.objectContaining({ code: 'INVALID_FORMAT' }),
+    )
+    expect(formatKeyPrefix('_12345678')).toBe('_1234...')
+  })
+})
+
+describe('the random source', () => {
+  it('a source that keeps yielding only rejected bytes is given up after 64 draws', () => {
+    let draws = 0
+    const biased = (n: number): Uint8Array => {
+      draws++
+      return new Uint8Array(n).fill(255)
+    }
+    expect(() => generateApiKey({ userId: 'u', randomBytes: biased })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIGURATION_ERROR',
+        message: 'The random source yields no usable bytes',
+      }),
+    )
+    expect(draws).toBe(64)
+    // Anything but bytes is refused at once.
+    draws = 0
+    const broken = (): Uint8Array => {
+      draws++
+      return [1, 2, 3] as unknown as Uint8Array
+    }
+    expect(() => generateApiKey({ userId: 'u', randomBytes: broken })).toThrow(
+      expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+    )
+    expect(draws).toBe(1)
   })
 })

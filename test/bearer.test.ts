@@ -157,3 +157,67 @@ describe('parseBearerHeader', () => {
     expect(code(`Bearer ${'A'.repeat(1_000_000)}`)).toBe('INVALID_FORMAT')
   })
 })
+
+describe('parseBearerHeader: reasons and character classes', () => {
+  it('every refusal carries its fixed reason', () => {
+    const cases: [unknown, string][] = [
+      [42, 'not_a_string'],
+      [{}, 'not_a_string'],
+      [`Bearer ${'A'.repeat(600)}`, 'too_long'],
+      [`Bearer ${'A'.repeat(513)}`, 'too_long'],
+      ['Bearer', 'missing_token'],
+      // One word, or a scheme glued to something: no Bearer credential (issue 18).
+      ['Basic', 'unsupported_scheme'],
+      ['Basic ', 'unsupported_scheme'],
+      ['Basic:abc', 'unsupported_scheme'],
+      [`Bearer\t${K}`, 'malformed_header'],
+      ['Bearer =', 'malformed_header'],
+      ['Bearer "x"', 'malformed_header'],
+      [`Bearer ${K} x`, 'malformed_header'],
+      [`Basic ${K}`, 'unsupported_scheme'],
+      [[`Bearer ${K}`, `Bearer ${K}`], 'duplicate_header'],
+    ]
+    for (const [value, expected] of cases) {
+      expect([JSON.stringify(value)?.slice(0, 30), code(value), reason(value)]).toEqual([
+        JSON.stringify(value)?.slice(0, 30),
+        'INVALID_FORMAT',
+        expected,
+      ])
+    }
+  })
+
+  it('the field may be 576 characters (the token cap plus room for OWS); one more is refused', () => {
+    const padded = (length: number): string => `Bearer ${K}`.padEnd(length, ' ')
+    expect(parseBearerHeader(padded(576))).toBe(K)
+    // Only the first 576 characters are read (issue 18): what follows the key there is not OWS
+    // to the end of the field, so the header is malformed.
+    expect([code(padded(577)), reason(padded(577))]).toEqual(['INVALID_FORMAT', 'malformed_header'])
+  })
+
+  it('a token may use every token68 character; an empty token is refused', () => {
+    expect(parseBearerHeader('Bearer a-b.c_d~e+f/g==')).toBe('a-b.c_d~e+f/g==')
+    for (const c of ['-', '.', '_', '~', '+', '/']) {
+      expect(parseBearerHeader(`Bearer x${c}y`), c).toBe(`x${c}y`)
+    }
+    expect(code('Bearer =')).toBe('INVALID_FORMAT')
+    expect(code('Bearer ==')).toBe('INVALID_FORMAT')
+  })
+
+  it('a scheme made of any token characters (RFC 9110 tchar) is another scheme, not a malformed header', () => {
+    for (const c of "!#$%&'*+-.^_`|~") {
+      const header = `X${c}Y ${K}`
+      expect([header, reason(header)]).toEqual([header, 'unsupported_scheme'])
+    }
+    // A character that is not a tchar ends the scheme: still not the Bearer scheme (issue 18),
+    // so no Bearer credential was sent.
+    for (const c of ['"', '(', ',', '/', ':', ';', '=', '@', '[', '{']) {
+      const header = `X${c}Y ${K}`
+      expect([header, reason(header)]).toEqual([header, 'unsupported_scheme'])
+    }
+    // The Bearer scheme glued to a non-tchar is a malformed Bearer attempt.
+    for (const c of ['"', '(', ',', ':', ';', '=', '@', '[', '{']) {
+      const header = `Bearer${c}${K}`
+      expect([header, reason(header)]).toEqual([header, 'malformed_header'])
+    }
+  })
+})

@@ -1,6 +1,8 @@
 /** The auth service: createKey, listKeys, revokeKey, verifyKey, authenticate. */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
+  AuthError,
+  createApiKeyAuth,
   CREATE_KEY_MESSAGE,
   formatKeyPrefix,
   generateApiKey,
@@ -9,6 +11,7 @@ import {
 } from '../src/index.js'
 import { expectNoLeak } from './support/leak.js'
 import { codeOf, errorOf, recordFor, setup } from './support/setup.js'
+import { createStoreSpy } from './support/store-spy.js'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
@@ -258,5 +261,338 @@ describe('secrets', () => {
       keys,
     )
     expectNoLeak(auth.options, keys)
+  })
+})
+
+describe('what the service logs, and the reasons it gives', () => {
+  const line = (level: 'warn' | 'error', message: string, context: Record<string, unknown>) => ({
+    level,
+    message,
+    context,
+  })
+
+  it('a broken clock: thrown or invalid time, logged and 503 invalid_clock', async () => {
+    for (const [now, expected] of [
+      [
+        () => {
+          throw new Error('clock broke')
+        },
+        line('error', 'the clock threw', { error: 'Error: clock broke' }),
+      ],
+      [() => Number.NaN, line('error', 'the clock returned an invalid time', { type: 'number' })],
+      [() => 'soon', line('error', 'the clock returned an invalid time', { type: 'string' })],
+      [() => 8.64e15 + 1, line('error', 'the clock returned an invalid time', { type: 'number' })],
+    ] as const) {
+      const { auth, logs } = setup({ now: now as () => number })
+      const error = await errorOf(() => auth.verifyKey(generateApiKey('u123')))
+      expect(error).toMatchObject({ code: 'AUTH_UNAVAILABLE', reason: 'invalid_clock' })
+      expect(logs.lines).toEqual([expected])
+    }
+  })
+
+  it('the last instant a Date can hold is a valid time', async () => {
+    const { auth } = setup({ now: () => 8.64e15 })
+    const created = await auth.createKey({ userId: 'u123', name: 'end of time' })
+    expect(created.apiKey.createdAt.getTime()).toBe(8.64e15)
+  })
+
+  it('store failures name the operation; a timeout is logged once, as a timeout', async () => {
+    const { auth, spy, logs, issue } = setup({ storeTimeoutMs: 25 })
+    const { id, key } = await issue()
+    spy.behave.findByHash = { kind: 'reject', error: new Error('boom') }
+    expect(await errorOf(() => auth.verifyKey(generateApiKey('u123')))).toMatchObject({
+      reason: 'store_error',
+    })
+    spy.behave.findByHash = { kind: 'defer' }
+    expect(await errorOf(() => auth.verifyKey(key))).toMatchObject({
+      code: 'AUTH_UNAVAILABLE',
+      reason: 'store_timeout',
+    })
+    spy.behave.listByUser = { kind: 'reject', error: new Error('list') }
+    await errorOf(() => auth.listKeys('u123'))
+    spy.behave.listByUser = { kind: 'real' }
+    spy.behave.insert = { kind: 'reject', error: new Error('ins') }
+    await errorOf(() => auth.createKey({ userId: 'u123', name: 'n' }))
+    spy.behave.revoke = { kind: 'reject', error: new Error('rev') }
+    await errorOf(() => auth.revokeKey({ userId: 'u123', keyId: id }))
+    expect(logs.lines).toEqual([
+      line('error', 'store findByHash failed', { error: 'Error: boom' }),
+      line('error', 'store findByHash timed out', { timeoutMs: 25 }),
+      line('error', 'store listByUser failed', { error: 'Error: list' }),
+      line('error', 'store insert failed', { error: 'Error: ins' }),
+      line('error', 'store revoke failed', { error: 'Error: rev' }),
+    ])
+    await spy.release('findByHash')
+  })
+
+  it('a store rejecting with an AuthError is still 503 (fail closed), never that 401', async () => {
+    for (const code of ['KEY_NOT_FOUND', 'KEY_REVOKED', 'INSUFFICIENT_SCOPE'] as const) {
+      const { auth, spy } = setup()
+      spy.behave.findByHash = { kind: 'reject', error: new AuthError(code) }
+      expect(await errorOf(() => auth.verifyKey(generateApiKey('u123')))).toMatchObject({
+        code: 'AUTH_UNAVAILABLE',
+        reason: 'store_error',
+      })
+    }
+  })
+
+  it('corrupt answers: which field, which key, and the corrupt_record reason', async () => {
+    const { auth, spy, logs, issue } = setup()
+    const key = generateApiKey('u123')
+    const bad = recordFor(key, { scopes: 'models:read' })
+    spy.findResult = () => bad
+    expect(await errorOf(() => auth.verifyKey(key))).toMatchObject({ reason: 'corrupt_record' })
+    const other = generateApiKey('u123')
+    const mismatched = recordFor(other, { hash: 'f'.repeat(64) })
+    spy.findResult = () => mismatched
+    expect(await errorOf(() => auth.verifyKey(other))).toMatchObject({ reason: 'corrupt_record' })
+    spy.findResult = () => ({ ...recordFor(other, { hash: 'f'.repeat(64) }), id: 42 })
+    await errorOf(() => auth.verifyKey(other))
+    spy.findResult = undefined
+    spy.answer.listByUser = () => [42]
+    expect(await errorOf(() => auth.listKeys('u123'))).toMatchObject({ reason: 'corrupt_record' })
+    delete spy.answer.listByUser
+    const { id } = await issue()
+    spy.answer.revoke = () => ({ ...recordFor(key), id, revokedAt: null })
+    expect(await errorOf(() => auth.revokeKey({ userId: 'u123', keyId: id }))).toMatchObject({
+      reason: 'corrupt_record',
+    })
+    expect(logs.lines).toEqual([
+      line('error', 'store returned a corrupt record', { field: 'scopes', keyId: bad.id }),
+      line('error', 'store returned a corrupt record', { field: 'hash', keyId: mismatched.id }),
+      line('error', 'store returned a corrupt record', { field: 'id', keyId: undefined }),
+      line('error', 'store returned a corrupt record list', { userId: 'u123' }),
+      line('error', 'store returned a corrupt record from revoke', { keyId: id }),
+    ])
+  })
+
+  it('a failing lastUsedAt write is a warning naming the key id and the error', async () => {
+    const { auth, spy, logs, issue } = setup()
+    const { key, id } = await issue()
+    spy.behave.touch = { kind: 'reject', error: new Error('disk full') }
+    await auth.verifyKey(key)
+    await vi.waitFor(() => expect(logs.lines).toHaveLength(1))
+    expect(logs.lines).toEqual([
+      line('warn', 'lastUsedAt update failed', { keyId: id, error: 'Error: disk full' }),
+    ])
+  })
+
+  it('a lastUsedAt write gets five store timeouts before it is abandoned, with a timeout error', async () => {
+    vi.useFakeTimers()
+    try {
+      const { auth, spy, logs, issue } = setup({ storeTimeoutMs: 1_000 })
+      const { key, id } = await issue()
+      spy.behave.touch = { kind: 'defer' }
+      await auth.verifyKey(key)
+      await vi.advanceTimersByTimeAsync(4_999)
+      expect(logs.lines).toEqual([])
+      await vi.advanceTimersByTimeAsync(1)
+      expect(logs.lines).toEqual([
+        line('warn', 'lastUsedAt update failed', { keyId: id, error: 'Error: touch timed out' }),
+      ])
+      await spy.release('touch')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('errorResponse logs what is not an AuthError before answering 503', () => {
+    const { auth, logs } = setup()
+    expect(auth.errorResponse(new TypeError('oops')).status).toBe(503)
+    expect(logs.lines).toEqual([
+      line('error', 'unexpected error during authentication', { error: 'TypeError: oops' }),
+    ])
+  })
+
+  it('a store whose onRevoke throws is a configuration error, saying so', () => {
+    const spy = createStoreSpy()
+    const store = {
+      ...spy.store,
+      onRevoke: () => {
+        throw new Error('no pubsub')
+      },
+    }
+    expect(() => createApiKeyAuth({ store, logger: false })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIGURATION_ERROR',
+        message: 'The store failed to subscribe to revocations (onRevoke)',
+      }),
+    )
+  })
+})
+
+describe('service details', () => {
+  it('a clock giving Dates (as `now: () => new Date()` does) drives expiry and the cache TTL', async () => {
+    const clock = { time: Date.UTC(2026, 0, 1) }
+    const { auth, spy, issue } = setup({
+      now: () => new Date(clock.time),
+      cache: { ttlMs: 1_000 },
+    })
+    const { key } = await issue({ expiresInDays: 1 })
+    await auth.verifyKey(key)
+    clock.time += 999
+    await auth.verifyKey(key)
+    expect(spy.calls.findByHash).toBe(1)
+    clock.time += 1
+    await auth.verifyKey(key)
+    expect(spy.calls.findByHash).toBe(2)
+    clock.time = Date.UTC(2026, 0, 2)
+    expect(await codeOf(() => auth.verifyKey(key))).toBe('KEY_EXPIRED')
+  })
+
+  it('without a cache, revoking, hearing a revocation and sweeping work', async () => {
+    const { auth, spy, issue } = setup({ cache: false })
+    const { key, id } = await issue()
+    await auth.verifyKey(key)
+    await expect(auth.revokeKey({ userId: 'u123', keyId: id })).resolves.toMatchObject({ id })
+    // Another instance's revocation, announced by the store.
+    const other = await issue()
+    await spy.memory.revoke(other.id, 'u123', new Date())
+    expect(() => auth.sweepCache()).not.toThrow()
+    expect(await codeOf(() => auth.verifyKey(other.key))).toBe('KEY_REVOKED')
+    expect(auth.cacheStats()).toEqual({ positive: 0, negative: 0, inflight: 0, touched: 1 })
+  })
+
+  it('a store without touch gets no lastUsedAt bookkeeping and no warnings', async () => {
+    const { auth, logs, issue } = setup({ spy: { touch: false } })
+    const { key } = await issue()
+    for (let i = 0; i < 3; i++) await auth.verifyKey(key)
+    expect(auth.cacheStats().touched).toBe(0)
+    expect(logs.lines).toEqual([])
+  })
+
+  it('required scopes that are not an array are a configuration error', async () => {
+    const { auth, issue } = setup()
+    const { key } = await issue()
+    for (const scopes of ['models:read', { length: 1, 0: 'x' }, 42]) {
+      expect(
+        await errorOf(() => auth.verifyKey(key, { scopes: scopes as unknown as string[] })),
+      ).toMatchObject({
+        code: 'CONFIGURATION_ERROR',
+        message: 'Required scopes must be an array',
+      })
+    }
+    expect(() => auth.requireScopes('x' as unknown as string[])).toThrow(
+      expect.objectContaining({
+        code: 'CONFIGURATION_ERROR',
+        message: 'Required scopes must be an array',
+      }),
+    )
+  })
+
+  it('requireScopes: "*" is always requirable; an unknown scope is named in the error', () => {
+    const { auth } = setup({ scopes: ['models:read', 'jobs:*'] })
+    expect(auth.requireScopes(['*'])).toEqual(['*'])
+    expect(auth.requireScopes(['jobs:run'])).toEqual(['jobs:run'])
+    expect(() => auth.requireScopes(['models:write'])).toThrow(
+      expect.objectContaining({
+        code: 'CONFIGURATION_ERROR',
+        message: 'Unknown or malformed required scope: "models:write"',
+      }),
+    )
+  })
+
+  it('createKey with a registry: "*" is always allowed, every other scope must be registered', async () => {
+    const { auth } = setup({ scopes: ['models:read', 'jobs:*'] })
+    await expect(
+      auth.createKey({ userId: 'u123', name: 'all', scopes: ['*'] }),
+    ).resolves.toBeDefined()
+    const error = await errorOf(() =>
+      auth.createKey({ userId: 'u123', name: 'n', scopes: ['models:read', 'admin'] }),
+    )
+    expect((error as { issues: unknown }).issues).toEqual([
+      { path: ['scopes'], message: 'not in the scope registry: "admin"' },
+    ])
+  })
+
+  it('validation issues say what is wrong, field by field', async () => {
+    const { auth } = setup()
+    const issues = async (input: unknown): Promise<unknown> =>
+      ((await errorOf(() => auth.createKey(input as never))) as { issues: unknown }).issues
+    expect(await issues({ userId: 'a b', name: 'n' })).toEqual([
+      { path: ['userId'], message: 'must match [A-Za-z0-9_-]{1,64}' },
+    ])
+    expect(await issues({ userId: 'u123', name: '   ' })).toEqual([
+      { path: ['name'], message: 'must not be blank' },
+    ])
+    expect(await issues({ userId: 'u123', name: 'a\u0007b' })).toEqual([
+      { path: ['name'], message: 'must not contain control characters' },
+    ])
+    expect(await issues({ userId: 'u123', name: 'n', scopes: ['a::b'] })).toEqual([
+      { path: ['scopes', 0], message: 'not a valid scope' },
+    ])
+  })
+
+  it('listKeys: no store call for an invalid user id; oldest first whatever the store order; lastUsedAt shown', async () => {
+    const { auth, spy, clock, issue } = setup()
+    for (const userId of ['', 'a b', 'x'.repeat(65)])
+      expect(await auth.listKeys(userId)).toEqual([])
+    expect(spy.calls.listByUser).toBe(0)
+    const first = await issue()
+    clock.advance(1_000)
+    const second = await issue()
+    const stored = await spy.memory.listByUser('u123')
+    spy.answer.listByUser = () => [...stored].reverse()
+    expect((await auth.listKeys('u123')).map((k) => k.id)).toEqual([first.id, second.id])
+    delete spy.answer.listByUser
+    await auth.verifyKey(first.key)
+    await vi.waitFor(async () => {
+      const [listed] = await auth.listKeys('u123')
+      expect(listed?.lastUsedAt).toEqual(new Date(clock.time))
+    })
+  })
+
+  it('revokeKey: no store call unless the user id and the key id (a UUID string) are valid', async () => {
+    const { auth, spy, issue } = setup()
+    const { id } = await issue()
+    for (const input of [
+      { userId: 'a b', keyId: id },
+      { userId: 'u123', keyId: `x${id}` },
+      { userId: 'u123', keyId: `${id}x` },
+      { userId: 'u123', keyId: [id] },
+      { userId: 'u123', keyId: 42 },
+    ]) {
+      const error = await errorOf(() => auth.revokeKey(input as never))
+      expect(error).toMatchObject({ code: 'KEY_NOT_FOUND', message: 'API key not found' })
+    }
+    expect(spy.calls.revoke).toBe(0)
+    expect(spy.calls.listByUser).toBe(1) // the issue() above
+    const unknown = await errorOf(() =>
+      auth.revokeKey({ userId: 'u123', keyId: '00000000-0000-4000-8000-000000000000' }),
+    )
+    expect(unknown).toMatchObject({ code: 'KEY_NOT_FOUND', message: 'API key not found' })
+    // A valid id is looked up among the user's keys of this environment first (issue 9,
+    // finding 7): an id that is not there never reaches revoke.
+    expect(spy.calls.listByUser).toBe(2)
+    expect(spy.calls.revoke).toBe(0)
+  })
+
+  it('createKey answers with the documented reminder', async () => {
+    const { auth } = setup()
+    const created = await auth.createKey({ userId: 'u123', name: 'n' })
+    expect(created.message).toBe('Store this key securely. It will not be shown again.')
+  })
+})
+
+describe('one user, one creation at a time', () => {
+  it('a creation arriving while another runs waits for it, even after earlier ones finished', async () => {
+    const { auth, spy } = setup({ maxKeysPerUser: 2 })
+    spy.behave.listByUser = { kind: 'defer' }
+    const first = auth.createKey({ userId: 'u123', name: 'a' })
+    const second = auth.createKey({ userId: 'u123', name: 'b' })
+    await vi.waitFor(() => expect(spy.pending('listByUser')).toBe(1))
+    await spy.release('listByUser')
+    await first
+    // The second creation is listing now; a third one arrives.
+    await vi.waitFor(() => expect(spy.pending('listByUser')).toBe(1))
+    const third = auth.createKey({ userId: 'u123', name: 'c' })
+    spy.behave.listByUser = { kind: 'real' }
+    await spy.release('listByUser')
+    const results = await Promise.allSettled([second, third])
+    expect(results.map((r) => (r.status === 'fulfilled' ? 'created' : r.reason.code))).toEqual([
+      'created',
+      'KEY_LIMIT_REACHED',
+    ])
+    expect(await spy.memory.listByUser('u123')).toHaveLength(2)
   })
 })

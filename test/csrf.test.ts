@@ -93,3 +93,101 @@ describe('issue 9 (finding 10): the authority the server received, over HTTP/2 t
     expect(check({ ':authority': 'other.example', host: 'api.example:8443' })).toBe('CSRF_REJECTED')
   })
 })
+
+describe('checkCsrf details', () => {
+  const reasonOf = (fn: () => void): string | undefined => {
+    try {
+      fn()
+    } catch (error) {
+      return `${(error as { code: string }).code} ${(error as { reason?: string }).reason}`
+    }
+    return 'ok'
+  }
+
+  test('refusals say why: cross_site or foreign_origin', () => {
+    expect(reasonOf(() => checkCsrf({ headers: { 'sec-fetch-site': 'cross-site' } }, []))).toBe(
+      'CSRF_REJECTED cross_site',
+    )
+    expect(reasonOf(() => checkCsrf({ headers: { origin: 'https://evil.example' } }, []))).toBe(
+      'CSRF_REJECTED foreign_origin',
+    )
+  })
+
+  test('surrounding whitespace in Sec-Fetch-Site and Origin is ignored', () => {
+    expect(
+      reasonOf(() => checkCsrf({ headers: { 'sec-fetch-site': ' cross-site ' } }, undefined)),
+    ).toBe('CSRF_REJECTED cross_site')
+    expect(
+      reasonOf(() =>
+        checkCsrf({ headers: { origin: ' https://app.example ' } }, ['https://app.example']),
+      ),
+    ).toBe('ok')
+  })
+
+  test('the own origin follows the request protocol; plain http when none is given', () => {
+    const host = { host: 'api.example:8080' }
+    expect(
+      reasonOf(() =>
+        checkCsrf(
+          { headers: { ...host, origin: 'http://api.example:8080' }, protocol: 'http' },
+          undefined,
+        ),
+      ),
+    ).toBe('ok')
+    expect(
+      reasonOf(() =>
+        checkCsrf({ headers: { ...host, origin: 'http://api.example:8080' } }, undefined),
+      ),
+    ).toBe('ok')
+    expect(
+      reasonOf(() =>
+        checkCsrf({ headers: { ...host, origin: 'https://api.example:8080' } }, undefined),
+      ),
+    ).toBe('CSRF_REJECTED foreign_origin')
+  })
+
+  test('without a usable Host there is no own origin: every Origin is foreign', () => {
+    for (const headers of [
+      { origin: 'http://undefined' },
+      { origin: 'http://a b', host: 'a b' },
+      { origin: 'http://x', host: ['x', 'y'] },
+    ]) {
+      expect([headers, reasonOf(() => checkCsrf({ headers }, undefined))]).toEqual([
+        headers,
+        'CSRF_REJECTED foreign_origin',
+      ])
+    }
+  })
+
+  test('a header given as a one-element list counts; two values of one header count as none', () => {
+    const allowed = ['https://app.example']
+    expect(
+      reasonOf(() => checkCsrf({ headers: { origin: ['https://app.example'] } }, allowed)),
+    ).toBe('ok')
+    expect(
+      reasonOf(() =>
+        checkCsrf(
+          { headers: { origin: ['https://app.example', 'https://evil.example'] } },
+          allowed,
+        ),
+      ),
+    ).toBe('CSRF_REJECTED foreign_origin')
+    expect(
+      reasonOf(() => checkCsrf({ headers: { 'sec-fetch-site': ['cross-site'] } }, allowed)),
+    ).toBe('CSRF_REJECTED cross_site')
+    // Two Sec-Fetch-Site values are no verdict at all: the Origin decides.
+    expect(
+      reasonOf(() =>
+        checkCsrf(
+          {
+            headers: {
+              'sec-fetch-site': ['same-origin', 'cross-site'],
+              origin: 'https://app.example',
+            },
+          },
+          allowed,
+        ),
+      ),
+    ).toBe('ok')
+  })
+})

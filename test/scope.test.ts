@@ -69,10 +69,24 @@ describe('scopes', () => {
     expect(scopeSatisfies('j:*', 'k:x')).toBe(false)
   })
 
+  it('only a trailing ":*" makes a wildcard; anything else is matched literally', () => {
+    // Strings the grammar refuses, given straight to the matcher: still never a wildcard.
+    expect(scopeSatisfies('models*', 'modelsX')).toBe(false)
+    expect(scopeSatisfies('ab*', 'abc')).toBe(false)
+    expect(scopeSatisfies(':*', ':x')).toBe(false)
+    expect(scopeSatisfies('*:', '*:x')).toBe(false)
+    // Literals that share all but their last character do not cover each other.
+    expect(scopeSatisfies('a:b', 'a:c')).toBe(false)
+    expect(scopeSatisfies('jobs:r', 'jobs:w')).toBe(false)
+    expect(scopeSatisfies('jobs:r', 'jobs:rw')).toBe(false)
+  })
+
   it('hasScopes needs every required scope and fails closed on non-arrays', () => {
     expect(hasScopes(['models:read', 'jobs:*'], ['models:read', 'jobs:run'])).toBe(true)
     expect(hasScopes(['models:read'], ['models:read', 'jobs:run'])).toBe(false)
     expect(hasScopes([], [])).toBe(true)
+    // A corrupt granted value grants nothing, and nothing is all an empty requirement needs.
+    expect(hasScopes(null as unknown as string[], [])).toBe(true)
     expect(hasScopes([], ['models:read'])).toBe(false)
     expect(hasScopes('*' as unknown as string[], ['models:read'])).toBe(false)
     expect(hasScopes(null as unknown as string[], ['models:read'])).toBe(false)

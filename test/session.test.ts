@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync } from 'node:crypto'
+import { constants, createHash, generateKeyPairSync, sign as cryptoSign } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { type AddressInfo, createServer as createNetServer } from 'node:net'
 import { exportJWK, generateKeyPair, SignJWT, base64url } from 'jose'
@@ -552,5 +552,283 @@ describe('issue 9: session.jwt.userId maps claims to a key-safe user id', () => 
         ['error', 'session.jwt.userId failed'],
       ])
     }
+  })
+})
+
+/** `CODE reason` of a rejection, `ok` for a session. */
+async function verdict(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise
+    return 'ok'
+  } catch (error) {
+    return `${(error as { code?: string }).code} ${(error as { reason?: string }).reason}`
+  }
+}
+
+const configMessage = (fn: () => unknown): string => {
+  try {
+    fn()
+    return 'no error'
+  } catch (error) {
+    return `${(error as { code: string }).code}: ${(error as Error).message}`
+  }
+}
+
+describe('session details: algorithms each key allows', () => {
+  test('a secret: HS512 when asked for, a secret given as bytes, and only HMAC algorithms', async () => {
+    const hs512 = verifierFor({ jwt: { secret: SECRET, algorithms: ['HS512'] } })
+    expect(await verdict(hs512(withCookie(await sign({}, secretBytes, 'HS512')) as never))).toBe(
+      'ok',
+    )
+    const bytes = verifierFor({ jwt: { secret: secretBytes } })
+    expect(await verdict(bytes(withCookie(await sign({})) as never))).toBe('ok')
+    expect(
+      configMessage(() => verifierFor({ jwt: { secret: SECRET, algorithms: ['HS256', 'RS256'] } })),
+    ).toBe(
+      'CONFIGURATION_ERROR: session.jwt.algorithms must be HS256, HS384 or HS512 with a secret',
+    )
+  })
+
+  test('an RSA key verifies every RS and PS algorithm; an RSA-PSS key is refused whatever the algorithms', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const verifyRsa = verifierFor({ jwt: { publicKey: rsa.publicKey } })
+    for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']) {
+      expect([
+        alg,
+        await verdict(verifyRsa(withCookie(await sign({}, rsa.privateKey, alg)) as never)),
+      ]).toEqual([alg, 'ok'])
+    }
+    const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 }).publicKey
+    for (const alg of ['PS256', 'PS384', 'PS512', 'RS256']) {
+      expect([
+        alg,
+        configMessage(() => verifierFor({ jwt: { publicKey: pss, algorithms: [alg] } })),
+      ]).toEqual([alg, expect.stringMatching(/^CONFIGURATION_ERROR: .*RSA-PSS/)])
+    }
+  })
+
+  // Found by the issue 17 audit: an RSA-PSS public key passed start-up, but jose cannot verify
+  // with it, and every session became 503. It is now refused at start-up; the same key material
+  // as an RSA (rsaEncryption) key verifies PS256.
+  test('an RSA-PSS key is refused at start-up; as an RSA key it verifies PS256 sessions', async () => {
+    const pss = generateKeyPairSync('rsa-pss', { modulusLength: 2048 })
+    expect(() => verifierFor({ jwt: { publicKey: pss.publicKey } })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIGURATION_ERROR',
+        message: expect.stringContaining('RSA-PSS'),
+      }),
+    )
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const part = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url')
+    const input = `${part({ alg: 'PS256' })}.${part({ sub: 'u1', iat: T, exp: T + 60 })}`
+    const signature = cryptoSign('sha256', Buffer.from(input), {
+      key: rsa.privateKey,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: 32,
+    })
+    const verify = verifierFor({ jwt: { publicKey: rsa.publicKey, algorithms: ['PS256'] } })
+    expect(
+      await verdict(verify(withCookie(`${input}.${signature.toString('base64url')}`) as never)),
+    ).toBe('ok')
+  })
+
+  test('an EC key verifies the algorithm of its curve; Ed25519 keys take EdDSA and Ed25519', async () => {
+    for (const [namedCurve, alg] of [
+      ['P-256', 'ES256'],
+      ['P-384', 'ES384'],
+      ['P-521', 'ES512'],
+    ] as const) {
+      const ec = generateKeyPairSync('ec', { namedCurve })
+      const verify = verifierFor({ jwt: { publicKey: ec.publicKey } })
+      expect([
+        alg,
+        await verdict(verify(withCookie(await sign({}, ec.privateKey, alg)) as never)),
+      ]).toEqual([alg, 'ok'])
+      for (const wrong of ['ES256', 'ES384', 'ES512'].filter((a) => a !== alg)) {
+        expect(
+          configMessage(() =>
+            verifierFor({ jwt: { publicKey: ec.publicKey, algorithms: [wrong] } }),
+          ),
+        ).toMatch(/^CONFIGURATION_ERROR/)
+      }
+    }
+    const ed = generateKeyPairSync('ed25519')
+    const verifyEd = verifierFor({ jwt: { publicKey: ed.publicKey } })
+    for (const alg of ['EdDSA', 'Ed25519']) {
+      expect([
+        alg,
+        await verdict(verifyEd(withCookie(await sign({}, ed.privateKey, alg)) as never)),
+      ]).toEqual([alg, 'ok'])
+    }
+  })
+
+  test('keys no JWS algorithm fits, and algorithm lists that do not fit, are configuration errors', () => {
+    const misfit = 'CONFIGURATION_ERROR: session.jwt.algorithms do not fit the public key'
+    for (const publicKey of [
+      generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey,
+      generateKeyPairSync('x25519').publicKey,
+    ]) {
+      expect(configMessage(() => verifierFor({ jwt: { publicKey } }))).toBe(misfit)
+    }
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey
+    expect(configMessage(() => verifierFor({ jwt: { publicKey: rsa, algorithms: [] } }))).toBe(
+      misfit,
+    )
+    expect(
+      configMessage(() => verifierFor({ jwt: { publicKey: rsa, algorithms: ['RS256', 'ES256'] } })),
+    ).toBe(misfit)
+    expect(
+      configMessage(() =>
+        verifierFor({
+          jwt: { jwksUrl: 'https://example.test/jwks', algorithms: ['RS256', 'HS256'] },
+        }),
+      ),
+    ).toBe('CONFIGURATION_ERROR: session.jwt.algorithms cannot be HMAC with a jwksUrl')
+  })
+
+  test('a public KeyObject is used as is; a private one, or garbage, is refused', () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    expect(configMessage(() => verifierFor({ jwt: { publicKey } }))).toBe('no error')
+    for (const bad of [privateKey, 'not a pem', { kty: 'nope' }]) {
+      let error: unknown
+      try {
+        verifierFor({ jwt: { publicKey: bad as never } })
+      } catch (e) {
+        error = e
+      }
+      expect(error).toMatchObject({
+        code: 'CONFIGURATION_ERROR',
+        message: 'session.jwt.publicKey is not a readable public key',
+      })
+    }
+    let cause: unknown
+    try {
+      verifierFor({ jwt: { publicKey: privateKey as never } })
+    } catch (e) {
+      cause = (e as Error).cause
+    }
+    expect((cause as Error).message).toBe('not a public key')
+  })
+})
+
+describe('session details: key sets', () => {
+  let server: Server
+  let base: string
+  const tokens: Record<string, string> = {}
+  beforeAll(async () => {
+    const keys: Record<string, unknown>[] = []
+    for (const alg of ['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA']) {
+      const pair = await generateKeyPair(alg, { extractable: true })
+      keys.push({ ...(await exportJWK(pair.publicKey)), kid: alg, alg })
+      tokens[alg] = await sign({}, pair.privateKey, alg, { kid: alg })
+    }
+    server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ keys }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
+
+  test('a key set accepts every asymmetric default algorithm', async () => {
+    const verify = verifierFor({ jwt: { jwksUrl: `${base}/jwks.json` } })
+    for (const alg of Object.keys(tokens)) {
+      expect([alg, await verdict(verify(withCookie(tokens[alg] as string) as never))]).toEqual([
+        alg,
+        'ok',
+      ])
+    }
+  })
+
+  test('a key set that cannot be fetched is logged, and answered 503 jwks_unavailable', async () => {
+    const logs = createLogSink()
+    const dropper = createNetServer((socket) => socket.destroy())
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = dropper.address() as AddressInfo
+      const verify = verifierFor(
+        { jwt: { jwksUrl: `http://127.0.0.1:${port}/` } },
+        { logger: logs.logger },
+      )
+      expect(await verdict(verify(withCookie(tokens.RS256 as string) as never))).toBe(
+        'AUTH_UNAVAILABLE jwks_unavailable',
+      )
+      expect(logs.lines).toHaveLength(1)
+      expect(logs.lines[0]).toMatchObject({
+        level: 'error',
+        message: 'session key set unavailable',
+      })
+      expect(typeof logs.lines[0]?.context?.error).toBe('string')
+    } finally {
+      await new Promise<void>((resolve) => dropper.close(() => resolve()))
+    }
+  })
+})
+
+describe('session details: cookies, reasons and the hook', () => {
+  const verify = (request: {
+    headers: object
+    cookies: Record<string, string>
+  }): Promise<unknown> => verifierFor({ jwt: { secret: SECRET } })(request as never)
+
+  test('a missing, empty or oversized cookie is refused before the token is parsed', async () => {
+    expect(await verdict(verify({ headers: {}, cookies: {} }))).toBe('SESSION_REQUIRED no_cookie')
+    expect(await verdict(verify(withCookie('')))).toBe('SESSION_REQUIRED no_cookie')
+    expect(await verdict(verify(withCookie('a'.repeat(8_193))))).toBe(
+      'SESSION_REQUIRED token_too_long',
+    )
+    // Up to 8 192 characters the token is parsed (and here refused by the JWT library).
+    expect(await verdict(verify(withCookie('a'.repeat(8_192))))).toBe(
+      'SESSION_REQUIRED malformed_token',
+    )
+  })
+
+  test('a refused token says why (a fixed reason code, or the subject)', async () => {
+    expect(await verdict(verify(withCookie(await sign({ exp: T - 60 }))))).toBe(
+      'SESSION_REQUIRED expired',
+    )
+    expect(await verdict(verify(withCookie(await sign({ sub: 'a b' }))))).toBe(
+      'SESSION_REQUIRED invalid_subject',
+    )
+    expect(await verdict(verifierFor(undefined)(withCookie('x') as never))).toBe(
+      'SESSION_REQUIRED no_session_config',
+    )
+  })
+
+  test('the hook: its AuthErrors pass through, undefined is no session, anything but a user object is a logged 503', async () => {
+    const logs = createLogSink()
+    let answer: () => unknown = () => null
+    const hooked = verifierFor(
+      { authenticate: async () => answer() as never },
+      { logger: logs.logger },
+    )
+    const request = { headers: {}, cookies: {} }
+    answer = () => {
+      throw new AuthError('SESSION_REQUIRED', { reason: 'expired_session' })
+    }
+    expect(await verdict(hooked(request))).toBe('SESSION_REQUIRED expired_session')
+    answer = () => undefined
+    expect(await verdict(hooked(request))).toBe('SESSION_REQUIRED no_user')
+    // The rejection's reason is logged (info by default; this sink has only warn, the fallback).
+    expect(logs.lines.map((l) => [l.level, l.context?.reason])).toEqual([['warn', 'no_user']])
+    logs.lines.length = 0
+    answer = () => {
+      throw new Error('db down')
+    }
+    expect(await verdict(hooked(request))).toBe('AUTH_UNAVAILABLE session_hook_error')
+    answer = () => Object.assign(() => {}, { userId: 'u1' })
+    expect(await verdict(hooked(request))).toBe('AUTH_UNAVAILABLE session_hook_invalid')
+    answer = () => 'u1'
+    expect(await verdict(hooked(request))).toBe('AUTH_UNAVAILABLE session_hook_invalid')
+    expect(logs.lines).toEqual([
+      {
+        level: 'error',
+        message: 'session.authenticate failed',
+        context: { error: 'Error: db down' },
+      },
+      { level: 'error', message: 'session.authenticate returned an invalid user', context: {} },
+      { level: 'error', message: 'session.authenticate returned an invalid user', context: {} },
+    ])
   })
 })

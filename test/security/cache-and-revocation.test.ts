@@ -2,7 +2,14 @@
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
-import { generateApiKey, MemoryKeyStore } from '../../src/index.js'
+import {
+  type ApiKeyRecord,
+  createApiKeyAuth,
+  generateApiKey,
+  hashApiKey,
+  MemoryKeyStore,
+} from '../../src/index.js'
+import { createLogSink } from '../support/log-sink.js'
 import { createClock } from '../support/clock.js'
 import { codeOf, recordFor, setup } from '../support/setup.js'
 import { createStoreSpy } from '../support/store-spy.js'
@@ -140,6 +147,123 @@ describe('CCH: caching and revocation', () => {
     clock.advance(5_000)
     auth.sweepCache()
     expect(auth.cacheStats().negative).toBe(0)
+  })
+
+  it('CCH-07 eviction is least-recently-used: exact below 16 entries, within maxEntries/8 moves above', async () => {
+    // Which of two cached keys survives one eviction: `hit` was verified again after `other`.
+    const survivor = async (maxEntries: number, between: number): Promise<'hit' | 'other'> => {
+      const { auth, spy } = setup({ cache: { maxEntries } })
+      const keys = Array.from({ length: maxEntries + 1 + between }, () => generateApiKey('u123'))
+      for (const key of keys) await spy.memory.insert(recordFor(key))
+      const [hit, other, ...rest] = keys as [string, string, ...string[]]
+      await auth.verifyKey(hit)
+      await auth.verifyKey(other)
+      for (const key of rest.slice(0, between)) await auth.verifyKey(key)
+      await auth.verifyKey(hit) // a hit, `between + 1` moves after it was cached
+      for (const key of rest.slice(between)) await auth.verifyKey(key) // fills, then evicts one
+      expect(auth.cacheStats().positive).toBe(maxEntries)
+      const lookups = spy.calls.findByHash
+      await auth.verifyKey(hit)
+      return spy.calls.findByHash === lookups ? 'hit' : 'other'
+    }
+    // Exact LRU below 16 entries: the key just used survives.
+    expect(await survivor(8, 0)).toBe('hit')
+    expect(await survivor(15, 0)).toBe('hit')
+    // From 16 entries a hit within the last maxEntries/8 moves (2 here) stays where it is
+    // (moving it would cost more than it saves); an older one moves.
+    expect(await survivor(16, 0)).toBe('other')
+    expect(await survivor(16, 1)).toBe('other')
+    expect(await survivor(16, 2)).toBe('hit')
+  })
+
+  it('CCH-09 setting an entry releases up to two expired ones at the head, without a sweep', async () => {
+    const { auth, spy, clock } = setup({ cache: { ttlMs: 1_000 } })
+    const keys = Array.from({ length: 4 }, () => generateApiKey('u123'))
+    for (const key of keys) await spy.memory.insert(recordFor(key))
+    for (const key of keys.slice(0, 3)) await auth.verifyKey(key)
+    expect(auth.cacheStats().positive).toBe(3)
+    clock.advance(1_000) // the three expire exactly now
+    await auth.verifyKey(keys[3] as string)
+    expect(auth.cacheStats().positive).toBe(2) // two released, one left, one new
+  })
+
+  it('CCH ttlMs 0, maxEntries 0 or negativeTtlMs 0 cache nothing of that kind', async () => {
+    // [cache option, positive entries, negative entries, store lookups for 2 × (key, unknown)]
+    const cases: [Record<string, number>, number, number, number][] = [
+      [{ ttlMs: 0 }, 0, 1, 3],
+      // The negative cache holds at most maxEntries too, unless told otherwise.
+      [{ maxEntries: 0 }, 0, 0, 4],
+      [{ negativeTtlMs: 0 }, 1, 0, 3],
+    ]
+    for (const [cache, positive, negative, lookups] of cases) {
+      const { auth, spy, issue } = setup({ cache })
+      const { key } = await issue()
+      const unknown = generateApiKey('u123')
+      for (let i = 0; i < 2; i++) {
+        await auth.verifyKey(key)
+        expect(await codeOf(() => auth.verifyKey(unknown))).toBe('KEY_NOT_FOUND')
+      }
+      const stats = auth.cacheStats()
+      expect([cache, stats.positive, stats.negative, spy.calls.findByHash]).toEqual([
+        cache,
+        positive,
+        negative,
+        lookups,
+      ])
+    }
+  })
+
+  it('CCH-07 remembered lastUsedAt times: max(maxEntries, 10 000), also with the cache off', async () => {
+    for (const [cache, cap] of [
+      [false, 10_000],
+      [{ maxEntries: 10_050 }, 10_050],
+    ] as const) {
+      const { auth, spy } = setup({ cache })
+      for (let i = 0; i < 10_100; i++) {
+        const key = generateApiKey(`u${i}`)
+        await spy.memory.insert(recordFor(key))
+        await auth.verifyKey(key)
+      }
+      expect([cache, auth.cacheStats().touched]).toEqual([cache, cap])
+    }
+  })
+
+  it('CCH-05 a lookup overtaken by a revocation does not unregister the lookup that replaced it', async () => {
+    for (const outcome of ['answers', 'fails'] as const) {
+      // A store whose lookups this test settles one by one.
+      const memory = new MemoryKeyStore()
+      const lookups: { resolve: (r: unknown) => void; reject: (e: unknown) => void }[] = []
+      const listeners = new Set<(hash: string) => void>()
+      const store = {
+        insert: (r: ApiKeyRecord) => memory.insert(r),
+        listByUser: (u: string) => memory.listByUser(u),
+        revoke: (id: string, u: string, at: Date) => memory.revoke(id, u, at),
+        findByHash: (h: string) =>
+          new Promise<ApiKeyRecord | null>((resolve, reject) => {
+            lookups.push({ resolve: () => resolve(memory.findByHash(h)), reject })
+          }),
+        onRevoke: (listener: (hash: string) => void) => {
+          listeners.add(listener)
+          return () => listeners.delete(listener)
+        },
+      }
+      const auth = createApiKeyAuth({ store, logger: createLogSink().logger })
+      const key = generateApiKey('u123')
+      await memory.insert(recordFor(key))
+      const first = auth.verifyKey(key).catch(() => 'failed')
+      for (const listener of listeners) listener(hashApiKey(key)) // revoked elsewhere: evicts
+      const second = auth.verifyKey(key)
+      expect(lookups).toHaveLength(2)
+      if (outcome === 'answers') lookups[0]?.resolve(null)
+      else lookups[0]?.reject(new Error('late'))
+      await first
+      // The second lookup is still the one in flight: a third request joins it.
+      const third = auth.verifyKey(key)
+      expect([outcome, lookups.length, auth.cacheStats().inflight]).toEqual([outcome, 2, 1])
+      lookups[1]?.resolve(null)
+      await expect(second).resolves.toMatchObject({ userId: 'u123' })
+      await expect(third).resolves.toMatchObject({ userId: 'u123' })
+    }
   })
 
   it('CCH-05 100 concurrent requests for one uncached key make one store call', async () => {

@@ -69,7 +69,11 @@ function algorithmsFor(key: KeyObject): string[] {
     case 'rsa':
       return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
     case 'rsa-pss':
-      return ['PS256', 'PS384', 'PS512']
+      // jose cannot verify with an id-RSASSA-PSS key ("Unsupported JWK Key Type"): every session
+      // would be a 503. Refuse it at start-up, saying what works instead.
+      throw configError(
+        'session.jwt.publicKey is an RSA-PSS (id-RSASSA-PSS) key, which jose cannot verify with: give the same key as an RSA (rsaEncryption) key, which verifies PS256, PS384 and PS512 too',
+      )
     case 'ec':
       return ecAlgorithm(key.asymmetricKeyDetails?.namedCurve)
     case 'ed25519':
