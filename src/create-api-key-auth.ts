@@ -81,7 +81,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     revokeKey: keys.revokeKey,
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
-    requireScopes: registry.requireScopes,
+    checkRouteScopes: registry.checkRouteScopes,
+    requireScopes: registry.checkRouteScopes,
     errorResponse: (error) => {
       if (isAuthError(error)) return error.toResponse({ realm: opts.realm })
       logger.error('unexpected error during authentication', { error: describeError(error) })

@@ -596,3 +596,16 @@ describe('one user, one creation at a time', () => {
     expect(await spy.memory.listByUser('u123')).toHaveLength(2)
   })
 })
+
+describe('checkRouteScopes (0.2 name of requireScopes)', () => {
+  it('checks route scopes once at set-up; requireScopes is the same check', () => {
+    const { auth } = setup({ scopes: ['models:read', 'jobs:*'] })
+    const checked = auth.checkRouteScopes(['models:read', 'jobs:x'])
+    expect(checked).toEqual(['models:read', 'jobs:x'])
+    expect(Object.isFrozen(checked)).toBe(true)
+    expect(() => auth.checkRouteScopes(['models:write'])).toThrow(
+      expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+    )
+    expect(auth.requireScopes).toBe(auth.checkRouteScopes)
+  })
+})

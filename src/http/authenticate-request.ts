@@ -12,19 +12,31 @@ import type { AuthRequest, AuthResult } from './types.js'
 /**
  * Authenticates `request` by its `Authorization` header and checks `scopes`. Never rejects:
  * every failure, expected or not, comes back as the response to send (unknown errors as 503,
- * fail closed). Validate `scopes` once beforehand with `auth.requireScopes`.
+ * fail closed). Validate `scopes` once beforehand with `auth.checkRouteScopes`.
  *
  * @example
  * ```ts
- * const scopes = auth.requireScopes(['models:read'])
+ * const scopes = auth.checkRouteScopes(['models:read'])
  * const result = await authenticateRequest(auth, request, scopes)
  * if (!result.ok) return send(result.response)
  * ```
+ * @deprecated Since 0.2: use {@link createApiKeyGuard}, which checks its arguments once at
+ * set-up; "authenticate" then names only `auth.authenticate` (a header to a principal).
  */
-export async function authenticateRequest(
+export function authenticateRequest(
   auth: ApiKeyAuth,
   request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
   scopes: readonly string[] = [],
+): Promise<AuthResult> {
+  return authenticate(auth, request, scopes)
+}
+
+// The one path of every guard: duplicate lines refused, then the service decides; every failure
+// becomes the response to send.
+async function authenticate(
+  auth: ApiKeyAuth,
+  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
+  scopes: readonly string[],
 ): Promise<AuthResult> {
   try {
     // Node keeps only the first Authorization line; two lines are ambiguous, so neither counts.
@@ -72,6 +84,6 @@ export function createApiKeyGuard(auth: ApiKeyAuth, options: ApiKeyGuardOptions 
       message: `${call}: scopes must be an array of scope strings such as ['models:read'], got ${describeArgument(requested)}`,
     })
   }
-  const scopes = auth.requireScopes((requested as readonly string[] | undefined) ?? [])
-  return (request) => authenticateRequest(auth, request, scopes)
+  const scopes = auth.checkRouteScopes((requested as readonly string[] | undefined) ?? [])
+  return (request) => authenticate(auth, request, scopes)
 }

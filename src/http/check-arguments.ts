@@ -43,7 +43,7 @@ export function assertAuthService(
     candidate !== null &&
     typeof candidate.createKey === 'function' &&
     typeof candidate.authenticate === 'function' &&
-    typeof candidate.requireScopes === 'function' &&
+    typeof candidate.checkRouteScopes === 'function' &&
     typeof candidate.errorResponse === 'function'
   if (!ok) {
     throw new AuthError('CONFIGURATION_ERROR', {

@@ -59,7 +59,7 @@ export function createApiKeyRoutes(
   }
   const verifySession = createSessionVerifier(settings)
   const logRejection = createSessionRejectionLog(settings)
-  const anyScope = auth.requireScopes(['*'])
+  const anyScope = auth.checkRouteScopes(['*'])
 
   const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> => {
     const hasAuthorization =

@@ -21,7 +21,7 @@ export const MAX_BODY_BYTES: number = kit.MAX_BODY_BYTES
 
 /**
  * See `authenticateRequest` in `@vydra/auth/http`.
- * @deprecated Since 0.2: import it from `@vydra/auth/http` (the adapter kit).
+ * @deprecated Since 0.2: use `createApiKeyGuard` from `@vydra/auth/http` (the adapter kit).
  */
 export function authenticateRequest(
   auth: ApiKeyAuth,

@@ -38,8 +38,14 @@ export interface ApiKeyAuth {
   /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */
   authenticate(authorization: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
   /**
-   * Checks scopes a route will require, once at set-up: each must be well formed and, with a
-   * registry, covered by it. @throws `CONFIGURATION_ERROR`.
+   * Checks, once at set-up, the scopes a route will require: each must be well formed and, with
+   * a registry, covered by it. Returns them frozen, for `verifyKey`/`authenticate` on each
+   * request. @throws `CONFIGURATION_ERROR`.
+   */
+  checkRouteScopes(scopes: readonly string[]): readonly string[]
+  /**
+   * The same as {@link ApiKeyAuth.checkRouteScopes}.
+   * @deprecated Since 0.2: use `checkRouteScopes`; this name suggested a check per request.
    */
   requireScopes(scopes: readonly string[]): readonly string[]
   /** The HTTP response for any error: an {@link AuthError}'s own, anything else 503 (fail closed). */

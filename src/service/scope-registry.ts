@@ -13,7 +13,7 @@ export interface ScopeRegistry {
    * Checks scopes a route will require, once at set-up: each must be well formed and, with a
    * registry, covered by it. @throws `CONFIGURATION_ERROR`.
    */
-  requireScopes(scopes: readonly string[]): readonly string[]
+  checkRouteScopes(scopes: readonly string[]): readonly string[]
 }
 
 /** Builds the registry from the `scopes` option. */
@@ -21,7 +21,7 @@ export function createScopeRegistry(known: readonly string[] | undefined): Scope
   return {
     unknownGranted: (scopes) =>
       known === undefined ? [] : scopes.filter((s) => s !== '*' && !known.includes(s)),
-    requireScopes: (scopes) => {
+    checkRouteScopes: (scopes) => {
       if (!Array.isArray(scopes)) {
         throw new AuthError('CONFIGURATION_ERROR', { message: 'Required scopes must be an array' })
       }
