@@ -176,6 +176,24 @@ describe('CCH: caching and revocation', () => {
     expect(await survivor(16, 2)).toBe('hit')
   })
 
+  it('CCH-07 after one entry moved, the next hit is judged by how many moves ago it was used', async () => {
+    const { auth, spy } = setup({ cache: { maxEntries: 16 } })
+    const keys = Array.from({ length: 19 }, () => generateApiKey('u123'))
+    for (const key of keys) await spy.memory.insert(recordFor(key))
+    const verify = (i: number): Promise<unknown> => auth.verifyKey(keys[i] as string)
+    for (const i of [0, 1, 2, 3]) await verify(i)
+    await verify(0) // 3 moves ago: moved to the newest end
+    await verify(4)
+    await verify(1) // 4 moves ago (two sets and one move since): moved too
+    for (let i = 5; i < 18; i++) await verify(i) // 16 entries after the first 12, then 2 evictions
+    const lookups = spy.calls.findByHash
+    await verify(1)
+    await verify(0)
+    expect(spy.calls.findByHash).toBe(lookups) // both survived; keys 2 and 3 were evicted
+    await verify(2)
+    expect(spy.calls.findByHash).toBe(lookups + 1)
+  })
+
   it('CCH-09 setting an entry releases up to two expired ones at the head, without a sweep', async () => {
     const { auth, spy, clock } = setup({ cache: { ttlMs: 1_000 } })
     const keys = Array.from({ length: 4 }, () => generateApiKey('u123'))
