@@ -52,6 +52,7 @@ export type {
 export { hashApiKey } from './hash.js'
 export { parseBearerHeader } from './bearer.js'
 export { hasScopes, scopeSatisfies, validateScope } from './scope.js'
+export type { AnyOfScopes, RequiredScopes } from './scope.js'
 
 // Errors
 export { AUTH_ERROR_STATUS, AuthError, isAuthError } from './errors.js'

@@ -18,7 +18,11 @@
 
 // Requests: API-key authentication
 export { authenticateRequest, createApiKeyGuard } from './authenticate-request.js'
-export type { ApiKeyGuard, ApiKeyGuardOptions } from './authenticate-request.js'
+export type {
+  ApiKeyGuard,
+  ApiKeyGuardOptions,
+  OptionalApiKeyGuard,
+} from './authenticate-request.js'
 
 // The key-management routes
 export {
@@ -39,7 +43,14 @@ export type { SessionUser, SessionVerifier, SessionVerifierOptions } from './ses
 export type { SessionRejectionReason } from './session/rejections.js'
 
 // The neutral request and response
-export type { AuthRequest, AuthRequestHeaders, AuthResponse, AuthResult } from './types.js'
+export type {
+  AuthRequest,
+  AuthRequestHeaders,
+  AuthResponse,
+  AuthResult,
+  OptionalAuthResult,
+} from './types.js'
 
 // The verified key of an `AuthResult`, named here so that the kit's types are complete.
 export type { ApiKeyPrincipal } from '../types.js'
+export type { AnyOfScopes, RequiredScopes } from '../scope.js'
