@@ -3,7 +3,6 @@
  * Internal: not exported from the package.
  * @module
  */
-import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
@@ -86,7 +85,8 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       if (active.length >= deps.maxKeysPerUser) throw new AuthError('KEY_LIMIT_REACHED')
       const key = generateApiKey(userId, { prefix: deps.prefix, environment: deps.environment })
       const record: ApiKeyRecord = {
-        id: randomUUID(),
+        // WebCrypto's UUID v4: on every runtime, no node:crypto import.
+        id: crypto.randomUUID(),
         userId,
         name,
         keyPrefix: formatKeyPrefix(key),
