@@ -13,6 +13,7 @@ import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
+import { createRevokeByKey } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
 import { createVerifier, embeddedUserId } from './service/verifier.js'
@@ -21,6 +22,7 @@ import type { ApiKeyAuth } from './service/api-key-auth.js'
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
 export type { VerifyOptions } from './service/verifier.js'
+export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 
 /**
@@ -74,11 +76,19 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     onCreate: (digest) => cache.evict(digest),
   })
 
+  const revokeByKey = createRevokeByKey({
+    keyHead: head,
+    clock,
+    store,
+    findByKey: (key) => store.find(hash(key), embeddedUserId(key, head)),
+  })
+
   return {
     options: opts,
     createKey: keys.createKey,
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,
+    revokeByKey,
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     checkRouteScopes: registry.checkRouteScopes,
