@@ -13,11 +13,12 @@ import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
-import { createRevokeByKey } from './service/revoke-by-key.js'
+import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
 import { createVerifier, embeddedUserId } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
+import type { ApiKeyRecord } from './types.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
@@ -76,12 +77,9 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     onCreate: (digest) => cache.evict(digest),
   })
 
-  const revokeByKey = createRevokeByKey({
-    keyHead: head,
-    clock,
-    store,
-    findByKey: (key) => store.find(hash(key), embeddedUserId(key, head)),
-  })
+  const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
+    store.find(hash(key), embeddedUserId(key, head))
+  const revokeByKey = createRevokeByKey({ keyHead: head, clock, store, findByKey })
 
   return {
     options: opts,
@@ -89,6 +87,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,
     revokeByKey,
+    lookupKey: createLookupKey({ keyHead: head, findByKey }),
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     checkRouteScopes: registry.checkRouteScopes,

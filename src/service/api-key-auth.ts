@@ -41,6 +41,13 @@ export interface ApiKeyAuth {
    * @throws `AUTH_UNAVAILABLE` only (the store failed).
    */
   revokeByKey(key: unknown, options?: RevokeByKeyOptions): Promise<RevokeByKeyResult>
+  /**
+   * The key of a full key string as its owner sees it (revoked and expired ones included),
+   * without verifying it or its scopes: for support tooling and leak reports. `null` for a
+   * malformed, foreign or unknown key (the checksum is checked offline first).
+   * @throws `AUTH_UNAVAILABLE` only (the store failed).
+   */
+  lookupKey(key: unknown): Promise<ApiKeyInfo | null>
   /** Verifies a presented key and its scopes. @throws {@link AuthError} */
   verifyKey(key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
   /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */

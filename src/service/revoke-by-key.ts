@@ -69,6 +69,20 @@ export function createRevokeByKey(
   }
 }
 
+/**
+ * Builds `lookupKey`: the record of a full key string as its owner sees it, revoked and expired
+ * ones included, without verifying it; `null` for anything that is not a key of this instance.
+ */
+export function createLookupKey(
+  deps: Pick<RevokeByKeyDeps, 'keyHead' | 'findByKey'>,
+): (key: unknown) => Promise<ApiKeyInfo | null> {
+  return async (key) => {
+    if (typeof key !== 'string' || !isWellFormedKey(key, deps.keyHead)) return null
+    const record = await deps.findByKey(key)
+    return record === null ? null : toInfo(record)
+  }
+}
+
 // A reason is free text from the caller: bounded and without control characters (it reaches logs).
 function cleanReason(reason: unknown): string {
   if (typeof reason !== 'string' || reason.length === 0) return 'leaked'
