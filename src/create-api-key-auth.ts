@@ -13,14 +13,17 @@ import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
+import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
 import { createVerifier, embeddedUserId } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
+import type { ApiKeyRecord } from './types.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
 export type { VerifyOptions } from './service/verifier.js'
+export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 
 /**
@@ -74,11 +77,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     onCreate: (digest) => cache.evict(digest),
   })
 
+  const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
+    store.find(hash(key), embeddedUserId(key, head))
+  const revokeByKey = createRevokeByKey({ keyHead: head, clock, store, findByKey })
+
   return {
     options: opts,
     createKey: keys.createKey,
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,
+    revokeByKey,
+    lookupKey: createLookupKey({ keyHead: head, findByKey }),
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     checkRouteScopes: registry.checkRouteScopes,

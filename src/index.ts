@@ -19,6 +19,8 @@ export type {
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
+  RevokeByKeyOptions,
+  RevokeByKeyResult,
   VerifyOptions,
 } from './create-api-key-auth.js'
 export type {
@@ -50,6 +52,8 @@ export type {
   RandomBytes,
 } from './api-key.js'
 export { hashApiKey } from './hash.js'
+export { secretPattern, secretPatternParts } from './secret-pattern.js'
+export type { SecretPatternOptions, SecretPatternParts } from './secret-pattern.js'
 export { parseBearerHeader } from './bearer.js'
 export { hasScopes, scopeSatisfies, validateScope } from './scope.js'
 

@@ -38,6 +38,12 @@ export { createSessionVerifier } from './session/verifier.js'
 export type { SessionUser, SessionVerifier, SessionVerifierOptions } from './session/verifier.js'
 export type { SessionRejectionReason } from './session/rejections.js'
 
+// GitHub's secret scanning partner endpoint
+export { createSecretScanningHandler } from './secret-scanning/handler.js'
+export type { SecretScanningHandler, SecretScanningLabel } from './secret-scanning/handler.js'
+export type { SecretScanningPublicKey } from './secret-scanning/key-set.js'
+export type { LeakAction, LeakEvent, SecretScanningOptions } from './secret-scanning/options.js'
+
 // The neutral request and response
 export type { AuthRequest, AuthRequestHeaders, AuthResponse, AuthResult } from './types.js'
 

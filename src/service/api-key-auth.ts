@@ -6,6 +6,7 @@ import type { AuthErrorResponse } from '../errors.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
 import type { ApiKeyInfo, ApiKeyPrincipal } from '../types.js'
 import type { CreatedApiKey, CreateKeyInput } from './key-manager.js'
+import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
 import type { VerifyOptions } from './verifier.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
@@ -33,6 +34,20 @@ export interface ApiKeyAuth {
    * @throws `KEY_NOT_FOUND` when the key does not exist or belongs to someone else.
    */
   revokeKey(input: { userId: string; keyId: string }): Promise<ApiKeyInfo>
+  /**
+   * Revokes a key from its full string, whoever owns it: for secret scanners and support
+   * tooling. The checksum is checked offline first; a malformed, foreign or unknown key is
+   * `{ status: 'not_found' }`, never an error. Revoking again is `already_revoked`.
+   * @throws `AUTH_UNAVAILABLE` only (the store failed).
+   */
+  revokeByKey(key: unknown, options?: RevokeByKeyOptions): Promise<RevokeByKeyResult>
+  /**
+   * The key of a full key string as its owner sees it (revoked and expired ones included),
+   * without verifying it or its scopes: for support tooling and leak reports. `null` for a
+   * malformed, foreign or unknown key (the checksum is checked offline first).
+   * @throws `AUTH_UNAVAILABLE` only (the store failed).
+   */
+  lookupKey(key: unknown): Promise<ApiKeyInfo | null>
   /** Verifies a presented key and its scopes. @throws {@link AuthError} */
   verifyKey(key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
   /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */

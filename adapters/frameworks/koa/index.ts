@@ -10,7 +10,9 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   createBodyErrorTranslator,
+  createSecretScanningHandler,
   readBody,
+  type SecretScanningOptions,
   type ApiKeyGuardOptions,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
@@ -89,6 +91,28 @@ export function apiKeyErrorHandler(
       if (response === null) throw error
       send(ctx, response)
     }
+  }
+}
+
+/**
+ * Middleware serving GitHub's secret scanning reports at `POST /api/v1/secret-scanning/github`
+ * (option `path`): signed reports of leaked keys, each revoked at once. Mount it before any body
+ * parser: the signature covers the raw body.
+ *
+ * @example
+ * ```ts
+ * app.use(secretScanningRoute(auth, { onLeak: (leak) => notifyOwner(leak) }))
+ * ```
+ */
+export function secretScanningRoute(
+  auth: ApiKeyAuth,
+  options: SecretScanningOptions = {},
+): Middleware {
+  const handle = createSecretScanningHandler(auth, options)
+  return async (ctx, next) => {
+    const response = await handle(toAuthRequest(ctx))
+    if (response === null) return next()
+    send(ctx, response)
   }
 }
 
