@@ -11,6 +11,10 @@ import { describeError } from './lib/describe-error.js'
 import { resolveOptions } from './options/resolve.js'
 import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
+import { createEventBus } from './service/event-bus.js'
+import { createDenialReporter, createKeyEvents } from './service/key-events.js'
+import { UsageCounter } from './service/usage-counter.js'
+import { createUsageReader } from './service/usage-report.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
 import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
@@ -25,6 +29,8 @@ export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
 export type { VerifyOptions } from './service/verifier.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
+export type { ManagementContext } from './service/key-events.js'
+export type { UsageQuery, UsageReport } from './service/usage-report.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -43,6 +49,16 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const head = keyHead(opts.prefix, opts.environment)
   const hash = createKeyHasher(secrets.pepper)
   const clock = createServiceClock(opts.now, logger)
+  const events = createEventBus(logger)
+  const usage =
+    opts.usageStore === undefined
+      ? undefined
+      : new UsageCounter({
+          store: opts.usageStore,
+          flushMs: opts.usageFlushMs,
+          timeoutMs: opts.storeTimeoutMs,
+          logger,
+        })
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
@@ -64,6 +80,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     touchIntervalMs: opts.touchIntervalMs,
     clockToleranceMs: opts.clockToleranceMs,
     maxTouched: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 10_000),
+    denied: createDenialReporter(events, clock),
+    usage,
   })
   const keys = createKeyManager({
     prefix: opts.prefix,
@@ -75,6 +93,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     store,
     registry,
     onCreate: (digest) => cache.evict(digest),
+    events: createKeyEvents(events, clock),
   })
 
   const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
@@ -99,6 +118,13 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     },
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
-    close: store.close,
+    on: events.on,
+    usage: createUsageReader(opts.usageStore, opts.storeTimeoutMs, logger),
+    flushUsage: () => usage?.flush() ?? Promise.resolve(),
+    close: async () => {
+      store.close()
+      events.deliverQueued()
+      await usage?.close()
+    },
   }
 }

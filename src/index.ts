@@ -21,6 +21,9 @@ export type {
   CreateKeyInput,
   RevokeByKeyOptions,
   RevokeByKeyResult,
+  ManagementContext,
+  UsageQuery,
+  UsageReport,
   VerifyOptions,
 } from './create-api-key-auth.js'
 export type {
@@ -37,6 +40,31 @@ export type {
   SessionOptions,
   SessionRequest,
 } from './options/session.js'
+
+// Events
+export { AUTH_EVENT_NAMES } from './events.js'
+export type {
+  AuthDeniedEvent,
+  AuthEventListener,
+  AuthEventMap,
+  AuthEventName,
+  EventActor,
+  KeyCreatedEvent,
+  KeyEventBase,
+  KeyExpiredEvent,
+  KeyExpiringEvent,
+  KeyLeakedEvent,
+  KeyRevokedEvent,
+  KeyRolledEvent,
+  KeyStateEvent,
+  KeyUpdatedEvent,
+  LimitHitEvent,
+  RequestMetadata,
+} from './events.js'
+
+// Usage counts
+export { MemoryUsageStore } from './memory-usage-store.js'
+export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
 
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'
@@ -73,7 +101,11 @@ export type {
 // types stay exported here too, unchanged.
 export * from './http/root-exports.js'
 export * from './deprecated.js'
-export type { ApiKeyGuard, ApiKeyGuardOptions } from './http/authenticate-request.js'
+export type {
+  ApiKeyGuard,
+  ApiKeyGuardOptions,
+  GuardedRequest,
+} from './http/authenticate-request.js'
 export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './http/create-api-key-routes.js'
 export type { ApiKeyRoutesOptions } from './http/routes-options.js'
 export type { BodySource } from './http/read-body.js'

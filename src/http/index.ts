@@ -18,7 +18,7 @@
 
 // Requests: API-key authentication
 export { authenticateRequest, createApiKeyGuard } from './authenticate-request.js'
-export type { ApiKeyGuard, ApiKeyGuardOptions } from './authenticate-request.js'
+export type { ApiKeyGuard, ApiKeyGuardOptions, GuardedRequest } from './authenticate-request.js'
 
 // The key-management routes
 export {

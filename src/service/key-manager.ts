@@ -12,6 +12,7 @@ import { validateScope } from '../scope.js'
 import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
+import type { KeyEvents, ManagementContext } from './key-events.js'
 import type { ScopeRegistry } from './scope-registry.js'
 
 /** The reminder returned with every new key. */
@@ -51,13 +52,18 @@ export interface KeyManagerDeps {
   registry: ScopeRegistry
   /** Called with a new key's digest: a lookup of it under way may have read "no such key". */
   onCreate: (digest: string) => void
+  /** Emitters of `key.created` and `key.revoked`. */
+  events: KeyEvents
 }
 
 /** The management half of the service. */
 export interface KeyManager {
-  createKey(input: CreateKeyInput): Promise<CreatedApiKey>
+  createKey(input: CreateKeyInput, context?: ManagementContext): Promise<CreatedApiKey>
   listKeys(userId: string): Promise<ApiKeyInfo[]>
-  revokeKey(input: { userId: string; keyId: string }): Promise<ApiKeyInfo>
+  revokeKey(
+    input: { userId: string; keyId: string },
+    context?: ManagementContext,
+  ): Promise<ApiKeyInfo>
 }
 
 const DAY_MS = 86_400_000
@@ -70,7 +76,10 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const withUserLock = createUserLocks()
   const schema = createKeySchema(registry, deps.maxExpiresInDays)
 
-  const createKey = async (input: CreateKeyInput): Promise<CreatedApiKey> => {
+  const createKey = async (
+    input: CreateKeyInput,
+    context?: ManagementContext,
+  ): Promise<CreatedApiKey> => {
     const parsed = schema.safeParse(input)
     if (!parsed.success) {
       throw new AuthError('VALIDATION_ERROR', { issues: toIssues(parsed.error.issues) })
@@ -99,12 +108,14 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       }
       await store.insert(record)
       deps.onCreate(record.hash)
+      const apiKey = toInfo(record)
+      deps.events.created(apiKey, context)
       return {
         id: record.id,
         key,
         keyPrefix: record.keyPrefix,
         message: CREATE_KEY_MESSAGE,
-        apiKey: toInfo(record),
+        apiKey,
       }
     })
   }
@@ -117,16 +128,23 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
 
   const notFound = (): AuthError => new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
 
-  const revokeKey = async (input: { userId: string; keyId: string }): Promise<ApiKeyInfo> => {
+  const revokeKey = async (
+    input: { userId: string; keyId: string },
+    context?: ManagementContext,
+  ): Promise<ApiKeyInfo> => {
     const { userId, keyId } = input ?? {}
     if (!isValidUserId(userId) || !isUuid(keyId)) throw notFound()
     // The key must be one of this environment's (`list` filters): a key of another environment
     // is as unknown here as a key of another user.
     const own = await store.list(userId)
-    if (!own.some((r) => r.id === keyId)) throw notFound()
+    const before = own.find((r) => r.id === keyId)
+    if (before === undefined) throw notFound()
     const record = await store.revoke(keyId, userId, new Date(clock()))
     if (record === null) throw notFound()
-    return toInfo(record)
+    const info = toInfo(record)
+    // Revoking again changes nothing, so it is no event.
+    if (before.revokedAt === null) deps.events.revoked(info, context)
+    return info
   }
 
   return { createKey, listKeys, revokeKey }

@@ -51,7 +51,18 @@ export function requireApiKey(
 ): RequestHandler {
   const guard = createApiKeyGuard(auth, options)
   return (req, res, next) => {
-    guard(req)
+    // Getters: the path and address are read only for an event about a refusal.
+    guard({
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      method: req.method,
+      get path() {
+        return req.path
+      },
+      get clientAddress() {
+        return req.ip
+      },
+    })
       .then((result) => {
         if (!result.ok) return send(res, result.response)
         req.auth = result.principal
@@ -139,6 +150,10 @@ function toAuthRequest(req: Request): AuthRequest {
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
+    // Trusted-proxy rule: Express's own (`trust proxy`).
+    get clientAddress() {
+      return req.ip
+    },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: req.readableEnded ? (req.body as unknown) : undefined,
     readBody: (limit) => readBody(req, limit),

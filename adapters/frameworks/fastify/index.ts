@@ -58,7 +58,18 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
 ): onRequestAsyncHookHandler<RawServer> {
   const guard = createApiKeyGuard(auth, options)
   return async function vydraRequireApiKey(request, reply) {
-    const result = await guard({ headers: request.headers, rawHeaders: request.raw.rawHeaders })
+    // Getters: the path and address are read only for an event about a refusal.
+    const result = await guard({
+      headers: request.headers,
+      rawHeaders: request.raw.rawHeaders,
+      method: request.method,
+      get path() {
+        return request.url.split('?', 1)[0]
+      },
+      get clientAddress() {
+        return request.ip
+      },
+    })
     if (!result.ok) return send(reply as FastifyReply, result.response)
     request.auth = result.principal
   }
@@ -173,6 +184,10 @@ function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
     headers: request.headers,
     rawHeaders: request.raw.rawHeaders,
     protocol: request.protocol,
+    // Trusted-proxy rule: Fastify's own (`trustProxy`).
+    get clientAddress() {
+      return request.ip
+    },
     body: isStream(body) ? undefined : body,
     readBody: (limit) => (isStream(body) ? readBody(body, limit) : readBody(request.raw, limit)),
   }

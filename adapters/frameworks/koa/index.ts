@@ -39,7 +39,18 @@ export type RequireApiKeyOptions = ApiKeyGuardOptions
 export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = {}): Middleware {
   const guard = createApiKeyGuard(auth, options)
   return async (ctx, next) => {
-    const result = await guard(ctx.req)
+    // Getters: the path and address are read only for an event about a refusal.
+    const result = await guard({
+      headers: ctx.req.headers,
+      rawHeaders: ctx.req.rawHeaders,
+      method: ctx.method,
+      get path() {
+        return ctx.path
+      },
+      get clientAddress() {
+        return ctx.ip
+      },
+    })
     if (!result.ok) return send(ctx, result.response)
     ctx.state.auth = result.principal
     await next()
@@ -123,6 +134,10 @@ function toAuthRequest(ctx: Context): AuthRequest {
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
+    // Trusted-proxy rule: Koa's own (`app.proxy`).
+    get clientAddress() {
+      return ctx.ip
+    },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: ctx.req.readableEnded ? (ctx.request as { body?: unknown }).body : undefined,
     readBody: (limit) => readBody(ctx.req, limit),
