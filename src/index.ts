@@ -84,6 +84,7 @@ export { secretPattern, secretPatternParts } from './secret-pattern.js'
 export type { SecretPatternOptions, SecretPatternParts } from './secret-pattern.js'
 export { parseBearerHeader } from './bearer.js'
 export { hasScopes, scopeSatisfies, validateScope } from './scope.js'
+export type { AnyOfScopes, RequiredScopes } from './scope.js'
 
 // Errors
 export { AUTH_ERROR_STATUS, AuthError, isAuthError } from './errors.js'

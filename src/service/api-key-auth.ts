@@ -5,6 +5,7 @@
 import type { AuthErrorResponse } from '../errors.js'
 import type { AuthEventListener, AuthEventName } from '../events.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
+import type { AnyOfScopes, RequiredScopes } from '../scope.js'
 import type { ApiKeyInfo, ApiKeyPrincipal } from '../types.js'
 import type { ManagementContext } from './key-events.js'
 import type { CreatedApiKey, CreateKeyInput } from './key-manager.js'
@@ -65,9 +66,14 @@ export interface ApiKeyAuth {
   /**
    * Checks, once at set-up, the scopes a route will require: each must be well formed and, with
    * a registry, covered by it. Returns them frozen, for `verifyKey`/`authenticate` on each
-   * request. @throws `CONFIGURATION_ERROR`.
+   * request. Takes an array (all-of) or `{ anyOf: [...] }` (at least one, non-empty).
+   * @throws `CONFIGURATION_ERROR`.
    */
   checkRouteScopes(scopes: readonly string[]): readonly string[]
+  /** The any-of form of {@link ApiKeyAuth.(checkRouteScopes:1)}. */
+  checkRouteScopes(scopes: AnyOfScopes): AnyOfScopes
+  /** Either form of {@link ApiKeyAuth.(checkRouteScopes:1)}. */
+  checkRouteScopes(scopes: RequiredScopes): RequiredScopes
   /**
    * The same as {@link ApiKeyAuth.checkRouteScopes}.
    * @deprecated Since 0.2: use `checkRouteScopes`; this name suggested a check per request.

@@ -33,7 +33,11 @@ declare global {
   }
 }
 
-/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * handler runs without a principal).
+ */
 export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /**
@@ -65,7 +69,8 @@ export function requireApiKey(
     })
       .then((result) => {
         if (!result.ok) return send(res, result.response)
-        req.auth = result.principal
+        // Optional and no header: the handler runs with no principal.
+        if (result.principal !== null) req.auth = result.principal
         next()
       })
       .catch(next)

@@ -24,7 +24,11 @@ declare module 'koa' {
   }
 }
 
-/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * handler runs without a principal).
+ */
 export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /**
@@ -52,7 +56,8 @@ export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = 
       },
     })
     if (!result.ok) return send(ctx, result.response)
-    ctx.state.auth = result.principal
+    // Optional and no header: the handler runs with no principal.
+    if (result.principal !== null) ctx.state.auth = result.principal
     await next()
   }
 }
