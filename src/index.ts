@@ -86,6 +86,10 @@ export { parseBearerHeader } from './bearer.js'
 export { hasScopes, scopeSatisfies, validateScope } from './scope.js'
 export type { AnyOfScopes, RequiredScopes } from './scope.js'
 
+// The key routes' OpenAPI document
+export { apiKeyRoutesOpenApi } from './http/openapi/document.js'
+export type { ApiKeyRoutesOpenApiOptions, OpenApiDocument } from './http/openapi/document.js'
+
 // Errors
 export { AUTH_ERROR_STATUS, AuthError, isAuthError } from './errors.js'
 export type {

@@ -11,6 +11,8 @@ import type { ApiKeyInfo } from '../types.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { singleHeaderValue } from '../lib/header-value.js'
 import { type ApiKeyRoutesOptions, resolveRoutesOptions } from './routes-options.js'
+import { createDocumentRoutes } from './document-routes.js'
+import type { ApiKeyJson, CreatedKeyJson } from './key-route-schemas.js'
 import { parseCookies } from './parse-cookies.js'
 import type { AuthRequest, AuthResponse } from './types.js'
 
@@ -60,6 +62,7 @@ export function createApiKeyRoutes(
   const verifySession = createSessionVerifier(settings)
   const logRejection = createSessionRejectionLog(settings)
   const anyScope = auth.checkRouteScopes(['*'])
+  const documents = createDocumentRoutes(auth, settings)
 
   // The caller's user id, and the context of the change for events: who (the session user or
   // the `*` key) and from which request.
@@ -103,6 +106,10 @@ export function createApiKeyRoutes(
     (await callerOf(request, allowApiKey)).userId
 
   return async (request) => {
+    if (request.method !== 'OPTIONS') {
+      const document = documents(request)
+      if (document !== null) return document
+    }
     const route = matchRoute(request.path, basePath)
     if (route === null || request.method === 'OPTIONS') return null
     try {
@@ -209,19 +216,20 @@ async function create(
     context,
   )
   const { apiKey } = created
+  const json: CreatedKeyJson = {
+    id: created.id,
+    key: created.key,
+    keyPrefix: created.keyPrefix,
+    message: created.message,
+    name: apiKey.name,
+    scopes: apiKey.scopes,
+    createdAt: apiKey.createdAt.toISOString(),
+    expiresAt: apiKey.expiresAt?.toISOString() ?? null,
+  }
   return {
     status: 201,
     headers: { ...JSON_TYPE, ...NO_STORE, pragma: 'no-cache' },
-    body: {
-      id: created.id,
-      key: created.key,
-      keyPrefix: created.keyPrefix,
-      message: created.message,
-      name: apiKey.name,
-      scopes: apiKey.scopes,
-      createdAt: apiKey.createdAt.toISOString(),
-      expiresAt: apiKey.expiresAt?.toISOString() ?? null,
-    },
+    body: json,
   }
 }
 
@@ -267,7 +275,7 @@ function ok(status: number, body: unknown): AuthResponse {
   return { status, headers: { ...JSON_TYPE, ...NO_STORE }, body }
 }
 
-function toJson(info: ApiKeyInfo): Record<string, unknown> {
+function toJson(info: ApiKeyInfo): ApiKeyJson {
   return {
     id: info.id,
     userId: info.userId,
