@@ -11,20 +11,20 @@ import { describeError } from './lib/describe-error.js'
 import { resolveOptions } from './options/resolve.js'
 import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
-import { createEventBus } from './service/event-bus.js'
-import { createDenialReporter, createKeyEvents } from './service/key-events.js'
-import { UsageCounter } from './service/usage-counter.js'
-import { createUsageReader } from './service/usage-report.js'
+import { createObservability } from './service/observability.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
+import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
 import { createVerifier, embeddedUserId } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
+import type { ApiKeyRecord } from './types.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
 export type { VerifyOptions } from './service/verifier.js'
+export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { ManagementContext } from './service/key-events.js'
 export type { UsageQuery, UsageReport } from './service/usage-report.js'
@@ -46,16 +46,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const head = keyHead(opts.prefix, opts.environment)
   const hash = createKeyHasher(secrets.pepper)
   const clock = createServiceClock(opts.now, logger)
-  const events = createEventBus(logger)
-  const usage =
-    opts.usageStore === undefined
-      ? undefined
-      : new UsageCounter({
-          store: opts.usageStore,
-          flushMs: opts.usageFlushMs,
-          timeoutMs: opts.storeTimeoutMs,
-          logger,
-        })
+  const observability = createObservability(opts, clock)
+  const { keyEvents } = observability
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
@@ -77,8 +69,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     touchIntervalMs: opts.touchIntervalMs,
     clockToleranceMs: opts.clockToleranceMs,
     maxTouched: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 10_000),
-    denied: createDenialReporter(events, clock),
-    usage,
+    denied: observability.denied,
+    usage: observability.usage,
   })
   const keys = createKeyManager({
     prefix: opts.prefix,
@@ -90,7 +82,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     store,
     registry,
     onCreate: (digest) => cache.evict(digest),
-    events: createKeyEvents(events, clock),
+    events: keyEvents,
+  })
+
+  const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
+    store.find(hash(key), embeddedUserId(key, head))
+  const revokeByKey = createRevokeByKey({
+    keyHead: head,
+    clock,
+    store,
+    findByKey,
+    events: keyEvents,
   })
 
   return {
@@ -98,6 +100,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     createKey: keys.createKey,
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,
+    revokeByKey,
+    lookupKey: createLookupKey({ keyHead: head, findByKey }),
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     checkRouteScopes: registry.checkRouteScopes,
@@ -109,13 +113,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     },
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
-    on: events.on,
-    usage: createUsageReader(opts.usageStore, opts.storeTimeoutMs, logger),
-    flushUsage: () => usage?.flush() ?? Promise.resolve(),
+    ...observability.api,
     close: async () => {
       store.close()
-      events.deliverQueued()
-      await usage?.close()
+      await observability.close()
     },
   }
 }

@@ -23,6 +23,7 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  SIGNATURE_INVALID: 401,
 } as const satisfies Record<string, number>)
 
 /** A machine-readable error code; the status table is {@link AUTH_ERROR_STATUS}. */
@@ -46,6 +47,7 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   METHOD_NOT_ALLOWED: 'Method not allowed',
   PAYLOAD_TOO_LARGE: 'Request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'Content-Type must be application/json',
+  SIGNATURE_INVALID: 'Request signature is missing or invalid',
 }
 
 /** One problem found while validating input, as reported in a `VALIDATION_ERROR` body. */

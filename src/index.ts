@@ -19,6 +19,8 @@ export type {
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
+  RevokeByKeyOptions,
+  RevokeByKeyResult,
   ManagementContext,
   UsageQuery,
   UsageReport,
@@ -78,8 +80,15 @@ export type {
   RandomBytes,
 } from './api-key.js'
 export { hashApiKey } from './hash.js'
+export { secretPattern, secretPatternParts } from './secret-pattern.js'
+export type { SecretPatternOptions, SecretPatternParts } from './secret-pattern.js'
 export { parseBearerHeader } from './bearer.js'
 export { hasScopes, scopeSatisfies, validateScope } from './scope.js'
+export type { AnyOfScopes, RequiredScopes } from './scope.js'
+
+// The key routes' OpenAPI document
+export { apiKeyRoutesOpenApi } from './http/openapi/document.js'
+export type { ApiKeyRoutesOpenApiOptions, OpenApiDocument } from './http/openapi/document.js'
 
 // Errors
 export { AUTH_ERROR_STATUS, AuthError, isAuthError } from './errors.js'

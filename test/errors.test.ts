@@ -248,6 +248,7 @@ describe('the other codes', () => {
       METHOD_NOT_ALLOWED: 405,
       PAYLOAD_TOO_LARGE: 413,
       UNSUPPORTED_MEDIA_TYPE: 415,
+      SIGNATURE_INVALID: 401,
     }
     expect({ ...AUTH_ERROR_STATUS }).toEqual(documented)
     for (const [code, status] of Object.entries(documented)) {

@@ -88,6 +88,21 @@ describe('hot path', () => {
     expect(usageCalls).toBe(1)
   })
 
+  it('an any-of cache hit (issue 15) is as cheap: no store call, no error, one tick', async () => {
+    const h = setup({ spy: { touch: false } })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    const scopes = h.auth.checkRouteScopes({ anyOf: ['jobs:read', 'models:read'] })
+    await h.auth.verifyKey(key, { scopes })
+    const calls = h.spy.total()
+    const errors = countErrorConstructions()
+    restore = errors.restore
+    for (let i = 0; i < 100; i++) {
+      expect(await ticksToSettle(h.auth.verifyKey(key, { scopes }))).toBe(1)
+    }
+    expect(errors.count()).toBe(0)
+    expect(h.spy.total()).toBe(calls)
+  })
+
   it('the cache hit is the principal object itself, frozen, not a copy per request', async () => {
     const h = setup()
     const { key } = await h.issue()

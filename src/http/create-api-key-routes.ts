@@ -11,6 +11,8 @@ import type { ApiKeyInfo } from '../types.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { singleHeaderValue } from '../lib/header-value.js'
 import { type ApiKeyRoutesOptions, resolveRoutesOptions } from './routes-options.js'
+import { createDocumentRoutes } from './document-routes.js'
+import type { ApiKeyJson, CreatedKeyJson } from './key-route-schemas.js'
 import { parseCookies } from './parse-cookies.js'
 import type { AuthRequest, AuthResponse } from './types.js'
 
@@ -57,16 +59,62 @@ export function createApiKeyRoutes(
       { basePath },
     )
   }
+  const callerOf = createCallerOf(auth, settings)
+  const documents = createDocumentRoutes(auth, settings)
+
+  const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> =>
+    (await callerOf(request, allowApiKey)).userId
+
+  return async (request) => {
+    if (request.method !== 'OPTIONS') {
+      const document = documents(request)
+      if (document !== null) return document
+    }
+    const route = matchRoute(request.path, basePath)
+    if (route === null || request.method === 'OPTIONS') return null
+    try {
+      if (route.id === undefined) {
+        if (request.method === 'POST')
+          return await create(auth, request, await callerOf(request, false))
+        if (request.method === 'GET' || request.method === 'HEAD') {
+          const keys = await auth.listKeys(await userOf(request, true))
+          return ok(200, { keys: keys.map(toJson) })
+        }
+        throw methodNotAllowed('GET, HEAD, POST')
+      }
+      if (request.method !== 'DELETE') throw methodNotAllowed('DELETE')
+      const { userId, context } = await callerOf(request, true)
+      const info = await auth
+        .revokeKey({ userId, keyId: route.id }, context)
+        .catch((error: unknown) => {
+          // An unknown or foreign id is a missing resource here, not a bad credential: 404.
+          if (!isAuthError(error) || error.code !== 'KEY_NOT_FOUND') throw error
+          throw new AuthError('KEY_NOT_FOUND', { message: error.message, resource: true })
+        })
+      return ok(200, { id: info.id, revokedAt: info.revokedAt?.toISOString() ?? null })
+    } catch (error) {
+      return auth.errorResponse(error)
+    }
+  }
+}
+
+/** Who calls a key route: the user id, and the context of the change for events. */
+type CallerOf = (
+  request: AuthRequest,
+  allowApiKey: boolean,
+) => Promise<{ userId: string; context: ManagementContext }>
+
+// The caller: a session (CSRF-checked for writes), or where allowed an API key holding `*`; the
+// actor of the change is the session user or that key.
+function createCallerOf(
+  auth: ApiKeyAuth,
+  settings: ReturnType<typeof resolveRoutesOptions>,
+): CallerOf {
   const verifySession = createSessionVerifier(settings)
   const logRejection = createSessionRejectionLog(settings)
   const anyScope = auth.checkRouteScopes(['*'])
 
-  // The caller's user id, and the context of the change for events: who (the session user or
-  // the `*` key) and from which request.
-  const callerOf = async (
-    request: AuthRequest,
-    allowApiKey: boolean,
-  ): Promise<{ userId: string; context: ManagementContext }> => {
+  return async (request, allowApiKey) => {
     const hasAuthorization =
       request.headers.authorization !== undefined ||
       countHeaderLines(request.rawHeaders, 'authorization') > 0
@@ -98,36 +146,6 @@ export function createApiKeyRoutes(
     const cookies = request.cookies ?? parseCookies(request.headers.cookie)
     const user = await verifySession({ headers: request.headers, cookies })
     return { userId: user.userId, context: { actor: { type: 'user', id: user.userId }, request } }
-  }
-  const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> =>
-    (await callerOf(request, allowApiKey)).userId
-
-  return async (request) => {
-    const route = matchRoute(request.path, basePath)
-    if (route === null || request.method === 'OPTIONS') return null
-    try {
-      if (route.id === undefined) {
-        if (request.method === 'POST')
-          return await create(auth, request, await callerOf(request, false))
-        if (request.method === 'GET' || request.method === 'HEAD') {
-          const keys = await auth.listKeys(await userOf(request, true))
-          return ok(200, { keys: keys.map(toJson) })
-        }
-        throw methodNotAllowed('GET, HEAD, POST')
-      }
-      if (request.method !== 'DELETE') throw methodNotAllowed('DELETE')
-      const { userId, context } = await callerOf(request, true)
-      const info = await auth
-        .revokeKey({ userId, keyId: route.id }, context)
-        .catch((error: unknown) => {
-          // An unknown or foreign id is a missing resource here, not a bad credential: 404.
-          if (!isAuthError(error) || error.code !== 'KEY_NOT_FOUND') throw error
-          throw new AuthError('KEY_NOT_FOUND', { message: error.message, resource: true })
-        })
-      return ok(200, { id: info.id, revokedAt: info.revokedAt?.toISOString() ?? null })
-    } catch (error) {
-      return auth.errorResponse(error)
-    }
   }
 }
 
@@ -209,19 +227,20 @@ async function create(
     context,
   )
   const { apiKey } = created
+  const json: CreatedKeyJson = {
+    id: created.id,
+    key: created.key,
+    keyPrefix: created.keyPrefix,
+    message: created.message,
+    name: apiKey.name,
+    scopes: apiKey.scopes,
+    createdAt: apiKey.createdAt.toISOString(),
+    expiresAt: apiKey.expiresAt?.toISOString() ?? null,
+  }
   return {
     status: 201,
     headers: { ...JSON_TYPE, ...NO_STORE, pragma: 'no-cache' },
-    body: {
-      id: created.id,
-      key: created.key,
-      keyPrefix: created.keyPrefix,
-      message: created.message,
-      name: apiKey.name,
-      scopes: apiKey.scopes,
-      createdAt: apiKey.createdAt.toISOString(),
-      expiresAt: apiKey.expiresAt?.toISOString() ?? null,
-    },
+    body: json,
   }
 }
 
@@ -267,7 +286,7 @@ function ok(status: number, body: unknown): AuthResponse {
   return { status, headers: { ...JSON_TYPE, ...NO_STORE }, body }
 }
 
-function toJson(info: ApiKeyInfo): Record<string, unknown> {
+function toJson(info: ApiKeyInfo): ApiKeyJson {
   return {
     id: info.id,
     userId: info.userId,

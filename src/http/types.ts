@@ -46,3 +46,9 @@ export interface AuthResponse {
 /** Result of authenticating a request: the principal, or the response to send instead. */
 export type AuthResult =
   { ok: true; principal: ApiKeyPrincipal } | { ok: false; response: AuthResponse }
+
+/**
+ * Result of an optional authentication (`requireApiKey(auth, { optional: true })`): as
+ * {@link AuthResult}, or `principal: null` when the request carried no `Authorization` header.
+ */
+export type OptionalAuthResult = AuthResult | { ok: true; principal: null }

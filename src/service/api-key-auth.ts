@@ -5,9 +5,11 @@
 import type { AuthErrorResponse } from '../errors.js'
 import type { AuthEventListener, AuthEventName } from '../events.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
+import type { AnyOfScopes, RequiredScopes } from '../scope.js'
 import type { ApiKeyInfo, ApiKeyPrincipal } from '../types.js'
 import type { ManagementContext } from './key-events.js'
 import type { CreatedApiKey, CreateKeyInput } from './key-manager.js'
+import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
 import type { UsageQuery, UsageReport } from './usage-report.js'
 import type { VerifyOptions } from './verifier.js'
 
@@ -43,6 +45,20 @@ export interface ApiKeyAuth {
     input: { userId: string; keyId: string },
     context?: ManagementContext,
   ): Promise<ApiKeyInfo>
+  /**
+   * Revokes a key from its full string, whoever owns it: for secret scanners and support
+   * tooling. The checksum is checked offline first; a malformed, foreign or unknown key is
+   * `{ status: 'not_found' }`, never an error. Revoking again is `already_revoked`.
+   * @throws `AUTH_UNAVAILABLE` only (the store failed).
+   */
+  revokeByKey(key: unknown, options?: RevokeByKeyOptions): Promise<RevokeByKeyResult>
+  /**
+   * The key of a full key string as its owner sees it (revoked and expired ones included),
+   * without verifying it or its scopes: for support tooling and leak reports. `null` for a
+   * malformed, foreign or unknown key (the checksum is checked offline first).
+   * @throws `AUTH_UNAVAILABLE` only (the store failed).
+   */
+  lookupKey(key: unknown): Promise<ApiKeyInfo | null>
   /** Verifies a presented key and its scopes. @throws {@link AuthError} */
   verifyKey(key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
   /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */
@@ -50,9 +66,14 @@ export interface ApiKeyAuth {
   /**
    * Checks, once at set-up, the scopes a route will require: each must be well formed and, with
    * a registry, covered by it. Returns them frozen, for `verifyKey`/`authenticate` on each
-   * request. @throws `CONFIGURATION_ERROR`.
+   * request. Takes an array (all-of) or `{ anyOf: [...] }` (at least one, non-empty).
+   * @throws `CONFIGURATION_ERROR`.
    */
   checkRouteScopes(scopes: readonly string[]): readonly string[]
+  /** The any-of form of {@link ApiKeyAuth.(checkRouteScopes:1)}. */
+  checkRouteScopes(scopes: AnyOfScopes): AnyOfScopes
+  /** Either form of {@link ApiKeyAuth.(checkRouteScopes:1)}. */
+  checkRouteScopes(scopes: RequiredScopes): RequiredScopes
   /**
    * The same as {@link ApiKeyAuth.checkRouteScopes}.
    * @deprecated Since 0.2: use `checkRouteScopes`; this name suggested a check per request.

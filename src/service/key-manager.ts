@@ -8,7 +8,7 @@ import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
 import { isUuid } from '../lib/uuid.js'
-import { validateScope } from '../scope.js'
+import { createKeyBodySchema } from '../key-input-schema.js'
 import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
@@ -67,8 +67,6 @@ export interface KeyManager {
 }
 
 const DAY_MS = 86_400_000
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 
 /** Builds the key manager. */
 export function createKeyManager(deps: KeyManagerDeps): KeyManager {
@@ -170,35 +168,18 @@ function createUserLocks(): <T>(userId: string, fn: () => Promise<T>) => Promise
   }
 }
 
-// The input of `createKey`; a scope the registry refuses is named (it is the caller's own input).
+// The input of `createKey`: the routes' body (shared with the OpenAPI document) and its owner.
 function createKeySchema(
   registry: ScopeRegistry,
   maxExpiresInDays: number,
 ): z.ZodType<CreateKeyInput> {
+  const body = createKeyBodySchema({
+    maxExpiresInDays,
+    unknownScopes: (scopes) => registry.unknownGranted(scopes),
+  })
   return z.object({
     userId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}'),
-    name: z
-      .string()
-      .min(1)
-      .max(100)
-      .refine((name) => name.trim().length > 0, 'must not be blank')
-      .refine((name) => !CONTROL_CHARS.test(name), 'must not contain control characters'),
-    scopes: z
-      .array(z.string().refine(validateScope, 'not a valid scope'))
-      .min(1)
-      .max(50)
-      .superRefine((scopes, ctx) => {
-        // Naming it is safe: it is the caller's own input, and it tells them what to fix.
-        const unknown = registry.unknownGranted(scopes)
-        if (unknown.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `not in the scope registry: ${unknown.map((s) => JSON.stringify(s)).join(', ')}`,
-          })
-        }
-      })
-      .optional(),
-    expiresInDays: z.number().int().positive().max(maxExpiresInDays).optional(),
+    ...body.shape,
   })
 }
 

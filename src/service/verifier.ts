@@ -17,7 +17,14 @@ import { isWellFormedKey, SECRET_LENGTH } from '../api-key.js'
 import { parseBearerHeader } from '../bearer.js'
 import { AuthError } from '../errors.js'
 import { rejectLater } from '../lib/reject-later.js'
-import { hasScopes, missingScopes } from '../scope.js'
+import {
+  type AnyOfScopes,
+  hasAnyScope,
+  hasScopes,
+  isAnyOfScopes,
+  missingScopes,
+  type RequiredScopes,
+} from '../scope.js'
 import type { RequestMetadata } from '../events.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { ServiceClock } from './clock.js'
@@ -28,8 +35,10 @@ import type { CachedKey, VerificationCache } from './verification-cache.js'
 
 /** Options of `verifyKey` and `authenticate`. */
 export interface VerifyOptions {
-  /** Scopes the key must hold, all of them. */
-  scopes?: readonly string[]
+  /**
+   * Scopes the key must hold: all of them (an array), or at least one (`{ anyOf: [...] }`).
+   */
+  scopes?: RequiredScopes
   /**
    * What the adapter knows of the request (method, path, client address), for the `auth.denied`
    * event. Read only when a verification is refused and someone listens.
@@ -170,11 +179,13 @@ function createDecision(
     if (cached.revoked) return new AuthError('KEY_REVOKED')
     if (now >= cached.expiresAtMs + clockToleranceMs) return new AuthError('KEY_EXPIRED')
     const required = options?.scopes
-    // A non-array would skip the check below (`length` undefined): refuse it, never grant.
-    if (required !== undefined && !Array.isArray(required)) {
+    if (isAnyOfScopes(required)) {
+      const refused = refuseAnyOf(cached.principal.scopes, required)
+      if (refused !== undefined) return refused
+    } else if (required !== undefined && !Array.isArray(required)) {
+      // A non-array would skip the check below (`length` undefined): refuse it, never grant.
       throw new AuthError('CONFIGURATION_ERROR', { message: 'Required scopes must be an array' })
-    }
-    if (
+    } else if (
       required !== undefined &&
       required.length > 0 &&
       !hasScopes(cached.principal.scopes, required)
@@ -227,6 +238,19 @@ function createTouchThrottle(deps: VerifierDeps): {
     return now
   }
   return { touch, lastTouch }
+}
+
+// The any-of decision: undefined when a scope of `anyOf` is held; a 403 naming every
+// alternative otherwise (any one of them would do). An empty or non-array list grants nothing.
+function refuseAnyOf(granted: readonly string[], required: AnyOfScopes): AuthError | undefined {
+  const anyOf = required.anyOf
+  if (!Array.isArray(anyOf) || anyOf.length === 0) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: 'Required scopes { anyOf } must be a non-empty array',
+    })
+  }
+  if (hasAnyScope(granted, anyOf)) return undefined
+  return new AuthError('INSUFFICIENT_SCOPE', { requiredScopes: missingScopes([], anyOf) })
 }
 
 /** The user id a well-formed key names (between the head and the secret). */
