@@ -21,7 +21,9 @@ export type {
   CreateKeyInput,
   RevokeByKeyOptions,
   RevokeByKeyResult,
+  ExpiryNotice,
   ManagementContext,
+  NotifyExpiringOptions,
   UsageQuery,
   UsageReport,
   VerifyOptions,
@@ -61,6 +63,10 @@ export type {
   LimitHitEvent,
   RequestMetadata,
 } from './events.js'
+
+// Expiry warnings
+export { MemoryExpiryStore } from './memory-expiry-store.js'
+export type { ExpiringKey, ExpiryStore } from './expiry-store.js'
 
 // Usage counts
 export { MemoryUsageStore } from './memory-usage-store.js'

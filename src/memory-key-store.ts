@@ -25,6 +25,11 @@ export class MemoryKeyStore implements KeyStore {
     return this.#byHash.size
   }
 
+  /** Copies of every record (for `MemoryExpiryStore` and tests). */
+  snapshot(): ApiKeyRecord[] {
+    return [...this.#byHash.values()].map(copy)
+  }
+
   async insert(record: ApiKeyRecord): Promise<void> {
     if (this.#byHash.has(record.hash)) throw new Error('MemoryKeyStore: duplicate key hash')
     if (this.#hashById.has(record.id)) throw new Error('MemoryKeyStore: duplicate key id')
