@@ -47,6 +47,7 @@ export type {
 export { AUTH_EVENT_NAMES } from './events.js'
 export type {
   AuthDeniedEvent,
+  AuthEvent,
   AuthEventListener,
   AuthEventMap,
   AuthEventName,
