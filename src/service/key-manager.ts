@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
+import { recordToInfo } from '../key-record.js'
 import { isUuid } from '../lib/uuid.js'
 import { validateScope } from '../scope.js'
 import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
@@ -104,7 +105,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         key,
         keyPrefix: record.keyPrefix,
         message: CREATE_KEY_MESSAGE,
-        apiKey: toInfo(record),
+        apiKey: toInfo(record, now),
       }
     })
   }
@@ -112,7 +113,10 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
     if (!isValidUserId(userId)) return []
     const records = await store.list(userId)
-    return records.map(toInfo).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+    const now = clock()
+    return records
+      .map((r) => toInfo(r, now))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
   }
 
   const notFound = (): AuthError => new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
@@ -126,7 +130,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     if (!own.some((r) => r.id === keyId)) throw notFound()
     const record = await store.revoke(keyId, userId, new Date(clock()))
     if (record === null) throw notFound()
-    return toInfo(record)
+    return toInfo(record, clock())
   }
 
   return { createKey, listKeys, revokeKey }
@@ -184,19 +188,9 @@ function createKeySchema(
   })
 }
 
-/** What a user may see of a record. */
-export function toInfo(record: ApiKeyRecord): ApiKeyInfo {
-  return {
-    id: record.id,
-    userId: record.userId,
-    name: record.name,
-    keyPrefix: record.keyPrefix,
-    scopes: [...record.scopes],
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-    lastUsedAt: record.lastUsedAt ?? null,
-    revokedAt: record.revokedAt,
-  }
+/** What a user may see of a record (its status now). */
+export function toInfo(record: ApiKeyRecord, atMs: number): ApiKeyInfo {
+  return recordToInfo(record, atMs)
 }
 
 function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
