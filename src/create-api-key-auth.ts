@@ -15,11 +15,18 @@ import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
-import { createVerifier, embeddedUserId } from './service/verifier.js'
+import { createVerifier, embeddedOwnerKey } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
+import { createKeyLifecycle } from './service/key-lifecycle.js'
+import { createKeyLister } from './service/key-listing.js'
+import { createKeyUpdater } from './service/key-update.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
-export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
+export type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './service/key-manager.js'
+export type { KeyRefInput, RolledApiKey, RollKeyInput } from './service/key-lifecycle.js'
+export type { ApiKeyPage, ListKeyPageInput } from './service/key-listing.js'
+export type { UpdateKeyInput } from './service/key-update.js'
+export type { KeyOwnerInput } from './service/key-owner.js'
 export type { VerifyOptions } from './service/verifier.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 
@@ -38,15 +45,19 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const { options: opts, secrets } = resolveOptions(options)
   const { logger } = opts
   const head = keyHead(opts.prefix, opts.environment)
+  const otherHeads = opts.ownerTypes
+    .filter((type) => type !== 'user')
+    .map((type) => keyHead(opts.prefix, opts.environment, type))
   const hash = createKeyHasher(secrets.pepper)
   const clock = createServiceClock(opts.now, logger)
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
-    store.find(digest, embeddedUserId(key, head)),
+    store.find(digest, embeddedOwnerKey(key, head, otherHeads)),
   )
   const store = guardStore(opts.store, {
-    keyHead: head,
+    // Every owner kind of this prefix and environment: the record's userId keeps kinds apart.
+    keyHead: `${opts.prefix}_${opts.environment}_`,
     timeoutMs: opts.storeTimeoutMs,
     logger,
     onRevoke: (digest) => cache.evict(digest),
@@ -54,6 +65,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const registry = createScopeRegistry(opts.scopes)
   const verifier = createVerifier({
     keyHead: head,
+    otherHeads,
     hash,
     clock,
     cache: cache,
@@ -67,6 +79,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     environment: opts.environment,
     maxKeysPerUser: opts.maxKeysPerUser,
     maxExpiresInDays: opts.maxExpiresInDays,
+    ownerTypes: opts.ownerTypes,
     hash,
     clock,
     store,
@@ -74,8 +87,22 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     onCreate: (digest) => cache.evict(digest),
   })
 
+  if (options.maxRollGraceMs !== undefined && !store.capabilities.roll) {
+    store.close()
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: 'maxRollGraceMs is set, but the store cannot roll keys (it has no roll method)',
+    })
+  }
+  const lifecycle = createKeyLifecycle({ ...opts, hash, clock, store })
+  const common = { ...opts, clock, store }
+
   return {
     options: opts,
+    rollKey: lifecycle.rollKey,
+    disableKey: lifecycle.disableKey,
+    enableKey: lifecycle.enableKey,
+    updateKey: createKeyUpdater({ clock, store, lifecycle, registry }),
+    listKeyPage: createKeyLister(common),
     createKey: keys.createKey,
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,

@@ -5,7 +5,10 @@
 import type { AuthErrorResponse } from '../errors.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
 import type { ApiKeyInfo, ApiKeyPrincipal } from '../types.js'
-import type { CreatedApiKey, CreateKeyInput } from './key-manager.js'
+import type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './key-manager.js'
+import type { KeyRefInput, RolledApiKey, RollKeyInput } from './key-lifecycle.js'
+import type { ApiKeyPage, ListKeyPageInput } from './key-listing.js'
+import type { UpdateKeyInput } from './key-update.js'
 import type { VerifyOptions } from './verifier.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
@@ -32,7 +35,29 @@ export interface ApiKeyAuth {
    * Revokes a key its owner holds; revoking again returns the original `revokedAt`.
    * @throws `KEY_NOT_FOUND` when the key does not exist or belongs to someone else.
    */
-  revokeKey(input: { userId: string; keyId: string }): Promise<ApiKeyInfo>
+  revokeKey(input: RevokeKeyInput): Promise<ApiKeyInfo>
+  /**
+   * Issues a new key copying the old one (name, scopes, metadata, expiry, any other field) and
+   * shows it once; the old key keeps working for the grace period.
+   * @throws `KEY_NOT_FOUND`, `KEY_STATE_CONFLICT` (revoked, disabled or expired),
+   *   `VALIDATION_ERROR`, `NOT_SUPPORTED` (the store has no `roll`), `AUTH_UNAVAILABLE`.
+   */
+  rollKey(input: RollKeyInput): Promise<RolledApiKey>
+  /**
+   * Suspends a key: verification answers `KEY_DISABLED` on every instance until it is enabled.
+   * @throws `KEY_NOT_FOUND`, `KEY_STATE_CONFLICT` (revoked), `NOT_SUPPORTED`, `AUTH_UNAVAILABLE`.
+   */
+  disableKey(input: KeyRefInput): Promise<ApiKeyInfo>
+  /** Lifts a suspension. @throws as {@link ApiKeyAuth.disableKey}. */
+  enableKey(input: KeyRefInput): Promise<ApiKeyInfo>
+  /**
+   * Renames a key, replaces its metadata, or narrows it (fewer scopes, an earlier expiry);
+   * widening is `VALIDATION_ERROR` naming the field.
+   * @throws `KEY_NOT_FOUND`, `VALIDATION_ERROR`, `KEY_STATE_CONFLICT`, `NOT_SUPPORTED`.
+   */
+  updateKey(input: UpdateKeyInput): Promise<ApiKeyInfo>
+  /** One page of an owner's keys, oldest first, with a status filter and a cursor. */
+  listKeyPage(input: ListKeyPageInput): Promise<ApiKeyPage>
   /** Verifies a presented key and its scopes. @throws {@link AuthError} */
   verifyKey(key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
   /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */
