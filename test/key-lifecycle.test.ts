@@ -5,6 +5,7 @@ import {
   MemoryKeyStore,
   type ApiKeyAuth,
   type ApiKeyAuthOptions,
+  type AuthError,
   type KeyStore,
 } from '../src/index.js'
 import { createClock, type FakeClock } from './support/clock.js'
@@ -156,7 +157,7 @@ describe('disableKey and enableKey', () => {
     expect(info.status).toBe('disabled')
     expect(await code(f.a.verifyKey(key))).toBe('KEY_DISABLED')
     expect(await code(f.b.verifyKey(key))).toBe('KEY_DISABLED')
-    const error = await f.b.verifyKey(key).catch((e: { toResponse: () => unknown }) => e)
+    const error = (await f.b.verifyKey(key).catch((e: unknown) => e)) as AuthError
     expect(error.toResponse()).toMatchObject({
       status: 401,
       headers: { 'www-authenticate': 'Bearer realm="vydra", error="invalid_token"' },

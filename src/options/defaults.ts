@@ -19,6 +19,7 @@ export const DEFAULTS = Object.freeze({
   ownerTypes: Object.freeze(['user'] as const),
   clockToleranceMs: 0,
   basePath: '/api/v1/api-keys',
+  usageFlushMs: 10_000,
 })
 
 /** The `realm` grammar: printable ASCII without quotes or backslashes (it goes into a header). */

@@ -114,7 +114,7 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
     ...guardLifecycle(store, { call, corrupt, invalidate: options.onRevoke, logger }),
 
     revoke: async (keyId, userId, at, reason) => {
-      // A 0.1 store gets the three arguments it knows.
+      // Without a reason the store is called as in 0.1: three arguments.
       const record: unknown = await call('revoke', () =>
         reason === undefined
           ? store.revoke(keyId, userId, at)

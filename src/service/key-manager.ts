@@ -9,14 +9,15 @@ import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
 import { recordToInfo } from '../key-record.js'
 import { isUuid } from '../lib/uuid.js'
-import { validateScope } from '../scope.js'
+import { createKeyBodySchema } from '../key-input-schema.js'
 import { countsTowardCap } from '../store-rules.js'
 import type { ApiKeyInfo, ApiKeyRecord, KeyMetadata, KeyOwnerType } from '../types.js'
 import { copyMetadata, metadataSchema } from './key-metadata.js'
-import { KEY_NAME_SCHEMA, REVOKE_REASON_SCHEMA } from './key-name.js'
+import { REVOKE_REASON_SCHEMA } from './key-name.js'
 import { keyNotFound, requireOwner, resolveOwner, type KeyOwnerInput } from './key-owner.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
+import type { KeyEvents, ManagementContext } from './key-events.js'
 import type { ScopeRegistry } from './scope-registry.js'
 
 /** The reminder returned with every new key. */
@@ -64,13 +65,15 @@ export interface KeyManagerDeps {
   registry: ScopeRegistry
   /** Called with a new key's digest: a lookup of it under way may have read "no such key". */
   onCreate: (digest: string) => void
+  /** Where `key.created` and `key.revoked` go. */
+  events: KeyEvents
 }
 
 /** The management half of the service. */
 export interface KeyManager {
-  createKey(input: CreateKeyInput): Promise<CreatedApiKey>
+  createKey(input: CreateKeyInput, context?: ManagementContext): Promise<CreatedApiKey>
   listKeys(userId: string): Promise<ApiKeyInfo[]>
-  revokeKey(input: RevokeKeyInput): Promise<ApiKeyInfo>
+  revokeKey(input: RevokeKeyInput, context?: ManagementContext): Promise<ApiKeyInfo>
 }
 
 /** Input of `revokeKey`. */
@@ -85,10 +88,13 @@ const DAY_MS = 86_400_000
 /** Builds the key manager. */
 export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const { store, clock, registry } = deps
-  const withUserLock = createUserLocks()
+  const insertWithinCap = createCappedInsert(deps)
   const schema = createKeySchema(registry, deps.maxExpiresInDays)
 
-  const createKey = async (input: CreateKeyInput): Promise<CreatedApiKey> => {
+  const createKey = async (
+    input: CreateKeyInput,
+    context?: ManagementContext,
+  ): Promise<CreatedApiKey> => {
     const parsed = schema.safeParse(input)
     if (!parsed.success) {
       throw new AuthError('VALIDATION_ERROR', { issues: toIssues(parsed.error.issues) })
@@ -122,18 +128,73 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     }
     const created = await insertWithinCap(owner.key, build)
     deps.onCreate(created.record.hash)
+    const apiKey = toInfo(created.record, created.now)
+    deps.events.created(apiKey, context)
     return {
       id: created.record.id,
       key: created.key,
       keyPrefix: created.record.keyPrefix,
       message: CREATE_KEY_MESSAGE,
-      apiKey: toInfo(created.record, created.now),
+      apiKey,
     }
   }
 
-  // Exact across the fleet when the store counts and inserts in one step (`insertCapped`);
-  // otherwise creations of one owner run one at a time here (exact per process).
-  const insertWithinCap = async (
+  const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
+    if (!isValidUserId(userId)) return []
+    const records = await store.list(userId)
+    const now = clock()
+    return records
+      .map((r) => toInfo(r, now))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+  }
+
+  const revokeKey = createRevokeKey(deps)
+
+  return { createKey, listKeys, revokeKey }
+}
+
+// `revokeKey`: atomic in the store, with the owner checked in the same step.
+function createRevokeKey(deps: KeyManagerDeps): (input: RevokeKeyInput) => Promise<ApiKeyInfo> {
+  const { store, clock } = deps
+  return async (input: RevokeKeyInput, context?: ManagementContext): Promise<ApiKeyInfo> => {
+    const owner = resolveOwner(input, deps.ownerTypes)
+    const keyId = input?.keyId
+    if (owner === null || !isUuid(keyId)) throw keyNotFound()
+    const reason = input.reason
+    if (reason !== undefined && !REVOKE_REASON_SCHEMA.safeParse(reason).success) {
+      throw new AuthError('VALIDATION_ERROR', {
+        issues: [
+          { path: ['reason'], message: 'must be 1–200 characters without control characters' },
+        ],
+      })
+    }
+    // The key must be one of this environment's (`list` filters): a key of another environment
+    // is as unknown here as a key of another user.
+    const own = await store.list(owner.key)
+    const before = own.find((r) => r.id === keyId)
+    if (before === undefined) throw keyNotFound()
+    const now = clock()
+    const record = await store.revoke(keyId, owner.key, new Date(now), reason)
+    if (record === null) throw keyNotFound()
+    const info = toInfo(record, now)
+    // Revoking again changes nothing, so it is no event.
+    if (before.revokedAt === null) deps.events.revoked(info, context)
+    return info
+  }
+}
+
+// Inserts a new key within `maxKeysPerUser`: exact across the fleet when the store counts and
+// inserts in one step (`insertCapped`); otherwise creations of one owner run one at a time here
+// (exact per process).
+function createCappedInsert(
+  deps: KeyManagerDeps,
+): (
+  ownerKey: string,
+  build: (now: number) => { key: string; record: ApiKeyRecord },
+) => Promise<{ key: string; record: ApiKeyRecord; now: number }> {
+  const { store, clock } = deps
+  const withUserLock = createUserLocks()
+  return async (
     ownerKey: string,
     build: (now: number) => { key: string; record: ApiKeyRecord },
   ): Promise<{ key: string; record: ApiKeyRecord; now: number }> => {
@@ -154,45 +215,6 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       await store.insert(built.record)
       return { ...built, now }
     })
-  }
-
-  const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
-    if (!isValidUserId(userId)) return []
-    const records = await store.list(userId)
-    const now = clock()
-    return records
-      .map((r) => toInfo(r, now))
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
-  }
-
-  const revokeKey = createRevokeKey(deps)
-
-  return { createKey, listKeys, revokeKey }
-}
-
-// `revokeKey`: atomic in the store, with the owner checked in the same step.
-function createRevokeKey(deps: KeyManagerDeps): (input: RevokeKeyInput) => Promise<ApiKeyInfo> {
-  const { store, clock } = deps
-  return async (input: RevokeKeyInput): Promise<ApiKeyInfo> => {
-    const owner = resolveOwner(input, deps.ownerTypes)
-    const keyId = input?.keyId
-    if (owner === null || !isUuid(keyId)) throw keyNotFound()
-    const reason = input.reason
-    if (reason !== undefined && !REVOKE_REASON_SCHEMA.safeParse(reason).success) {
-      throw new AuthError('VALIDATION_ERROR', {
-        issues: [
-          { path: ['reason'], message: 'must be 1–200 characters without control characters' },
-        ],
-      })
-    }
-    // The key must be one of this environment's (`list` filters): a key of another environment
-    // is as unknown here as a key of another user.
-    const own = await store.list(owner.key)
-    if (!own.some((r) => r.id === keyId)) throw keyNotFound()
-    const now = clock()
-    const record = await store.revoke(keyId, owner.key, new Date(now), reason)
-    if (record === null) throw keyNotFound()
-    return toInfo(record, now)
   }
 }
 
@@ -221,25 +243,13 @@ function createKeySchema(
   registry: ScopeRegistry,
   maxExpiresInDays: number,
 ): z.ZodType<CreateKeyInput> {
+  const body = createKeyBodySchema({
+    maxExpiresInDays,
+    unknownScopes: (scopes) => registry.unknownGranted(scopes),
+  })
   return z.object({
     userId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}').optional(),
-    name: KEY_NAME_SCHEMA,
-    scopes: z
-      .array(z.string().refine(validateScope, 'not a valid scope'))
-      .min(1)
-      .max(50)
-      .superRefine((scopes, ctx) => {
-        // Naming it is safe: it is the caller's own input, and it tells them what to fix.
-        const unknown = registry.unknownGranted(scopes)
-        if (unknown.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `not in the scope registry: ${unknown.map((s) => JSON.stringify(s)).join(', ')}`,
-          })
-        }
-      })
-      .optional(),
-    expiresInDays: z.number().int().positive().max(maxExpiresInDays).optional(),
+    ...body.shape,
     metadata: metadataSchema.optional(),
     createdBy: z.string().min(1).max(200).optional(),
     ownerType: z.enum(['user', 'org', 'svc']).optional(),

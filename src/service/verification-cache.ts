@@ -29,6 +29,8 @@ export interface CachedKey {
   startsGrace: boolean
   /** When this entry last asked for a `lastUsedAt` write: spares a hit the throttle's map lookup. */
   touchedAt: number
+  /** Display form of the key, for events about it (never the key). */
+  keyPrefix: string
 }
 
 /** Sizes of the cache. */
@@ -150,6 +152,7 @@ function toCachedKey(record: ApiKeyRecord): CachedKey {
     expiresAtMs: effectiveExpiryMs(record),
     startsGrace: record.firstUseGraceMs != null && record.rolledFrom != null,
     touchedAt: Number.NEGATIVE_INFINITY,
+    keyPrefix: record.keyPrefix,
   }
 }
 
