@@ -19,12 +19,17 @@ import { createKeyManager } from './service/key-manager.js'
 import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
-import { createVerifier, embeddedUserId } from './service/verifier.js'
+import { createVerifier, embeddedOwnerKey } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
+import { createLifecycleApi, otherOwnerHeads } from './service/lifecycle-api.js'
 import type { ApiKeyRecord } from './types.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
-export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
+export type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './service/key-manager.js'
+export type { KeyRefInput, RolledApiKey, RollKeyInput } from './service/key-lifecycle.js'
+export type { ApiKeyPage, ListKeyPageInput } from './service/key-listing.js'
+export type { UpdateKeyInput } from './service/key-update.js'
+export type { KeyOwnerInput } from './service/key-owner.js'
 export type { VerifyOptions } from './service/verifier.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
@@ -46,6 +51,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const { options: opts, secrets } = resolveOptions(options)
   const { logger } = opts
   const head = keyHead(opts.prefix, opts.environment)
+  const otherHeads = otherOwnerHeads(opts)
   const hash = createKeyHasher(secrets.pepper)
   const clock = createServiceClock(opts.now, logger)
   const events = createEventBus(logger)
@@ -53,10 +59,11 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
-    store.find(digest, embeddedUserId(key, head)),
+    store.find(digest, embeddedOwnerKey(key, head, otherHeads)),
   )
   const store = guardStore(opts.store, {
-    keyHead: head,
+    // Every owner kind of this prefix and environment: the record's userId keeps kinds apart.
+    keyHead: `${opts.prefix}_${opts.environment}_`,
     timeoutMs: opts.storeTimeoutMs,
     logger,
     onRevoke: (digest) => cache.evict(digest),
@@ -64,6 +71,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const registry = createScopeRegistry(opts.scopes)
   const verifier = createVerifier({
     keyHead: head,
+    otherHeads,
     hash,
     clock,
     cache: cache,
@@ -75,10 +83,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     usage,
   })
   const keys = createKeyManager({
-    prefix: opts.prefix,
-    environment: opts.environment,
-    maxKeysPerUser: opts.maxKeysPerUser,
-    maxExpiresInDays: opts.maxExpiresInDays,
+    ...opts, // prefix, environment, maxKeysPerUser, maxExpiresInDays, ownerTypes
     hash,
     clock,
     store,
@@ -88,11 +93,20 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   })
 
   const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
-    store.find(hash(key), embeddedUserId(key, head))
+    store.find(hash(key), embeddedOwnerKey(key, head, otherHeads))
   const revokeByKey = createRevokeByKey({ keyHead: head, clock, store, findByKey })
+  const lifecycle = createLifecycleApi({
+    opts,
+    maxRollGraceMsGiven: options.maxRollGraceMs !== undefined,
+    hash,
+    clock,
+    store,
+    registry,
+  })
 
   return {
     options: opts,
+    ...lifecycle,
     createKey: keys.createKey,
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,

@@ -59,7 +59,8 @@ export function createRevokeByKey(
     const reason = cleanReason(options?.reason)
     const record = await deps.findByKey(key)
     if (record === null) return NOT_FOUND
-    if (record.revokedAt !== null) return { status: 'already_revoked', key: toInfo(record, deps.clock()) }
+    if (record.revokedAt !== null)
+      return { status: 'already_revoked', key: toInfo(record, deps.clock()) }
     const at = new Date(deps.clock())
     const revoked = await deps.store.revoke(record.id, record.userId, at, reason)
     if (revoked === null) return NOT_FOUND
