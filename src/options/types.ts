@@ -5,6 +5,7 @@
  */
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
+import type { UsageStore } from '../usage-store.js'
 
 /** Receives the library's warnings and errors. Context never holds a key or a secret. */
 export interface AuthLogger {
@@ -83,6 +84,16 @@ export interface ApiKeyAuthOptions {
   now?: () => Date | number
   /** Where warnings and errors go, or `false` for nowhere. @defaultValue the console */
   logger?: AuthLogger | false
+  /**
+   * Where per-key, per-minute usage counts go (`auth.usage`). Without it nothing is counted.
+   * Counts are gathered in memory and written in batches, never on the request path.
+   */
+  usageStore?: UsageStore
+  /**
+   * Longest time between two writes of usage counts (1 000 – 300 000); `auth.close()` writes
+   * what is left. @defaultValue `10_000`
+   */
+  usageFlushMs?: number
 }
 
 /**
@@ -109,4 +120,6 @@ export interface ResolvedAuthOptions {
   /** The clock. */
   now: () => Date | number
   logger: AuthLogger
+  usageStore: UsageStore | undefined
+  usageFlushMs: number
 }

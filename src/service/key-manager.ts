@@ -7,11 +7,13 @@ import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
+import { recordToInfo } from '../key-record.js'
 import { isUuid } from '../lib/uuid.js'
 import { createKeyBodySchema } from '../key-input-schema.js'
 import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
+import type { KeyEvents, ManagementContext } from './key-events.js'
 import type { ScopeRegistry } from './scope-registry.js'
 
 /** The reminder returned with every new key. */
@@ -51,13 +53,18 @@ export interface KeyManagerDeps {
   registry: ScopeRegistry
   /** Called with a new key's digest: a lookup of it under way may have read "no such key". */
   onCreate: (digest: string) => void
+  /** Emitters of `key.created` and `key.revoked`. */
+  events: KeyEvents
 }
 
 /** The management half of the service. */
 export interface KeyManager {
-  createKey(input: CreateKeyInput): Promise<CreatedApiKey>
+  createKey(input: CreateKeyInput, context?: ManagementContext): Promise<CreatedApiKey>
   listKeys(userId: string): Promise<ApiKeyInfo[]>
-  revokeKey(input: { userId: string; keyId: string }): Promise<ApiKeyInfo>
+  revokeKey(
+    input: { userId: string; keyId: string },
+    context?: ManagementContext,
+  ): Promise<ApiKeyInfo>
 }
 
 const DAY_MS = 86_400_000
@@ -68,7 +75,10 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const withUserLock = createUserLocks()
   const schema = createKeySchema(registry, deps.maxExpiresInDays)
 
-  const createKey = async (input: CreateKeyInput): Promise<CreatedApiKey> => {
+  const createKey = async (
+    input: CreateKeyInput,
+    context?: ManagementContext,
+  ): Promise<CreatedApiKey> => {
     const parsed = schema.safeParse(input)
     if (!parsed.success) {
       throw new AuthError('VALIDATION_ERROR', { issues: toIssues(parsed.error.issues) })
@@ -97,12 +107,14 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       }
       await store.insert(record)
       deps.onCreate(record.hash)
+      const apiKey = toInfo(record, now)
+      deps.events.created(apiKey, context)
       return {
         id: record.id,
         key,
         keyPrefix: record.keyPrefix,
         message: CREATE_KEY_MESSAGE,
-        apiKey: toInfo(record),
+        apiKey,
       }
     })
   }
@@ -110,21 +122,31 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
     if (!isValidUserId(userId)) return []
     const records = await store.list(userId)
-    return records.map(toInfo).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+    const now = clock()
+    return records
+      .map((r) => toInfo(r, now))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
   }
 
   const notFound = (): AuthError => new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
 
-  const revokeKey = async (input: { userId: string; keyId: string }): Promise<ApiKeyInfo> => {
+  const revokeKey = async (
+    input: { userId: string; keyId: string },
+    context?: ManagementContext,
+  ): Promise<ApiKeyInfo> => {
     const { userId, keyId } = input ?? {}
     if (!isValidUserId(userId) || !isUuid(keyId)) throw notFound()
     // The key must be one of this environment's (`list` filters): a key of another environment
     // is as unknown here as a key of another user.
     const own = await store.list(userId)
-    if (!own.some((r) => r.id === keyId)) throw notFound()
+    const before = own.find((r) => r.id === keyId)
+    if (before === undefined) throw notFound()
     const record = await store.revoke(keyId, userId, new Date(clock()))
     if (record === null) throw notFound()
-    return toInfo(record)
+    const info = toInfo(record, clock())
+    // Revoking again changes nothing, so it is no event.
+    if (before.revokedAt === null) deps.events.revoked(info, context)
+    return info
   }
 
   return { createKey, listKeys, revokeKey }
@@ -165,19 +187,9 @@ function createKeySchema(
   })
 }
 
-/** What a user may see of a record. */
-export function toInfo(record: ApiKeyRecord): ApiKeyInfo {
-  return {
-    id: record.id,
-    userId: record.userId,
-    name: record.name,
-    keyPrefix: record.keyPrefix,
-    scopes: [...record.scopes],
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-    lastUsedAt: record.lastUsedAt ?? null,
-    revokedAt: record.revokedAt,
-  }
+/** What a user may see of a record (its status now). */
+export function toInfo(record: ApiKeyRecord, atMs: number): ApiKeyInfo {
+  return recordToInfo(record, atMs)
 }
 
 function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
