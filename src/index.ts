@@ -16,9 +16,17 @@
 export { createApiKeyAuth, CREATE_KEY_MESSAGE } from './create-api-key-auth.js'
 export type {
   ApiKeyAuth,
+  ApiKeyPage,
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
+  KeyOwnerInput,
+  KeyRefInput,
+  ListKeyPageInput,
+  RevokeKeyInput,
+  RolledApiKey,
+  RollKeyInput,
+  UpdateKeyInput,
   RevokeByKeyOptions,
   RevokeByKeyResult,
   ExpiryNotice,
@@ -75,8 +83,29 @@ export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
 
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'
-export type { KeyStore } from './key-store.js'
-export type { ApiKeyInfo, ApiKeyPrincipal, ApiKeyRecord } from './types.js'
+export type {
+  KeyCap,
+  KeyPageQuery,
+  KeyRollRefusal,
+  KeyRollRequest,
+  KeyRollResult,
+  KeyStatusFilter,
+  KeyStore,
+  KeyUpdateExpectation,
+  KeyUpdatePatch,
+  KeyUpdateResult,
+} from './key-store.js'
+export type {
+  ApiKeyInfo,
+  ApiKeyLifecycleFields,
+  ApiKeyPrincipal,
+  ApiKeyRecord,
+  JsonValue,
+  KeyMetadata,
+  KeyOwnerType,
+  KeyStatus,
+} from './types.js'
+export { keyStatus, LIFECYCLE_DEFAULTS } from './key-record.js'
 
 // Pure functions
 export { formatKeyPrefix, generateApiKey, parseApiKey } from './api-key.js'
