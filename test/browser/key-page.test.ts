@@ -71,16 +71,14 @@ describe.runIf(chromiumRuns())('the key page in Chromium', () => {
     await expect
       .poll(() => page.locator('.vak-warning').textContent())
       .toBe('Store this key securely. It will not be shown again.')
-    expect(await page.evaluate(() => document.activeElement?.classList.contains('vak-key'))).toBe(
-      true,
-    )
+    expect(await page.evaluate("document.activeElement?.classList.contains('vak-key')")).toBe(true)
     await page.screenshot({ path: join(SHOTS, 'key-page-created.png'), fullPage: true })
 
     await page.getByRole('button', { name: 'Copy' }).click()
     await expect
       .poll(() => page.locator('.vak-copied').textContent())
       .toBe('Copied to the clipboard.')
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key)
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(key)
 
     // The key works, with the scope chosen; once dismissed it is gone from the page.
     expect((await app.auth.verifyKey(key, { scopes: ['models:read'] })).userId).toBe('alice')
@@ -176,11 +174,10 @@ describe.runIf(chromiumRuns())('the key page in Chromium', () => {
 
   test('keyboard only: create, copy, dismiss, revoke through the dialog', async () => {
     const page = await open('dave')
-    const focused = () =>
-      page.evaluate(() => {
-        const e = document.activeElement
-        return e?.getAttribute('aria-label') ?? e?.textContent?.trim() ?? ''
-      })
+    const focused = (): Promise<string> =>
+      page.evaluate(
+        "(e => e?.getAttribute('aria-label') ?? e?.textContent?.trim() ?? '')(document.activeElement)",
+      )
     const tabTo = async (label: string | RegExp): Promise<void> => {
       for (let i = 0; i < 40; i++) {
         await page.keyboard.press('Tab')
@@ -190,18 +187,14 @@ describe.runIf(chromiumRuns())('the key page in Chromium', () => {
       throw new Error(`Tab never reached ${String(label)}`)
     }
     await page.keyboard.press('Tab')
-    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe(
-      'name',
-    )
+    expect(await page.evaluate('document.activeElement.name')).toBe('name')
     await page.keyboard.type('keyboard key')
     await page.keyboard.press('Tab')
     await page.keyboard.press('Space') // the first scope checkbox
     await page.keyboard.press('Enter') // submits the form
     const field = page.getByLabel('Your new key')
     await field.waitFor()
-    expect(await page.evaluate(() => document.activeElement?.classList.contains('vak-key'))).toBe(
-      true,
-    )
+    expect(await page.evaluate("document.activeElement?.classList.contains('vak-key')")).toBe(true)
     await tabTo('Copy')
     await page.keyboard.press('Enter')
     await expect
@@ -209,9 +202,7 @@ describe.runIf(chromiumRuns())('the key page in Chromium', () => {
       .toBe('Copied to the clipboard.')
     await tabTo('I have stored it')
     await page.keyboard.press('Enter')
-    expect(await page.evaluate(() => (document.activeElement as HTMLInputElement).name)).toBe(
-      'name',
-    )
+    expect(await page.evaluate('document.activeElement.name')).toBe('name')
     const [created] = await app.auth.listKeys('dave')
     expect(created?.scopes).toEqual(['models:read'])
 
