@@ -16,9 +16,17 @@
 export { createApiKeyAuth, CREATE_KEY_MESSAGE } from './create-api-key-auth.js'
 export type {
   ApiKeyAuth,
+  ApiKeyPage,
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
+  KeyOwnerInput,
+  KeyRefInput,
+  ListKeyPageInput,
+  RevokeKeyInput,
+  RolledApiKey,
+  RollKeyInput,
+  UpdateKeyInput,
   RevokeByKeyOptions,
   RevokeByKeyResult,
   ManagementContext,

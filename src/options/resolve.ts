@@ -70,6 +70,8 @@ export function resolveOptions(input: unknown): {
     touchIntervalMs: o.touchIntervalMs ?? DEFAULTS.touchIntervalMs,
     maxKeysPerUser: o.maxKeysPerUser ?? DEFAULTS.maxKeysPerUser,
     maxExpiresInDays: o.maxExpiresInDays ?? DEFAULTS.maxExpiresInDays,
+    maxRollGraceMs: o.maxRollGraceMs ?? DEFAULTS.maxRollGraceMs,
+    ownerTypes: Object.freeze([...new Set(o.ownerTypes ?? DEFAULTS.ownerTypes)]),
     realm: o.realm ?? DEFAULTS.realm,
     allowedOrigins:
       o.allowedOrigins === undefined ? undefined : Object.freeze([...o.allowedOrigins]),

@@ -86,6 +86,17 @@ const shape = {
   touchIntervalMs: z.number().int().min(0).max(86_400_000).optional(),
   maxKeysPerUser: z.number().int().min(1).max(1_000_000).optional(),
   maxExpiresInDays: z.number().int().min(1).max(36_500).optional(),
+  maxRollGraceMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400_000)
+    .optional(),
+  ownerTypes: z
+    .array(z.enum(['user', 'org', 'svc']))
+    .min(1)
+    .readonly()
+    .optional(),
   realm: z
     .string()
     .regex(REALM_PATTERN, 'printable ASCII without quotes or backslashes')
