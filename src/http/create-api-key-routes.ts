@@ -56,13 +56,13 @@ export function createApiKeyRoutes(
     )
   }
   const callerOf = createCallerResolver(auth, settings)
-  const documents = createDocumentRoutes(auth, settings)
+  const documents = createDocumentRoutes(auth, settings, callerOf)
   const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> =>
     (await callerOf(request, allowApiKey)).userId
 
   return async (request) => {
     if (request.method !== 'OPTIONS') {
-      const document = documents(request)
+      const document = await documents(request)
       if (document !== null) return document
     }
     const route = matchRoute(request.path, basePath)
