@@ -80,25 +80,27 @@ export const rolledKeyJsonSchema = createdKeyJsonSchema
   .meta({ description: 'The new key (shown once) and when the key it replaces stops working.' })
 
 /** The body of `POST <basePath>/{id}/roll` (optional). */
-export const rollBodySchema = z.object({
-  gracePeriodMs: z.number().int().min(0).optional().meta({
-    description:
-      'How long the old key keeps working, in ms (at most maxRollGraceMs); 0 revokes it now.',
-  }),
-  graceStarts: z.enum(['now', 'firstUse']).optional(),
-})
+export const rollBodySchema = z
+  .object({
+    gracePeriodMs: z.number().int().min(0).optional().meta({
+      description:
+        'How long the old key keeps working, in ms (at most maxRollGraceMs); 0 revokes it now.',
+    }),
+    graceStarts: z.enum(['now', 'firstUse']).optional(),
+  })
   // An unknown field is refused, not ignored: a client sending one expects it to take effect.
   .strict()
 
 /** The body of `PATCH <basePath>/{id}`: rename, replace metadata, narrow. */
-export const updateBodySchema = z.object({
-  name: z.string().optional(),
-  metadata: z.record(z.string(), z.unknown()).optional(),
-  scopes: z.array(z.string()).optional().meta({
-    description: 'Fewer scopes: each must be covered by one the key has.',
-  }),
-  expiresAt: z.string().optional().meta({ description: 'An earlier expiry, ISO 8601.' }),
-})
+export const updateBodySchema = z
+  .object({
+    name: z.string().optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    scopes: z.array(z.string()).optional().meta({
+      description: 'Fewer scopes: each must be covered by one the key has.',
+    }),
+    expiresAt: z.string().optional().meta({ description: 'An earlier expiry, ISO 8601.' }),
+  })
   // `revokedAt`, `enabled`, `userId`…: refused by name, never silently ignored.
   .strict()
 

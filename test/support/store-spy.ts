@@ -137,8 +137,7 @@ export function createStoreSpy(options: StoreSpyOptions = {}): StoreSpy {
     store.roll = (request) => memory.roll(request)
     store.startRollGrace = (keyId, at) => memory.startRollGrace(keyId, at)
     store.setDisabled = (keyId, userId, at) => memory.setDisabled(keyId, userId, at)
-    store.update = (keyId, userId, patch, expected) =>
-      memory.update(keyId, userId, patch, expected)
+    store.update = (keyId, userId, patch, expected) => memory.update(keyId, userId, patch, expected)
     store.listPage = (userId, query) => memory.listPage(userId, query)
     if (options.onRevoke !== false) store.onInvalidate = (listener) => memory.onInvalidate(listener)
   }
