@@ -84,7 +84,9 @@ const COLUMNS_V2: ReadonlyArray<readonly [string, 'TEXT' | 'INTEGER']> = [
   ['extra', 'TEXT'],
 ]
 const COLUMNS = `${COLUMNS_V1}, ${COLUMNS_V2.map(([name]) => name).join(', ')}`
-const MUTABLE = COLUMNS.split(', ').filter((c) => !['id', 'user_id', 'hash', 'created_at'].includes(c))
+const MUTABLE = COLUMNS.split(', ').filter(
+  (c) => !['id', 'user_id', 'hash', 'created_at'].includes(c),
+)
 
 // Expired at @at: its own expiry or its roll's grace end is past.
 const EXPIRED = `((expires_at IS NOT NULL AND expires_at <= @at)
@@ -178,7 +180,9 @@ export class SqliteKeyStore implements KeyStore {
         ORDER BY created_at, id LIMIT @limit`)
     this.#statements = {
       insert: db.prepare(
-        `INSERT INTO ${t} (${COLUMNS}) VALUES (${COLUMNS.split(', ').map(() => '?').join(', ')})`,
+        `INSERT INTO ${t} (${COLUMNS}) VALUES (${COLUMNS.split(', ')
+          .map(() => '?')
+          .join(', ')})`,
       ),
       find: db.prepare(`SELECT ${COLUMNS} FROM ${t} WHERE hash = ?`),
       byId: db.prepare(`SELECT ${COLUMNS} FROM ${t} WHERE id = ?`),
@@ -352,7 +356,9 @@ export class SqliteKeyStore implements KeyStore {
     })
     const result = run.immediate()
     if (result?.ok === true) {
-      this.#emit(result.ended === null ? [result.previous.hash] : [result.previous.hash, result.ended.hash])
+      this.#emit(
+        result.ended === null ? [result.previous.hash] : [result.previous.hash, result.ended.hash],
+      )
     }
     return result
   }
