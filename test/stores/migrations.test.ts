@@ -73,6 +73,7 @@ async function checkAfterMigration(store: KeyStore, data: Fixture): Promise<void
   const disabled = await store.setDisabled?.(target.id, target.userId, new Date(NOW))
   expect(disabled?.disabledAt?.getTime()).toBe(NOW)
   expect((await store.findByHash(target.hash))?.disabledAt?.getTime()).toBe(NOW)
+  await expect(auth.verifyKey(data.live[3]?.key)).rejects.toMatchObject({ code: 'KEY_DISABLED' })
   await store.setDisabled?.(target.id, target.userId, null)
   expect((await store.findByHash(target.hash))?.disabledAt).toBeNull()
   expect((await auth.verifyKey(data.live[3]?.key)).keyId).toBe(target.id)
