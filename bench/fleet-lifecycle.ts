@@ -30,7 +30,6 @@ export type LifecycleChange = 'disable' | 'narrow' | 'rollGraceEnd'
 /** Per change: delay until the last instance refused the key. */
 export type FleetLifecycleStats = Record<LifecycleChange, PropagationStats>
 
-const USER = 'fleet_lifecycle'
 const SCOPES = ['jobs:read', 'jobs:write']
 const CHECK = { scopes: ['jobs:write'] }
 
@@ -69,6 +68,8 @@ async function round(
   others: ApiKeyAuth[],
   i: number,
 ): Promise<number> {
+  // An owner per round, so that maxKeysPerUser never refuses a round.
+  const USER = `fleet_${change}_${i + 3}`
   const created = await a.createKey({ userId: USER, name: `k${i}`, scopes: SCOPES })
   const watched = created.key
   let act: () => Promise<unknown>
