@@ -111,6 +111,24 @@ export default tseslint.config(
       allowTypeImports: true,
     },
     {
+      name: 'cli (inbound from a terminal): the root entry, the store adapters and their drivers',
+      files: ['adapters/cli/**/*.ts'],
+      banned: [
+        '../frameworks/**',
+        '../../frameworks/**',
+        '../../src/*',
+        '!../../src/index.js',
+        '../../src/*/**',
+        '../../../src/*',
+        '!../../../src/index.js',
+        '../../../src/*/**',
+        'express',
+        'fastify',
+        'koa',
+      ],
+      frameworks: true,
+    },
+    {
       name: 'store adapters (outbound)',
       files: ['adapters/stores/**/*.ts'],
       banned: [

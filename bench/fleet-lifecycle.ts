@@ -168,7 +168,7 @@ async function main(): Promise<void> {
   const { intOption, QUICK } = await import('./lib/args.js')
   const { loadavg } = await import('node:os')
   const { printNote, printTable, printUnavailable } = await import('./lib/table.js')
-  const title = '8. Fleet lifecycle (a change on instance A until every other instance refuses)'
+  const title = '9. Fleet lifecycle (a change on instance A until every other instance refuses)'
   const binaries = findBinaries()
   if (binaries.postgres === undefined || binaries.redis === undefined) {
     printUnavailable(title, `PostgreSQL or redis-server not installed (${INSTALL_COMMAND})`)

@@ -226,6 +226,21 @@ describe('events', () => {
     expect(events).toHaveLength(1)
   })
 
+  it('revokeByKey emits key.revoked and, for a leak, key.leaked (actor: system)', async () => {
+    const h = setup()
+    const events = record(h, ['key.revoked', 'key.leaked'])
+    const { key, id } = await h.issue()
+    const result = await h.auth.revokeByKey(key, { source: 'https://github.com/o/r/blob/x' })
+    expect(result.status).toBe('revoked')
+    await h.auth.revokeByKey(key) // already revoked: no event
+    await delivered()
+    for (const event of events) parseEvent(event)
+    expect(events).toMatchObject([
+      { type: 'key.revoked', keyId: id, reason: 'leaked', actor: { type: 'system' } },
+      { type: 'key.leaked', keyId: id, url: 'https://github.com/o/r/blob/x', revoked: true },
+    ])
+  })
+
   it('every event name has a schema', () => {
     expect(Object.keys(eventSchemas).sort()).toEqual([...AUTH_EVENT_NAMES].sort())
   })

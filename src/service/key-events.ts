@@ -89,6 +89,8 @@ function safeClock(clock: ServiceClock): () => number {
 export interface KeyEvents {
   created(info: ApiKeyInfo, context: ManagementContext | undefined): void
   revoked(info: ApiKeyInfo, context: ManagementContext | undefined): void
+  /** A key revoked as leaked (`revokeByKey` with the reason `'leaked'`); `url`: where found. */
+  leaked(info: ApiKeyInfo, context: ManagementContext | undefined, url: string | null): void
 }
 
 /** Builds the key events' emitters over `bus`. */
@@ -109,6 +111,15 @@ export function createKeyEvents(bus: EventBus, clock: ServiceClock): KeyEvents {
       bus.emit('key.revoked', {
         ...keyEventBase(info, now(), context),
         reason: contextReason(context),
+      })
+    },
+    leaked: (info, context, url) => {
+      if (!bus.has('key.leaked')) return
+      bus.emit('key.leaked', {
+        ...keyEventBase(info, now(), context),
+        source: 'revokeByKey',
+        url: typeof url === 'string' ? url.slice(0, 2048) : null,
+        revoked: true,
       })
     },
   }

@@ -49,6 +49,7 @@ const API_KEY_ERRORS: readonly AuthErrorCode[] = [
   'KEY_NOT_FOUND',
   'KEY_REVOKED',
   'KEY_EXPIRED',
+  'KEY_DISABLED',
   'INSUFFICIENT_SCOPE',
 ]
 
