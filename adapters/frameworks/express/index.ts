@@ -152,6 +152,7 @@ function toAuthRequest(req: Request): AuthRequest {
   return {
     method: req.method,
     path: req.path,
+    query: queryOf(req.originalUrl),
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
@@ -167,4 +168,10 @@ function toAuthRequest(req: Request): AuthRequest {
 
 function send(res: Response, response: AuthResponse): void {
   res.status(response.status).set(response.headers).end(JSON.stringify(response.body))
+}
+
+// The raw query string of a URL, without its `?`.
+function queryOf(url: string): string {
+  const at = url.indexOf('?')
+  return at === -1 ? '' : url.slice(at + 1)
 }
