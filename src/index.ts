@@ -16,9 +16,24 @@
 export { createApiKeyAuth, CREATE_KEY_MESSAGE } from './create-api-key-auth.js'
 export type {
   ApiKeyAuth,
+  ApiKeyPage,
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
+  KeyOwnerInput,
+  KeyRefInput,
+  ListKeyPageInput,
+  RevokeKeyInput,
+  RolledApiKey,
+  RollKeyInput,
+  UpdateKeyInput,
+  RevokeByKeyOptions,
+  RevokeByKeyResult,
+  ExpiryNotice,
+  ManagementContext,
+  NotifyExpiringOptions,
+  UsageQuery,
+  UsageReport,
   VerifyOptions,
 } from './create-api-key-auth.js'
 export type {
@@ -36,10 +51,61 @@ export type {
   SessionRequest,
 } from './options/session.js'
 
+// Events
+export { AUTH_EVENT_NAMES } from './events.js'
+export type {
+  AuthDeniedEvent,
+  AuthEvent,
+  AuthEventListener,
+  AuthEventMap,
+  AuthEventName,
+  EventActor,
+  KeyCreatedEvent,
+  KeyEventBase,
+  KeyExpiredEvent,
+  KeyExpiringEvent,
+  KeyLeakedEvent,
+  KeyRevokedEvent,
+  KeyRolledEvent,
+  KeyStateEvent,
+  KeyUpdatedEvent,
+  LimitHitEvent,
+  RequestMetadata,
+} from './events.js'
+
+// Expiry warnings
+export { MemoryExpiryStore } from './memory-expiry-store.js'
+export type { ExpiringKey, ExpiryStore } from './expiry-store.js'
+
+// Usage counts
+export { MemoryUsageStore } from './memory-usage-store.js'
+export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
+
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'
-export type { KeyStore } from './key-store.js'
-export type { ApiKeyInfo, ApiKeyPrincipal, ApiKeyRecord } from './types.js'
+export type {
+  KeyCap,
+  KeyPageQuery,
+  KeyRollRefusal,
+  KeyRollRequest,
+  KeyRollResult,
+  KeyStatusFilter,
+  KeyStore,
+  KeyUpdateExpectation,
+  KeyUpdatePatch,
+  KeyUpdateResult,
+} from './key-store.js'
+export type {
+  ApiKeyInfo,
+  ApiKeyLifecycleFields,
+  ApiKeyPrincipal,
+  ApiKeyRecord,
+  JsonValue,
+  KeyMetadata,
+  KeyOwnerType,
+  KeyStatus,
+} from './types.js'
+export { keyStatus, LIFECYCLE_DEFAULTS } from './key-record.js'
 
 // Pure functions
 export { formatKeyPrefix, generateApiKey, parseApiKey } from './api-key.js'
@@ -50,9 +116,15 @@ export type {
   RandomBytes,
 } from './api-key.js'
 export { hashApiKey } from './hash.js'
+export { secretPattern, secretPatternParts } from './secret-pattern.js'
+export type { SecretPatternOptions, SecretPatternParts } from './secret-pattern.js'
 export { parseBearerHeader } from './bearer.js'
 export { hasScopes, scopeSatisfies, validateScope } from './scope.js'
 export type { AnyOfScopes, RequiredScopes } from './scope.js'
+
+// The key routes' OpenAPI document
+export { apiKeyRoutesOpenApi } from './http/openapi/document.js'
+export type { ApiKeyRoutesOpenApiOptions, OpenApiDocument } from './http/openapi/document.js'
 
 // Errors
 export { AUTH_ERROR_STATUS, AuthError, isAuthError } from './errors.js'
@@ -70,7 +142,11 @@ export type {
 // types stay exported here too, unchanged.
 export * from './http/root-exports.js'
 export * from './deprecated.js'
-export type { ApiKeyGuard, ApiKeyGuardOptions } from './http/authenticate-request.js'
+export type {
+  ApiKeyGuard,
+  ApiKeyGuardOptions,
+  GuardedRequest,
+} from './http/authenticate-request.js'
 export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './http/create-api-key-routes.js'
 export type { ApiKeyRoutesOptions } from './http/routes-options.js'
 export type { BodySource } from './http/read-body.js'

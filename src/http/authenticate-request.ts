@@ -26,7 +26,7 @@ import type { AuthRequest, AuthResult, OptionalAuthResult } from './types.js'
  */
 export function authenticateRequest(
   auth: ApiKeyAuth,
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
+  request: GuardedRequest,
   scopes: RequiredScopes = [],
 ): Promise<AuthResult> {
   return authenticate(auth, request, scopes)
@@ -36,7 +36,7 @@ export function authenticateRequest(
 // becomes the response to send.
 async function authenticate(
   auth: ApiKeyAuth,
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
+  request: GuardedRequest,
   scopes: RequiredScopes,
 ): Promise<AuthResult> {
   try {
@@ -44,7 +44,9 @@ async function authenticate(
     if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
       throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
     }
-    const principal = await auth.authenticate(request.headers.authorization, { scopes })
+    // The request itself is the metadata: read (method, path, client address) only on a refusal
+    // that someone listens to, so a success builds nothing more than before.
+    const principal = await auth.authenticate(request.headers.authorization, { scopes, request })
     return { ok: true, principal }
   } catch (error) {
     return { ok: false, response: auth.errorResponse(error) }
@@ -65,18 +67,21 @@ export interface ApiKeyGuardOptions extends VerifyOptions {
   optional?: boolean
 }
 
+/**
+ * What a guard reads of a request: the headers, and for the `auth.denied` event the method, path
+ * and client address when the adapter knows them.
+ */
+export type GuardedRequest = Pick<AuthRequest, 'headers' | 'rawHeaders'> &
+  Partial<Pick<AuthRequest, 'method' | 'path' | 'clientAddress'>>
+
 /** Authenticates a request; built by {@link createApiKeyGuard}. Never rejects. */
-export type ApiKeyGuard = (
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
-) => Promise<AuthResult>
+export type ApiKeyGuard = (request: GuardedRequest) => Promise<AuthResult>
 
 /**
  * Authenticates a request that may come without a key; built by {@link createApiKeyGuard} with
  * `optional: true`. Never rejects.
  */
-export type OptionalApiKeyGuard = (
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
-) => Promise<OptionalAuthResult>
+export type OptionalApiKeyGuard = (request: GuardedRequest) => Promise<OptionalAuthResult>
 
 /**
  * Checks the arguments of a `requireApiKey(auth, { scopes })` once, at set-up, and returns the

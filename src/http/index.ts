@@ -21,6 +21,7 @@ export { authenticateRequest, createApiKeyGuard } from './authenticate-request.j
 export type {
   ApiKeyGuard,
   ApiKeyGuardOptions,
+  GuardedRequest,
   OptionalApiKeyGuard,
 } from './authenticate-request.js'
 
@@ -34,7 +35,7 @@ export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './create-api-key-
 export type { ApiKeyRoutesOptions } from './routes-options.js'
 
 // Web-standard requests and responses (fetch, Hono, Next.js, Bun, Deno, workerd)
-export { fromWebRequest, readWebBody, toWebResponse, webHeaders } from './web.js'
+export { fromWebRequest, guardedWebRequest, readWebBody, toWebResponse, webHeaders } from './web.js'
 
 // Bodies, cookies, CSRF and sessions
 export { readBody } from './read-body.js'
@@ -44,6 +45,12 @@ export { checkCsrf } from './csrf.js'
 export { createSessionVerifier } from './session/verifier.js'
 export type { SessionUser, SessionVerifier, SessionVerifierOptions } from './session/verifier.js'
 export type { SessionRejectionReason } from './session/rejections.js'
+
+// GitHub's secret scanning partner endpoint
+export { createSecretScanningHandler } from './secret-scanning/handler.js'
+export type { SecretScanningHandler, SecretScanningLabel } from './secret-scanning/handler.js'
+export type { SecretScanningPublicKey } from './secret-scanning/key-set.js'
+export type { LeakAction, LeakEvent, SecretScanningOptions } from './secret-scanning/options.js'
 
 // The neutral request and response
 export type {

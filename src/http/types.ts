@@ -13,6 +13,11 @@ export interface AuthRequest {
   method: string
   /** Path without the query string, relative to where the adapter is mounted. */
   path: string
+  /**
+   * The raw query string without its `?` (`limit=50&cursor=…`), read by the key list's
+   * pagination and the revocation `reason`; absent is the same as empty.
+   */
+  query?: string
   /** Headers, lower-case names. */
   headers: AuthRequestHeaders
   /** Node's flat raw header list (`name, value, name, value…`), to see duplicate lines. */
@@ -25,9 +30,18 @@ export interface AuthRequest {
   body?: unknown
   /** Reads the raw body, at most `limit` bytes; resolves `null` when it is longer. */
   readBody?: (limit: number) => Promise<Uint8Array | null>
+  /**
+   * The client's address as the framework resolves it under its trusted-proxy setting (Express
+   * `req.ip`, Fastify `request.ip`, Koa `ctx.ip`), for events; never read from a header here.
+   * A getter is fine: it is read only when an event is built.
+   */
+  clientAddress?: string
 }
 
-/** A response for the adapter to send: JSON-serialise `body` with `JSON.stringify`. */
+/**
+ * A response for the adapter to send: `text` as is when present (the key page's HTML, script
+ * and stylesheet), else `body` JSON-serialised with `JSON.stringify`.
+ */
 export interface AuthResponse {
   /** HTTP status code. */
   status: number
@@ -35,6 +49,8 @@ export interface AuthResponse {
   headers: Record<string, string>
   /** A JSON value. */
   body: unknown
+  /** A body to send as is instead of `body` (its `content-type` is in `headers`). */
+  text?: string
 }
 
 /** Result of authenticating a request: the principal, or the response to send instead. */

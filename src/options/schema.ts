@@ -7,6 +7,8 @@ import { z } from 'zod'
 import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
 import { sessionSchema } from './session.js'
 import type { KeyStore } from '../key-store.js'
+import type { UsageStore } from '../usage-store.js'
+import type { ExpiryStore } from '../expiry-store.js'
 import { MIN_SECRET_BYTES, secretSchema } from '../lib/secret-strength.js'
 import { isOrigin } from '../lib/origin.js'
 import { validateScope } from '../scope.js'
@@ -27,6 +29,20 @@ const storeSchema = z.custom<KeyStore>(
       return method === undefined || isFunction(method)
     }),
   { message: 'must implement KeyStore (insert, findByHash, listByUser, revoke)' },
+)
+
+const usageStoreSchema = z.custom<UsageStore>(
+  (value) =>
+    isObject(value) &&
+    ['addUsage', 'readUsage'].every((m) => isFunction((value as Record<string, unknown>)[m])),
+  { message: 'must implement UsageStore (addUsage, readUsage)' },
+)
+
+const expiryStoreSchema = z.custom<ExpiryStore>(
+  (value) =>
+    isObject(value) &&
+    ['listExpiring', 'claimNotice'].every((m) => isFunction((value as Record<string, unknown>)[m])),
+  { message: 'must implement ExpiryStore (listExpiring, claimNotice)' },
 )
 
 const loggerSchema = z.union(
@@ -78,6 +94,17 @@ const shape = {
   touchIntervalMs: z.number().int().min(0).max(86_400_000).optional(),
   maxKeysPerUser: z.number().int().min(1).max(1_000_000).optional(),
   maxExpiresInDays: z.number().int().min(1).max(36_500).optional(),
+  maxRollGraceMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400_000)
+    .optional(),
+  ownerTypes: z
+    .array(z.enum(['user', 'org', 'svc']))
+    .min(1)
+    .readonly()
+    .optional(),
   realm: z
     .string()
     .regex(REALM_PATTERN, 'printable ASCII without quotes or backslashes')
@@ -88,6 +115,9 @@ const shape = {
   clockToleranceMs: z.number().int().min(0).max(300_000).optional(),
   now: z.custom<() => Date | number>(isFunction, { message: 'must be a function' }).optional(),
   logger: loggerSchema.optional(),
+  usageStore: usageStoreSchema.optional(),
+  usageFlushMs: z.number().int().min(1_000).max(300_000).optional(),
+  expiryStore: expiryStoreSchema.optional(),
 } satisfies { [K in keyof Required<ApiKeyAuthOptions>]: z.ZodType<ApiKeyAuthOptions[K]> }
 
 /** Validates the options object as a whole: unknown options are refused. */

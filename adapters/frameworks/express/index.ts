@@ -16,7 +16,9 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   createBodyErrorTranslator,
+  createSecretScanningHandler,
   readBody,
+  type SecretScanningOptions,
   type ApiKeyGuardOptions,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
@@ -53,7 +55,18 @@ export function requireApiKey(
 ): RequestHandler {
   const guard = createApiKeyGuard(auth, options)
   return (req, res, next) => {
-    guard(req)
+    // Getters: the path and address are read only for an event about a refusal.
+    guard({
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      method: req.method,
+      get path() {
+        return req.path
+      },
+      get clientAddress() {
+        return req.ip
+      },
+    })
       .then((result) => {
         if (!result.ok) return send(res, result.response)
         // Optional and no header: the handler runs with no principal.
@@ -113,13 +126,40 @@ export function apiKeyErrorHandler(
   }
 }
 
+/**
+ * Middleware serving GitHub's secret scanning reports at `POST /api/v1/secret-scanning/github`
+ * (option `path`): signed reports of leaked keys, each revoked at once. Mount it before any JSON
+ * body parser: the signature covers the raw body.
+ *
+ * @example
+ * ```ts
+ * app.use(secretScanningRoute(auth, { onLeak: (leak) => notifyOwner(leak) }))
+ * ```
+ */
+export function secretScanningRoute(
+  auth: ApiKeyAuth,
+  options: SecretScanningOptions = {},
+): RequestHandler {
+  const handle = createSecretScanningHandler(auth, options)
+  return (req, res, next) => {
+    handle(toAuthRequest(req))
+      .then((response) => (response === null ? next() : send(res, response)))
+      .catch(next)
+  }
+}
+
 function toAuthRequest(req: Request): AuthRequest {
   return {
     method: req.method,
     path: req.path,
+    query: queryOf(req.originalUrl),
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
+    // Trusted-proxy rule: Express's own (`trust proxy`).
+    get clientAddress() {
+      return req.ip
+    },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: req.readableEnded ? (req.body as unknown) : undefined,
     readBody: (limit) => readBody(req, limit),
@@ -127,5 +167,11 @@ function toAuthRequest(req: Request): AuthRequest {
 }
 
 function send(res: Response, response: AuthResponse): void {
-  res.status(response.status).set(response.headers).end(JSON.stringify(response.body))
+  res.status(response.status).set(response.headers).end(response.text ?? JSON.stringify(response.body))
+}
+
+// The raw query string of a URL, without its `?`.
+function queryOf(url: string): string {
+  const at = url.indexOf('?')
+  return at === -1 ? '' : url.slice(at + 1)
 }

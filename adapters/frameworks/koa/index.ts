@@ -10,7 +10,9 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   createBodyErrorTranslator,
+  createSecretScanningHandler,
   readBody,
+  type SecretScanningOptions,
   type ApiKeyGuardOptions,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
@@ -41,7 +43,18 @@ export type RequireApiKeyOptions = ApiKeyGuardOptions
 export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = {}): Middleware {
   const guard = createApiKeyGuard(auth, options)
   return async (ctx, next) => {
-    const result = await guard(ctx.req)
+    // Getters: the path and address are read only for an event about a refusal.
+    const result = await guard({
+      headers: ctx.req.headers,
+      rawHeaders: ctx.req.rawHeaders,
+      method: ctx.method,
+      get path() {
+        return ctx.path
+      },
+      get clientAddress() {
+        return ctx.ip
+      },
+    })
     if (!result.ok) return send(ctx, result.response)
     // Optional and no header: the handler runs with no principal.
     if (result.principal !== null) ctx.state.auth = result.principal
@@ -97,13 +110,40 @@ export function apiKeyErrorHandler(
   }
 }
 
+/**
+ * Middleware serving GitHub's secret scanning reports at `POST /api/v1/secret-scanning/github`
+ * (option `path`): signed reports of leaked keys, each revoked at once. Mount it before any body
+ * parser: the signature covers the raw body.
+ *
+ * @example
+ * ```ts
+ * app.use(secretScanningRoute(auth, { onLeak: (leak) => notifyOwner(leak) }))
+ * ```
+ */
+export function secretScanningRoute(
+  auth: ApiKeyAuth,
+  options: SecretScanningOptions = {},
+): Middleware {
+  const handle = createSecretScanningHandler(auth, options)
+  return async (ctx, next) => {
+    const response = await handle(toAuthRequest(ctx))
+    if (response === null) return next()
+    send(ctx, response)
+  }
+}
+
 function toAuthRequest(ctx: Context): AuthRequest {
   return {
     method: ctx.method,
     path: ctx.path,
+    query: ctx.querystring,
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
+    // Trusted-proxy rule: Koa's own (`app.proxy`).
+    get clientAddress() {
+      return ctx.ip
+    },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: ctx.req.readableEnded ? (ctx.request as { body?: unknown }).body : undefined,
     readBody: (limit) => readBody(ctx.req, limit),
@@ -113,5 +153,5 @@ function toAuthRequest(ctx: Context): AuthRequest {
 function send(ctx: Context, response: AuthResponse): void {
   ctx.status = response.status
   ctx.set(response.headers)
-  ctx.body = JSON.stringify(response.body)
+  ctx.body = response.text ?? JSON.stringify(response.body)
 }

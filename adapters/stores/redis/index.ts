@@ -4,3 +4,7 @@
  */
 export { RedisKeyStore } from './redis-key-store.js'
 export type { RedisDurability, RedisKeyStoreOptions } from './redis-key-store.js'
+export { RedisUsageStore } from './redis-usage-store.js'
+export type { RedisUsageStoreOptions } from './redis-usage-store.js'
+export { RedisExpiryStore } from './redis-expiry-store.js'
+export type { RedisExpiryStoreOptions } from './redis-expiry-store.js'
