@@ -64,7 +64,7 @@ export default tseslint.config(
     {
       name: 'lib (helpers: depend on nothing but the error type)',
       files: ['src/lib/**/*.ts'],
-      banned: ['../*', '!../errors.js', '../*/**'],
+      banned: ['../*', '!../errors.js', '../*/**', 'node:*'],
       allowTypeImports: true,
     },
     {
@@ -78,17 +78,19 @@ export default tseslint.config(
         './http/*',
         '**/testing/**',
         './testing/*',
+        // Web runtimes (issue 15): node:crypto only through src/lib/node-crypto.ts.
+        'node:*',
       ],
     },
     {
       name: 'service (the auth service and its parts)',
       files: ['src/service/**/*.ts', 'src/create-api-key-auth.ts'],
-      banned: ['**/http/**', './http/*', '**/testing/**', './testing/*'],
+      banned: ['**/http/**', './http/*', '**/testing/**', './testing/*', 'node:*'],
     },
     {
       name: 'http (the framework-neutral HTTP layer)',
       files: ['src/http/**/*.ts'],
-      banned: ['**/service/**', '../service/*', '**/testing/**', '**/adapters/**'],
+      banned: ['**/service/**', '../service/*', '**/testing/**', '**/adapters/**', 'node:*'],
       allowTypeImports: true,
     },
     {
@@ -144,6 +146,21 @@ export default tseslint.config(
       frameworks: true,
     },
   ]),
+  {
+    // Web runtimes (issue 15): the core and the kit load on Bun, Deno and workerd, which has no
+    // Buffer; only the Node stream reader and what runs where node:crypto exists may use it.
+    files: ['src/**/*.ts'],
+    ignores: ['src/testing/**', 'src/http/read-body.ts', 'src/http/secret-scanning/signature.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        {
+          name: 'Buffer',
+          message: 'Node-only: use Uint8Array, TextEncoder, btoa/atob (docs/runtimes.md).',
+        },
+      ],
+    },
+  },
 )
 
 // One `no-restricted-imports` rule per layer: the core never imports a framework, a driver or

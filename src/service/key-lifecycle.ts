@@ -4,7 +4,6 @@
  * Internal: not exported from the package.
  * @module
  */
-import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey } from '../api-key.js'
 import { AuthError } from '../errors.js'
@@ -158,7 +157,8 @@ function createRollKey(
       })
       const now = clock()
       const next = {
-        id: randomUUID(),
+        // WebCrypto's UUID v4: on every runtime, no node:crypto import.
+        id: crypto.randomUUID(),
         hash: deps.hash(key),
         keyPrefix: formatKeyPrefix(key),
         createdAt: new Date(now),

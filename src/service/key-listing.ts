@@ -4,6 +4,7 @@
  * whole list here. Internal: not exported from the package.
  * @module
  */
+import { decodeBase64Url, encodeBase64Url } from '../lib/base64url.js'
 import { z } from 'zod'
 import { AuthError } from '../errors.js'
 import { recordToInfo } from '../key-record.js'
@@ -44,12 +45,13 @@ const schema = z.object({
 
 /** The cursor of the position after `key`: its `createdAt` and id, base64url. */
 export function encodeCursor(position: { createdAt: Date; id: string }): string {
-  return Buffer.from(`${position.createdAt.getTime()}.${position.id}`).toString('base64url')
+  return encodeBase64Url(`${position.createdAt.getTime()}.${position.id}`)
 }
 
 /** The position a cursor names, or `null` when it is not one this library made. */
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8')
+  const text = decodeBase64Url(cursor)
+  if (text === null) return null
   const match = /^(\d{1,15})\.([0-9a-fA-F-]{36})$/.exec(text)
   if (match === null || !isUuid(match[2])) return null
   return { createdAt: new Date(Number(match[1])), id: match[2] }

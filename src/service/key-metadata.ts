@@ -48,7 +48,7 @@ export function metadataProblem(value: unknown): string | undefined {
   if (!isPlainObject(value)) return 'must be a JSON object'
   const found = problem(value, 1)
   if (found !== undefined) return found
-  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8')
+  const bytes = new TextEncoder().encode(JSON.stringify(value)).length
   return bytes > MAX_METADATA_BYTES
     ? `must be at most ${MAX_METADATA_BYTES} bytes as JSON`
     : undefined

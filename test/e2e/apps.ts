@@ -12,7 +12,6 @@ import { ROUTE_OPTIONS } from './fixture.js'
 import * as fa from '../../adapters/frameworks/fastify/index.js'
 import * as ko from '../../adapters/frameworks/koa/index.js'
 import { startFetch, startHono } from './web-apps.js'
-import type { ApiKeyAuth, ApiKeyPrincipal, RequiredScopes } from '../../src/index.js'
 
 /** Every framework (and major) the suite runs on. */
 export type Framework = 'express' | 'express4' | 'fastify' | 'koa' | 'koa2' | 'hono' | 'fetch'
@@ -20,72 +19,17 @@ export type Framework = 'express' | 'express4' | 'fastify' | 'koa' | 'koa2' | 'h
 /** The frameworks that see requests through web `Headers` (duplicate lines arrive joined). */
 export const WEB_FRAMEWORKS: readonly Framework[] = ['hono', 'fetch']
 
-/** A protected route of the test service. */
-export interface RouteSpec {
-  method: 'GET' | 'POST' | 'DELETE'
-  path: string
-  scopes: RequiredScopes
-  /** Serves requests without an `Authorization` header too, with no principal. */
-  optional?: boolean
-  /** Guarded by the service whose store always fails. */
-  failing?: boolean
-}
-
-/** The protected routes: one per scope the seed page lists, and a few more. */
-export const ROUTES: readonly RouteSpec[] = [
-  { method: 'GET', path: '/api/v1/models', scopes: ['models:read'] },
-  { method: 'POST', path: '/api/v1/models/generate', scopes: ['models:write'] },
-  { method: 'DELETE', path: '/api/v1/models/cache', scopes: ['models:*'] },
-  { method: 'GET', path: '/api/v1/jobs', scopes: ['jobs:read'] },
-  { method: 'POST', path: '/api/v1/jobs', scopes: ['jobs:write'] },
-  { method: 'POST', path: '/api/v1/upload', scopes: ['upload:write'] },
-  { method: 'GET', path: '/api/v1/account', scopes: ['account:read'] },
-  { method: 'GET', path: '/api/v1/admin', scopes: ['*'] },
-  { method: 'GET', path: '/api/v1/reports', scopes: ['models:read', 'jobs:read', 'account:read'] },
-  // Issue 15: a public route that gives more with a key, one with a scope, and any-of scopes.
-  { method: 'GET', path: '/api/v1/catalog', scopes: [], optional: true },
-  { method: 'GET', path: '/api/v1/catalog/models', scopes: ['models:read'], optional: true },
-  { method: 'GET', path: '/api/v1/feed', scopes: { anyOf: ['jobs:read', 'account:read'] } },
-  {
-    method: 'GET',
-    path: '/api/v1/feed/public',
-    scopes: { anyOf: ['jobs:read', 'account:read'] },
-    optional: true,
-  },
-  { method: 'GET', path: '/api/v1/fragile/optional', scopes: [], optional: true, failing: true },
-]
-
-/** The service guarding `route`. */
-export const serviceOf = (ctx: AppContext, route: RouteSpec): ApiKeyAuth =>
-  route.failing === true ? ctx.failing : ctx.auth
-
-/** The guard options of `route`, as every app passes them. */
-export const guardOptions = (route: RouteSpec): { scopes: RequiredScopes; optional?: boolean } =>
-  route.optional === true ? { scopes: route.scopes, optional: true } : { scopes: route.scopes }
-
-/** What the service needs besides the auth service. */
-export interface AppContext {
-  auth: ApiKeyAuth
-  /** An auth service whose store always fails, for `/api/v1/fragile`. */
-  failing: ApiKeyAuth
-  /** Called by every protected handler that runs. */
-  onHit(path: string, principal: ApiKeyPrincipal | null | undefined): void
-  /** Errors the framework itself reported (its error handler, its logger). */
-  frameworkErrors: string[]
-}
-
-/** A started service. */
-export interface RunningApp {
-  url: string
-  close(): Promise<void>
-}
-
-export const echo = (path: string, principal: ApiKeyPrincipal | null | undefined): unknown => ({
-  route: path,
-  userId: principal?.userId,
-  keyId: principal?.keyId,
-  scopes: principal?.scopes,
-})
+// The routes and the context, free of Node and framework imports so that the fetch service can
+// be bundled for Bun, Deno and workerd (test/runtimes/).
+export * from './routes.js'
+import {
+  type AppContext,
+  echo,
+  guardOptions,
+  ROUTES,
+  type RunningApp,
+  serviceOf,
+} from './routes.js'
 
 /** Starts the test service on `framework`. */
 export async function startApp(

@@ -10,7 +10,7 @@ import { createClock, type FakeClock } from '../support/clock.js'
 import { createLogSink, type LogSink } from '../support/log-sink.js'
 import { registerKey, registerSecret } from '../support/secret-scan.js'
 import { createStoreSpy, type StoreSpy } from '../support/store-spy.js'
-import type { AppContext } from './apps.js'
+import type { AppContext } from './routes.js'
 
 /** The scope registry of the test service. */
 export const REGISTRY = [

@@ -4,7 +4,8 @@
  * the partner-program answer out.
  * @module
  */
-import { createHash } from 'node:crypto'
+// The synchronous SHA-256 of src/lib: the same hex as node:crypto's, on every runtime.
+import { sha256Hex } from '../../lib/sha256.js'
 import type { ApiKeyAuth } from '../../service/api-key-auth.js'
 import { AuthError } from '../../errors.js'
 import { singleHeaderValue } from '../../lib/header-value.js'
@@ -85,7 +86,7 @@ export function createSecretScanningHandler(
       for (const match of matches) {
         const ours = await handle(match)
         labels.push({
-          token_hash: createHash('sha256').update(match.token, 'utf8').digest('hex'),
+          token_hash: sha256Hex(match.token),
           token_type: match.type,
           label: ours ? 'true_positive' : 'false_positive',
         })
@@ -118,7 +119,7 @@ async function readRawBody(
     })
   } else raw = request.readBody === undefined ? null : await request.readBody(limit)
   if (raw === null) throw new AuthError('PAYLOAD_TOO_LARGE')
-  const bytes = typeof raw === 'string' ? new Uint8Array(Buffer.from(raw, 'utf8')) : raw
+  const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw) : raw
   if (bytes.length > limit) throw new AuthError('PAYLOAD_TOO_LARGE')
   return bytes
 }

@@ -4,7 +4,8 @@
  * key set means `AUTH_UNAVAILABLE`, never "accept".
  * @module
  */
-import { createPublicKey, type KeyObject } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { nodeCrypto } from '../../lib/node-crypto.js'
 import { AuthError } from '../../errors.js'
 import { describeError } from '../../lib/describe-error.js'
 import type { AuthLogger } from '../../options/types.js'
@@ -116,7 +117,10 @@ function toKeyMap(
     const id = entry?.key_identifier
     if (typeof id !== 'string' || typeof entry.key !== 'string') continue
     try {
-      const key = createPublicKey(entry.key)
+      // Reading PEM keys is node:crypto's: without it (workerd) no key is usable, so the
+      // endpoint answers 503 (fail closed) instead of accepting unverified reports.
+      if (nodeCrypto === undefined) throw new Error('node:crypto is not available')
+      const key = nodeCrypto.createPublicKey(entry.key)
       if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
         keys.set(id, key)
       } else {

@@ -89,9 +89,14 @@ export function createSessionRejectionLog(options: {
 
 function rejectionLogLevel(level: SessionLogLevel | undefined): SessionLogLevel {
   if (level !== undefined) return level
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env
-  return env?.NODE_ENV === 'production' ? false : 'info'
+  try {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+      ?.env
+    return env?.NODE_ENV === 'production' ? false : 'info'
+  } catch {
+    // Deno without --allow-env throws on reading the environment: no NODE_ENV, so the default.
+    return 'info'
+  }
 }
 
 const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
