@@ -32,6 +32,7 @@ export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { ManagementContext } from './service/key-events.js'
 export type { UsageQuery, UsageReport } from './service/usage-report.js'
+export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notifier.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -51,7 +52,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const otherHeads = otherOwnerHeads(opts)
   const hash = createKeyHasher(secrets.pepper)
   const clock = createServiceClock(opts.now, logger)
-  const observability = createObservability(opts, clock)
+  const observability = createObservability(opts, clock, head)
   const { keyEvents } = observability
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.

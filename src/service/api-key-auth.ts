@@ -14,6 +14,7 @@ import type { ApiKeyPage, ListKeyPageInput } from './key-listing.js'
 import type { UpdateKeyInput } from './key-update.js'
 import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
 import type { UsageQuery, UsageReport } from './usage-report.js'
+import type { ExpiryNotice, NotifyExpiringOptions } from './expiry-notifier.js'
 import type { VerifyOptions } from './verifier.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
@@ -121,6 +122,13 @@ export interface ApiKeyAuth {
   usage(query: UsageQuery): Promise<UsageReport>
   /** Writes the usage counts gathered so far now; never rejects (a failure is retried later). */
   flushUsage(): Promise<void>
+  /**
+   * Emits `key.expiring` for keys within a threshold of their expiry (and `key.expired`), each
+   * (key, threshold) exactly once across every instance sharing the `expiryStore`: safe to call
+   * from every instance on a timer. Returns the warnings this call won.
+   * @throws `CONFIGURATION_ERROR` without `expiryStore`, `VALIDATION_ERROR`, `AUTH_UNAVAILABLE`.
+   */
+  notifyExpiring(options: NotifyExpiringOptions): Promise<ExpiryNotice[]>
   /**
    * Stops listening to the store's revocations, delivers queued events and writes the usage
    * counts left. Await it before the process exits.
