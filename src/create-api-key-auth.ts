@@ -53,7 +53,6 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const hash = createKeyHasher(secrets.pepper)
   const clock = createServiceClock(opts.now, logger)
   const observability = createObservability(opts, clock, head)
-  const { keyEvents } = observability
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
@@ -87,9 +86,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     store,
     registry,
     onCreate: (digest) => cache.evict(digest),
-    events: keyEvents,
+    events: observability.keyEvents,
   })
-
   const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
     store.find(hash(key), embeddedOwnerKey(key, head, otherHeads))
   const revokeByKey = createRevokeByKey({
@@ -97,7 +95,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     clock,
     store,
     findByKey,
-    events: keyEvents,
+    events: observability.keyEvents,
   })
   const lifecycle = createLifecycleApi({
     opts,
@@ -106,6 +104,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     clock,
     store,
     registry,
+    events: observability.keyEvents,
   })
 
   return {
