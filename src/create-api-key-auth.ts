@@ -10,10 +10,7 @@ import { resolveOptions } from './options/resolve.js'
 import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
 import { createErrorResponder } from './service/error-responder.js'
-import { createEventBus } from './service/event-bus.js'
-import { createDenialReporter, createKeyEvents } from './service/key-events.js'
-import { UsageCounter } from './service/usage-counter.js'
-import { createUsageReader } from './service/usage-report.js'
+import { createObservability } from './service/observability.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
 import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
@@ -35,6 +32,7 @@ export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { ManagementContext } from './service/key-events.js'
 export type { UsageQuery, UsageReport } from './service/usage-report.js'
+export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notifier.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -54,8 +52,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const otherHeads = otherOwnerHeads(opts)
   const hash = createKeyHasher(secrets.pepper)
   const clock = createServiceClock(opts.now, logger)
-  const events = createEventBus(logger)
-  const usage = UsageCounter.forOptions(opts)
+  const observability = createObservability(opts, clock, head)
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
@@ -79,8 +76,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     touchIntervalMs: opts.touchIntervalMs,
     clockToleranceMs: opts.clockToleranceMs,
     maxTouched: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 10_000),
-    denied: createDenialReporter(events, clock),
-    usage,
+    denied: observability.denied,
+    usage: observability.usage,
   })
   const keys = createKeyManager({
     ...opts, // prefix, environment, maxKeysPerUser, maxExpiresInDays, ownerTypes
@@ -89,12 +86,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     store,
     registry,
     onCreate: (digest) => cache.evict(digest),
-    events: createKeyEvents(events, clock),
+    events: observability.keyEvents,
   })
-
   const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
     store.find(hash(key), embeddedOwnerKey(key, head, otherHeads))
-  const revokeByKey = createRevokeByKey({ keyHead: head, clock, store, findByKey })
+  const revokeByKey = createRevokeByKey({
+    keyHead: head,
+    clock,
+    store,
+    findByKey,
+    events: observability.keyEvents,
+  })
   const lifecycle = createLifecycleApi({
     opts,
     maxRollGraceMsGiven: options.maxRollGraceMs !== undefined,
@@ -102,6 +104,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     clock,
     store,
     registry,
+    events: observability.keyEvents,
   })
 
   return {
@@ -119,13 +122,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     errorResponse: createErrorResponder(opts.realm, logger),
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
-    on: events.on,
-    usage: createUsageReader(opts.usageStore, opts.storeTimeoutMs, logger),
-    flushUsage: () => usage?.flush() ?? Promise.resolve(),
+    ...observability.api,
     close: async () => {
       store.close()
-      events.deliverQueued()
-      await usage?.close()
+      await observability.close()
     },
   }
 }

@@ -63,12 +63,12 @@ export function createApiKeyRoutes(
     )
   }
   const callerOf = createCallerResolver(auth, settings)
-  const documents = createDocumentRoutes(auth, settings)
+  const documents = createDocumentRoutes(auth, settings, callerOf)
   const lifecycle = createLifecycleRoutes(auth, callerOf, readJson)
 
   return async (request) => {
     if (request.method !== 'OPTIONS') {
-      const document = documents(request)
+      const document = await documents(request)
       if (document !== null) return document
     }
     const route = matchRoute(request.path, basePath)

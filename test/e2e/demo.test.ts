@@ -79,6 +79,22 @@ describe('demo service (examples/vydra-api)', () => {
     expect(output).toContain(`curl ${base}/api/v1/models`)
   })
 
+  test('prints the key page URL; signing in there opens the page with a session', async () => {
+    const printed = /^Key page in a browser: (http:\/\/\S+)/m.exec(output)?.[1]
+    expect(printed).toBe(`${base}/demo/sign-in`)
+    const signIn = await fetch(printed ?? '', { redirect: 'manual' })
+    expect(signIn.status).toBe(303)
+    expect(signIn.headers.get('location')).toBe('/api/v1/api-keys/ui')
+    const setCookie = signIn.headers.get('set-cookie') ?? ''
+    expect(setCookie).toMatch(/^__session=[^;]+;.*HttpOnly/i)
+    const sessionCookie = setCookie.split(';')[0] ?? ''
+    const page = await fetch(`${base}/api/v1/api-keys/ui`, { headers: { cookie: sessionCookie } })
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<vydra-api-keys base-path="/api/v1/api-keys"')
+    expect((await fetch(`${base}/api/v1/api-keys/ui`)).status).toBe(401)
+    expect((await fetch(`${base}/api/v1/api-keys/openapi.json`)).status).toBe(200)
+  })
+
   test('health, then create → use → list → revoke → 401 KEY_REVOKED', async () => {
     expect(await (await fetch(`${base}/api/v1/health`)).json()).toEqual({ status: 'ok' })
     const created = await fetch(`${base}/api/v1/api-keys`, {

@@ -153,5 +153,5 @@ function toAuthRequest(ctx: Context): AuthRequest {
 function send(ctx: Context, response: AuthResponse): void {
   ctx.status = response.status
   ctx.set(response.headers)
-  ctx.body = JSON.stringify(response.body)
+  ctx.body = response.text ?? JSON.stringify(response.body)
 }
