@@ -238,13 +238,14 @@ describe('demo service (examples/vydra-api)', () => {
         headers: curl.headers,
         ...(curl.body === undefined ? {} : { body: curl.body }),
       })
-    // The demo runs on SqliteKeyStore, which implements roll and setDisabled (issue 11).
-    for (const [command, success] of [
-      [roll, 201],
-      [disable, 200],
-    ] as const) {
-      const res = await send(command)
-      expect(res.status).toBe(success)
-    }
+    const rolled = await send(roll)
+    expect(rolled.status).toBe(201)
+    const next = (await rolled.json()) as { key: string; previous: { id: string } }
+    expect(next.previous.id).toBe(id)
+    const disabled = await send(disable)
+    expect([disabled.status, ((await disabled.json()) as { status: string }).status]).toEqual([
+      200,
+      'disabled',
+    ])
   })
 })
