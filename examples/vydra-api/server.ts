@@ -137,6 +137,16 @@ curl ${base}/api/v1/models \\
 curl ${base}/api/v1/api-keys \\
   -H "Cookie: __session=${session}"
 
+# Roll a key: a new key (shown once) replaces it; the old one works 1 more hour
+curl -X POST ${base}/api/v1/api-keys/KEY_ID/roll \\
+  -H "Content-Type: application/json" \\
+  -H "Cookie: __session=${session}" \\
+  -d '{"gracePeriodMs": 3600000}'
+
+# Disable a key (401 KEY_DISABLED until enabled again: POST .../KEY_ID/enable)
+curl -X POST ${base}/api/v1/api-keys/KEY_ID/disable \\
+  -H "Cookie: __session=${session}"
+
 # Revoke a key (then the next request with it is 401 KEY_REVOKED)
 curl -X DELETE ${base}/api/v1/api-keys/KEY_ID \\
   -H "Cookie: __session=${session}"

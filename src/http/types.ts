@@ -13,6 +13,11 @@ export interface AuthRequest {
   method: string
   /** Path without the query string, relative to where the adapter is mounted. */
   path: string
+  /**
+   * The raw query string without its `?` (`limit=50&cursor=…`), read by the key list's
+   * pagination and the revocation `reason`; absent is the same as empty.
+   */
+  query?: string
   /** Headers, lower-case names. */
   headers: AuthRequestHeaders
   /** Node's flat raw header list (`name, value, name, value…`), to see duplicate lines. */

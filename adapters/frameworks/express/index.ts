@@ -152,6 +152,7 @@ function toAuthRequest(req: Request): AuthRequest {
   return {
     method: req.method,
     path: req.path,
+    query: queryOf(req.originalUrl),
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
@@ -170,4 +171,10 @@ function send(res: Response, response: AuthResponse): void {
     .status(response.status)
     .set(response.headers)
     .end(response.text ?? JSON.stringify(response.body))
+}
+
+// The raw query string of a URL, without its `?`.
+function queryOf(url: string): string {
+  const at = url.indexOf('?')
+  return at === -1 ? '' : url.slice(at + 1)
 }

@@ -185,6 +185,7 @@ function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
   return {
     method: request.method,
     path,
+    query: request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
     headers: request.headers,
     rawHeaders: request.raw.rawHeaders,
     protocol: request.protocol,

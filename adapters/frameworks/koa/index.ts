@@ -136,6 +136,7 @@ function toAuthRequest(ctx: Context): AuthRequest {
   return {
     method: ctx.method,
     path: ctx.path,
+    query: ctx.querystring,
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
