@@ -90,3 +90,24 @@ describe('any-of scopes', () => {
     ).toBe('resolved')
   })
 })
+
+describe('owner kinds', () => {
+  it('a key of the second enabled kind is read with its own head, not the first', async () => {
+    const auth = createApiKeyAuth({
+      store: new MemoryKeyStore(),
+      now: createClock().now,
+      logger: createLogSink().logger,
+      ownerTypes: ['user', 'org', 'svc'],
+    })
+    for (const ownerType of ['svc', 'org'] as const) {
+      const created = await auth.createKey({ ownerType, ownerId: 'acme', name: 'k' })
+      registerKey(created.key)
+      expect(await auth.verifyKey(created.key)).toMatchObject({
+        userId: `${ownerType}:acme`,
+        ownerType,
+        ownerId: 'acme',
+      })
+    }
+    auth.close()
+  })
+})
