@@ -32,6 +32,7 @@ export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { ManagementContext } from './service/key-events.js'
 export type { UsageQuery, UsageReport } from './service/usage-report.js'
+export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notifier.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -51,8 +52,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const otherHeads = otherOwnerHeads(opts)
   const hash = createKeyHasher(secrets.pepper)
   const clock = createServiceClock(opts.now, logger)
-  const observability = createObservability(opts, clock)
-  const { keyEvents } = observability
+  const observability = createObservability(opts, clock, head)
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
@@ -86,9 +86,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     store,
     registry,
     onCreate: (digest) => cache.evict(digest),
-    events: keyEvents,
+    events: observability.keyEvents,
   })
-
   const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
     store.find(hash(key), embeddedOwnerKey(key, head, otherHeads))
   const revokeByKey = createRevokeByKey({
@@ -96,7 +95,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     clock,
     store,
     findByKey,
-    events: keyEvents,
+    events: observability.keyEvents,
   })
   const lifecycle = createLifecycleApi({
     opts,
@@ -105,6 +104,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     clock,
     store,
     registry,
+    events: observability.keyEvents,
   })
 
   return {

@@ -29,7 +29,9 @@ export type {
   UpdateKeyInput,
   RevokeByKeyOptions,
   RevokeByKeyResult,
+  ExpiryNotice,
   ManagementContext,
+  NotifyExpiringOptions,
   UsageQuery,
   UsageReport,
   VerifyOptions,
@@ -53,6 +55,7 @@ export type {
 export { AUTH_EVENT_NAMES } from './events.js'
 export type {
   AuthDeniedEvent,
+  AuthEvent,
   AuthEventListener,
   AuthEventMap,
   AuthEventName,
@@ -69,6 +72,10 @@ export type {
   LimitHitEvent,
   RequestMetadata,
 } from './events.js'
+
+// Expiry warnings
+export { MemoryExpiryStore } from './memory-expiry-store.js'
+export type { ExpiringKey, ExpiryStore } from './expiry-store.js'
 
 // Usage counts
 export { MemoryUsageStore } from './memory-usage-store.js'

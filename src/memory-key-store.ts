@@ -49,6 +49,11 @@ export class MemoryKeyStore implements KeyStore {
     return this.#byHash.size
   }
 
+  /** Copies of every record (for `MemoryExpiryStore` and tests). */
+  snapshot(): ApiKeyRecord[] {
+    return [...this.#byHash.values()].map(copy)
+  }
+
   async insert(record: ApiKeyRecord): Promise<void> {
     this.#add(record)
   }

@@ -10,6 +10,7 @@ export interface CliArgs {
   name?: string
   scopes?: string[]
   expiresInDays?: number
+  graceSeconds?: number
   environment?: string
   prefix?: string
   timeoutMs: number
@@ -23,6 +24,7 @@ const OPTIONS = {
   name: { type: 'string' },
   scopes: { type: 'string', multiple: true },
   'expires-in-days': { type: 'string' },
+  'grace-seconds': { type: 'string' },
   environment: { type: 'string' },
   prefix: { type: 'string' },
   timeout: { type: 'string' },
@@ -56,6 +58,7 @@ export function parseCli(
     name: values.name,
     scopes: values.scopes?.flatMap((s) => s.split(/[\s,]+/)).filter((s) => s !== ''),
     expiresInDays: integer(values['expires-in-days'], '--expires-in-days'),
+    graceSeconds: integer(values['grace-seconds'], '--grace-seconds'),
     environment: values.environment ?? env.VYDRA_AUTH_ENVIRONMENT,
     prefix: values.prefix ?? env.VYDRA_AUTH_PREFIX,
     timeoutMs: integer(values.timeout, '--timeout') ?? 5_000,

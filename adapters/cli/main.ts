@@ -7,6 +7,7 @@ import { type ApiKeyAuth, createApiKeyAuth } from '../../src/index.js'
 import { type CliArgs, parseCli } from './args.js'
 import { doctor } from './commands/doctor.js'
 import { keys } from './commands/keys.js'
+import { pattern } from './commands/pattern.js'
 import { CliError, EXIT, type ExitCode, toCliError } from './errors.js'
 import { openStore, type OpenStore } from './open-store.js'
 import { type CliIo, painter } from './output.js'
@@ -35,6 +36,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
       return args.help ? EXIT.ok : EXIT.usage
     }
     const [group] = args.command
+    if (group === 'pattern' && args.command.length === 1) return pattern(args, io)
     if (group !== 'keys' && group !== 'migrate' && group !== 'doctor') {
       throw new CliError(
         EXIT.usage,

@@ -66,9 +66,13 @@ export function createdJson(created: CreatedApiKey): Record<string, unknown> {
   }
 }
 
-/** `active`, `revoked` or `expired` at `now`. */
-export function statusOf(info: ApiKeyInfo, now: number): 'active' | 'revoked' | 'expired' {
+/** `active`, `revoked`, `disabled` or `expired` at `now`. */
+export function statusOf(
+  info: ApiKeyInfo,
+  now: number,
+): 'active' | 'revoked' | 'expired' | 'disabled' {
   if (info.revokedAt !== null) return 'revoked'
+  if (info.disabledAt !== null && info.disabledAt !== undefined) return 'disabled'
   if (info.expiresAt !== null && info.expiresAt.getTime() <= now) return 'expired'
   return 'active'
 }
@@ -93,7 +97,12 @@ export function keyTable(keys: readonly ApiKeyInfo[], io: CliIo, now: number): s
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
   const line = (cells: string[]): string =>
     cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')
-  const colourOf = { active: 'green', revoked: 'red', expired: 'yellow' } as const
+  const colourOf = {
+    active: 'green',
+    revoked: 'red',
+    expired: 'yellow',
+    disabled: 'yellow',
+  } as const
   return [
     paint('bold', line(header)),
     ...rows.map((r) => {

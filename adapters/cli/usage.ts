@@ -7,6 +7,11 @@ Commands:
   keys list --user <id>       the user's keys (revoked and expired included)
   keys show <key-id> --user <id>
   keys revoke <key-id> --user <id>
+  keys roll <key-id> --user <id> [--grace-seconds <n>]
+                              a new key (printed once); the old one works for the grace
+  keys disable <key-id> --user <id>    suspend a key (every instance refuses it)
+  keys enable <key-id> --user <id>     lift the suspension
+  pattern                     the regular expression of the keys, for secret scanners
   migrate                     create or upgrade the store's schema
   doctor                      check the connection, schema, listener and latency
 

@@ -80,6 +80,7 @@ export function resolveOptions(input: unknown): {
     logger: o.logger === false ? silentLogger : guardLogger(o.logger ?? consoleLogger),
     usageStore: o.usageStore,
     usageFlushMs: o.usageFlushMs ?? DEFAULTS.usageFlushMs,
+    expiryStore: o.expiryStore,
   }
   if (session !== undefined) hideSession(resolved, session)
   const pepper =

@@ -7,6 +7,7 @@ import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import type { KeyOwnerType } from '../types.js'
 import type { UsageStore } from '../usage-store.js'
+import type { ExpiryStore } from '../expiry-store.js'
 
 /** Receives the library's warnings and errors. Context never holds a key or a secret. */
 export interface AuthLogger {
@@ -107,6 +108,11 @@ export interface ApiKeyAuthOptions {
    * what is left. @defaultValue `10_000`
    */
   usageFlushMs?: number
+  /**
+   * Where expiry warnings are claimed (`auth.notifyExpiring`), so that a fleet emits each one
+   * exactly once. Without it `notifyExpiring` is a `CONFIGURATION_ERROR`.
+   */
+  expiryStore?: ExpiryStore
 }
 
 /**
@@ -137,4 +143,5 @@ export interface ResolvedAuthOptions {
   logger: AuthLogger
   usageStore: UsageStore | undefined
   usageFlushMs: number
+  expiryStore: ExpiryStore | undefined
 }

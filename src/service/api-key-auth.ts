@@ -14,6 +14,7 @@ import type { ApiKeyPage, ListKeyPageInput } from './key-listing.js'
 import type { UpdateKeyInput } from './key-update.js'
 import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
 import type { UsageQuery, UsageReport } from './usage-report.js'
+import type { ExpiryNotice, NotifyExpiringOptions } from './expiry-notifier.js'
 import type { VerifyOptions } from './verifier.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
@@ -61,24 +62,25 @@ export interface ApiKeyAuth {
   lookupKey(key: unknown): Promise<ApiKeyInfo | null>
   /**
    * Issues a new key copying the old one (name, scopes, metadata, expiry, any other field) and
-   * shows it once; the old key keeps working for the grace period.
+   * shows it once; the old key keeps working for the grace period. `context` (who, from which
+   * request) goes into the `key.rolled` event, as it does for the other lifecycle methods.
    * @throws `KEY_NOT_FOUND`, `KEY_STATE_CONFLICT` (revoked, disabled or expired),
    *   `VALIDATION_ERROR`, `NOT_SUPPORTED` (the store has no `roll`), `AUTH_UNAVAILABLE`.
    */
-  rollKey(input: RollKeyInput): Promise<RolledApiKey>
+  rollKey(input: RollKeyInput, context?: ManagementContext): Promise<RolledApiKey>
   /**
    * Suspends a key: verification answers `KEY_DISABLED` on every instance until it is enabled.
    * @throws `KEY_NOT_FOUND`, `KEY_STATE_CONFLICT` (revoked), `NOT_SUPPORTED`, `AUTH_UNAVAILABLE`.
    */
-  disableKey(input: KeyRefInput): Promise<ApiKeyInfo>
+  disableKey(input: KeyRefInput, context?: ManagementContext): Promise<ApiKeyInfo>
   /** Lifts a suspension. @throws as {@link ApiKeyAuth.disableKey}. */
-  enableKey(input: KeyRefInput): Promise<ApiKeyInfo>
+  enableKey(input: KeyRefInput, context?: ManagementContext): Promise<ApiKeyInfo>
   /**
    * Renames a key, replaces its metadata, or narrows it (fewer scopes, an earlier expiry);
    * widening is `VALIDATION_ERROR` naming the field.
    * @throws `KEY_NOT_FOUND`, `VALIDATION_ERROR`, `KEY_STATE_CONFLICT`, `NOT_SUPPORTED`.
    */
-  updateKey(input: UpdateKeyInput): Promise<ApiKeyInfo>
+  updateKey(input: UpdateKeyInput, context?: ManagementContext): Promise<ApiKeyInfo>
   /** One page of an owner's keys, oldest first, with a status filter and a cursor. */
   listKeyPage(input: ListKeyPageInput): Promise<ApiKeyPage>
   /** Verifies a presented key and its scopes. @throws {@link AuthError} */
@@ -121,6 +123,13 @@ export interface ApiKeyAuth {
   usage(query: UsageQuery): Promise<UsageReport>
   /** Writes the usage counts gathered so far now; never rejects (a failure is retried later). */
   flushUsage(): Promise<void>
+  /**
+   * Emits `key.expiring` for keys within a threshold of their expiry (and `key.expired`), each
+   * (key, threshold) exactly once across every instance sharing the `expiryStore`: safe to call
+   * from every instance on a timer. Returns the warnings this call won.
+   * @throws `CONFIGURATION_ERROR` without `expiryStore`, `VALIDATION_ERROR`, `AUTH_UNAVAILABLE`.
+   */
+  notifyExpiring(options: NotifyExpiringOptions): Promise<ExpiryNotice[]>
   /**
    * Stops listening to the store's revocations, delivers queued events and writes the usage
    * counts left. Await it before the process exits.

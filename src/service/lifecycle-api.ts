@@ -12,6 +12,8 @@ import type { GuardedStore } from './guarded-store.js'
 import { createKeyLifecycle } from './key-lifecycle.js'
 import { createKeyLister } from './key-listing.js'
 import { createKeyUpdater } from './key-update.js'
+import type { KeyEvents } from './key-events.js'
+import { withLifecycleEvents } from './lifecycle-events.js'
 import type { ScopeRegistry } from './scope-registry.js'
 
 /** What {@link createLifecycleApi} needs. */
@@ -23,6 +25,8 @@ export interface LifecycleApiDeps {
   clock: ServiceClock
   store: GuardedStore
   registry: ScopeRegistry
+  /** Emitters of the lifecycle events. */
+  events: KeyEvents
 }
 
 /**
@@ -39,11 +43,14 @@ export function createLifecycleApi(
     })
   }
   const lifecycle = createKeyLifecycle({ ...opts, hash: deps.hash, clock, store })
-  return {
+  const methods = {
     rollKey: lifecycle.rollKey,
     disableKey: lifecycle.disableKey,
     enableKey: lifecycle.enableKey,
     updateKey: createKeyUpdater({ clock, store, lifecycle, registry: deps.registry }),
+  }
+  return {
+    ...withLifecycleEvents(methods, lifecycle.findOwn, deps.events),
     listKeyPage: createKeyLister({ ...opts, clock, store }),
   }
 }

@@ -13,6 +13,7 @@ import {
   type DenialReporter,
   type KeyEvents,
 } from './key-events.js'
+import { createExpiryNotifier } from './expiry-notifier.js'
 import { UsageCounter } from './usage-counter.js'
 import { createUsageReader } from './usage-report.js'
 
@@ -25,13 +26,17 @@ export interface Observability {
   /** The counter, when usage counting is on. */
   usage: UsageCounter | undefined
   /** The service's own methods. */
-  api: Pick<ApiKeyAuth, 'on' | 'usage' | 'flushUsage'>
+  api: Pick<ApiKeyAuth, 'on' | 'usage' | 'flushUsage' | 'notifyExpiring'>
   /** Delivers queued events and writes the usage counts left. */
   close(): Promise<void>
 }
 
 /** Builds the observability parts from the resolved options. */
-export function createObservability(opts: ResolvedAuthOptions, clock: ServiceClock): Observability {
+export function createObservability(
+  opts: ResolvedAuthOptions,
+  clock: ServiceClock,
+  keyHead: string,
+): Observability {
   const { logger } = opts
   const events = createEventBus(logger)
   const usage =
@@ -51,6 +56,14 @@ export function createObservability(opts: ResolvedAuthOptions, clock: ServiceClo
       on: events.on,
       usage: createUsageReader(opts.usageStore, opts.storeTimeoutMs, logger),
       flushUsage: () => usage?.flush() ?? Promise.resolve(),
+      notifyExpiring: createExpiryNotifier({
+        store: opts.expiryStore,
+        keyHead,
+        clock,
+        bus: events,
+        timeoutMs: opts.storeTimeoutMs,
+        logger,
+      }),
     },
     close: async () => {
       events.deliverQueued()

@@ -15,6 +15,8 @@ import {
   hashApiKey,
   MemoryKeyStore,
 } from '../../src/index.js'
+import { PostgresKeyStore } from '../../adapters/stores/postgres/index.js'
+import { RedisKeyStore } from '../../adapters/stores/redis/index.js'
 import { SqliteKeyStore } from '../../adapters/stores/sqlite/index.js'
 import { serverRuns, sharedPostgres, sharedRedis, uniqueName } from '../stores/helpers.js'
 import { createLogSink } from '../support/log-sink.js'
@@ -39,18 +41,27 @@ const schemaOf = (name: string) => {
     validate(value) ? null : ajv.errorsText(validate.errors)
 }
 
+// Whether a store implements the lifecycle operations of the port (roll, setDisabled).
+const hasLifecycle = (proto: object): boolean => 'roll' in proto && 'setDisabled' in proto
 const backends = [
-  { name: 'sqlite', runs: true, url: () => `sqlite:${join(dir, `${uniqueName('k')}.db`)}` },
+  {
+    name: 'sqlite',
+    runs: true,
+    url: () => `sqlite:${join(dir, `${uniqueName('k')}.db`)}`,
+    lifecycle: () => hasLifecycle(SqliteKeyStore.prototype),
+  },
   {
     name: 'postgres',
     runs: serverRuns('postgres', postgres),
     url: () =>
       `postgres://${postgres?.user}@${postgres?.host}:${postgres?.port}/${postgres?.database}?table=${uniqueName('cli')}`,
+    lifecycle: () => hasLifecycle(PostgresKeyStore.prototype),
   },
   {
     name: 'redis',
     runs: serverRuns('redis', redis),
     url: () => `redis://${redis?.host}:${redis?.port}?namespace=${uniqueName('cli')}:`,
+    lifecycle: () => hasLifecycle(RedisKeyStore.prototype),
   },
 ]
 
@@ -138,6 +149,38 @@ for (const backend of backends) {
         error: { code: 'KEY_NOT_FOUND', message: expect.any(String) },
       })
 
+      // Roll, disable, enable: done where the store supports them, else exit 1 NOT_SUPPORTED.
+      const third = json<{ id: string; key: string }>(
+        await run(['keys', 'create', '--user', 'u1', '--name', 'third', '--json']),
+      )
+      const lifecycle = backend.lifecycle()
+      const rolled = await run([
+        'keys',
+        'roll',
+        third.id,
+        '--user',
+        'u1',
+        '--grace-seconds',
+        '60',
+        '--json',
+      ])
+      const disabled = await run(['keys', 'disable', third.id, '--user', 'u1', '--json'])
+      const enabled = await run(['keys', 'enable', third.id, '--user', 'u1', '--json'])
+      if (lifecycle) {
+        expect(rolled.code, rolled.stderr).toBe(0)
+        const body = json<{ key: string; previous: { id: string; expiresAt: string } }>(rolled)
+        expect(body.previous.id).toBe(third.id)
+        expect(body.key).toMatch(/^vydra_live_user_u1_/)
+        expect(json<{ id: string }>(disabled).id).toBe(third.id)
+        expect(enabled.code).toBe(0)
+      } else {
+        for (const result of [rolled, disabled, enabled]) {
+          expect(result.code).toBe(1)
+          expect(JSON.parse(result.stderr)).toMatchObject({ error: { code: 'NOT_SUPPORTED' } })
+        }
+      }
+      const rolledKey = rolled.code === 0 ? json<{ key: string }>(rolled).key : undefined
+
       const invalid = await run([
         'keys',
         'create',
@@ -170,6 +213,7 @@ for (const backend of backends) {
         expect(text).not.toContain(PEPPER)
         if (output !== created) expect(text).not.toContain(body.key)
         if (output !== human) expect(text).not.toContain(secondKey)
+        if (output !== rolled && rolledKey !== undefined) expect(text).not.toContain(rolledKey)
       }
     })
   })
@@ -208,6 +252,25 @@ async function verifyWith(kind: string, url: string, key: string): Promise<strin
 }
 
 describe('vydra-auth without a store', () => {
+  test('pattern prints the secret-scanning regex of the prefix and environment, without a store', async () => {
+    const result = await cli(['pattern', '--environment', 'test', '--json'])
+    expect(result.code).toBe(0)
+    const { pattern, secret } = JSON.parse(result.stdout) as { pattern: string; secret: string }
+    const key = (
+      await createApiKeyAuth({
+        store: new MemoryKeyStore(),
+        environment: 'test',
+        logger,
+      }).createKey({ userId: 'p1', name: 'n' })
+    ).key
+    expect(new RegExp(pattern).exec(`token=${key};`)?.[0]).toBe(key)
+    expect(new RegExp(secret).test(key)).toBe(true)
+    expect(new RegExp(pattern).test(key.replace('_test_', '_live_'))).toBe(false)
+    expect((await cli(['pattern'])).stdout.split('\n')[0]).toBe(
+      JSON.parse((await cli(['pattern', '--json'])).stdout).pattern,
+    )
+  })
+
   test('usage errors exit 2 and say what to do', async () => {
     expect((await cli(['--help'])).code).toBe(0)
     expect((await cli(['--help'])).stdout).toContain(

@@ -4,7 +4,7 @@ import { CliError, EXIT, type ExitCode } from '../errors.js'
 import type { CommandContext } from '../main.js'
 import { createdJson, keyJson, keyTable, printCreated } from '../output.js'
 
-const SUBCOMMANDS = ['create', 'list', 'show', 'revoke'] as const
+const SUBCOMMANDS = ['create', 'list', 'show', 'revoke', 'roll', 'disable', 'enable'] as const
 
 /** Runs `keys <subcommand>`. */
 export async function keys(context: CommandContext): Promise<ExitCode> {
@@ -18,7 +18,7 @@ export async function keys(context: CommandContext): Promise<ExitCode> {
       'Run vydra-auth --help.',
     )
   }
-  const needsId = sub === 'show' || sub === 'revoke'
+  const needsId = sub !== 'create' && sub !== 'list'
   if (extra.length > 0 || (needsId ? id === undefined : id !== undefined)) {
     throw new CliError(
       EXIT.usage,
@@ -61,11 +61,41 @@ export async function keys(context: CommandContext): Promise<ExitCode> {
     print(keyJson(found), keyTable([found], io, now))
     return EXIT.ok
   }
-  const revoked: ApiKeyInfo = await auth
-    .revokeKey({ userId, keyId: id as string })
-    .catch((error: unknown) => {
-      throw (error as { code?: unknown }).code === 'KEY_NOT_FOUND' ? notFound() : error
-    })
+  const keyId = id as string
+  const missing = (error: unknown): never => {
+    throw (error as { code?: unknown }).code === 'KEY_NOT_FOUND' ? notFound() : error
+  }
+  if (sub === 'roll') {
+    const rolled = await auth
+      .rollKey({
+        userId,
+        keyId,
+        ...(args.graceSeconds === undefined ? {} : { gracePeriodMs: args.graceSeconds * 1000 }),
+      })
+      .catch(missing)
+    const previous = {
+      id: rolled.previous.id,
+      expiresAt: rolled.previous.expiresAt?.toISOString() ?? null,
+    }
+    if (args.json) io.stdout.write(`${JSON.stringify({ ...createdJson(rolled), previous })}\n`)
+    else {
+      printCreated(rolled, io)
+      io.stdout.write(
+        `The old key ${previous.id} stops working at ${previous.expiresAt ?? 'its first use of the new key + the grace'}.\n`,
+      )
+    }
+    return EXIT.ok
+  }
+  if (sub === 'disable' || sub === 'enable') {
+    const change = sub === 'disable' ? auth.disableKey : auth.enableKey
+    const changed = await change.call(auth, { userId, keyId }).catch(missing)
+    print(
+      keyJson(changed),
+      `${sub === 'disable' ? 'Disabled' : 'Enabled'} ${changed.id} (${changed.name}).`,
+    )
+    return EXIT.ok
+  }
+  const revoked: ApiKeyInfo = await auth.revokeKey({ userId, keyId }).catch(missing)
   print(
     { id: revoked.id, revokedAt: revoked.revokedAt?.toISOString() ?? null },
     `Revoked ${revoked.id} (${revoked.name}) at ${revoked.revokedAt?.toISOString() ?? ''}.`,

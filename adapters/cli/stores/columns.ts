@@ -10,6 +10,17 @@ export const EXPECTED_COLUMNS = [
   'expires_at',
   'last_used_at',
   'revoked_at',
+  // Schema version 2 (0.2): a 0.1 table lacks them until `vydra-auth migrate` (store.migrate()).
+  'owner_type',
+  'created_by',
+  'metadata',
+  'disabled_at',
+  'revoked_reason',
+  'replaced_by',
+  'rolled_from',
+  'grace_ends_at',
+  'first_use_grace_ms',
+  'extra',
 ] as const
 
 /** What is missing from a table with `columns`, or `undefined`. */
