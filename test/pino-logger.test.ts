@@ -7,7 +7,8 @@ import { pino } from 'pino'
 import { createApiKeyAuth, generateApiKey, MemoryKeyStore } from '../src/index.js'
 import { findSecrets, registerKey } from './support/secret-scan.js'
 
-function capture(): { lines: Record<string, unknown>[]; log: ReturnType<typeof pino> } {
+// The return type is inferred: pino's own `Logger<never>` (no custom levels).
+function capture() {
   const lines: Record<string, unknown>[] = []
   const log = pino(
     { level: 'debug' },
