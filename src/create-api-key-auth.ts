@@ -13,6 +13,7 @@ import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
+import { createLimiter } from './service/limiter.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
 import { createVerifier, embeddedUserId } from './service/verifier.js'
@@ -21,6 +22,7 @@ import type { ApiKeyAuth } from './service/api-key-auth.js'
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
 export type { VerifyOptions } from './service/verifier.js'
+export type { ChargeOptions } from './service/limiter.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 
 /**
@@ -73,6 +75,12 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     registry,
     onCreate: (digest) => cache.evict(digest),
   })
+  const limiter = createLimiter({
+    limits: opts.limits,
+    clock,
+    timeoutMs: opts.storeTimeoutMs,
+    logger,
+  })
 
   return {
     options: opts,
@@ -81,6 +89,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     revokeKey: keys.revokeKey,
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
+    chargeLimits: limiter.charge,
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
     errorResponse: (error) => {

@@ -23,6 +23,8 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  CREDITS_EXHAUSTED: 429,
 } as const satisfies Record<string, number>)
 
 /** A machine-readable error code; the status table is {@link AUTH_ERROR_STATUS}. */
@@ -46,6 +48,8 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   METHOD_NOT_ALLOWED: 'Method not allowed',
   PAYLOAD_TOO_LARGE: 'Request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'Content-Type must be application/json',
+  RATE_LIMITED: 'Rate limit exceeded',
+  CREDITS_EXHAUSTED: 'No credits left for this API key',
 }
 
 /** One problem found while validating input, as reported in a `VALIDATION_ERROR` body. */
@@ -84,6 +88,11 @@ export interface AuthErrorOptions {
    * `error="invalid_token"`.
    */
   reason?: string
+  /**
+   * For `RATE_LIMITED` and `CREDITS_EXHAUSTED`: the `RateLimit-Policy` and `RateLimit` headers
+   * (lower-case names) to send with the 429.
+   */
+  limitHeaders?: Readonly<Record<string, string>>
 }
 
 /** The framework-neutral HTTP response an error turns into. */
@@ -149,6 +158,8 @@ export class AuthError extends Error {
   readonly reason: string | undefined
   /** Methods the resource allows (`METHOD_NOT_ALLOWED`), sent as `Allow`. */
   readonly allow: string | undefined
+  /** `RateLimit-Policy` and `RateLimit` headers of a 429 (`RATE_LIMITED`, `CREDITS_EXHAUSTED`). */
+  readonly limitHeaders: Readonly<Record<string, string>> | undefined
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
     // A 4xx is the client's doing and its stack only shows our own frames; capturing it was most
@@ -171,6 +182,7 @@ export class AuthError extends Error {
       options.retryAfterSeconds ?? (code === 'AUTH_UNAVAILABLE' ? 5 : undefined)
     this.reason = options.reason
     this.allow = code === 'METHOD_NOT_ALLOWED' ? options.allow : undefined
+    this.limitHeaders = AUTH_ERROR_STATUS[code] === 429 ? options.limitHeaders : undefined
     // Server errors keep a stack that starts at the caller.
     if (!clientError) Error.captureStackTrace?.(this, AuthError)
   }

@@ -2,6 +2,7 @@
  * The data types of keys: what users see, what stores hold, what a verified request carries.
  * @module
  */
+import type { KeyLimits } from './limits/types.js'
 
 /** What a user may see of a key: everything but the secret and its hash. */
 export interface ApiKeyInfo {
@@ -23,6 +24,11 @@ export interface ApiKeyInfo {
   lastUsedAt: Date | null
   /** When the key was revoked; `null` while active. */
   revokedAt: Date | null
+  /**
+   * The key's own usage limits, set at creation; `null` or absent when the instance defaults
+   * apply (docs/limits.md). Stores keep it as given.
+   */
+  limits?: KeyLimits | null
 }
 
 /** A stored key: {@link ApiKeyInfo} plus the hex digest of the full key. */
@@ -43,4 +49,6 @@ export interface ApiKeyPrincipal {
   name: string
   /** `null` for a key that never expires. */
   expiresAt: Date | null
+  /** The key's own usage limits, when it has any (frozen); the instance defaults are not here. */
+  limits?: Readonly<KeyLimits>
 }

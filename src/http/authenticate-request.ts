@@ -6,6 +6,7 @@
 import type { ApiKeyAuth, VerifyOptions } from '../create-api-key-auth.js'
 import { AuthError } from '../errors.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
+import { MAX_COST } from '../limits/schema.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
 import type { AuthRequest, AuthResult } from './types.js'
 
@@ -28,15 +29,21 @@ export function authenticateRequest(
   request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
   scopes: readonly string[] = [],
 ): Promise<AuthResult> {
-  return authenticate(auth, request, scopes)
+  return authenticate(auth, request, scopes, {
+    cost: 1,
+    defaults: auth.options.limits?.defaults !== undefined,
+  })
 }
 
 // The one path of every guard: duplicate lines refused, then the service decides; every failure
 // becomes the response to send.
+// Limits come last (401 > 403 > 429), and only when some can apply: without limits on the key or
+// instance defaults, a request costs one property read more than before.
 async function authenticate(
   auth: ApiKeyAuth,
   request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
   scopes: readonly string[],
+  charge: { cost: number; defaults: boolean },
 ): Promise<AuthResult> {
   try {
     // Node keeps only the first Authorization line; two lines are ambiguous, so neither counts.
@@ -44,7 +51,11 @@ async function authenticate(
       throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
     }
     const principal = await auth.authenticate(request.headers.authorization, { scopes })
-    return { ok: true, principal }
+    if (principal.limits === undefined && !charge.defaults) {
+      return { ok: true, principal }
+    }
+    const headers = await auth.chargeLimits(principal, { cost: charge.cost })
+    return { ok: true, principal, headers }
   } catch (error) {
     return { ok: false, response: auth.errorResponse(error) }
   }
@@ -52,9 +63,16 @@ async function authenticate(
 
 /**
  * Options of {@link createApiKeyGuard}, what every adapter's `requireApiKey` takes: the service's
- * `VerifyOptions`, whose scopes are checked against the registry once, at set-up.
+ * `VerifyOptions`, whose scopes are checked against the registry once, at set-up, and the cost
+ * the route charges against the key's usage limits.
  */
-export type ApiKeyGuardOptions = VerifyOptions
+export interface ApiKeyGuardOptions extends VerifyOptions {
+  /**
+   * Units a request to this route charges against the key's rate limits and credits: an
+   * integer from 1 to 1000 (docs/limits.md). @defaultValue `1`
+   */
+  cost?: number
+}
 
 /** Authenticates a request; built by {@link createApiKeyGuard}. Never rejects. */
 export type ApiKeyGuard = (
@@ -85,5 +103,18 @@ export function createApiKeyGuard(auth: ApiKeyAuth, options: ApiKeyGuardOptions 
     })
   }
   const scopes = auth.checkRouteScopes((requested as readonly string[] | undefined) ?? [])
-  return (request) => authenticate(auth, request, scopes)
+  const cost = checkCost(options?.cost, call)
+  const charge = { cost, defaults: auth.options.limits?.defaults !== undefined }
+  return (request) => authenticate(auth, request, scopes, charge)
+}
+
+// A route's cost is the developer's: a bad one fails at set-up, never on a request.
+function checkCost(cost: unknown, call: string): number {
+  if (cost === undefined) return 1
+  if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 1 || cost > MAX_COST) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `${call}: cost must be an integer from 1 to ${MAX_COST}, got ${describeArgument(cost)}`,
+    })
+  }
+  return cost
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
 import { sessionSchema } from './session.js'
+import { limitsOptionsSchema } from './limits.js'
 import type { KeyStore } from '../key-store.js'
 import { MIN_SECRET_BYTES, secretSchema } from '../lib/secret-strength.js'
 import { isOrigin } from '../lib/origin.js'
@@ -88,6 +89,7 @@ const shape = {
   clockToleranceMs: z.number().int().min(0).max(300_000).optional(),
   now: z.custom<() => Date | number>(isFunction, { message: 'must be a function' }).optional(),
   logger: loggerSchema.optional(),
+  limits: limitsOptionsSchema.optional(),
 } satisfies { [K in keyof Required<ApiKeyAuthOptions>]: z.ZodType<ApiKeyAuthOptions[K]> }
 
 /** Validates the options object as a whole: unknown options are refused. */

@@ -5,6 +5,7 @@
  */
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
+import type { LimitsOptions, ResolvedLimitsOptions } from './limits.js'
 
 /** Receives the library's warnings and errors. Context never holds a key or a secret. */
 export interface AuthLogger {
@@ -83,6 +84,8 @@ export interface ApiKeyAuthOptions {
   now?: () => Date | number
   /** Where warnings and errors go, or `false` for nowhere. @defaultValue the console */
   logger?: AuthLogger | false
+  /** Usage limits: the limit store, instance defaults, headers, outage policy (docs/limits.md). */
+  limits?: LimitsOptions
 }
 
 /**
@@ -109,4 +112,6 @@ export interface ResolvedAuthOptions {
   /** The clock. */
   now: () => Date | number
   logger: AuthLogger
+  /** Usage limits, with defaults filled in. */
+  limits: ResolvedLimitsOptions
 }

@@ -9,6 +9,7 @@ import type { KeyStore } from '../key-store.js'
 import { findCorruptField } from '../lib/check-record.js'
 import { describeError } from '../lib/describe-error.js'
 import { withTimeout } from '../lib/with-timeout.js'
+import { keyLimitsSchema } from '../limits/schema.js'
 import type { AuthLogger } from '../options/types.js'
 import type { ApiKeyRecord } from '../types.js'
 
@@ -74,9 +75,10 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
       if (record === null) return null
       const field = findCorruptField(record)
       const sound = record as ApiKeyRecord
-      if (field !== undefined || !digestsEqual(sound.hash, digest)) {
+      const badLimits = field === undefined && !soundLimits(sound.limits)
+      if (field !== undefined || badLimits || !digestsEqual(sound.hash, digest)) {
         throw corrupt('store returned a corrupt record', {
-          field: field ?? 'hash',
+          field: field ?? (badLimits ? 'limits' : 'hash'),
           keyId: typeof sound?.id === 'string' ? sound.id : undefined,
         })
       }
@@ -137,6 +139,10 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
     },
   }
 }
+
+// Limits that do not pass the schema would limit nothing or everything: fail closed instead.
+const soundLimits = (limits: unknown): boolean =>
+  limits === undefined || limits === null || keyLimitsSchema.safeParse(limits).success
 
 // Subscribes to the store's revocations; a store whose `onRevoke` throws cannot be used.
 function subscribe(store: KeyStore, onRevoke: (digest: string) => void): unknown {

@@ -8,6 +8,8 @@ import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
 import { isUuid } from '../lib/uuid.js'
+import { freezeLimits, keyLimitsSchema } from '../limits/schema.js'
+import type { KeyLimits } from '../limits/types.js'
 import { validateScope } from '../scope.js'
 import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
 import type { ServiceClock } from './clock.js'
@@ -27,6 +29,11 @@ export interface CreateKeyInput {
   scopes?: string[]
   /** Days until expiry, a positive integer; omitted for a key that never expires. */
   expiresInDays?: number
+  /**
+   * The key's usage limits (docs/limits.md); omitted for the instance defaults. Set by the
+   * application (a plan), never taken from the self-service routes' request body.
+   */
+  limits?: KeyLimits
 }
 
 /** What `createKey` returns: the only place the full key ever appears. */
@@ -75,7 +82,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     if (!parsed.success) {
       throw new AuthError('VALIDATION_ERROR', { issues: toIssues(parsed.error.issues) })
     }
-    const { userId, name, expiresInDays } = parsed.data
+    const { userId, name, expiresInDays, limits } = parsed.data
     const scopes = [...new Set(parsed.data.scopes ?? ['*'])]
     return withUserLock(userId, async () => {
       const existing = await store.list(userId)
@@ -97,6 +104,8 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         revokedAt: null,
         hash: deps.hash(key),
       }
+      // Only a key with limits has the field: records of unlimited keys stay as 0.1 wrote them.
+      if (limits !== undefined) record.limits = freezeLimits(limits)
       await store.insert(record)
       deps.onCreate(record.hash)
       return {
@@ -181,12 +190,13 @@ function createKeySchema(
       })
       .optional(),
     expiresInDays: z.number().int().positive().max(maxExpiresInDays).optional(),
+    limits: keyLimitsSchema.optional(),
   })
 }
 
 /** What a user may see of a record. */
 export function toInfo(record: ApiKeyRecord): ApiKeyInfo {
-  return {
+  const info: ApiKeyInfo = {
     id: record.id,
     userId: record.userId,
     name: record.name,
@@ -197,6 +207,9 @@ export function toInfo(record: ApiKeyRecord): ApiKeyInfo {
     lastUsedAt: record.lastUsedAt ?? null,
     revokedAt: record.revokedAt,
   }
+  // Present only on a key with its own limits, like the principal's.
+  if (record.limits !== undefined && record.limits !== null) info.limits = record.limits
+  return info
 }
 
 function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {

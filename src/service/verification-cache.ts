@@ -4,6 +4,7 @@
  * @module
  */
 import { LruCache } from '../lib/lru-cache.js'
+import { freezeLimits } from '../limits/schema.js'
 import type { CacheOptions } from '../options/types.js'
 import type { ApiKeyPrincipal, ApiKeyRecord } from '../types.js'
 
@@ -120,14 +121,19 @@ export class VerificationCache {
 }
 
 function toCachedKey(record: ApiKeyRecord): CachedKey {
+  const principal: ApiKeyPrincipal = {
+    keyId: record.id,
+    userId: record.userId,
+    scopes: Object.freeze([...record.scopes]),
+    name: record.name,
+    expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
+  }
+  // Only a key with limits carries them: the guard of an unlimited key reads one absent field.
+  if (record.limits !== undefined && record.limits !== null) {
+    principal.limits = freezeLimits(record.limits)
+  }
   return {
-    principal: Object.freeze({
-      keyId: record.id,
-      userId: record.userId,
-      scopes: Object.freeze([...record.scopes]),
-      name: record.name,
-      expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
-    }),
+    principal: Object.freeze(principal),
     revoked: record.revokedAt !== null,
     expiresAtMs: record.expiresAt === null ? Number.POSITIVE_INFINITY : record.expiresAt.getTime(),
     touchedAt: Number.NEGATIVE_INFINITY,

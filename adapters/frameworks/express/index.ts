@@ -52,6 +52,7 @@ export function requireApiKey(
     guard(req)
       .then((result) => {
         if (!result.ok) return send(res, result.response)
+        if (result.headers !== undefined) res.set(result.headers)
         req.auth = result.principal
         next()
       })

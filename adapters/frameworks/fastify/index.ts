@@ -58,6 +58,7 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
   return async function vydraRequireApiKey(request, reply) {
     const result = await guard({ headers: request.headers, rawHeaders: request.raw.rawHeaders })
     if (!result.ok) return send(reply as FastifyReply, result.response)
+    if (result.headers !== undefined) reply.headers(result.headers)
     request.auth = result.principal
   }
 }

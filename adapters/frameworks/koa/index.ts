@@ -39,6 +39,7 @@ export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = 
   return async (ctx, next) => {
     const result = await guard(ctx.req)
     if (!result.ok) return send(ctx, result.response)
+    if (result.headers !== undefined) ctx.set(result.headers)
     ctx.state.auth = result.principal
     await next()
   }
