@@ -365,3 +365,6 @@ export function keyStoreConformance<S extends KeyStore>(
     }
   })
 }
+
+export { limitStoreConformance } from './limit-store-conformance.js'
+export type { LimitStoreConformanceOptions } from './limit-store-conformance.js'

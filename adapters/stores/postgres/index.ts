@@ -4,3 +4,5 @@
  */
 export { PostgresKeyStore } from './postgres-key-store.js'
 export type { PostgresKeyStoreOptions } from './postgres-key-store.js'
+export { PostgresLimitStore } from './postgres-limit-store.js'
+export type { PostgresLimitStoreOptions } from './postgres-limit-store.js'

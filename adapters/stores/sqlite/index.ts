@@ -4,3 +4,5 @@
  */
 export { SqliteKeyStore } from './sqlite-key-store.js'
 export type { SqliteKeyStoreOptions } from './sqlite-key-store.js'
+export { SqliteLimitStore } from './sqlite-limit-store.js'
+export type { SqliteLimitStoreOptions } from './sqlite-limit-store.js'
