@@ -95,5 +95,6 @@ function copy(record: ApiKeyRecord): ApiKeyRecord {
     expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
     lastUsedAt: record.lastUsedAt === null ? null : new Date(record.lastUsedAt.getTime()),
     revokedAt: record.revokedAt === null ? null : new Date(record.revokedAt.getTime()),
+    ...(record.limits === undefined ? {} : { limits: structuredClone(record.limits) }),
   }
 }

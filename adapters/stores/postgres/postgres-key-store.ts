@@ -51,7 +51,7 @@ export interface PostgresKeyStoreOptions {
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/
 const COLUMNS =
-  'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at'
+  'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at, limits'
 
 function identifier(option: string, value: string, rule = IDENTIFIER): string {
   if (typeof value !== 'string' || !rule.test(value)) {
@@ -138,7 +138,7 @@ export class PostgresKeyStore implements KeyStore {
       insert: statement(`WITH durable AS (${DURABLE_COMMIT})
         INSERT INTO ${t} (${COLUMNS})
         SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text[], $6::text, $7::timestamptz,
-          $8::timestamptz, $9::timestamptz, $10::timestamptz
+          $8::timestamptz, $9::timestamptz, $10::timestamptz, $11::jsonb
         FROM durable`),
       find: statement(`SELECT ${COLUMNS} FROM ${t} WHERE hash = $1`),
       list: statement(`SELECT ${COLUMNS} FROM ${t} WHERE user_id = $1 ORDER BY created_at, id`),
@@ -220,6 +220,8 @@ export class PostgresKeyStore implements KeyStore {
         last_used_at timestamptz,
         revoked_at timestamptz
       )`)
+      // 0.2: a key's usage limits (docs/limits.md); NULL for a key without its own.
+      await client.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS limits jsonb`)
       await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${index('hash_key')} ON ${t} (hash)`)
       await client.query(`CREATE INDEX IF NOT EXISTS ${index('user_id_idx')} ON ${t} (user_id)`)
       // Serves the replay of recent revocations after a listener outage.
@@ -251,6 +253,9 @@ export class PostgresKeyStore implements KeyStore {
         record.expiresAt,
         record.lastUsedAt ?? null,
         record.revokedAt,
+        record.limits === undefined || record.limits === null
+          ? null
+          : JSON.stringify(record.limits),
       ],
     })
   }
@@ -446,7 +451,7 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 }
 
 function toRecord(row: QueryResultRow): ApiKeyRecord {
-  return {
+  const record: ApiKeyRecord = {
     id: row.id,
     userId: row.user_id,
     name: row.name,
@@ -458,4 +463,6 @@ function toRecord(row: QueryResultRow): ApiKeyRecord {
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
   }
+  if (row.limits !== null && row.limits !== undefined) record.limits = row.limits
+  return record
 }

@@ -321,6 +321,10 @@ export class RedisKeyStore implements KeyStore {
         ms(record.lastUsedAt ?? null),
         'revokedAt',
         ms(record.revokedAt),
+        // Only a key with usage limits has the field (docs/limits.md).
+        ...(record.limits === undefined || record.limits === null
+          ? []
+          : ['limits', JSON.stringify(record.limits)]),
       ],
     )
   }
@@ -462,7 +466,7 @@ const date = (value: string | undefined): Date | null =>
 // Absent fields stay absent (undefined), so the core flags a damaged record instead of granting.
 function toRecord(hash: string, fields: Record<string, string>): ApiKeyRecord | null {
   if (fields.id === undefined) return null
-  return {
+  const record: ApiKeyRecord = {
     id: fields.id,
     userId: fields.userId as string,
     name: fields.name as string,
@@ -474,4 +478,7 @@ function toRecord(hash: string, fields: Record<string, string>): ApiKeyRecord | 
     lastUsedAt: date(fields.lastUsedAt),
     revokedAt: fields.revokedAt === undefined ? (undefined as never) : date(fields.revokedAt),
   }
+  if (fields.limits !== undefined)
+    record.limits = JSON.parse(fields.limits) as ApiKeyRecord['limits']
+  return record
 }

@@ -26,6 +26,7 @@ interface Row {
   expires_at: number | null
   last_used_at: number | null
   revoked_at: number | null
+  limits: string | null
 }
 
 type Listener = (hash: string) => void
@@ -33,7 +34,7 @@ type Listener = (hash: string) => void
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
 const SYNCHRONOUS_EXTRA = 3
 const COLUMNS =
-  'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at'
+  'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at, limits'
 
 // Stores of one process that open the same file and table hear each other's revocations.
 const channels = new Map<string, Set<Listener>>()
@@ -108,8 +109,15 @@ export class SqliteKeyStore implements KeyStore {
     ) STRICT;
     CREATE UNIQUE INDEX IF NOT EXISTS "${table}_hash_key" ON ${t} (hash);
     CREATE INDEX IF NOT EXISTS "${table}_user_id_idx" ON ${t} (user_id);`)
+    // 0.2: a key's usage limits (docs/limits.md), JSON; NULL for a key without its own. SQLite
+    // has no ADD COLUMN IF NOT EXISTS: a table of 0.1 gets the column once.
+    const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as {
+      name: string
+    }[]
+    if (!columns.some((c) => c.name === 'limits'))
+      db.exec(`ALTER TABLE ${t} ADD COLUMN limits TEXT`)
     this.#statements = {
-      insert: db.prepare(`INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       find: db.prepare(`SELECT ${COLUMNS} FROM ${t} WHERE hash = ?`),
       list: db.prepare(`SELECT ${COLUMNS} FROM ${t} WHERE user_id = ? ORDER BY created_at, id`),
       revoke: db.prepare(
@@ -140,6 +148,7 @@ export class SqliteKeyStore implements KeyStore {
       time(record.expiresAt),
       time(record.lastUsedAt ?? null),
       time(record.revokedAt),
+      record.limits === undefined || record.limits === null ? null : JSON.stringify(record.limits),
     )
   }
 
@@ -203,7 +212,7 @@ const time = (date: Date | null): number | null => (date === null ? null : date.
 const toDate = (value: number | null): Date | null => (value === null ? null : new Date(value))
 
 function toRecord(row: Row): ApiKeyRecord {
-  return {
+  const record: ApiKeyRecord = {
     id: row.id,
     userId: row.user_id,
     name: row.name,
@@ -215,4 +224,6 @@ function toRecord(row: Row): ApiKeyRecord {
     lastUsedAt: toDate(row.last_used_at),
     revokedAt: toDate(row.revoked_at),
   }
+  if (row.limits !== null) record.limits = JSON.parse(row.limits) as ApiKeyRecord['limits']
+  return record
 }
