@@ -21,6 +21,8 @@ export interface RouteSpec {
   method: 'GET' | 'POST' | 'DELETE'
   path: string
   scopes: string[]
+  /** Units the route charges against the key's usage limits (issue 12). */
+  cost?: number
 }
 
 /** The protected routes: one per scope the seed page lists, and a few more. */
@@ -34,7 +36,12 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/account', scopes: ['account:read'] },
   { method: 'GET', path: '/api/v1/admin', scopes: ['*'] },
   { method: 'GET', path: '/api/v1/reports', scopes: ['models:read', 'jobs:read', 'account:read'] },
+  { method: 'POST', path: '/api/v1/batch', scopes: ['models:read'], cost: 5 },
 ]
+
+/** The guard options of a route: its scopes, and its cost when it has one. */
+const guardOptions = (route: RouteSpec): { scopes: string[]; cost?: number } =>
+  route.cost === undefined ? { scopes: route.scopes } : { scopes: route.scopes, cost: route.cost }
 
 /** What the service needs besides the auth service. */
 export interface AppContext {
@@ -83,7 +90,7 @@ async function startExpress(express: typeof express5, ctx: AppContext): Promise<
   app.use(ex.apiKeyRoutes(ctx.auth, ROUTE_OPTIONS))
   for (const route of ROUTES) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'delete'
-    app[method](route.path, ex.requireApiKey(ctx.auth, { scopes: route.scopes }), (req, res) => {
+    app[method](route.path, ex.requireApiKey(ctx.auth, guardOptions(route)), (req, res) => {
       ctx.onHit(route.path, req.auth)
       res.json(echo(route.path, req.auth))
     })
@@ -129,7 +136,7 @@ async function startFastify(ctx: AppContext, h2: boolean): Promise<RunningApp> {
     app.route({
       method: route.method,
       url: route.path,
-      onRequest: fa.requireApiKey(ctx.auth, { scopes: route.scopes }),
+      onRequest: fa.requireApiKey(ctx.auth, guardOptions(route)),
       handler: async (request) => {
         ctx.onHit(route.path, request.auth)
         return echo(route.path, request.auth)
@@ -163,7 +170,7 @@ async function startKoa(Koa: typeof Koa3, ctx: AppContext, h2: boolean): Promise
   app.silent = true
   app.on('error', (error: Error) => ctx.frameworkErrors.push(error.message))
   app.use(ko.apiKeyRoutes(ctx.auth, ROUTE_OPTIONS))
-  const guards = new Map(ROUTES.map((r) => [r, ko.requireApiKey(ctx.auth, { scopes: r.scopes })]))
+  const guards = new Map(ROUTES.map((r) => [r, ko.requireApiKey(ctx.auth, guardOptions(r))]))
   const fragile = ko.requireApiKey(ctx.failing)
   const any = ko.requireApiKey(ctx.auth)
   app.use(async (c, next) => {

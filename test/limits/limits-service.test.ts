@@ -4,7 +4,7 @@
  * limits off by default.
  */
 import { describe, expect, test } from 'vitest'
-import { createApiKeyGuard } from '../../src/http/index.js'
+import { createApiKeyGuard, createApiKeyRoutes } from '../../src/http/index.js'
 import {
   AuthError,
   createApiKeyAuth,
@@ -293,5 +293,29 @@ describe('outage policy', () => {
     const { key } = await limitedKey(h, { rate: [perMinute] })
     const result = await createApiKeyGuard(h.auth)(request(key))
     expect(result.ok ? 200 : result.response.status).toBe(503)
+  })
+})
+
+describe('the self-service routes', () => {
+  test('never take limits from the request body: a user cannot choose their own plan', async () => {
+    const h = setup()
+    const routes = createApiKeyRoutes(h.auth, {
+      session: {
+        authenticate: async (r) => (r.cookies.sid === 'alice' ? { userId: 'alice' } : null),
+      },
+    })
+    const res = await routes({
+      method: 'POST',
+      path: '/api/v1/api-keys',
+      headers: { cookie: 'sid=alice', 'content-type': 'application/json' },
+      body: {
+        name: 'mine',
+        limits: { rate: [{ name: 'x', limit: 1_000_000_000, windowMs: 1000 }] },
+      },
+    })
+    expect(res?.status).toBe(201)
+    registerKey((res?.body as { key: string }).key)
+    const [info] = await h.auth.listKeys('alice')
+    expect(info?.limits).toBeUndefined()
   })
 })
