@@ -61,6 +61,8 @@ const REQUEST_REASONS = new Set<string>([
 function bearerChallenge(error: AuthError, realm: string): string | undefined {
   // Only a refused credential gets a challenge: a 404 names a missing resource.
   if (error.status !== 401 && error.status !== 403) return undefined
+  // A signed webhook (secret scanning) presents no Bearer credential and can use no challenge.
+  if (error.code === 'SIGNATURE_INVALID') return undefined
   const head = `Bearer realm="${realm}"`
   if (error.code === 'INSUFFICIENT_SCOPE') {
     return `${head}, error="insufficient_scope", scope="${(error.requiredScopes ?? []).filter(isScopeToken).join(' ')}"`

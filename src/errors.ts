@@ -25,6 +25,7 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
   CREDITS_EXHAUSTED: 429,
+  SIGNATURE_INVALID: 401,
 } as const satisfies Record<string, number>)
 
 /** A machine-readable error code; the status table is {@link AUTH_ERROR_STATUS}. */
@@ -50,6 +51,7 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   UNSUPPORTED_MEDIA_TYPE: 'Content-Type must be application/json',
   RATE_LIMITED: 'Rate limit exceeded',
   CREDITS_EXHAUSTED: 'No credits left for this API key',
+  SIGNATURE_INVALID: 'Request signature is missing or invalid',
 }
 
 /** One problem found while validating input, as reported in a `VALIDATION_ERROR` body. */

@@ -18,9 +18,10 @@ export interface KeyStore {
   /**
    * Atomically revokes `keyId` if `userId` owns it (ownership checked in the same operation) and
    * returns the record. Revoking twice keeps the first `revokedAt`. `null` when there is no such
-   * key or another user owns it.
+   * key or another user owns it. `reason` (since 0.2, e.g. `'leaked'`) is optional: a store that
+   * keeps reasons stores it with the first revocation (`revokedReason`); older stores ignore it.
    */
-  revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null>
+  revoke(keyId: string, userId: string, at: Date, reason?: string): Promise<ApiKeyRecord | null>
   /**
    * Optional: sets `lastUsedAt = at` unless it is already `at` or later. The core calls it at
    * most once per key per `touchIntervalMs`, off the request path. Unknown ids are ignored.

@@ -49,11 +49,17 @@ export class MemoryKeyStore implements KeyStore {
     return out
   }
 
-  async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
+  async revoke(
+    keyId: string,
+    userId: string,
+    at: Date,
+    reason?: string,
+  ): Promise<ApiKeyRecord | null> {
     const record = this.#recordById(keyId)
     if (record === undefined || record.userId !== userId) return null
     if (record.revokedAt === null) {
       record.revokedAt = new Date(at.getTime())
+      if (typeof reason === 'string') record.revokedReason = reason
       for (const listener of this.#listeners) {
         try {
           listener(record.hash)

@@ -35,6 +35,8 @@ export interface ApiKeyInfo {
 export interface ApiKeyRecord extends ApiKeyInfo {
   /** SHA-256 or HMAC-SHA256 hex digest of the full key. */
   hash: string
+  /** Why the key was revoked (e.g. `'leaked'`), where the store keeps it; absent or `null` otherwise. */
+  revokedReason?: string | null
 }
 
 /** The identity a verified key grants; what adapters attach to the request. */

@@ -250,6 +250,7 @@ describe('the other codes', () => {
       UNSUPPORTED_MEDIA_TYPE: 415,
       RATE_LIMITED: 429,
       CREDITS_EXHAUSTED: 429,
+      SIGNATURE_INVALID: 401,
     }
     expect({ ...AUTH_ERROR_STATUS }).toEqual(documented)
     for (const [code, status] of Object.entries(documented)) {

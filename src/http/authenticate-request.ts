@@ -8,7 +8,8 @@ import { AuthError } from '../errors.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { MAX_COST } from '../limits/schema.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
-import type { AuthRequest, AuthResult } from './types.js'
+import { isAnyOfScopes, type RequiredScopes } from '../scope.js'
+import type { AuthRequest, AuthResult, OptionalAuthResult } from './types.js'
 
 /**
  * Authenticates `request` by its `Authorization` header and checks `scopes`. Never rejects:
@@ -26,8 +27,8 @@ import type { AuthRequest, AuthResult } from './types.js'
  */
 export function authenticateRequest(
   auth: ApiKeyAuth,
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
-  scopes: readonly string[] = [],
+  request: GuardedRequest,
+  scopes: RequiredScopes = [],
 ): Promise<AuthResult> {
   return authenticate(auth, request, scopes, {
     cost: 1,
@@ -41,8 +42,8 @@ export function authenticateRequest(
 // instance defaults, a request costs one property read more than before.
 async function authenticate(
   auth: ApiKeyAuth,
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
-  scopes: readonly string[],
+  request: GuardedRequest,
+  scopes: RequiredScopes,
   charge: { cost: number; defaults: boolean },
 ): Promise<AuthResult> {
   try {
@@ -50,7 +51,9 @@ async function authenticate(
     if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
       throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
     }
-    const principal = await auth.authenticate(request.headers.authorization, { scopes })
+    // The request itself is the metadata: read (method, path, client address) only on a refusal
+    // that someone listens to, so a success builds nothing more than before.
+    const principal = await auth.authenticate(request.headers.authorization, { scopes, request })
     if (principal.limits === undefined && !charge.defaults) {
       return { ok: true, principal }
     }
@@ -63,10 +66,16 @@ async function authenticate(
 
 /**
  * Options of {@link createApiKeyGuard}, what every adapter's `requireApiKey` takes: the service's
- * `VerifyOptions`, whose scopes are checked against the registry once, at set-up, and the cost
- * the route charges against the key's usage limits.
+ * `VerifyOptions` (scopes, all-of or `{ anyOf }`, checked against the registry once, at set-up),
+ * `optional`, and the cost the route charges against the key's usage limits.
  */
 export interface ApiKeyGuardOptions extends VerifyOptions {
+  /**
+   * Lets a request without an `Authorization` header through with no principal (a public route
+   * that gives more with a key). A header that is present, even empty, is still verified: a bad
+   * one is 401/403/503, never anonymous. Default `false`.
+   */
+  optional?: boolean
   /**
    * Units a request to this route charges against the key's rate limits and credits: an
    * integer from 1 to 1000 (docs/limits.md). @defaultValue `1`
@@ -74,16 +83,28 @@ export interface ApiKeyGuardOptions extends VerifyOptions {
   cost?: number
 }
 
+/**
+ * What a guard reads of a request: the headers, and for the `auth.denied` event the method, path
+ * and client address when the adapter knows them.
+ */
+export type GuardedRequest = Pick<AuthRequest, 'headers' | 'rawHeaders'> &
+  Partial<Pick<AuthRequest, 'method' | 'path' | 'clientAddress'>>
+
 /** Authenticates a request; built by {@link createApiKeyGuard}. Never rejects. */
-export type ApiKeyGuard = (
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
-) => Promise<AuthResult>
+export type ApiKeyGuard = (request: GuardedRequest) => Promise<AuthResult>
+
+/**
+ * Authenticates a request that may come without a key; built by {@link createApiKeyGuard} with
+ * `optional: true`. Never rejects.
+ */
+export type OptionalApiKeyGuard = (request: GuardedRequest) => Promise<OptionalAuthResult>
 
 /**
  * Checks the arguments of a `requireApiKey(auth, { scopes })` once, at set-up, and returns the
  * per-request check ({@link authenticateRequest} with those scopes). A missing or wrong service,
- * options that are not an object, or scopes that are not an array of known scopes throw
- * `CONFIGURATION_ERROR` saying what was expected.
+ * options that are not an object, or scopes that are neither an array nor `{ anyOf: [...] }` of
+ * known scopes throw `CONFIGURATION_ERROR` saying what was expected. With `optional: true`, a
+ * request without an `Authorization` header gets `{ ok: true, principal: null }`.
  *
  * @example
  * ```ts
@@ -92,20 +113,50 @@ export type ApiKeyGuard = (
  * if (!result.ok) return send(result.response)
  * ```
  */
-export function createApiKeyGuard(auth: ApiKeyAuth, options: ApiKeyGuardOptions = {}): ApiKeyGuard {
+export function createApiKeyGuard(
+  auth: ApiKeyAuth,
+  options: ApiKeyGuardOptions & { optional: true },
+): OptionalApiKeyGuard
+/** {@inheritDoc (createApiKeyGuard:1)} */
+export function createApiKeyGuard(auth: ApiKeyAuth, options?: ApiKeyGuardOptions): ApiKeyGuard
+/** {@inheritDoc (createApiKeyGuard:1)} */
+export function createApiKeyGuard(
+  auth: ApiKeyAuth,
+  options?: ApiKeyGuardOptions,
+): ApiKeyGuard | OptionalApiKeyGuard
+export function createApiKeyGuard(
+  auth: ApiKeyAuth,
+  options: ApiKeyGuardOptions = {},
+): ApiKeyGuard | OptionalApiKeyGuard {
   const call = 'requireApiKey'
   assertAuthService(auth, call, "requireApiKey(auth, { scopes: ['models:read'] })")
   assertOptionsObject(options, call, "{ scopes: ['models:read'] }")
   const requested: unknown = options?.scopes
-  if (requested !== undefined && !Array.isArray(requested)) {
+  if (
+    requested !== undefined &&
+    !Array.isArray(requested) &&
+    !isAnyOfScopes(requested as RequiredScopes)
+  ) {
     throw new AuthError('CONFIGURATION_ERROR', {
-      message: `${call}: scopes must be an array of scope strings such as ['models:read'], got ${describeArgument(requested)}`,
+      message: `${call}: scopes must be an array of scope strings such as ['models:read'], or { anyOf: [...] }, got ${describeArgument(requested)}`,
     })
   }
-  const scopes = auth.checkRouteScopes((requested as readonly string[] | undefined) ?? [])
-  const cost = checkCost(options?.cost, call)
-  const charge = { cost, defaults: auth.options.limits?.defaults !== undefined }
-  return (request) => authenticate(auth, request, scopes, charge)
+  const scopes = auth.checkRouteScopes((requested as RequiredScopes | undefined) ?? [])
+  const optional: unknown = options?.optional
+  if (optional !== undefined && typeof optional !== 'boolean') {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `${call}: optional must be true or false, got ${describeArgument(optional)}`,
+    })
+  }
+  const charge = {
+    cost: checkCost(options?.cost, call),
+    defaults: auth.options.limits?.defaults !== undefined,
+  }
+  if (optional !== true) return (request) => authenticate(auth, request, scopes, charge)
+  return (request) =>
+    hasNoAuthorization(request)
+      ? Promise.resolve(ANONYMOUS)
+      : authenticate(auth, request, scopes, charge)
 }
 
 // A route's cost is the developer's: a bad one fails at set-up, never on a request.
@@ -117,4 +168,14 @@ function checkCost(cost: unknown, call: string): number {
     })
   }
   return cost
+}
+
+const ANONYMOUS: OptionalAuthResult = Object.freeze({ ok: true, principal: null })
+
+// No header line at all. An empty or blank header is present: it is verified (and refused).
+function hasNoAuthorization(request: Pick<AuthRequest, 'headers' | 'rawHeaders'>): boolean {
+  return (
+    request.headers.authorization === undefined &&
+    countHeaderLines(request.rawHeaders, 'authorization') === 0
+  )
 }

@@ -78,6 +78,8 @@ export function resolveOptions(input: unknown): {
     now: o.now ?? Date.now,
     logger: o.logger === false ? silentLogger : guardLogger(o.logger ?? consoleLogger),
     limits: resolveLimits(o.limits),
+    usageStore: o.usageStore,
+    usageFlushMs: o.usageFlushMs ?? DEFAULTS.usageFlushMs,
   }
   if (session !== undefined) hideSession(resolved, session)
   const pepper =

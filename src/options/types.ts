@@ -6,6 +6,7 @@
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import type { LimitsOptions, ResolvedLimitsOptions } from './limits.js'
+import type { UsageStore } from '../usage-store.js'
 
 /** Receives the library's warnings and errors. Context never holds a key or a secret. */
 export interface AuthLogger {
@@ -86,6 +87,16 @@ export interface ApiKeyAuthOptions {
   logger?: AuthLogger | false
   /** Usage limits: the limit store, instance defaults, headers, outage policy (docs/limits.md). */
   limits?: LimitsOptions
+  /**
+   * Where per-key, per-minute usage counts go (`auth.usage`). Without it nothing is counted.
+   * Counts are gathered in memory and written in batches, never on the request path.
+   */
+  usageStore?: UsageStore
+  /**
+   * Longest time between two writes of usage counts (1 000 – 300 000); `auth.close()` writes
+   * what is left. @defaultValue `10_000`
+   */
+  usageFlushMs?: number
 }
 
 /**
@@ -114,4 +125,6 @@ export interface ResolvedAuthOptions {
   logger: AuthLogger
   /** Usage limits, with defaults filled in. */
   limits: ResolvedLimitsOptions
+  usageStore: UsageStore | undefined
+  usageFlushMs: number
 }

@@ -24,7 +24,7 @@ export interface GuardedStore {
   list(userId: string): Promise<ApiKeyRecord[]>
   insert(record: ApiKeyRecord): Promise<void>
   /** The revoked record, or `null` when the store has no such key of that user. */
-  revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null>
+  revoke(keyId: string, userId: string, at: Date, reason?: string): Promise<ApiKeyRecord | null>
   /** Whether the store records `lastUsedAt` at all. */
   readonly touches: boolean
   /** Asks for a `lastUsedAt` write and returns at once: a slow or failing write is only logged. */
@@ -108,8 +108,13 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
 
     insert: (record) => call('insert', () => store.insert(record)),
 
-    revoke: async (keyId, userId, at) => {
-      const record: unknown = await call('revoke', () => store.revoke(keyId, userId, at))
+    revoke: async (keyId, userId, at, reason) => {
+      // Without a reason the store is called as in 0.1: three arguments.
+      const record: unknown = await call('revoke', () =>
+        reason === undefined
+          ? store.revoke(keyId, userId, at)
+          : store.revoke(keyId, userId, at, reason),
+      )
       if (record === null) return null
       // `?.`: a store may answer undefined; the corrupt-record check below then fails closed.
       const revoked = record as ApiKeyRecord | undefined

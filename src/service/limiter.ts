@@ -9,8 +9,7 @@ import { withTimeout } from '../lib/with-timeout.js'
 import { limitHeaders, retryAfterSeconds } from '../limits/headers.js'
 import { MAX_COST } from '../limits/schema.js'
 import type { LimitCheck, LimitOutcome } from '../limits/types.js'
-import type { ResolvedLimitsOptions } from '../options/limits.js'
-import type { AuthLogger } from '../options/types.js'
+import type { ResolvedAuthOptions } from '../options/types.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { ServiceClock } from './clock.js'
 
@@ -20,13 +19,8 @@ export interface ChargeOptions {
   cost?: number
 }
 
-/** What {@link createLimiter} needs. */
-export interface LimiterDeps {
-  limits: ResolvedLimitsOptions
-  clock: ServiceClock
-  timeoutMs: number
-  logger: AuthLogger
-}
+/** What {@link createLimiter} reads of the options: limits, the store deadline, the logger. */
+export type LimiterOptions = Pick<ResolvedAuthOptions, 'limits' | 'storeTimeoutMs' | 'logger'>
 
 /** The limits half of the service. */
 export interface Limiter {
@@ -42,8 +36,8 @@ const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, s
 const WARN_EVERY_MS = 10_000
 
 /** Builds the limiter. */
-export function createLimiter(deps: LimiterDeps): Limiter {
-  const { limits, clock, logger } = deps
+export function createLimiter(options: LimiterOptions, clock: ServiceClock): Limiter {
+  const { limits, logger, storeTimeoutMs } = options
   const { store, defaults } = limits
   let warnedMemory = false
   let lastOutageWarning = Number.NEGATIVE_INFINITY
@@ -92,8 +86,8 @@ export function createLimiter(deps: LimiterDeps): Limiter {
     try {
       outcome = await withTimeout(
         () => store.consume(check),
-        deps.timeoutMs,
-        () => new Error(`limit store timed out after ${deps.timeoutMs} ms`),
+        storeTimeoutMs,
+        () => new Error(`limit store timed out after ${storeTimeoutMs} ms`),
       )
       if (typeof outcome?.allowed !== 'boolean' || !Array.isArray(outcome.rate)) {
         throw new Error('limit store returned a malformed outcome')

@@ -114,7 +114,8 @@ export function createStoreSpy(options: StoreSpyOptions = {}): StoreSpy {
         return memory.findByHash(hash)
       }),
     listByUser: (userId) => call('listByUser', () => memory.listByUser(userId)),
-    revoke: (keyId, userId, at) => call('revoke', () => memory.revoke(keyId, userId, at)),
+    revoke: (keyId, userId, at, reason) =>
+      call('revoke', () => memory.revoke(keyId, userId, at, reason)),
   }
   if (options.touch !== false) {
     store.touch = (keyId, at) => {

@@ -16,7 +16,9 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   createBodyErrorTranslator,
+  createSecretScanningHandler,
   readBody,
+  type SecretScanningOptions,
   type ApiKeyGuardOptions,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
@@ -31,7 +33,11 @@ declare global {
   }
 }
 
-/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * handler runs without a principal).
+ */
 export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /**
@@ -49,11 +55,23 @@ export function requireApiKey(
 ): RequestHandler {
   const guard = createApiKeyGuard(auth, options)
   return (req, res, next) => {
-    guard(req)
+    // Getters: the path and address are read only for an event about a refusal.
+    guard({
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      method: req.method,
+      get path() {
+        return req.path
+      },
+      get clientAddress() {
+        return req.ip
+      },
+    })
       .then((result) => {
         if (!result.ok) return send(res, result.response)
-        if (result.headers !== undefined) res.set(result.headers)
-        req.auth = result.principal
+        if ('headers' in result && result.headers !== undefined) res.set(result.headers)
+        // Optional and no header: the handler runs with no principal.
+        if (result.principal !== null) req.auth = result.principal
         next()
       })
       .catch(next)
@@ -109,6 +127,28 @@ export function apiKeyErrorHandler(
   }
 }
 
+/**
+ * Middleware serving GitHub's secret scanning reports at `POST /api/v1/secret-scanning/github`
+ * (option `path`): signed reports of leaked keys, each revoked at once. Mount it before any JSON
+ * body parser: the signature covers the raw body.
+ *
+ * @example
+ * ```ts
+ * app.use(secretScanningRoute(auth, { onLeak: (leak) => notifyOwner(leak) }))
+ * ```
+ */
+export function secretScanningRoute(
+  auth: ApiKeyAuth,
+  options: SecretScanningOptions = {},
+): RequestHandler {
+  const handle = createSecretScanningHandler(auth, options)
+  return (req, res, next) => {
+    handle(toAuthRequest(req))
+      .then((response) => (response === null ? next() : send(res, response)))
+      .catch(next)
+  }
+}
+
 function toAuthRequest(req: Request): AuthRequest {
   return {
     method: req.method,
@@ -116,6 +156,10 @@ function toAuthRequest(req: Request): AuthRequest {
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
+    // Trusted-proxy rule: Express's own (`trust proxy`).
+    get clientAddress() {
+      return req.ip
+    },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: req.readableEnded ? (req.body as unknown) : undefined,
     readBody: (limit) => readBody(req, limit),

@@ -18,7 +18,9 @@ import {
   type AuthResponse,
   createApiKeyGuard,
   createApiKeyRoutes,
+  createSecretScanningHandler,
   readBody,
+  type SecretScanningOptions,
   type ApiKeyGuardOptions,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
@@ -30,7 +32,11 @@ declare module 'fastify' {
   }
 }
 
-/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * handler runs without a principal).
+ */
 export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /** Options of the {@link apiKeyRoutes} plugin. */
@@ -56,9 +62,20 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
 ): onRequestAsyncHookHandler<RawServer> {
   const guard = createApiKeyGuard(auth, options)
   return async function vydraRequireApiKey(request, reply) {
-    const result = await guard({ headers: request.headers, rawHeaders: request.raw.rawHeaders })
+    // Getters: the path and address are read only for an event about a refusal.
+    const result = await guard({
+      headers: request.headers,
+      rawHeaders: request.raw.rawHeaders,
+      method: request.method,
+      get path() {
+        return request.url.split('?', 1)[0]
+      },
+      get clientAddress() {
+        return request.ip
+      },
+    })
     if (!result.ok) return send(reply as FastifyReply, result.response)
-    if (result.headers !== undefined) reply.headers(result.headers)
+    if ('headers' in result && result.headers !== undefined) reply.headers(result.headers)
     request.auth = result.principal
   }
 }
@@ -108,6 +125,48 @@ export const apiKeyRoutes: FastifyPluginCallback<ApiKeyRoutesPluginOptions, RawS
     '@vydra/auth/fastify',
   )
 
+/** Options of the {@link secretScanningRoute} plugin. */
+export interface SecretScanningPluginOptions extends SecretScanningOptions {
+  /** The auth service. */
+  auth: ApiKeyAuth
+}
+
+const secretScanning: FastifyPluginAsync<SecretScanningPluginOptions> = async (
+  app,
+  pluginOptions,
+) => {
+  const { auth, ...options } = pluginOptions
+  const handle = createSecretScanningHandler(auth, options)
+  const url = options.path ?? '/api/v1/secret-scanning/github'
+  // This scope reads its own bodies, so the core decides on size, type and signature.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload))
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url,
+    handler: async (request, reply) => {
+      const response = await handle(toAuthRequest(request, url))
+      if (response === null) return reply.callNotFound()
+      return send(reply, response)
+    },
+  })
+}
+
+/**
+ * A plugin serving GitHub's secret scanning reports at `POST /api/v1/secret-scanning/github`
+ * (option `path`): signed reports of leaked keys, each revoked at once. It reads its own raw
+ * bodies (the signature covers them), whatever parsers the application registers.
+ *
+ * @example
+ * ```ts
+ * await app.register(secretScanningRoute, { auth, onLeak: (leak) => notifyOwner(leak) })
+ * ```
+ */
+export const secretScanningRoute = secretScanning as FastifyPluginAsync<
+  SecretScanningPluginOptions,
+  RawServerBase
+>
+
 /**
  * Marks a plugin as `fastify-plugin` would, without depending on it (Fastify reads these symbols
  * itself): `skip-override` registers it in the caller's context, so that `request.auth` is
@@ -130,6 +189,10 @@ function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
     headers: request.headers,
     rawHeaders: request.raw.rawHeaders,
     protocol: request.protocol,
+    // Trusted-proxy rule: Fastify's own (`trustProxy`).
+    get clientAddress() {
+      return request.ip
+    },
     body: isStream(body) ? undefined : body,
     readBody: (limit) => (isStream(body) ? readBody(body, limit) : readBody(request.raw, limit)),
   }

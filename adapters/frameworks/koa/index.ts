@@ -10,7 +10,9 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   createBodyErrorTranslator,
+  createSecretScanningHandler,
   readBody,
+  type SecretScanningOptions,
   type ApiKeyGuardOptions,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
@@ -22,7 +24,11 @@ declare module 'koa' {
   }
 }
 
-/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * handler runs without a principal).
+ */
 export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /**
@@ -37,10 +43,22 @@ export type RequireApiKeyOptions = ApiKeyGuardOptions
 export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = {}): Middleware {
   const guard = createApiKeyGuard(auth, options)
   return async (ctx, next) => {
-    const result = await guard(ctx.req)
+    // Getters: the path and address are read only for an event about a refusal.
+    const result = await guard({
+      headers: ctx.req.headers,
+      rawHeaders: ctx.req.rawHeaders,
+      method: ctx.method,
+      get path() {
+        return ctx.path
+      },
+      get clientAddress() {
+        return ctx.ip
+      },
+    })
     if (!result.ok) return send(ctx, result.response)
-    if (result.headers !== undefined) ctx.set(result.headers)
-    ctx.state.auth = result.principal
+    if ('headers' in result && result.headers !== undefined) ctx.set(result.headers)
+    // Optional and no header: the handler runs with no principal.
+    if (result.principal !== null) ctx.state.auth = result.principal
     await next()
   }
 }
@@ -93,6 +111,28 @@ export function apiKeyErrorHandler(
   }
 }
 
+/**
+ * Middleware serving GitHub's secret scanning reports at `POST /api/v1/secret-scanning/github`
+ * (option `path`): signed reports of leaked keys, each revoked at once. Mount it before any body
+ * parser: the signature covers the raw body.
+ *
+ * @example
+ * ```ts
+ * app.use(secretScanningRoute(auth, { onLeak: (leak) => notifyOwner(leak) }))
+ * ```
+ */
+export function secretScanningRoute(
+  auth: ApiKeyAuth,
+  options: SecretScanningOptions = {},
+): Middleware {
+  const handle = createSecretScanningHandler(auth, options)
+  return async (ctx, next) => {
+    const response = await handle(toAuthRequest(ctx))
+    if (response === null) return next()
+    send(ctx, response)
+  }
+}
+
 function toAuthRequest(ctx: Context): AuthRequest {
   return {
     method: ctx.method,
@@ -100,6 +140,10 @@ function toAuthRequest(ctx: Context): AuthRequest {
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
+    // Trusted-proxy rule: Koa's own (`app.proxy`).
+    get clientAddress() {
+      return ctx.ip
+    },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: ctx.req.readableEnded ? (ctx.request as { body?: unknown }).body : undefined,
     readBody: (limit) => readBody(ctx.req, limit),
