@@ -5,12 +5,11 @@
  * @module
  */
 import { keyHead } from './api-key.js'
-import { AuthError, isAuthError } from './errors.js'
 import { createKeyHasher } from './hash.js'
-import { describeError } from './lib/describe-error.js'
 import { resolveOptions } from './options/resolve.js'
 import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
+import { createErrorResponder } from './service/error-responder.js'
 import { createEventBus } from './service/event-bus.js'
 import { createDenialReporter, createKeyEvents } from './service/key-events.js'
 import { UsageCounter } from './service/usage-counter.js'
@@ -52,15 +51,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const hash = createKeyHasher(secrets.pepper)
   const clock = createServiceClock(opts.now, logger)
   const events = createEventBus(logger)
-  const usage =
-    opts.usageStore === undefined
-      ? undefined
-      : new UsageCounter({
-          store: opts.usageStore,
-          flushMs: opts.usageFlushMs,
-          timeoutMs: opts.storeTimeoutMs,
-          logger,
-        })
+  const usage = UsageCounter.forOptions(opts)
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
@@ -108,17 +99,13 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,
     revokeByKey,
-    lookupKey: createLookupKey({ keyHead: head, findByKey }),
+    lookupKey: createLookupKey({ keyHead: head, clock, findByKey }),
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     chargeLimits: createLimiter(opts, clock).charge,
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
-    errorResponse: (error) => {
-      if (isAuthError(error)) return error.toResponse({ realm: opts.realm })
-      logger.error('unexpected error during authentication', { error: describeError(error) })
-      return new AuthError('AUTH_UNAVAILABLE', { cause: error }).toResponse({ realm: opts.realm })
-    },
+    errorResponse: createErrorResponder(opts.realm, logger),
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
     on: events.on,

@@ -26,6 +26,9 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   RATE_LIMITED: 429,
   CREDITS_EXHAUSTED: 429,
   SIGNATURE_INVALID: 401,
+  KEY_DISABLED: 401,
+  KEY_STATE_CONFLICT: 409,
+  NOT_SUPPORTED: 501,
 } as const satisfies Record<string, number>)
 
 /** A machine-readable error code; the status table is {@link AUTH_ERROR_STATUS}. */
@@ -52,6 +55,9 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   RATE_LIMITED: 'Rate limit exceeded',
   CREDITS_EXHAUSTED: 'No credits left for this API key',
   SIGNATURE_INVALID: 'Request signature is missing or invalid',
+  KEY_DISABLED: 'API key is disabled',
+  KEY_STATE_CONFLICT: 'The key is not in a state that allows this operation',
+  NOT_SUPPORTED: 'The key store does not support this operation',
 }
 
 /** One problem found while validating input, as reported in a `VALIDATION_ERROR` body. */

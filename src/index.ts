@@ -68,8 +68,29 @@ export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
 
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'
-export type { KeyStore } from './key-store.js'
-export type { ApiKeyInfo, ApiKeyPrincipal, ApiKeyRecord } from './types.js'
+export type {
+  KeyCap,
+  KeyPageQuery,
+  KeyRollRefusal,
+  KeyRollRequest,
+  KeyRollResult,
+  KeyStatusFilter,
+  KeyStore,
+  KeyUpdateExpectation,
+  KeyUpdatePatch,
+  KeyUpdateResult,
+} from './key-store.js'
+export type {
+  ApiKeyInfo,
+  ApiKeyLifecycleFields,
+  ApiKeyPrincipal,
+  ApiKeyRecord,
+  JsonValue,
+  KeyMetadata,
+  KeyOwnerType,
+  KeyStatus,
+} from './types.js'
+export { keyStatus, LIFECYCLE_DEFAULTS } from './key-record.js'
 
 // Usage limits (docs/limits.md)
 export { MemoryLimitStore } from './memory-limit-store.js'

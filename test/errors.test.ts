@@ -251,6 +251,10 @@ describe('the other codes', () => {
       RATE_LIMITED: 429,
       CREDITS_EXHAUSTED: 429,
       SIGNATURE_INVALID: 401,
+      // Issue 11 (key lifecycle).
+      KEY_DISABLED: 401,
+      KEY_STATE_CONFLICT: 409,
+      NOT_SUPPORTED: 501,
     }
     expect({ ...AUTH_ERROR_STATUS }).toEqual(documented)
     for (const [code, status] of Object.entries(documented)) {

@@ -3,17 +3,13 @@
  * @module
  */
 import type { ApiKeyAuth, ManagementContext } from '../create-api-key-auth.js'
-import { checkCsrf } from './csrf.js'
+import { createCallerResolver } from './caller.js'
 import { AuthError, isAuthError } from '../errors.js'
-import { createSessionRejectionLog, isBearerJwt } from './session/rejections.js'
-import { createSessionVerifier } from './session/verifier.js'
 import type { ApiKeyInfo } from '../types.js'
-import { countHeaderLines } from '../lib/count-header-lines.js'
 import { singleHeaderValue } from '../lib/header-value.js'
 import { type ApiKeyRoutesOptions, resolveRoutesOptions } from './routes-options.js'
 import { createDocumentRoutes } from './document-routes.js'
 import type { ApiKeyJson, CreatedKeyJson } from './key-route-schemas.js'
-import { parseCookies } from './parse-cookies.js'
 import type { AuthRequest, AuthResponse } from './types.js'
 
 export type { ApiKeyRoutesOptions } from './routes-options.js'
@@ -59,49 +55,8 @@ export function createApiKeyRoutes(
       { basePath },
     )
   }
-  const verifySession = createSessionVerifier(settings)
-  const logRejection = createSessionRejectionLog(settings)
-  const anyScope = auth.checkRouteScopes(['*'])
+  const callerOf = createCallerResolver(auth, settings)
   const documents = createDocumentRoutes(auth, settings)
-
-  // The caller's user id, and the context of the change for events: who (the session user or
-  // the `*` key) and from which request.
-  const callerOf = async (
-    request: AuthRequest,
-    allowApiKey: boolean,
-  ): Promise<{ userId: string; context: ManagementContext }> => {
-    const hasAuthorization =
-      request.headers.authorization !== undefined ||
-      countHeaderLines(request.rawHeaders, 'authorization') > 0
-    if (allowApiKey && hasAuthorization) {
-      if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
-        throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
-      }
-      const principal = await auth
-        .authenticate(request.headers.authorization, { scopes: anyScope, request })
-        .catch((error: unknown) => {
-          // A session token sent as a Bearer token: the client's mistake, worth telling the operator.
-          if (
-            isAuthError(error) &&
-            error.code === 'INVALID_FORMAT' &&
-            isBearerJwt(request.headers.authorization)
-          ) {
-            logRejection('bearer_jwt')
-          }
-          throw error
-        })
-      return {
-        userId: principal.userId,
-        context: { actor: { type: 'key', id: principal.keyId }, request },
-      }
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      checkCsrf(request, settings.allowedOrigins)
-    }
-    const cookies = request.cookies ?? parseCookies(request.headers.cookie)
-    const user = await verifySession({ headers: request.headers, cookies })
-    return { userId: user.userId, context: { actor: { type: 'user', id: user.userId }, request } }
-  }
   const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> =>
     (await callerOf(request, allowApiKey)).userId
 

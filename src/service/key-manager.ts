@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
+import { recordToInfo } from '../key-record.js'
 import { isUuid } from '../lib/uuid.js'
 import { freezeLimits, keyLimitsSchema } from '../limits/schema.js'
 import type { KeyLimits } from '../limits/types.js'
@@ -115,7 +116,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       if (limits !== undefined) record.limits = freezeLimits(limits)
       await store.insert(record)
       deps.onCreate(record.hash)
-      const apiKey = toInfo(record)
+      const apiKey = toInfo(record, now)
       deps.events.created(apiKey, context)
       return {
         id: record.id,
@@ -130,7 +131,10 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
     if (!isValidUserId(userId)) return []
     const records = await store.list(userId)
-    return records.map(toInfo).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+    const now = clock()
+    return records
+      .map((r) => toInfo(r, now))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
   }
 
   const notFound = (): AuthError => new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
@@ -148,7 +152,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     if (before === undefined) throw notFound()
     const record = await store.revoke(keyId, userId, new Date(clock()))
     if (record === null) throw notFound()
-    const info = toInfo(record)
+    const info = toInfo(record, clock())
     // Revoking again changes nothing, so it is no event.
     if (before.revokedAt === null) deps.events.revoked(info, context)
     return info
@@ -194,22 +198,9 @@ function createKeySchema(
   })
 }
 
-/** What a user may see of a record. */
-export function toInfo(record: ApiKeyRecord): ApiKeyInfo {
-  const info: ApiKeyInfo = {
-    id: record.id,
-    userId: record.userId,
-    name: record.name,
-    keyPrefix: record.keyPrefix,
-    scopes: [...record.scopes],
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-    lastUsedAt: record.lastUsedAt ?? null,
-    revokedAt: record.revokedAt,
-  }
-  // Present only on a key with its own limits, like the principal's.
-  if (record.limits !== undefined && record.limits !== null) info.limits = record.limits
-  return info
+/** What a user may see of a record (its status now). */
+export function toInfo(record: ApiKeyRecord, atMs: number): ApiKeyInfo {
+  return recordToInfo(record, atMs)
 }
 
 function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {

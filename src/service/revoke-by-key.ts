@@ -59,13 +59,13 @@ export function createRevokeByKey(
     const reason = cleanReason(options?.reason)
     const record = await deps.findByKey(key)
     if (record === null) return NOT_FOUND
-    if (record.revokedAt !== null) return { status: 'already_revoked', key: toInfo(record) }
+    if (record.revokedAt !== null) return { status: 'already_revoked', key: toInfo(record, deps.clock()) }
     const at = new Date(deps.clock())
     const revoked = await deps.store.revoke(record.id, record.userId, at, reason)
     if (revoked === null) return NOT_FOUND
     // Two revocations racing: the store kept the first `revokedAt`, so only one caller revoked.
     const ours = revoked.revokedAt?.getTime() === at.getTime()
-    return { status: ours ? 'revoked' : 'already_revoked', key: toInfo(revoked) }
+    return { status: ours ? 'revoked' : 'already_revoked', key: toInfo(revoked, at.getTime()) }
   }
 }
 
@@ -74,12 +74,12 @@ export function createRevokeByKey(
  * ones included, without verifying it; `null` for anything that is not a key of this instance.
  */
 export function createLookupKey(
-  deps: Pick<RevokeByKeyDeps, 'keyHead' | 'findByKey'>,
+  deps: Pick<RevokeByKeyDeps, 'keyHead' | 'findByKey' | 'clock'>,
 ): (key: unknown) => Promise<ApiKeyInfo | null> {
   return async (key) => {
     if (typeof key !== 'string' || !isWellFormedKey(key, deps.keyHead)) return null
     const record = await deps.findByKey(key)
-    return record === null ? null : toInfo(record)
+    return record === null ? null : toInfo(record, deps.clock())
   }
 }
 

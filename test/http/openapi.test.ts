@@ -93,10 +93,15 @@ describe('apiKeyRoutesOpenApi', () => {
       }
     }
     // Every code the routes can answer per request; CONFIGURATION_ERROR is thrown at start-up and
-    // METHOD_NOT_ALLOWED is the shared 405 response.
-    const perRequest = Object.keys(AUTH_ERROR_STATUS).filter(
-      (c) => c !== 'CONFIGURATION_ERROR' && c !== 'METHOD_NOT_ALLOWED',
-    )
+    // METHOD_NOT_ALLOWED is the shared 405 response. The 429s of usage limits come from
+    // requireApiKey on the application's routes, never from the key routes.
+    const notKeyRoutes = [
+      'CONFIGURATION_ERROR',
+      'METHOD_NOT_ALLOWED',
+      'RATE_LIMITED',
+      'CREDITS_EXHAUSTED',
+    ]
+    const perRequest = Object.keys(AUTH_ERROR_STATUS).filter((c) => !notKeyRoutes.includes(c))
     expect([...seen].sort()).toEqual(perRequest.sort())
     expect(document.components.responses.MethodNotAllowed).toBeDefined()
   })
