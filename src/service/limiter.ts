@@ -8,6 +8,7 @@ import { describeError } from '../lib/describe-error.js'
 import { withTimeout } from '../lib/with-timeout.js'
 import { limitHeaders, retryAfterSeconds } from '../limits/headers.js'
 import { MAX_COST } from '../limits/schema.js'
+import { MemoryLimitStore } from '../memory-limit-store.js'
 import type { LimitCheck, LimitOutcome } from '../limits/types.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
 import type { ApiKeyPrincipal } from '../types.js'
@@ -39,6 +40,7 @@ const WARN_EVERY_MS = 10_000
 export function createLimiter(options: LimiterOptions, clock: ServiceClock): Limiter {
   const { limits, logger, storeTimeoutMs } = options
   const { store, defaults } = limits
+  const inProcess = store instanceof MemoryLimitStore
   let warnedMemory = false
   let lastOutageWarning = Number.NEGATIVE_INFINITY
 
@@ -84,11 +86,14 @@ export function createLimiter(options: LimiterOptions, clock: ServiceClock): Lim
     if (credits !== undefined) check.credits = credits
     let outcome: LimitOutcome
     try {
-      outcome = await withTimeout(
-        () => store.consume(check),
-        storeTimeoutMs,
-        () => new Error(`limit store timed out after ${storeTimeoutMs} ms`),
-      )
+      // The memory store answers synchronously and cannot hang: no deadline timer per request.
+      outcome = await (inProcess
+        ? store.consume(check)
+        : withTimeout(
+            () => store.consume(check),
+            storeTimeoutMs,
+            () => new Error(`limit store timed out after ${storeTimeoutMs} ms`),
+          ))
       if (typeof outcome?.allowed !== 'boolean' || !Array.isArray(outcome.rate)) {
         throw new Error('limit store returned a malformed outcome')
       }
