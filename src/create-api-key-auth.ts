@@ -10,28 +10,31 @@ import { resolveOptions } from './options/resolve.js'
 import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
 import { createErrorResponder } from './service/error-responder.js'
-import { createEventBus } from './service/event-bus.js'
-import { createDenialReporter, createKeyEvents } from './service/key-events.js'
-import { UsageCounter } from './service/usage-counter.js'
-import { createUsageReader } from './service/usage-report.js'
+import { createObservability } from './service/observability.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
 import { createLimiter } from './service/limiter.js'
 import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
-import { createVerifier, embeddedUserId } from './service/verifier.js'
+import { createVerifier, embeddedOwnerKey } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
+import { createLifecycleApi, otherOwnerHeads } from './service/lifecycle-api.js'
 import type { ApiKeyRecord } from './types.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
-export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
+export type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './service/key-manager.js'
+export type { KeyRefInput, RolledApiKey, RollKeyInput } from './service/key-lifecycle.js'
+export type { ApiKeyPage, ListKeyPageInput } from './service/key-listing.js'
+export type { UpdateKeyInput } from './service/key-update.js'
+export type { KeyOwnerInput } from './service/key-owner.js'
 export type { VerifyOptions } from './service/verifier.js'
 export type { ChargeOptions } from './service/limiter.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { ManagementContext } from './service/key-events.js'
 export type { UsageQuery, UsageReport } from './service/usage-report.js'
+export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notifier.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -46,26 +49,27 @@ export type { UsageQuery, UsageReport } from './service/usage-report.js'
  */
 export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const { options: opts, secrets } = resolveOptions(options)
-  const { logger } = opts
   const head = keyHead(opts.prefix, opts.environment)
+  const otherHeads = otherOwnerHeads(opts)
   const hash = createKeyHasher(secrets.pepper)
-  const clock = createServiceClock(opts.now, logger)
-  const events = createEventBus(logger)
-  const usage = UsageCounter.forOptions(opts)
+  const clock = createServiceClock(opts.now, opts.logger)
+  const observability = createObservability(opts, clock, head)
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
-    store.find(digest, embeddedUserId(key, head)),
+    store.find(digest, embeddedOwnerKey(key, head, otherHeads)),
   )
   const store = guardStore(opts.store, {
-    keyHead: head,
+    // Every owner kind of this prefix and environment: the record's userId keeps kinds apart.
+    keyHead: `${opts.prefix}_${opts.environment}_`,
     timeoutMs: opts.storeTimeoutMs,
-    logger,
+    logger: opts.logger,
     onRevoke: (digest) => cache.evict(digest),
   })
   const registry = createScopeRegistry(opts.scopes)
   const verifier = createVerifier({
     keyHead: head,
+    otherHeads,
     hash,
     clock,
     cache: cache,
@@ -73,28 +77,40 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     touchIntervalMs: opts.touchIntervalMs,
     clockToleranceMs: opts.clockToleranceMs,
     maxTouched: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 10_000),
-    denied: createDenialReporter(events, clock),
-    usage,
+    denied: observability.denied,
+    usage: observability.usage,
   })
   const keys = createKeyManager({
-    prefix: opts.prefix,
-    environment: opts.environment,
-    maxKeysPerUser: opts.maxKeysPerUser,
-    maxExpiresInDays: opts.maxExpiresInDays,
+    ...opts, // prefix, environment, maxKeysPerUser, maxExpiresInDays, ownerTypes
     hash,
     clock,
     store,
     registry,
     onCreate: (digest) => cache.evict(digest),
-    events: createKeyEvents(events, clock),
+    events: observability.keyEvents,
   })
-
   const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
-    store.find(hash(key), embeddedUserId(key, head))
-  const revokeByKey = createRevokeByKey({ keyHead: head, clock, store, findByKey })
+    store.find(hash(key), embeddedOwnerKey(key, head, otherHeads))
+  const revokeByKey = createRevokeByKey({
+    keyHead: head,
+    clock,
+    store,
+    findByKey,
+    events: observability.keyEvents,
+  })
+  const lifecycle = createLifecycleApi({
+    opts,
+    maxRollGraceMsGiven: options.maxRollGraceMs !== undefined,
+    hash,
+    clock,
+    store,
+    registry,
+    events: observability.keyEvents,
+  })
 
   return {
     options: opts,
+    ...lifecycle,
     createKey: keys.createKey,
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,
@@ -105,16 +121,13 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     chargeLimits: createLimiter(opts, clock).charge,
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
-    errorResponse: createErrorResponder(opts.realm, logger),
+    errorResponse: createErrorResponder(opts.realm, opts.logger),
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
-    on: events.on,
-    usage: createUsageReader(opts.usageStore, opts.storeTimeoutMs, logger),
-    flushUsage: () => usage?.flush() ?? Promise.resolve(),
+    ...observability.api,
     close: async () => {
       store.close()
-      events.deliverQueued()
-      await usage?.close()
+      await observability.close()
     },
   }
 }

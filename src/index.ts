@@ -16,12 +16,22 @@
 export { createApiKeyAuth, CREATE_KEY_MESSAGE } from './create-api-key-auth.js'
 export type {
   ApiKeyAuth,
+  ApiKeyPage,
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
+  KeyOwnerInput,
+  KeyRefInput,
+  ListKeyPageInput,
+  RevokeKeyInput,
+  RolledApiKey,
+  RollKeyInput,
+  UpdateKeyInput,
   RevokeByKeyOptions,
   RevokeByKeyResult,
+  ExpiryNotice,
   ManagementContext,
+  NotifyExpiringOptions,
   UsageQuery,
   UsageReport,
   VerifyOptions,
@@ -45,6 +55,7 @@ export type {
 export { AUTH_EVENT_NAMES } from './events.js'
 export type {
   AuthDeniedEvent,
+  AuthEvent,
   AuthEventListener,
   AuthEventMap,
   AuthEventName,
@@ -61,6 +72,10 @@ export type {
   LimitHitEvent,
   RequestMetadata,
 } from './events.js'
+
+// Expiry warnings
+export { MemoryExpiryStore } from './memory-expiry-store.js'
+export type { ExpiringKey, ExpiryStore } from './expiry-store.js'
 
 // Usage counts
 export { MemoryUsageStore } from './memory-usage-store.js'

@@ -49,6 +49,11 @@ export class MemoryKeyStore implements KeyStore {
     return this.#byHash.size
   }
 
+  /** Copies of every record (for `MemoryExpiryStore` and tests). */
+  snapshot(): ApiKeyRecord[] {
+    return [...this.#byHash.values()].map(copy)
+  }
+
   async insert(record: ApiKeyRecord): Promise<void> {
     this.#add(record)
   }
@@ -178,14 +183,14 @@ export class MemoryKeyStore implements KeyStore {
     return { ok: true, record: copy(record) }
   }
 
-  onRevoke(listener: Listener): () => void {
+  onRevoke(listener: (hash: string) => void): () => void {
     this.#revokeListeners.add(listener)
     return () => {
       this.#revokeListeners.delete(listener)
     }
   }
 
-  onInvalidate(listener: Listener): () => void {
+  onInvalidate(listener: (hash: string) => void): () => void {
     this.#invalidateListeners.add(listener)
     return () => {
       this.#invalidateListeners.delete(listener)

@@ -12,9 +12,10 @@ import { withTimeout } from '../lib/with-timeout.js'
 import { keyLimitsSchema } from '../limits/schema.js'
 import type { AuthLogger } from '../options/types.js'
 import type { ApiKeyRecord } from '../types.js'
+import { guardLifecycle, type GuardedLifecycle } from './guarded-lifecycle.js'
 
 /** The store as the service uses it: every answer sound, every failure `AUTH_UNAVAILABLE`. */
-export interface GuardedStore {
+export interface GuardedStore extends GuardedLifecycle {
   /**
    * The record of `digest`, checked: `null` when there is none or when it belongs to someone
    * other than `embeddedUserId` (the user id the presented key names).
@@ -39,7 +40,10 @@ export interface GuardedStoreOptions {
   keyHead: string
   timeoutMs: number
   logger: AuthLogger
-  /** Called with the digest of every key the store says was revoked (by any instance). */
+  /**
+   * Called with the digest of every key the store says was revoked or otherwise changed (by
+   * any instance): `onInvalidate` when the store has it, else `onRevoke`.
+   */
   onRevoke: (digest: string) => void
 }
 
@@ -65,6 +69,7 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
     return new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
   }
 
+  checkPush(store)
   const unsubscribe = subscribe(store, options.onRevoke)
 
   const storeTouch = store.touch?.bind(store)
@@ -108,6 +113,8 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
 
     insert: (record) => call('insert', () => store.insert(record)),
 
+    ...guardLifecycle(store, { call, corrupt, invalidate: options.onRevoke, logger }),
+
     revoke: async (keyId, userId, at, reason) => {
       // Without a reason the store is called as in 0.1: three arguments.
       const record: unknown = await call('revoke', () =>
@@ -149,16 +156,33 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
 const soundLimits = (limits: unknown): boolean =>
   limits === undefined || limits === null || keyLimitsSchema.safeParse(limits).success
 
-// Subscribes to the store's revocations; a store whose `onRevoke` throws cannot be used.
+// Subscribes to the store's invalidations (`onInvalidate`, which covers revocations), or to its
+// revocations (`onRevoke`) on a 0.1 store; a store whose subscription throws cannot be used.
 function subscribe(store: KeyStore, onRevoke: (digest: string) => void): unknown {
+  const method = typeof store.onInvalidate === 'function' ? 'onInvalidate' : 'onRevoke'
   try {
-    return store.onRevoke?.((digest) => {
+    const listener = (digest: string): void => {
       if (typeof digest === 'string') onRevoke(digest)
-    })
+    }
+    return method === 'onInvalidate' ? store.onInvalidate?.(listener) : store.onRevoke?.(listener)
   } catch (cause) {
     throw new AuthError('CONFIGURATION_ERROR', {
-      message: 'The store failed to subscribe to revocations (onRevoke)',
+      message: `The store failed to subscribe to revocations (${method})`,
       cause,
+    })
+  }
+}
+
+// A store that pushes revocations to a fleet but would not push a disable, a narrowing or a
+// roll's grace end: another instance would keep accepting what this one refuses.
+function checkPush(store: KeyStore): void {
+  if (typeof store.onRevoke !== 'function' || typeof store.onInvalidate === 'function') return
+  const writes = (['roll', 'startRollGrace', 'setDisabled', 'update'] as const).filter(
+    (method) => typeof store[method] === 'function',
+  )
+  if (writes.length > 0) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `The store implements ${writes.join(', ')} and pushes revocations (onRevoke) but not invalidations: implement onInvalidate`,
     })
   }
 }

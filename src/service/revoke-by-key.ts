@@ -7,6 +7,7 @@ import { isWellFormedKey } from '../api-key.js'
 import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
+import type { KeyEvents } from './key-events.js'
 import { toInfo } from './key-manager.js'
 
 /** Options of `auth.revokeByKey`. */
@@ -39,6 +40,8 @@ export interface RevokeByKeyDeps {
   store: GuardedStore
   /** The record of a well-formed key, by whichever digest it is stored under. */
   findByKey: (key: string) => Promise<ApiKeyRecord | null>
+  /** Emitters of `key.revoked` and `key.leaked`. */
+  events?: KeyEvents
 }
 
 const NOT_FOUND: RevokeByKeyResult = Object.freeze({ status: 'not_found', key: null })
@@ -59,13 +62,20 @@ export function createRevokeByKey(
     const reason = cleanReason(options?.reason)
     const record = await deps.findByKey(key)
     if (record === null) return NOT_FOUND
-    if (record.revokedAt !== null) return { status: 'already_revoked', key: toInfo(record, deps.clock()) }
+    if (record.revokedAt !== null)
+      return { status: 'already_revoked', key: toInfo(record, deps.clock()) }
     const at = new Date(deps.clock())
     const revoked = await deps.store.revoke(record.id, record.userId, at, reason)
     if (revoked === null) return NOT_FOUND
     // Two revocations racing: the store kept the first `revokedAt`, so only one caller revoked.
     const ours = revoked.revokedAt?.getTime() === at.getTime()
-    return { status: ours ? 'revoked' : 'already_revoked', key: toInfo(revoked, at.getTime()) }
+    const info = toInfo(revoked, at.getTime())
+    if (ours && deps.events !== undefined) {
+      const context = { actor: { type: 'system', id: 'revokeByKey' }, reason } as const
+      deps.events.revoked(info, context)
+      if (reason === 'leaked') deps.events.leaked(info, context, options?.source ?? null)
+    }
+    return { status: ours ? 'revoked' : 'already_revoked', key: info }
   }
 }
 

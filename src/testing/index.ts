@@ -15,7 +15,11 @@ import { createApiKeyAuth } from '../create-api-key-auth.js'
 import { SECRET_LENGTH } from '../api-key.js'
 import { hashApiKey } from '../hash.js'
 import type { KeyStore } from '../key-store.js'
-import { lifecycleConformance, type LifecycleCapabilities } from './lifecycle.js'
+import {
+  lifecycleConformance,
+  serviceLifecycleConformance,
+  type LifecycleCapabilities,
+} from './lifecycle.js'
 import { comparable, eventually, makeTestRecord, time } from './support.js'
 
 export { makeTestRecord }
@@ -77,6 +81,9 @@ export function keyStoreConformance<S extends KeyStore>(
       deliveryMs,
       largeListSize: options.largeListSize ?? 10_000,
     })
+    serviceLifecycleConformance(capabilities, withStore, (store) =>
+      createApiKeyAuth({ store, cache: false, logger: false }),
+    )
 
     it(
       'insert then findByHash returns the same record',

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { expect, it } from 'vitest'
 import { generateApiKey, SECRET_LENGTH } from '../api-key.js'
 import { hashApiKey } from '../hash.js'
+import type { ApiKeyAuth } from '../create-api-key-auth.js'
 import type { KeyPageQuery, KeyRollRequest, KeyStore } from '../key-store.js'
 import type { ApiKeyRecord } from '../types.js'
 import { eventually, makeTestRecord, time } from './support.js'
@@ -689,4 +690,69 @@ function fieldCases<S extends KeyStore>(withStore: WithStore<S>): void {
       expect(await store.listByUser('acme')).toEqual([])
     }),
   )
+}
+
+/**
+ * Cases through the service itself (`createApiKeyAuth` over the store, cache off so that every
+ * verification reads the store): disable against verify, and the first-use race of N instances.
+ */
+export function serviceLifecycleConformance<S extends KeyStore>(
+  capabilities: LifecycleCapabilities,
+  withStore: WithStore<S>,
+  makeAuth: (store: S) => ApiKeyAuth,
+): void {
+  if (capabilities.setDisabled === true) {
+    it(
+      'disable against verify: once disableKey answered, no verification succeeds',
+      withStore(async (store) => {
+        const auth = makeAuth(store)
+        const { key, id } = await auth.createKey({ userId: 'race_disable', name: 'k' })
+        const racing = Array.from({ length: 20 }, () =>
+          auth.verifyKey(key).then(
+            () => 'ok',
+            (error: { code?: string }) => error.code,
+          ),
+        )
+        await auth.disableKey({ userId: 'race_disable', keyId: id })
+        const after = await auth.verifyKey(key).then(
+          () => 'ok',
+          (error: { code?: string }) => error.code,
+        )
+        expect(after).toBe('KEY_DISABLED')
+        for (const outcome of await Promise.all(racing)) {
+          expect(['ok', 'KEY_DISABLED']).toContain(outcome)
+        }
+      }),
+    )
+  }
+  if (capabilities.roll === true && capabilities.startRollGrace === true) {
+    it(
+      'firstUse race: 5 instances verifying the new key at once agree on the old key’s end',
+      withStore(async (store) => {
+        const instances = Array.from({ length: 5 }, () => makeAuth(store))
+        const [first] = instances
+        if (first === undefined) return
+        const old = await first.createKey({ userId: 'race_first_use', name: 'k' })
+        const rolled = await first.rollKey({
+          userId: 'race_first_use',
+          keyId: old.id,
+          gracePeriodMs: HOUR,
+          graceStarts: 'firstUse',
+        })
+        await Promise.all(instances.map((auth) => auth.verifyKey(rolled.key)))
+        // The grace starts off the request path: wait (up to 2 s) for the store to hold it.
+        const ends = new Set<number | null>()
+        for (let i = 0; i < 80 && ends.size === 0; i++) {
+          const record = (await store.listByUser('race_first_use')).find((r) => r.id === old.id)
+          if (record?.graceEndsAt != null) ends.add(time(record.graceEndsAt))
+          else await new Promise((resolve) => setTimeout(resolve, 25))
+        }
+        expect(ends.size).toBe(1)
+        const [end] = [...ends]
+        expect(end).not.toBeNull()
+        const page = await first.listKeys('race_first_use')
+        expect(time(page.find((k) => k.id === old.id)?.graceEndsAt)).toBe(end)
+      }),
+    )
+  }
 }

@@ -79,6 +79,22 @@ describe('demo service (examples/vydra-api)', () => {
     expect(output).toContain(`curl ${base}/api/v1/models`)
   })
 
+  test('prints the key page URL; signing in there opens the page with a session', async () => {
+    const printed = /^Key page in a browser: (http:\/\/\S+)/m.exec(output)?.[1]
+    expect(printed).toBe(`${base}/demo/sign-in`)
+    const signIn = await fetch(printed ?? '', { redirect: 'manual' })
+    expect(signIn.status).toBe(303)
+    expect(signIn.headers.get('location')).toBe('/api/v1/api-keys/ui')
+    const setCookie = signIn.headers.get('set-cookie') ?? ''
+    expect(setCookie).toMatch(/^__session=[^;]+;.*HttpOnly/i)
+    const sessionCookie = setCookie.split(';')[0] ?? ''
+    const page = await fetch(`${base}/api/v1/api-keys/ui`, { headers: { cookie: sessionCookie } })
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<vydra-api-keys base-path="/api/v1/api-keys"')
+    expect((await fetch(`${base}/api/v1/api-keys/ui`)).status).toBe(401)
+    expect((await fetch(`${base}/api/v1/api-keys/openapi.json`)).status).toBe(200)
+  })
+
   test('health, then create → use → list → revoke → 401 KEY_REVOKED', async () => {
     expect(await (await fetch(`${base}/api/v1/health`)).json()).toEqual({ status: 'ok' })
     const created = await fetch(`${base}/api/v1/api-keys`, {
@@ -193,5 +209,43 @@ describe('demo service (examples/vydra-api)', () => {
       after.status,
       ((await after.json()) as { error: { code: string } }).error.code,
     ]).toEqual([401, 'KEY_REVOKED'])
+  })
+
+  test('prints roll and disable commands that answer as documented', async () => {
+    const commands = printedCurls(output)
+    const roll = commands.find((c) => /^Roll/.test(c.comment))
+    const disable = commands.find((c) => /^Disable/.test(c.comment))
+    const create = commands.find((c) => /^Create/.test(c.comment))
+    if (roll === undefined || disable === undefined || create === undefined) {
+      throw new Error(`roll/disable commands missing:\n${output}`)
+    }
+    expect([roll.method, roll.url]).toEqual(['POST', `${base}/api/v1/api-keys/KEY_ID/roll`])
+    expect([disable.method, disable.url]).toEqual([
+      'POST',
+      `${base}/api/v1/api-keys/KEY_ID/disable`,
+    ])
+    for (const command of [roll, disable])
+      expect(command.headers).toContainEqual(['Cookie', cookie])
+    const created = await fetch(create.url, {
+      method: 'POST',
+      headers: create.headers,
+      body: create.body ?? null,
+    })
+    const { id } = (await created.json()) as { id: string }
+    const send = (curl: Curl): Promise<Response> =>
+      fetch(curl.url.replace('KEY_ID', id), {
+        method: curl.method,
+        headers: curl.headers,
+        ...(curl.body === undefined ? {} : { body: curl.body }),
+      })
+    const rolled = await send(roll)
+    expect(rolled.status).toBe(201)
+    const next = (await rolled.json()) as { key: string; previous: { id: string } }
+    expect(next.previous.id).toBe(id)
+    const disabled = await send(disable)
+    expect([disabled.status, ((await disabled.json()) as { status: string }).status]).toEqual([
+      200,
+      'disabled',
+    ])
   })
 })
