@@ -285,6 +285,7 @@ describe('vydra-auth without a store', () => {
     expect(pepper.stderr).toContain('set VYDRA_AUTH_PEPPER')
     expect(pepper.stderr).not.toContain('abc')
     expect((await cli(['frobnicate', '--store', 'sqlite::memory:'])).code).toBe(2)
+    expect((await cli(['pattern', 'extra'])).stderr).toContain('pattern takes no argument')
     expect((await cli(['keys', 'list', '--nope'])).code).toBe(2)
     expect((await cli(['keys', 'list', '--store', 'mysql://x'])).code).toBe(2)
     expect((await cli(['keys', 'list', '--store', 'sqlite::memory:'])).stderr).toContain(

@@ -167,7 +167,10 @@ function toAuthRequest(req: Request): AuthRequest {
 }
 
 function send(res: Response, response: AuthResponse): void {
-  res.status(response.status).set(response.headers).end(response.text ?? JSON.stringify(response.body))
+  res
+    .status(response.status)
+    .set(response.headers)
+    .end(response.text ?? JSON.stringify(response.body))
 }
 
 // The raw query string of a URL, without its `?`.

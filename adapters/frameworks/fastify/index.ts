@@ -203,5 +203,8 @@ function isStream(value: unknown): value is Readable {
 }
 
 function send(reply: FastifyReply, response: AuthResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(response.text ?? JSON.stringify(response.body))
+  return reply
+    .code(response.status)
+    .headers(response.headers)
+    .send(response.text ?? JSON.stringify(response.body))
 }
