@@ -6,14 +6,15 @@
  */
 import { keyHead } from './api-key.js'
 import { AuthError, isAuthError } from './errors.js'
-import { createKeyHasher } from './hash.js'
 import { describeError } from './lib/describe-error.js'
 import { resolveOptions } from './options/resolve.js'
 import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
+import { createDigestScheme } from './service/digest-scheme.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
 import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
+import { createRecordLookup } from './service/pepper-rotation.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
 import { createVerifier, embeddedUserId } from './service/verifier.js'
@@ -25,6 +26,7 @@ export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
 export type { VerifyOptions } from './service/verifier.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
+export type { PepperStatus } from './service/pepper-rotation.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -41,18 +43,25 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const { options: opts, secrets } = resolveOptions(options)
   const { logger } = opts
   const head = keyHead(opts.prefix, opts.environment)
-  const hash = createKeyHasher(secrets.pepper)
+  const scheme = createDigestScheme(secrets.pepper, secrets.pepperRing)
+  const hash = scheme.hash
   const clock = createServiceClock(opts.now, logger)
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
-    store.find(digest, embeddedUserId(key, head)),
+    lookup.find(digest, key, embeddedUserId(key, head)),
   )
   const store = guardStore(opts.store, {
     keyHead: head,
     timeoutMs: opts.storeTimeoutMs,
     logger,
-    onRevoke: (digest) => cache.evict(digest),
+    onRevoke: (digest) => lookup.evictStored(digest),
+  })
+  const lookup = createRecordLookup({
+    scheme,
+    store,
+    evict: (cacheKey) => cache.evict(cacheKey),
+    maxAliases: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 1_000),
   })
   const registry = createScopeRegistry(opts.scopes)
   const verifier = createVerifier({
@@ -70,15 +79,15 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     environment: opts.environment,
     maxKeysPerUser: opts.maxKeysPerUser,
     maxExpiresInDays: opts.maxExpiresInDays,
-    hash,
+    hash: (key) => scheme.stored(hash(key)),
     clock,
     store,
     registry,
-    onCreate: (digest) => cache.evict(digest),
+    onCreate: (digest) => lookup.evictStored(digest),
   })
 
   const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
-    store.find(hash(key), embeddedUserId(key, head))
+    lookup.find(hash(key), key, embeddedUserId(key, head))
   const revokeByKey = createRevokeByKey({ keyHead: head, clock, store, findByKey })
 
   return {
@@ -97,6 +106,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       logger.error('unexpected error during authentication', { error: describeError(error) })
       return new AuthError('AUTH_UNAVAILABLE', { cause: error }).toResponse({ realm: opts.realm })
     },
+    pepperStatus: lookup.status,
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
     close: store.close,

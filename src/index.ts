@@ -19,6 +19,7 @@ export type {
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
+  PepperStatus,
   RevokeByKeyOptions,
   RevokeByKeyResult,
   VerifyOptions,
@@ -29,6 +30,7 @@ export type {
   CacheOptions,
   ResolvedAuthOptions,
 } from './options/types.js'
+export type { PepperRing, PepperVersion, PreviousPepperVersion } from './options/pepper.js'
 export type {
   JwtSessionOptions,
   SessionClaims,

@@ -2,6 +2,7 @@
  * An in-process {@link KeyStore} for tests, demos and single-instance services.
  * @module
  */
+import { digestsEqual } from './hash.js'
 import type { KeyStore } from './key-store.js'
 import type { ApiKeyRecord } from './types.js'
 
@@ -79,6 +80,36 @@ export class MemoryKeyStore implements KeyStore {
     }
   }
 
+  async findByHashes(hashes: readonly string[]): Promise<ApiKeyRecord | null> {
+    for (const hash of hashes) {
+      const record = this.#byHash.get(hash)
+      if (record !== undefined) return copy(record)
+    }
+    return null
+  }
+
+  async rehash(keyId: string, from: string, to: string): Promise<boolean> {
+    const record = this.#recordById(keyId)
+    if (record === undefined || !digestsEqual(record.hash, from) || this.#byHash.has(to)) {
+      return false
+    }
+    this.#byHash.delete(from)
+    record.hash = to
+    this.#byHash.set(to, record)
+    this.#hashById.set(keyId, to)
+    return true
+  }
+
+  async countDigestVersions(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {}
+    for (const record of this.#byHash.values()) {
+      if (record.revokedAt !== null) continue
+      const version = digestVersion(record.hash)
+      counts[version] = (counts[version] ?? 0) + 1
+    }
+    return counts
+  }
+
   onRevoke(listener: (hash: string) => void): () => void {
     this.#listeners.add(listener)
     return () => {
@@ -90,6 +121,15 @@ export class MemoryKeyStore implements KeyStore {
     const hash = this.#hashById.get(id)
     return hash === undefined ? undefined : this.#byHash.get(hash)
   }
+}
+
+/**
+ * The version of a stored digest: the pepper id before `$`, or `''` for an unversioned one.
+ * @internal
+ */
+export function digestVersion(hash: string): string {
+  const separator = hash.indexOf('$')
+  return separator < 0 ? '' : hash.slice(0, separator)
 }
 
 // Callers get copies, so mutating a returned record never changes what is stored.

@@ -8,6 +8,7 @@ import type { ApiKeyInfo, ApiKeyPrincipal } from '../types.js'
 import type { CreatedApiKey, CreateKeyInput } from './key-manager.js'
 import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
 import type { VerifyOptions } from './verifier.js'
+import type { PepperStatus } from './pepper-rotation.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
 export interface CacheStats {
@@ -65,6 +66,12 @@ export interface ApiKeyAuth {
   requireScopes(scopes: readonly string[]): readonly string[]
   /** The HTTP response for any error: an {@link AuthError}'s own, anything else 503 (fail closed). */
   errorResponse(error: unknown): AuthErrorResponse
+  /**
+   * Pepper rotation progress: the current and previous pepper ids, how many records (not
+   * revoked) still carry each digest version, and which previous peppers can be dropped.
+   * @throws `AUTH_UNAVAILABLE` when the store fails.
+   */
+  pepperStatus(): Promise<PepperStatus>
   /** Sizes of the verification cache. */
   cacheStats(): CacheStats
   /** Drops expired cache entries now (they are otherwise dropped lazily). */

@@ -11,9 +11,10 @@ import { describeError } from '../lib/describe-error.js'
 import { withTimeout } from '../lib/with-timeout.js'
 import type { AuthLogger } from '../options/types.js'
 import type { ApiKeyRecord } from '../types.js'
+import { guardDigests, type GuardedDigests } from './guarded-digests.js'
 
 /** The store as the service uses it: every answer sound, every failure `AUTH_UNAVAILABLE`. */
-export interface GuardedStore {
+export interface GuardedStore extends GuardedDigests {
   /**
    * The record of `digest`, checked: `null` when there is none or when it belongs to someone
    * other than `embeddedUserId` (the user id the presented key names).
@@ -68,25 +69,28 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
 
   const storeTouch = store.touch?.bind(store)
 
+  const find = async (digest: string, embeddedUserId: string): Promise<ApiKeyRecord | null> => {
+    const record: unknown = await call('findByHash', () => store.findByHash(digest))
+    if (record === null) return null
+    const field = findCorruptField(record)
+    const sound = record as ApiKeyRecord
+    if (field !== undefined || !digestsEqual(sound.hash, digest)) {
+      throw corrupt('store returned a corrupt record', {
+        field: field ?? 'hash',
+        keyId: typeof sound?.id === 'string' ? sound.id : undefined,
+      })
+    }
+    // Identity comes from the record; a key whose embedded user differs is someone else's data.
+    if (embeddedUserId !== sound.userId) {
+      logger.error('stored owner differs from the key', { keyId: sound.id })
+      return null
+    }
+    return sound
+  }
+
   return {
-    find: async (digest, embeddedUserId) => {
-      const record: unknown = await call('findByHash', () => store.findByHash(digest))
-      if (record === null) return null
-      const field = findCorruptField(record)
-      const sound = record as ApiKeyRecord
-      if (field !== undefined || !digestsEqual(sound.hash, digest)) {
-        throw corrupt('store returned a corrupt record', {
-          field: field ?? 'hash',
-          keyId: typeof sound?.id === 'string' ? sound.id : undefined,
-        })
-      }
-      // Identity comes from the record; a key whose embedded user differs is someone else's data.
-      if (embeddedUserId !== sound.userId) {
-        logger.error('stored owner differs from the key', { keyId: sound.id })
-        return null
-      }
-      return sound
-    },
+    find,
+    ...guardDigests(store, { call, corrupt, find, timeoutMs, logger }),
 
     // A store answering anything but an array of that user's sound records is broken: fail
     // closed. Only the records of this instance's prefix and environment are returned: a `test`

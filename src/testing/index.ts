@@ -16,6 +16,7 @@ import { generateApiKey, SECRET_LENGTH } from '../api-key.js'
 import { hashApiKey } from '../hash.js'
 import type { KeyStore } from '../key-store.js'
 import type { ApiKeyRecord } from '../types.js'
+import { registerPepperRotationCases } from './pepper-rotation-cases.js'
 
 /** Options of {@link keyStoreConformance}. */
 export interface KeyStoreConformanceOptions<S extends KeyStore> {
@@ -25,6 +26,8 @@ export interface KeyStoreConformanceOptions<S extends KeyStore> {
     touch?: boolean
     /** The store implements `onRevoke`. */
     onRevoke?: boolean
+    /** The store implements `findByHashes`, `rehash` and `countDigestVersions` (0.2). */
+    pepperRotation?: boolean
   }
   /**
    * Back door: everything the store persisted for these tests, in any serializable form (rows,
@@ -316,6 +319,15 @@ export function keyStoreConformance<S extends KeyStore>(
           await expect(store.touch?.(randomUUID(), later)).resolves.toBeUndefined()
         }),
       )
+    }
+
+    if (capabilities.pepperRotation === true) {
+      registerPepperRotationCases(withStore, {
+        makeRecord: makeTestRecord,
+        deliveryMs,
+        onRevoke: capabilities.onRevoke === true,
+        eventually,
+      })
     }
 
     if (capabilities.onRevoke === true) {
