@@ -11,6 +11,8 @@ export default defineConfig({
       'test/property/**/*.test.ts',
       'test/security/**/*.test.ts',
       'test/http/**/*.test.ts',
+      // Tests written against surviving mutants (test/mutation/equivalent.md lists the rest).
+      'test/mutation-kills/**/*.test.ts',
     ],
     setupFiles: ['test/support/mutation.ts', 'test/support/log-scan.ts'],
     // One module graph for every run: StrykerJS switches mutants at run time, so src/ and its

@@ -20,7 +20,7 @@ import { recordTarget } from './lib/targets.js'
 
 const ROUNDS = QUICK ? 3 : 7
 const MIN_CPU_TIME_NS = (QUICK ? 150 : 500) * 1e6
-const SCOPES: VerifyOptions = { scopes: ['models:read'] }
+const SCOPES = { scopes: ['models:read'] } satisfies VerifyOptions
 const HEAD = 'vydra_live_user_'
 
 interface RefRecord {

@@ -11,15 +11,17 @@ import { resolveOptions } from './options/resolve.js'
 import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
 import { createDigestScheme } from './service/digest-scheme.js'
-import { guardStore } from './service/guarded-store.js'
+import { createEventBus } from './service/event-bus.js'
+import { createDenialReporter, createKeyEvents } from './service/key-events.js'
+import { UsageCounter } from './service/usage-counter.js'
+import { createUsageReader } from './service/usage-report.js'
 import { createKeyManager } from './service/key-manager.js'
-import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
-import { createRecordLookup } from './service/pepper-rotation.js'
+import { createKeyLookups } from './service/revoke-by-key.js'
+import { createLeakReporter } from './service/leak-events.js'
+import { wireStore } from './service/store-wiring.js'
 import { createScopeRegistry } from './service/scope-registry.js'
-import { VerificationCache } from './service/verification-cache.js'
-import { createVerifier, embeddedUserId } from './service/verifier.js'
+import { createVerifier } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
-import type { ApiKeyRecord } from './types.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
@@ -27,6 +29,8 @@ export type { VerifyOptions } from './service/verifier.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { PepperStatus } from './service/pepper-rotation.js'
+export type { ManagementContext } from './service/key-events.js'
+export type { UsageQuery, UsageReport } from './service/usage-report.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -46,23 +50,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const scheme = createDigestScheme(secrets.pepper, secrets.pepperRing)
   const hash = scheme.hash
   const clock = createServiceClock(opts.now, logger)
-  // The cache reads through the guarded store, whose revocations evict from the cache. The
-  // loader only runs on a verification, after both exist.
-  const cache = new VerificationCache(opts.cache, (digest, key) =>
-    lookup.find(digest, key, embeddedUserId(key, head)),
-  )
-  const store = guardStore(opts.store, {
-    keyHead: head,
-    timeoutMs: opts.storeTimeoutMs,
-    logger,
-    onRevoke: (digest) => lookup.evictStored(digest),
-  })
-  const lookup = createRecordLookup({
-    scheme,
-    store,
-    evict: (cacheKey) => cache.evict(cacheKey),
-    maxAliases: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 1_000),
-  })
+  const events = createEventBus(logger)
+  const usage =
+    opts.usageStore === undefined
+      ? undefined
+      : new UsageCounter({
+          store: opts.usageStore,
+          flushMs: opts.usageFlushMs,
+          timeoutMs: opts.storeTimeoutMs,
+          logger,
+        })
+  const { cache, store, lookup } = wireStore(opts, scheme, head)
   const registry = createScopeRegistry(opts.scopes)
   const verifier = createVerifier({
     keyHead: head,
@@ -73,7 +71,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     touchIntervalMs: opts.touchIntervalMs,
     clockToleranceMs: opts.clockToleranceMs,
     maxTouched: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 10_000),
+    denied: createDenialReporter(events, clock),
+    usage,
   })
+  const keyEvents = createKeyEvents(events, clock)
   const keys = createKeyManager({
     prefix: opts.prefix,
     environment: opts.environment,
@@ -84,19 +85,19 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     store,
     registry,
     onCreate: (digest) => lookup.evictStored(digest),
+    events: keyEvents,
   })
 
-  const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
-    lookup.find(hash(key), key, embeddedUserId(key, head))
-  const revokeByKey = createRevokeByKey({ keyHead: head, clock, store, findByKey })
+  const report = createLeakReporter(events, keyEvents, clock)
+  const byKey = createKeyLookups({ keyHead: head, clock, store, lookup, hash, report })
 
   return {
     options: opts,
     createKey: keys.createKey,
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,
-    revokeByKey,
-    lookupKey: createLookupKey({ keyHead: head, findByKey }),
+    revokeByKey: byKey.revokeByKey,
+    lookupKey: byKey.lookupKey,
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     checkRouteScopes: registry.checkRouteScopes,
@@ -109,6 +110,13 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     pepperStatus: lookup.status,
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
-    close: store.close,
+    on: events.on,
+    usage: createUsageReader(opts.usageStore, opts.storeTimeoutMs, logger),
+    flushUsage: () => usage?.flush() ?? Promise.resolve(),
+    close: async () => {
+      store.close()
+      events.deliverQueued()
+      await usage?.close()
+    },
   }
 }

@@ -22,6 +22,9 @@ export type {
   PepperStatus,
   RevokeByKeyOptions,
   RevokeByKeyResult,
+  ManagementContext,
+  UsageQuery,
+  UsageReport,
   VerifyOptions,
 } from './create-api-key-auth.js'
 export type {
@@ -39,6 +42,31 @@ export type {
   SessionOptions,
   SessionRequest,
 } from './options/session.js'
+
+// Events
+export { AUTH_EVENT_NAMES } from './events.js'
+export type {
+  AuthDeniedEvent,
+  AuthEventListener,
+  AuthEventMap,
+  AuthEventName,
+  EventActor,
+  KeyCreatedEvent,
+  KeyEventBase,
+  KeyExpiredEvent,
+  KeyExpiringEvent,
+  KeyLeakedEvent,
+  KeyRevokedEvent,
+  KeyRolledEvent,
+  KeyStateEvent,
+  KeyUpdatedEvent,
+  LimitHitEvent,
+  RequestMetadata,
+} from './events.js'
+
+// Usage counts
+export { MemoryUsageStore } from './memory-usage-store.js'
+export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
 
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'
@@ -58,6 +86,11 @@ export { secretPattern, secretPatternParts } from './secret-pattern.js'
 export type { SecretPatternOptions, SecretPatternParts } from './secret-pattern.js'
 export { parseBearerHeader } from './bearer.js'
 export { hasScopes, scopeSatisfies, validateScope } from './scope.js'
+export type { AnyOfScopes, RequiredScopes } from './scope.js'
+
+// The key routes' OpenAPI document
+export { apiKeyRoutesOpenApi } from './http/openapi/document.js'
+export type { ApiKeyRoutesOpenApiOptions, OpenApiDocument } from './http/openapi/document.js'
 
 // Errors
 export { AUTH_ERROR_STATUS, AuthError, isAuthError } from './errors.js'
@@ -75,7 +108,11 @@ export type {
 // types stay exported here too, unchanged.
 export * from './http/root-exports.js'
 export * from './deprecated.js'
-export type { ApiKeyGuard, ApiKeyGuardOptions } from './http/authenticate-request.js'
+export type {
+  ApiKeyGuard,
+  ApiKeyGuardOptions,
+  GuardedRequest,
+} from './http/authenticate-request.js'
 export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './http/create-api-key-routes.js'
 export type { ApiKeyRoutesOptions } from './http/routes-options.js'
 export type { BodySource } from './http/read-body.js'

@@ -105,3 +105,50 @@ export function missingScopes(granted: readonly string[], required: readonly str
   }
   return missing
 }
+
+/**
+ * Scopes of which a key must hold at least one (any-of), beside the plain array whose scopes it
+ * must hold all of.
+ *
+ * @example
+ * ```ts
+ * await auth.verifyKey(key, { scopes: { anyOf: ['models:read', 'models:admin'] } })
+ * ```
+ */
+export interface AnyOfScopes {
+  /** The alternatives, at least one; a key holding any one of them passes. */
+  readonly anyOf: readonly string[]
+}
+
+/**
+ * What a route may require: every scope of an array (all-of), or at least one of `anyOf`.
+ */
+export type RequiredScopes = readonly string[] | AnyOfScopes
+
+/**
+ * True when `required` is the any-of form (an object with `anyOf`, not an array). Its `anyOf` is
+ * not checked here. @internal
+ */
+export function isAnyOfScopes(required: RequiredScopes | undefined): required is AnyOfScopes {
+  return (
+    typeof required === 'object' &&
+    required !== null &&
+    !Array.isArray(required) &&
+    'anyOf' in required
+  )
+}
+
+/**
+ * True when some scope of `anyOf` is covered by `granted`. An empty or non-array `anyOf` is
+ * never satisfied (nothing to hold is not a way in). @internal
+ */
+export function hasAnyScope(granted: readonly string[], anyOf: readonly string[]): boolean {
+  if (!Array.isArray(anyOf) || !Array.isArray(granted)) return false
+  for (let r = 0; r < anyOf.length; r++) {
+    const need = anyOf[r] as string
+    for (let g = 0; g < granted.length; g++) {
+      if (scopeSatisfies(granted[g] as string, need)) return true
+    }
+  }
+  return false
+}

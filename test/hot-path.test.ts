@@ -3,7 +3,7 @@
  * fails here, before a benchmark notices.
  */
 import { afterEach, describe, expect, it } from 'vitest'
-import { AuthError, generateApiKey } from '../src/index.js'
+import { AuthError, generateApiKey, type UsageStore } from '../src/index.js'
 import { setup } from './support/setup.js'
 
 // Counts reads of Error.stackTraceLimit: every AuthError construction reads it once.
@@ -59,6 +59,45 @@ describe('hot path', () => {
     restore = errors.restore
     for (let i = 0; i < 100; i++) {
       expect(await ticksToSettle(h.auth.verifyKey(key, { scopes: ['models:read'] }))).toBe(1)
+    }
+    expect(errors.count()).toBe(0)
+    expect(h.spy.total()).toBe(calls)
+  })
+
+  it('with event listeners and usage counting on, a hit still makes no store call, no error, one tick', async () => {
+    let usageCalls = 0
+    const usageStore: UsageStore = {
+      addUsage: () => Promise.resolve(void usageCalls++),
+      readUsage: () => Promise.resolve([]),
+    }
+    const h = setup({ spy: { touch: false }, usageStore })
+    for (const name of ['auth.denied', 'key.created', 'key.revoked'] as const)
+      h.auth.on(name, () => {})
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    await h.auth.verifyKey(key, { scopes: ['models:read'] })
+    const calls = h.spy.total()
+    const errors = countErrorConstructions()
+    restore = errors.restore
+    for (let i = 0; i < 100; i++) {
+      expect(await ticksToSettle(h.auth.verifyKey(key, { scopes: ['models:read'] }))).toBe(1)
+    }
+    expect(errors.count()).toBe(0)
+    expect(h.spy.total()).toBe(calls)
+    expect(usageCalls).toBe(0)
+    await h.auth.close()
+    expect(usageCalls).toBe(1)
+  })
+
+  it('an any-of cache hit (issue 15) is as cheap: no store call, no error, one tick', async () => {
+    const h = setup({ spy: { touch: false } })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    const scopes = h.auth.checkRouteScopes({ anyOf: ['jobs:read', 'models:read'] })
+    await h.auth.verifyKey(key, { scopes })
+    const calls = h.spy.total()
+    const errors = countErrorConstructions()
+    restore = errors.restore
+    for (let i = 0; i < 100; i++) {
+      expect(await ticksToSettle(h.auth.verifyKey(key, { scopes }))).toBe(1)
     }
     expect(errors.count()).toBe(0)
     expect(h.spy.total()).toBe(calls)

@@ -7,7 +7,8 @@ import type { ApiKeyAuth, VerifyOptions } from '../create-api-key-auth.js'
 import { AuthError } from '../errors.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
-import type { AuthRequest, AuthResult } from './types.js'
+import { isAnyOfScopes, type RequiredScopes } from '../scope.js'
+import type { AuthRequest, AuthResult, OptionalAuthResult } from './types.js'
 
 /**
  * Authenticates `request` by its `Authorization` header and checks `scopes`. Never rejects:
@@ -25,8 +26,8 @@ import type { AuthRequest, AuthResult } from './types.js'
  */
 export function authenticateRequest(
   auth: ApiKeyAuth,
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
-  scopes: readonly string[] = [],
+  request: GuardedRequest,
+  scopes: RequiredScopes = [],
 ): Promise<AuthResult> {
   return authenticate(auth, request, scopes)
 }
@@ -35,15 +36,17 @@ export function authenticateRequest(
 // becomes the response to send.
 async function authenticate(
   auth: ApiKeyAuth,
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
-  scopes: readonly string[],
+  request: GuardedRequest,
+  scopes: RequiredScopes,
 ): Promise<AuthResult> {
   try {
     // Node keeps only the first Authorization line; two lines are ambiguous, so neither counts.
     if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
       throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
     }
-    const principal = await auth.authenticate(request.headers.authorization, { scopes })
+    // The request itself is the metadata: read (method, path, client address) only on a refusal
+    // that someone listens to, so a success builds nothing more than before.
+    const principal = await auth.authenticate(request.headers.authorization, { scopes, request })
     return { ok: true, principal }
   } catch (error) {
     return { ok: false, response: auth.errorResponse(error) }
@@ -52,20 +55,40 @@ async function authenticate(
 
 /**
  * Options of {@link createApiKeyGuard}, what every adapter's `requireApiKey` takes: the service's
- * `VerifyOptions`, whose scopes are checked against the registry once, at set-up.
+ * `VerifyOptions` (scopes, all-of or `{ anyOf }`, checked against the registry once, at set-up)
+ * and `optional`.
  */
-export type ApiKeyGuardOptions = VerifyOptions
+export interface ApiKeyGuardOptions extends VerifyOptions {
+  /**
+   * Lets a request without an `Authorization` header through with no principal (a public route
+   * that gives more with a key). A header that is present, even empty, is still verified: a bad
+   * one is 401/403/503, never anonymous. Default `false`.
+   */
+  optional?: boolean
+}
+
+/**
+ * What a guard reads of a request: the headers, and for the `auth.denied` event the method, path
+ * and client address when the adapter knows them.
+ */
+export type GuardedRequest = Pick<AuthRequest, 'headers' | 'rawHeaders'> &
+  Partial<Pick<AuthRequest, 'method' | 'path' | 'clientAddress'>>
 
 /** Authenticates a request; built by {@link createApiKeyGuard}. Never rejects. */
-export type ApiKeyGuard = (
-  request: Pick<AuthRequest, 'headers' | 'rawHeaders'>,
-) => Promise<AuthResult>
+export type ApiKeyGuard = (request: GuardedRequest) => Promise<AuthResult>
+
+/**
+ * Authenticates a request that may come without a key; built by {@link createApiKeyGuard} with
+ * `optional: true`. Never rejects.
+ */
+export type OptionalApiKeyGuard = (request: GuardedRequest) => Promise<OptionalAuthResult>
 
 /**
  * Checks the arguments of a `requireApiKey(auth, { scopes })` once, at set-up, and returns the
  * per-request check ({@link authenticateRequest} with those scopes). A missing or wrong service,
- * options that are not an object, or scopes that are not an array of known scopes throw
- * `CONFIGURATION_ERROR` saying what was expected.
+ * options that are not an object, or scopes that are neither an array nor `{ anyOf: [...] }` of
+ * known scopes throw `CONFIGURATION_ERROR` saying what was expected. With `optional: true`, a
+ * request without an `Authorization` header gets `{ ok: true, principal: null }`.
  *
  * @example
  * ```ts
@@ -74,16 +97,52 @@ export type ApiKeyGuard = (
  * if (!result.ok) return send(result.response)
  * ```
  */
-export function createApiKeyGuard(auth: ApiKeyAuth, options: ApiKeyGuardOptions = {}): ApiKeyGuard {
+export function createApiKeyGuard(
+  auth: ApiKeyAuth,
+  options: ApiKeyGuardOptions & { optional: true },
+): OptionalApiKeyGuard
+/** {@inheritDoc (createApiKeyGuard:1)} */
+export function createApiKeyGuard(auth: ApiKeyAuth, options?: ApiKeyGuardOptions): ApiKeyGuard
+/** {@inheritDoc (createApiKeyGuard:1)} */
+export function createApiKeyGuard(
+  auth: ApiKeyAuth,
+  options?: ApiKeyGuardOptions,
+): ApiKeyGuard | OptionalApiKeyGuard
+export function createApiKeyGuard(
+  auth: ApiKeyAuth,
+  options: ApiKeyGuardOptions = {},
+): ApiKeyGuard | OptionalApiKeyGuard {
   const call = 'requireApiKey'
   assertAuthService(auth, call, "requireApiKey(auth, { scopes: ['models:read'] })")
   assertOptionsObject(options, call, "{ scopes: ['models:read'] }")
   const requested: unknown = options?.scopes
-  if (requested !== undefined && !Array.isArray(requested)) {
+  if (
+    requested !== undefined &&
+    !Array.isArray(requested) &&
+    !isAnyOfScopes(requested as RequiredScopes)
+  ) {
     throw new AuthError('CONFIGURATION_ERROR', {
-      message: `${call}: scopes must be an array of scope strings such as ['models:read'], got ${describeArgument(requested)}`,
+      message: `${call}: scopes must be an array of scope strings such as ['models:read'], or { anyOf: [...] }, got ${describeArgument(requested)}`,
     })
   }
-  const scopes = auth.checkRouteScopes((requested as readonly string[] | undefined) ?? [])
-  return (request) => authenticate(auth, request, scopes)
+  const scopes = auth.checkRouteScopes((requested as RequiredScopes | undefined) ?? [])
+  const optional: unknown = options?.optional
+  if (optional !== undefined && typeof optional !== 'boolean') {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `${call}: optional must be true or false, got ${describeArgument(optional)}`,
+    })
+  }
+  if (optional !== true) return (request) => authenticate(auth, request, scopes)
+  return (request) =>
+    hasNoAuthorization(request) ? Promise.resolve(ANONYMOUS) : authenticate(auth, request, scopes)
+}
+
+const ANONYMOUS: OptionalAuthResult = Object.freeze({ ok: true, principal: null })
+
+// No header line at all. An empty or blank header is present: it is verified (and refused).
+function hasNoAuthorization(request: Pick<AuthRequest, 'headers' | 'rawHeaders'>): boolean {
+  return (
+    request.headers.authorization === undefined &&
+    countHeaderLines(request.rawHeaders, 'authorization') === 0
+  )
 }

@@ -2,7 +2,7 @@
  * The key-management routes (create, list, revoke) as one framework-neutral handler.
  * @module
  */
-import type { ApiKeyAuth } from '../create-api-key-auth.js'
+import type { ApiKeyAuth, ManagementContext } from '../create-api-key-auth.js'
 import { checkCsrf } from './csrf.js'
 import { AuthError, isAuthError } from '../errors.js'
 import { createSessionRejectionLog, isBearerJwt } from './session/rejections.js'
@@ -11,6 +11,8 @@ import type { ApiKeyInfo } from '../types.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { singleHeaderValue } from '../lib/header-value.js'
 import { type ApiKeyRoutesOptions, resolveRoutesOptions } from './routes-options.js'
+import { createDocumentRoutes } from './document-routes.js'
+import type { ApiKeyJson, CreatedKeyJson } from './key-route-schemas.js'
 import { parseCookies } from './parse-cookies.js'
 import type { AuthRequest, AuthResponse } from './types.js'
 
@@ -60,8 +62,14 @@ export function createApiKeyRoutes(
   const verifySession = createSessionVerifier(settings)
   const logRejection = createSessionRejectionLog(settings)
   const anyScope = auth.checkRouteScopes(['*'])
+  const documents = createDocumentRoutes(auth, settings)
 
-  const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> => {
+  // The caller's user id, and the context of the change for events: who (the session user or
+  // the `*` key) and from which request.
+  const callerOf = async (
+    request: AuthRequest,
+    allowApiKey: boolean,
+  ): Promise<{ userId: string; context: ManagementContext }> => {
     const hasAuthorization =
       request.headers.authorization !== undefined ||
       countHeaderLines(request.rawHeaders, 'authorization') > 0
@@ -70,7 +78,7 @@ export function createApiKeyRoutes(
         throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
       }
       const principal = await auth
-        .authenticate(request.headers.authorization, { scopes: anyScope })
+        .authenticate(request.headers.authorization, { scopes: anyScope, request })
         .catch((error: unknown) => {
           // A session token sent as a Bearer token: the client's mistake, worth telling the operator.
           if (
@@ -82,23 +90,32 @@ export function createApiKeyRoutes(
           }
           throw error
         })
-      return principal.userId
+      return {
+        userId: principal.userId,
+        context: { actor: { type: 'key', id: principal.keyId }, request },
+      }
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       checkCsrf(request, settings.allowedOrigins)
     }
     const cookies = request.cookies ?? parseCookies(request.headers.cookie)
     const user = await verifySession({ headers: request.headers, cookies })
-    return user.userId
+    return { userId: user.userId, context: { actor: { type: 'user', id: user.userId }, request } }
   }
+  const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> =>
+    (await callerOf(request, allowApiKey)).userId
 
   return async (request) => {
+    if (request.method !== 'OPTIONS') {
+      const document = documents(request)
+      if (document !== null) return document
+    }
     const route = matchRoute(request.path, basePath)
     if (route === null || request.method === 'OPTIONS') return null
     try {
       if (route.id === undefined) {
         if (request.method === 'POST')
-          return await create(auth, request, await userOf(request, false))
+          return await create(auth, request, await callerOf(request, false))
         if (request.method === 'GET' || request.method === 'HEAD') {
           const keys = await auth.listKeys(await userOf(request, true))
           return ok(200, { keys: keys.map(toJson) })
@@ -106,12 +123,14 @@ export function createApiKeyRoutes(
         throw methodNotAllowed('GET, HEAD, POST')
       }
       if (request.method !== 'DELETE') throw methodNotAllowed('DELETE')
-      const userId = await userOf(request, true)
-      const info = await auth.revokeKey({ userId, keyId: route.id }).catch((error: unknown) => {
-        // An unknown or foreign id is a missing resource here, not a bad credential: 404.
-        if (!isAuthError(error) || error.code !== 'KEY_NOT_FOUND') throw error
-        throw new AuthError('KEY_NOT_FOUND', { message: error.message, resource: true })
-      })
+      const { userId, context } = await callerOf(request, true)
+      const info = await auth
+        .revokeKey({ userId, keyId: route.id }, context)
+        .catch((error: unknown) => {
+          // An unknown or foreign id is a missing resource here, not a bad credential: 404.
+          if (!isAuthError(error) || error.code !== 'KEY_NOT_FOUND') throw error
+          throw new AuthError('KEY_NOT_FOUND', { message: error.message, resource: true })
+        })
       return ok(200, { id: info.id, revokedAt: info.revokedAt?.toISOString() ?? null })
     } catch (error) {
       return auth.errorResponse(error)
@@ -177,7 +196,7 @@ function bodyParserErrorCode(error: unknown): AuthErrorCodeOfBody | null {
 async function create(
   auth: ApiKeyAuth,
   request: AuthRequest,
-  userId: string,
+  { userId, context }: { userId: string; context: ManagementContext },
 ): Promise<AuthResponse> {
   const body = await readJson(request)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -187,26 +206,30 @@ async function create(
   }
   // Identity comes from the session only: a userId in the body is ignored, like any other field.
   const { name, scopes, expiresInDays } = body as Record<string, unknown>
-  const created = await auth.createKey({
-    userId,
-    name: name as string,
-    scopes: scopes as string[] | undefined,
-    expiresInDays: expiresInDays as number | undefined,
-  })
+  const created = await auth.createKey(
+    {
+      userId,
+      name: name as string,
+      scopes: scopes as string[] | undefined,
+      expiresInDays: expiresInDays as number | undefined,
+    },
+    context,
+  )
   const { apiKey } = created
+  const json: CreatedKeyJson = {
+    id: created.id,
+    key: created.key,
+    keyPrefix: created.keyPrefix,
+    message: created.message,
+    name: apiKey.name,
+    scopes: apiKey.scopes,
+    createdAt: apiKey.createdAt.toISOString(),
+    expiresAt: apiKey.expiresAt?.toISOString() ?? null,
+  }
   return {
     status: 201,
     headers: { ...JSON_TYPE, ...NO_STORE, pragma: 'no-cache' },
-    body: {
-      id: created.id,
-      key: created.key,
-      keyPrefix: created.keyPrefix,
-      message: created.message,
-      name: apiKey.name,
-      scopes: apiKey.scopes,
-      createdAt: apiKey.createdAt.toISOString(),
-      expiresAt: apiKey.expiresAt?.toISOString() ?? null,
-    },
+    body: json,
   }
 }
 
@@ -252,7 +275,7 @@ function ok(status: number, body: unknown): AuthResponse {
   return { status, headers: { ...JSON_TYPE, ...NO_STORE }, body }
 }
 
-function toJson(info: ApiKeyInfo): Record<string, unknown> {
+function toJson(info: ApiKeyInfo): ApiKeyJson {
   return {
     id: info.id,
     userId: info.userId,

@@ -18,7 +18,12 @@
 
 // Requests: API-key authentication
 export { authenticateRequest, createApiKeyGuard } from './authenticate-request.js'
-export type { ApiKeyGuard, ApiKeyGuardOptions } from './authenticate-request.js'
+export type {
+  ApiKeyGuard,
+  ApiKeyGuardOptions,
+  GuardedRequest,
+  OptionalApiKeyGuard,
+} from './authenticate-request.js'
 
 // The key-management routes
 export {
@@ -45,7 +50,14 @@ export type { SecretScanningPublicKey } from './secret-scanning/key-set.js'
 export type { LeakAction, LeakEvent, SecretScanningOptions } from './secret-scanning/options.js'
 
 // The neutral request and response
-export type { AuthRequest, AuthRequestHeaders, AuthResponse, AuthResult } from './types.js'
+export type {
+  AuthRequest,
+  AuthRequestHeaders,
+  AuthResponse,
+  AuthResult,
+  OptionalAuthResult,
+} from './types.js'
 
 // The verified key of an `AuthResult`, named here so that the kit's types are complete.
 export type { ApiKeyPrincipal } from '../types.js'
+export type { AnyOfScopes, RequiredScopes } from '../scope.js'

@@ -34,6 +34,11 @@ export interface ApiKeyRoutesOptions {
    * Replaces `createApiKeyAuth({ allowedOrigins })` (deprecated, still read when this is absent).
    */
   allowedOrigins?: readonly string[]
+  /**
+   * Serve the routes' OpenAPI 3.1 document at `GET <basePath>/openapi.json`, without
+   * authentication (it describes the routes, it holds no data). @defaultValue `false`
+   */
+  openapi?: boolean
 }
 
 /** The routes' options, checked, with the service's logger and clock. @internal */
@@ -45,6 +50,8 @@ export interface RoutesSettings {
   allowedOrigins: readonly string[] | undefined
   logger: AuthLogger
   now: () => Date | number
+  /** Serve `<basePath>/openapi.json`. */
+  openapi: boolean
 }
 
 const CALL = 'apiKeyRoutes'
@@ -80,7 +87,12 @@ export function resolveRoutesOptions(auth: unknown, options: unknown): RoutesSet
       ? (auth as ApiKeyAuth).options.allowedOrigins
       : Object.freeze([...parse(originsSchema, options.allowedOrigins, 'allowedOrigins')])
   const { logger, now } = (auth as ApiKeyAuth).options
+  const openapi: unknown = options?.openapi ?? false
+  if (typeof openapi !== 'boolean') {
+    throw configError(`openapi must be true or false, got ${describeArgument(openapi)}`)
+  }
   return {
+    openapi,
     basePath: normaliseBasePath(basePath ?? DEFAULTS.basePath),
     session,
     sessionCookie: session?.cookie ?? DEFAULTS.sessionCookie,

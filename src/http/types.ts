@@ -25,6 +25,12 @@ export interface AuthRequest {
   body?: unknown
   /** Reads the raw body, at most `limit` bytes; resolves `null` when it is longer. */
   readBody?: (limit: number) => Promise<Uint8Array | null>
+  /**
+   * The client's address as the framework resolves it under its trusted-proxy setting (Express
+   * `req.ip`, Fastify `request.ip`, Koa `ctx.ip`), for events; never read from a header here.
+   * A getter is fine: it is read only when an event is built.
+   */
+  clientAddress?: string
 }
 
 /** A response for the adapter to send: JSON-serialise `body` with `JSON.stringify`. */
@@ -40,3 +46,9 @@ export interface AuthResponse {
 /** Result of authenticating a request: the principal, or the response to send instead. */
 export type AuthResult =
   { ok: true; principal: ApiKeyPrincipal } | { ok: false; response: AuthResponse }
+
+/**
+ * Result of an optional authentication (`requireApiKey(auth, { optional: true })`): as
+ * {@link AuthResult}, or `principal: null` when the request carried no `Authorization` header.
+ */
+export type OptionalAuthResult = AuthResult | { ok: true; principal: null }

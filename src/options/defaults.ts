@@ -17,6 +17,7 @@ export const DEFAULTS = Object.freeze({
   maxExpiresInDays: 3650,
   clockToleranceMs: 0,
   basePath: '/api/v1/api-keys',
+  usageFlushMs: 10_000,
 })
 
 /** The `realm` grammar: printable ASCII without quotes or backslashes (it goes into a header). */

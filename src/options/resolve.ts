@@ -79,6 +79,8 @@ export function resolveOptions(input: unknown): {
     clockToleranceMs: o.clockToleranceMs ?? DEFAULTS.clockToleranceMs,
     now: o.now ?? Date.now,
     logger: o.logger === false ? silentLogger : guardLogger(o.logger ?? consoleLogger),
+    usageStore: o.usageStore,
+    usageFlushMs: o.usageFlushMs ?? DEFAULTS.usageFlushMs,
   }
   if (session !== undefined) hideSession(resolved, session)
   const ring = isPepperRing(o.pepper) ? copyPepperRing(o.pepper) : undefined

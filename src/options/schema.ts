@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
 import { sessionSchema } from './session.js'
 import type { KeyStore } from '../key-store.js'
+import type { UsageStore } from '../usage-store.js'
 import { MIN_SECRET_BYTES, secretSchema } from '../lib/secret-strength.js'
 import { isOrigin } from '../lib/origin.js'
 import { validateScope } from '../scope.js'
@@ -28,6 +29,13 @@ const storeSchema = z.custom<KeyStore>(
       return method === undefined || isFunction(method)
     }),
   { message: 'must implement KeyStore (insert, findByHash, listByUser, revoke)' },
+)
+
+const usageStoreSchema = z.custom<UsageStore>(
+  (value) =>
+    isObject(value) &&
+    ['addUsage', 'readUsage'].every((m) => isFunction((value as Record<string, unknown>)[m])),
+  { message: 'must implement UsageStore (addUsage, readUsage)' },
 )
 
 const loggerSchema = z.union(
@@ -95,6 +103,8 @@ const shape = {
   clockToleranceMs: z.number().int().min(0).max(300_000).optional(),
   now: z.custom<() => Date | number>(isFunction, { message: 'must be a function' }).optional(),
   logger: loggerSchema.optional(),
+  usageStore: usageStoreSchema.optional(),
+  usageFlushMs: z.number().int().min(1_000).max(300_000).optional(),
 } satisfies { [K in keyof Required<ApiKeyAuthOptions>]: z.ZodType<ApiKeyAuthOptions[K]> }
 
 /** Validates the options object as a whole: unknown options are refused. */

@@ -6,6 +6,7 @@
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import type { PepperRing } from './pepper.js'
+import type { UsageStore } from '../usage-store.js'
 
 /** Receives the library's warnings and errors. Context never holds a key or a secret. */
 export interface AuthLogger {
@@ -87,6 +88,16 @@ export interface ApiKeyAuthOptions {
   now?: () => Date | number
   /** Where warnings and errors go, or `false` for nowhere. @defaultValue the console */
   logger?: AuthLogger | false
+  /**
+   * Where per-key, per-minute usage counts go (`auth.usage`). Without it nothing is counted.
+   * Counts are gathered in memory and written in batches, never on the request path.
+   */
+  usageStore?: UsageStore
+  /**
+   * Longest time between two writes of usage counts (1 000 – 300 000); `auth.close()` writes
+   * what is left. @defaultValue `10_000`
+   */
+  usageFlushMs?: number
 }
 
 /**
@@ -113,4 +124,6 @@ export interface ResolvedAuthOptions {
   /** The clock. */
   now: () => Date | number
   logger: AuthLogger
+  usageStore: UsageStore | undefined
+  usageFlushMs: number
 }

@@ -3,10 +3,14 @@
  * @module
  */
 import type { AuthErrorResponse } from '../errors.js'
+import type { AuthEventListener, AuthEventName } from '../events.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
+import type { AnyOfScopes, RequiredScopes } from '../scope.js'
 import type { ApiKeyInfo, ApiKeyPrincipal } from '../types.js'
+import type { ManagementContext } from './key-events.js'
 import type { CreatedApiKey, CreateKeyInput } from './key-manager.js'
 import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
+import type { UsageQuery, UsageReport } from './usage-report.js'
 import type { VerifyOptions } from './verifier.js'
 import type { PepperStatus } from './pepper-rotation.js'
 
@@ -26,15 +30,22 @@ export interface CacheStats {
 export interface ApiKeyAuth {
   /** The validated options with defaults filled in; secrets are not in it. */
   readonly options: Readonly<ResolvedAuthOptions>
-  /** Issues a key. @throws `VALIDATION_ERROR`, `KEY_LIMIT_REACHED`, `AUTH_UNAVAILABLE`. */
-  createKey(input: CreateKeyInput): Promise<CreatedApiKey>
+  /**
+   * Issues a key. `context` (who asks, from which request) goes into the `key.created` event.
+   * @throws `VALIDATION_ERROR`, `KEY_LIMIT_REACHED`, `AUTH_UNAVAILABLE`.
+   */
+  createKey(input: CreateKeyInput, context?: ManagementContext): Promise<CreatedApiKey>
   /** A user's keys, revoked and expired ones included, oldest first; never a secret or hash. */
   listKeys(userId: string): Promise<ApiKeyInfo[]>
   /**
-   * Revokes a key its owner holds; revoking again returns the original `revokedAt`.
+   * Revokes a key its owner holds; revoking again returns the original `revokedAt`. `context`
+   * (who asks, from which request, why) goes into the `key.revoked` event.
    * @throws `KEY_NOT_FOUND` when the key does not exist or belongs to someone else.
    */
-  revokeKey(input: { userId: string; keyId: string }): Promise<ApiKeyInfo>
+  revokeKey(
+    input: { userId: string; keyId: string },
+    context?: ManagementContext,
+  ): Promise<ApiKeyInfo>
   /**
    * Revokes a key from its full string, whoever owns it: for secret scanners and support
    * tooling. The checksum is checked offline first; a malformed, foreign or unknown key is
@@ -56,9 +67,14 @@ export interface ApiKeyAuth {
   /**
    * Checks, once at set-up, the scopes a route will require: each must be well formed and, with
    * a registry, covered by it. Returns them frozen, for `verifyKey`/`authenticate` on each
-   * request. @throws `CONFIGURATION_ERROR`.
+   * request. Takes an array (all-of) or `{ anyOf: [...] }` (at least one, non-empty).
+   * @throws `CONFIGURATION_ERROR`.
    */
   checkRouteScopes(scopes: readonly string[]): readonly string[]
+  /** The any-of form of {@link ApiKeyAuth.(checkRouteScopes:1)}. */
+  checkRouteScopes(scopes: AnyOfScopes): AnyOfScopes
+  /** Either form of {@link ApiKeyAuth.(checkRouteScopes:1)}. */
+  checkRouteScopes(scopes: RequiredScopes): RequiredScopes
   /**
    * The same as {@link ApiKeyAuth.checkRouteScopes}.
    * @deprecated Since 0.2: use `checkRouteScopes`; this name suggested a check per request.
@@ -76,6 +92,23 @@ export interface ApiKeyAuth {
   cacheStats(): CacheStats
   /** Drops expired cache entries now (they are otherwise dropped lazily). */
   sweepCache(): void
-  /** Stops listening to the store's revocations. */
-  close(): void
+  /**
+   * Subscribes to an event (docs/observability.md). Returns the function that unsubscribes.
+   * Listeners run after the request that caused the event; one that throws or rejects is
+   * logged and never affects a request. @throws `CONFIGURATION_ERROR` for an unknown name.
+   */
+  on<N extends AuthEventName>(name: N, listener: AuthEventListener<N>): () => void
+  /**
+   * A key's usage counts in `from <= minute < to` as the usage store holds them (counts of the
+   * last `usageFlushMs` may not be written yet: see {@link ApiKeyAuth.flushUsage}).
+   * @throws `CONFIGURATION_ERROR` without `usageStore`, `VALIDATION_ERROR`, `AUTH_UNAVAILABLE`.
+   */
+  usage(query: UsageQuery): Promise<UsageReport>
+  /** Writes the usage counts gathered so far now; never rejects (a failure is retried later). */
+  flushUsage(): Promise<void>
+  /**
+   * Stops listening to the store's revocations, delivers queued events and writes the usage
+   * counts left. Await it before the process exits.
+   */
+  close(): Promise<void>
 }

@@ -8,10 +8,11 @@ import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
 import { isUuid } from '../lib/uuid.js'
-import { validateScope } from '../scope.js'
+import { createKeyBodySchema } from '../key-input-schema.js'
 import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
+import type { KeyEvents, ManagementContext } from './key-events.js'
 import type { ScopeRegistry } from './scope-registry.js'
 
 /** The reminder returned with every new key. */
@@ -51,18 +52,21 @@ export interface KeyManagerDeps {
   registry: ScopeRegistry
   /** Called with a new key's digest: a lookup of it under way may have read "no such key". */
   onCreate: (digest: string) => void
+  /** Emitters of `key.created` and `key.revoked`. */
+  events: KeyEvents
 }
 
 /** The management half of the service. */
 export interface KeyManager {
-  createKey(input: CreateKeyInput): Promise<CreatedApiKey>
+  createKey(input: CreateKeyInput, context?: ManagementContext): Promise<CreatedApiKey>
   listKeys(userId: string): Promise<ApiKeyInfo[]>
-  revokeKey(input: { userId: string; keyId: string }): Promise<ApiKeyInfo>
+  revokeKey(
+    input: { userId: string; keyId: string },
+    context?: ManagementContext,
+  ): Promise<ApiKeyInfo>
 }
 
 const DAY_MS = 86_400_000
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/
 
 /** Builds the key manager. */
 export function createKeyManager(deps: KeyManagerDeps): KeyManager {
@@ -70,7 +74,10 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const withUserLock = createUserLocks()
   const schema = createKeySchema(registry, deps.maxExpiresInDays)
 
-  const createKey = async (input: CreateKeyInput): Promise<CreatedApiKey> => {
+  const createKey = async (
+    input: CreateKeyInput,
+    context?: ManagementContext,
+  ): Promise<CreatedApiKey> => {
     const parsed = schema.safeParse(input)
     if (!parsed.success) {
       throw new AuthError('VALIDATION_ERROR', { issues: toIssues(parsed.error.issues) })
@@ -99,12 +106,14 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       }
       await store.insert(record)
       deps.onCreate(record.hash)
+      const apiKey = toInfo(record)
+      deps.events.created(apiKey, context)
       return {
         id: record.id,
         key,
         keyPrefix: record.keyPrefix,
         message: CREATE_KEY_MESSAGE,
-        apiKey: toInfo(record),
+        apiKey,
       }
     })
   }
@@ -117,16 +126,23 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
 
   const notFound = (): AuthError => new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
 
-  const revokeKey = async (input: { userId: string; keyId: string }): Promise<ApiKeyInfo> => {
+  const revokeKey = async (
+    input: { userId: string; keyId: string },
+    context?: ManagementContext,
+  ): Promise<ApiKeyInfo> => {
     const { userId, keyId } = input ?? {}
     if (!isValidUserId(userId) || !isUuid(keyId)) throw notFound()
     // The key must be one of this environment's (`list` filters): a key of another environment
     // is as unknown here as a key of another user.
     const own = await store.list(userId)
-    if (!own.some((r) => r.id === keyId)) throw notFound()
+    const before = own.find((r) => r.id === keyId)
+    if (before === undefined) throw notFound()
     const record = await store.revoke(keyId, userId, new Date(clock()))
     if (record === null) throw notFound()
-    return toInfo(record)
+    const info = toInfo(record)
+    // Revoking again changes nothing, so it is no event.
+    if (before.revokedAt === null) deps.events.revoked(info, context)
+    return info
   }
 
   return { createKey, listKeys, revokeKey }
@@ -152,35 +168,18 @@ function createUserLocks(): <T>(userId: string, fn: () => Promise<T>) => Promise
   }
 }
 
-// The input of `createKey`; a scope the registry refuses is named (it is the caller's own input).
+// The input of `createKey`: the routes' body (shared with the OpenAPI document) and its owner.
 function createKeySchema(
   registry: ScopeRegistry,
   maxExpiresInDays: number,
 ): z.ZodType<CreateKeyInput> {
+  const body = createKeyBodySchema({
+    maxExpiresInDays,
+    unknownScopes: (scopes) => registry.unknownGranted(scopes),
+  })
   return z.object({
     userId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}'),
-    name: z
-      .string()
-      .min(1)
-      .max(100)
-      .refine((name) => name.trim().length > 0, 'must not be blank')
-      .refine((name) => !CONTROL_CHARS.test(name), 'must not contain control characters'),
-    scopes: z
-      .array(z.string().refine(validateScope, 'not a valid scope'))
-      .min(1)
-      .max(50)
-      .superRefine((scopes, ctx) => {
-        // Naming it is safe: it is the caller's own input, and it tells them what to fix.
-        const unknown = registry.unknownGranted(scopes)
-        if (unknown.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            message: `not in the scope registry: ${unknown.map((s) => JSON.stringify(s)).join(', ')}`,
-          })
-        }
-      })
-      .optional(),
-    expiresInDays: z.number().int().positive().max(maxExpiresInDays).optional(),
+    ...body.shape,
   })
 }
 

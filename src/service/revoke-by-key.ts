@@ -8,6 +8,8 @@ import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
 import { toInfo } from './key-manager.js'
+import type { RecordLookup } from './pepper-rotation.js'
+import { embeddedUserId } from './verifier.js'
 
 /** Options of `auth.revokeByKey`. */
 export interface RevokeByKeyOptions {
@@ -16,8 +18,13 @@ export interface RevokeByKeyOptions {
    * 100 characters. @defaultValue `'leaked'`
    */
   reason?: string
-  /** Where the key was found (a URL, a ticket), for logs and `onLeak`; never stored in the key. */
+  /** Where the key was found (a URL, a ticket), for logs and events; never stored in the key. */
   source?: string
+  /**
+   * Who reported it, e.g. `'github'`: with reason `'leaked'`, a `key.leaked` event names it.
+   * @defaultValue `'api'`
+   */
+  reportedBy?: string
 }
 
 /** What `auth.revokeByKey` did. */
@@ -39,7 +46,17 @@ export interface RevokeByKeyDeps {
   store: GuardedStore
   /** The record of a well-formed key, by whichever digest it is stored under. */
   findByKey: (key: string) => Promise<ApiKeyRecord | null>
+  /** Tells the event stream (`key.revoked`, `key.leaked`). */
+  report: LeakReporter
 }
+
+/** Emits the events of a revocation by key string. */
+export type LeakReporter = (
+  info: ApiKeyInfo,
+  revoked: boolean,
+  reason: string,
+  options: RevokeByKeyOptions | undefined,
+) => void
 
 const NOT_FOUND: RevokeByKeyResult = Object.freeze({ status: 'not_found', key: null })
 const MAX_REASON_LENGTH = 100
@@ -59,13 +76,19 @@ export function createRevokeByKey(
     const reason = cleanReason(options?.reason)
     const record = await deps.findByKey(key)
     if (record === null) return NOT_FOUND
-    if (record.revokedAt !== null) return { status: 'already_revoked', key: toInfo(record) }
+    if (record.revokedAt !== null) {
+      const info = toInfo(record)
+      deps.report(info, false, reason, options)
+      return { status: 'already_revoked', key: info }
+    }
     const at = new Date(deps.clock())
     const revoked = await deps.store.revoke(record.id, record.userId, at, reason)
     if (revoked === null) return NOT_FOUND
     // Two revocations racing: the store kept the first `revokedAt`, so only one caller revoked.
     const ours = revoked.revokedAt?.getTime() === at.getTime()
-    return { status: ours ? 'revoked' : 'already_revoked', key: toInfo(revoked) }
+    const info = toInfo(revoked)
+    deps.report(info, ours, reason, options)
+    return { status: ours ? 'revoked' : 'already_revoked', key: info }
   }
 }
 
@@ -80,6 +103,31 @@ export function createLookupKey(
     if (typeof key !== 'string' || !isWellFormedKey(key, deps.keyHead)) return null
     const record = await deps.findByKey(key)
     return record === null ? null : toInfo(record)
+  }
+}
+
+/** What {@link createKeyLookups} needs. */
+export interface KeyLookupsDeps {
+  keyHead: string
+  clock: ServiceClock
+  store: GuardedStore
+  lookup: RecordLookup
+  /** The cache key (current-pepper digest) of a key. */
+  hash: (key: string) => string
+  report: LeakReporter
+}
+
+/** Builds `revokeByKey` and `lookupKey` over the service's record lookup. */
+export function createKeyLookups(deps: KeyLookupsDeps): {
+  revokeByKey: ReturnType<typeof createRevokeByKey>
+  lookupKey: ReturnType<typeof createLookupKey>
+} {
+  const { keyHead, clock, store, lookup, hash, report } = deps
+  const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
+    lookup.find(hash(key), key, embeddedUserId(key, keyHead))
+  return {
+    revokeByKey: createRevokeByKey({ keyHead, clock, store, findByKey, report }),
+    lookupKey: createLookupKey({ keyHead, findByKey }),
   }
 }
 

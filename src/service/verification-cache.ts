@@ -16,6 +16,8 @@ export interface CachedKey {
   expiresAtMs: number
   /** When this entry last asked for a `lastUsedAt` write: spares a hit the throttle's map lookup. */
   touchedAt: number
+  /** Display form of the key, for events about it (never the key). */
+  keyPrefix: string
 }
 
 /** Sizes of the cache. */
@@ -131,5 +133,6 @@ function toCachedKey(record: ApiKeyRecord): CachedKey {
     revoked: record.revokedAt !== null,
     expiresAtMs: record.expiresAt === null ? Number.POSITIVE_INFINITY : record.expiresAt.getTime(),
     touchedAt: Number.NEGATIVE_INFINITY,
+    keyPrefix: record.keyPrefix,
   }
 }

@@ -17,16 +17,33 @@ import { isWellFormedKey, SECRET_LENGTH } from '../api-key.js'
 import { parseBearerHeader } from '../bearer.js'
 import { AuthError } from '../errors.js'
 import { rejectLater } from '../lib/reject-later.js'
-import { hasScopes, missingScopes } from '../scope.js'
+import {
+  type AnyOfScopes,
+  hasAnyScope,
+  hasScopes,
+  isAnyOfScopes,
+  missingScopes,
+  type RequiredScopes,
+} from '../scope.js'
+import type { RequestMetadata } from '../events.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
+import type { DenialReporter } from './key-events.js'
+import type { UsageCounter } from './usage-counter.js'
 import type { CachedKey, VerificationCache } from './verification-cache.js'
 
 /** Options of `verifyKey` and `authenticate`. */
 export interface VerifyOptions {
-  /** Scopes the key must hold, all of them. */
-  scopes?: readonly string[]
+  /**
+   * Scopes the key must hold: all of them (an array), or at least one (`{ anyOf: [...] }`).
+   */
+  scopes?: RequiredScopes
+  /**
+   * What the adapter knows of the request (method, path, client address), for the `auth.denied`
+   * event. Read only when a verification is refused and someone listens.
+   */
+  request?: RequestMetadata
 }
 
 /** What {@link createVerifier} needs. */
@@ -41,6 +58,10 @@ export interface VerifierDeps {
   clockToleranceMs: number
   /** Most keys whose last `touch` time is remembered. */
   maxTouched: number
+  /** Reports refusals as `auth.denied` (it checks for listeners itself). */
+  denied: DenialReporter
+  /** Counts outcomes per key, when usage counting is on. */
+  usage: UsageCounter | undefined
 }
 
 /** The verification half of the service. */
@@ -53,24 +74,104 @@ export interface Verifier {
 
 /** Builds the verifier over a cache that reads through `deps.store`. */
 export function createVerifier(deps: VerifierDeps): Verifier {
-  const { keyHead, hash, clock, cache, store, touchIntervalMs, clockToleranceMs } = deps
-  const lastTouch = new Map<string, number>()
+  const { keyHead, hash, clock, cache, usage } = deps
+  const { touch, lastTouch } = createTouchThrottle(deps)
+  const report = createRefusalReport(deps)
 
-  // Asks for a `lastUsedAt` write at most once per key per interval; returns when the key's last
-  // write was asked for (now, or earlier when throttled).
-  const touch = (keyId: string, now: number): number => {
-    if (!store.touches) return now
-    const last = lastTouch.get(keyId)
-    if (last !== undefined && now - last < touchIntervalMs) return last
-    lastTouch.delete(keyId)
-    lastTouch.set(keyId, now)
-    if (lastTouch.size > deps.maxTouched) lastTouch.delete(lastTouch.keys().next().value as string)
-    store.touch(keyId, new Date(now))
-    return now
+  const decide = createDecision(deps, touch)
+
+  // A refusal: reported (`auth.denied`, usage by key) and rejected one tick later. Never on the
+  // path of a successful hit.
+  const deny = (
+    error: unknown,
+    cached: CachedKey | undefined,
+    options: VerifyOptions | undefined,
+    now: number,
+  ): Promise<never> => {
+    report(error, cached, options, now)
+    return rejectLater(error)
   }
 
-  // The decision on a cached or loaded key: the principal, or the error to reject with.
-  const decide = (
+  const afterLoad =
+    (options: VerifyOptions | undefined) =>
+    (loaded: CachedKey | null): ApiKeyPrincipal => {
+      const now = clock()
+      if (loaded === null) {
+        const error = new AuthError('KEY_NOT_FOUND')
+        report(error, undefined, options, now)
+        throw error
+      }
+      const result = decide(loaded, now, options)
+      if (result instanceof AuthError) {
+        report(result, loaded, options, now)
+        throw result
+      }
+      if (usage !== undefined) usage.count(result.keyId, now, 'OK')
+      return result
+    }
+
+  // A store failure (503) is a refusal too.
+  const loadFailed =
+    (options: VerifyOptions | undefined) =>
+    (error: unknown): never => {
+      report(error, undefined, options, Number.NaN)
+      throw error
+    }
+
+  const verifyKey = (key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal> => {
+    try {
+      if (typeof key !== 'string' || !isWellFormedKey(key, keyHead)) {
+        return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN)
+      }
+      const digest = hash(key)
+      const now = clock()
+      const cached = cache.hit(digest, now)
+      if (cached !== undefined) {
+        const result = decide(cached, now, options)
+        if (result !== cached.principal) return deny(result, cached, options, now)
+        if (usage !== undefined) usage.count(result.keyId, now, 'OK')
+        return Promise.resolve(result)
+      }
+      if (cache.knownMissing(digest, now)) {
+        return deny(new AuthError('KEY_NOT_FOUND'), undefined, options, now)
+      }
+      return cache.load(digest, key, now).then(afterLoad(options), loadFailed(options))
+    } catch (error) {
+      // The clock or the hasher failing is still a rejection, never a synchronous throw.
+      report(error, undefined, options, Number.NaN)
+      return Promise.reject(error)
+    }
+  }
+
+  const authenticate = (
+    authorization: unknown,
+    options?: VerifyOptions,
+  ): Promise<ApiKeyPrincipal> => {
+    let key: string
+    try {
+      key = parseBearerHeader(authorization)
+    } catch (error) {
+      return deny(error, undefined, options, Number.NaN)
+    }
+    return verifyKey(key, options)
+  }
+
+  return { verifyKey, authenticate, touchedCount: () => lastTouch.size }
+}
+
+type Decision = (
+  cached: CachedKey,
+  now: number,
+  options: VerifyOptions | undefined,
+) => ApiKeyPrincipal | AuthError
+
+// The decision on a cached or loaded key: the principal, or the error to reject with.
+function createDecision(
+  deps: VerifierDeps,
+  touch: (keyId: string, now: number) => number,
+): Decision {
+  const { touchIntervalMs, clockToleranceMs } = deps
+  return (
     cached: CachedKey,
     now: number,
     options: VerifyOptions | undefined,
@@ -78,11 +179,13 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     if (cached.revoked) return new AuthError('KEY_REVOKED')
     if (now >= cached.expiresAtMs + clockToleranceMs) return new AuthError('KEY_EXPIRED')
     const required = options?.scopes
-    // A non-array would skip the check below (`length` undefined): refuse it, never grant.
-    if (required !== undefined && !Array.isArray(required)) {
+    if (isAnyOfScopes(required)) {
+      const refused = refuseAnyOf(cached.principal.scopes, required)
+      if (refused !== undefined) return refused
+    } else if (required !== undefined && !Array.isArray(required)) {
+      // A non-array would skip the check below (`length` undefined): refuse it, never grant.
       throw new AuthError('CONFIGURATION_ERROR', { message: 'Required scopes must be an array' })
-    }
-    if (
+    } else if (
       required !== undefined &&
       required.length > 0 &&
       !hasScopes(cached.principal.scopes, required)
@@ -96,50 +199,58 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     }
     return cached.principal
   }
+}
 
-  const afterLoad =
-    (options: VerifyOptions | undefined) =>
-    (loaded: CachedKey | null): ApiKeyPrincipal => {
-      if (loaded === null) throw new AuthError('KEY_NOT_FOUND')
-      const result = decide(loaded, clock(), options)
-      if (result instanceof AuthError) throw result
-      return result
-    }
+type RefusalReport = (
+  error: unknown,
+  cached: CachedKey | undefined,
+  options: VerifyOptions | undefined,
+  now: number,
+) => void
 
-  const verifyKey = (key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal> => {
-    try {
-      if (typeof key !== 'string' || !isWellFormedKey(key, keyHead)) {
-        return rejectLater(new AuthError('INVALID_FORMAT'))
-      }
-      const digest = hash(key)
-      const now = clock()
-      const cached = cache.hit(digest, now)
-      if (cached !== undefined) {
-        const result = decide(cached, now, options)
-        return result === cached.principal ? Promise.resolve(result) : rejectLater(result)
-      }
-      if (cache.knownMissing(digest, now)) return rejectLater(new AuthError('KEY_NOT_FOUND'))
-      return cache.load(digest, key, now).then(afterLoad(options))
-    } catch (error) {
-      // The clock or the hasher failing is still a rejection, never a synchronous throw.
-      return Promise.reject(error)
+// A refusal counts in the key's usage (when the key is known) and goes to `auth.denied`.
+function createRefusalReport(deps: VerifierDeps): RefusalReport {
+  const { usage, denied } = deps
+  return (error, cached, options, now) => {
+    if (usage !== undefined && cached !== undefined && error instanceof AuthError) {
+      usage.count(cached.principal.keyId, now, error.code)
     }
+    denied(error, cached, options?.scopes, options?.request, now)
   }
+}
 
-  const authenticate = (
-    authorization: unknown,
-    options?: VerifyOptions,
-  ): Promise<ApiKeyPrincipal> => {
-    let key: string
-    try {
-      key = parseBearerHeader(authorization)
-    } catch (error) {
-      return rejectLater(error)
-    }
-    return verifyKey(key, options)
+// Asks for a `lastUsedAt` write at most once per key per interval; `touch` returns when the
+// key's last write was asked for (now, or earlier when throttled).
+function createTouchThrottle(deps: VerifierDeps): {
+  touch: (keyId: string, now: number) => number
+  lastTouch: Map<string, number>
+} {
+  const { store, touchIntervalMs, maxTouched } = deps
+  const lastTouch = new Map<string, number>()
+  const touch = (keyId: string, now: number): number => {
+    if (!store.touches) return now
+    const last = lastTouch.get(keyId)
+    if (last !== undefined && now - last < touchIntervalMs) return last
+    lastTouch.delete(keyId)
+    lastTouch.set(keyId, now)
+    if (lastTouch.size > maxTouched) lastTouch.delete(lastTouch.keys().next().value as string)
+    store.touch(keyId, new Date(now))
+    return now
   }
+  return { touch, lastTouch }
+}
 
-  return { verifyKey, authenticate, touchedCount: () => lastTouch.size }
+// The any-of decision: undefined when a scope of `anyOf` is held; a 403 naming every
+// alternative otherwise (any one of them would do). An empty or non-array list grants nothing.
+function refuseAnyOf(granted: readonly string[], required: AnyOfScopes): AuthError | undefined {
+  const anyOf = required.anyOf
+  if (!Array.isArray(anyOf) || anyOf.length === 0) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: 'Required scopes { anyOf } must be a non-empty array',
+    })
+  }
+  if (hasAnyScope(granted, anyOf)) return undefined
+  return new AuthError('INSUFFICIENT_SCOPE', { requiredScopes: missingScopes([], anyOf) })
 }
 
 /** The user id a well-formed key names (between the head and the secret). */

@@ -11,7 +11,7 @@ import * as ex from '../../adapters/frameworks/express/index.js'
 import { ROUTE_OPTIONS } from './fixture.js'
 import * as fa from '../../adapters/frameworks/fastify/index.js'
 import * as ko from '../../adapters/frameworks/koa/index.js'
-import type { ApiKeyAuth, ApiKeyPrincipal } from '../../src/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal, RequiredScopes } from '../../src/index.js'
 
 /** Every framework (and major) the suite runs on. */
 export type Framework = 'express' | 'express4' | 'fastify' | 'koa' | 'koa2'
@@ -20,7 +20,11 @@ export type Framework = 'express' | 'express4' | 'fastify' | 'koa' | 'koa2'
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'DELETE'
   path: string
-  scopes: string[]
+  scopes: RequiredScopes
+  /** Serves requests without an `Authorization` header too, with no principal. */
+  optional?: boolean
+  /** Guarded by the service whose store always fails. */
+  failing?: boolean
 }
 
 /** The protected routes: one per scope the seed page lists, and a few more. */
@@ -34,7 +38,26 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/api/v1/account', scopes: ['account:read'] },
   { method: 'GET', path: '/api/v1/admin', scopes: ['*'] },
   { method: 'GET', path: '/api/v1/reports', scopes: ['models:read', 'jobs:read', 'account:read'] },
+  // Issue 15: a public route that gives more with a key, one with a scope, and any-of scopes.
+  { method: 'GET', path: '/api/v1/catalog', scopes: [], optional: true },
+  { method: 'GET', path: '/api/v1/catalog/models', scopes: ['models:read'], optional: true },
+  { method: 'GET', path: '/api/v1/feed', scopes: { anyOf: ['jobs:read', 'account:read'] } },
+  {
+    method: 'GET',
+    path: '/api/v1/feed/public',
+    scopes: { anyOf: ['jobs:read', 'account:read'] },
+    optional: true,
+  },
+  { method: 'GET', path: '/api/v1/fragile/optional', scopes: [], optional: true, failing: true },
 ]
+
+/** The service guarding `route`. */
+export const serviceOf = (ctx: AppContext, route: RouteSpec): ApiKeyAuth =>
+  route.failing === true ? ctx.failing : ctx.auth
+
+/** The guard options of `route`, as every app passes them. */
+export const guardOptions = (route: RouteSpec): { scopes: RequiredScopes; optional?: boolean } =>
+  route.optional === true ? { scopes: route.scopes, optional: true } : { scopes: route.scopes }
 
 /** What the service needs besides the auth service. */
 export interface AppContext {
@@ -83,10 +106,14 @@ async function startExpress(express: typeof express5, ctx: AppContext): Promise<
   app.use(ex.apiKeyRoutes(ctx.auth, ROUTE_OPTIONS))
   for (const route of ROUTES) {
     const method = route.method.toLowerCase() as 'get' | 'post' | 'delete'
-    app[method](route.path, ex.requireApiKey(ctx.auth, { scopes: route.scopes }), (req, res) => {
-      ctx.onHit(route.path, req.auth)
-      res.json(echo(route.path, req.auth))
-    })
+    app[method](
+      route.path,
+      ex.requireApiKey(serviceOf(ctx, route), guardOptions(route)),
+      (req, res) => {
+        ctx.onHit(route.path, req.auth)
+        res.json(echo(route.path, req.auth))
+      },
+    )
   }
   app.get('/api/v1/fragile', ex.requireApiKey(ctx.failing), (req, res) => {
     ctx.onHit('/api/v1/fragile', req.auth)
@@ -129,7 +156,7 @@ async function startFastify(ctx: AppContext, h2: boolean): Promise<RunningApp> {
     app.route({
       method: route.method,
       url: route.path,
-      onRequest: fa.requireApiKey(ctx.auth, { scopes: route.scopes }),
+      onRequest: fa.requireApiKey(serviceOf(ctx, route), guardOptions(route)),
       handler: async (request) => {
         ctx.onHit(route.path, request.auth)
         return echo(route.path, request.auth)
@@ -163,7 +190,9 @@ async function startKoa(Koa: typeof Koa3, ctx: AppContext, h2: boolean): Promise
   app.silent = true
   app.on('error', (error: Error) => ctx.frameworkErrors.push(error.message))
   app.use(ko.apiKeyRoutes(ctx.auth, ROUTE_OPTIONS))
-  const guards = new Map(ROUTES.map((r) => [r, ko.requireApiKey(ctx.auth, { scopes: r.scopes })]))
+  const guards = new Map(
+    ROUTES.map((r) => [r, ko.requireApiKey(serviceOf(ctx, r), guardOptions(r))]),
+  )
   const fragile = ko.requireApiKey(ctx.failing)
   const any = ko.requireApiKey(ctx.auth)
   app.use(async (c, next) => {

@@ -24,6 +24,8 @@ export interface Expect {
   userId?: string
   /** On 200: the key whose id the principal must carry. */
   keyId?: string
+  /** On 200: the handler ran once with no principal (an optional route without a key). */
+  anonymous?: boolean
 }
 
 /** One row of the golden table. */
@@ -621,6 +623,169 @@ add(
   '403 names the required scope only',
   (f) => ({ method: 'POST', path: '/api/v1/upload', headers: bearer(`Bearer ${f.keys.K}`) }),
   { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('upload:write') },
+)
+
+// O. Optional authentication (issue 15): no header is anonymous; a header present is verified.
+const CATALOG = '/api/v1/catalog'
+const CATALOG_MODELS = '/api/v1/catalog/models'
+const FEED = '/api/v1/feed'
+const FEED_PUBLIC = '/api/v1/feed/public'
+const anonymous: Expect = { status: 200, anonymous: true, noLookup: true }
+add(
+  'OPT-01',
+  'optional route without a header runs anonymous',
+  () => ({ path: CATALOG }),
+  anonymous,
+)
+add(
+  'OPT-01',
+  'optional route with a scope, without a header, runs anonymous',
+  () => ({ path: CATALOG_MODELS }),
+  anonymous,
+)
+add(
+  'OPT-02',
+  'optional route with a valid key gets the principal',
+  (f) => ({ path: CATALOG, headers: bearer(`Bearer ${f.keys.K}`) }),
+  okAs('K'),
+)
+add(
+  'OPT-02',
+  'optional route with a scope and a key holding it',
+  (f) => ({ path: CATALOG_MODELS, headers: bearer(`Bearer ${f.keys.modelsAll}`) }),
+  okAs('modelsAll'),
+)
+add(
+  'OPT-03',
+  'optional route, empty Authorization header: present, so refused',
+  () => ({ path: CATALOG, raw: true, headers: [['Authorization', '']] }),
+  missing,
+)
+add(
+  'OPT-03',
+  'optional route, Authorization "Bearer" alone is refused',
+  () => ({ path: CATALOG, headers: bearer('Bearer') }),
+  { status: 401, code: 'INVALID_FORMAT', noLookup: true },
+)
+add(
+  'OPT-03',
+  'optional route, malformed key is refused',
+  () => ({ path: CATALOG, headers: bearer('Bearer garbage') }),
+  { status: 401, code: 'INVALID_FORMAT', noLookup: true },
+)
+add(
+  'OPT-03',
+  'optional route, another scheme is refused',
+  () => ({ path: CATALOG, headers: bearer('Basic dXNlcjpwYXNz') }),
+  otherScheme,
+)
+add(
+  'OPT-03',
+  'optional route, unknown key is refused',
+  (f) => ({ path: CATALOG, headers: bearer(`Bearer ${f.keys.unknown}`) }),
+  { status: 401, code: 'KEY_NOT_FOUND', challenge: INVALID },
+)
+add(
+  'OPT-03',
+  'optional route, revoked key is refused',
+  (f) => ({ path: CATALOG, headers: bearer(`Bearer ${f.keys.revoked}`) }),
+  { status: 401, code: 'KEY_REVOKED', challenge: INVALID },
+)
+add(
+  'OPT-03',
+  'optional route, expired key is refused',
+  (f) => ({ path: CATALOG, headers: bearer(`Bearer ${f.keys.expired}`) }),
+  { status: 401, code: 'KEY_EXPIRED', challenge: INVALID },
+)
+add(
+  'OPT-03',
+  'optional route, test key on a live service is refused',
+  (f) => ({ path: CATALOG, headers: bearer(`Bearer ${f.keys.testEnv}`) }),
+  { status: 401, code: 'INVALID_FORMAT', noLookup: true },
+)
+add(
+  'OPT-03',
+  'optional route, duplicate Authorization lines are refused',
+  (f) => ({
+    path: CATALOG,
+    raw: true,
+    headers: [
+      ['Authorization', `Bearer ${f.keys.K}`],
+      ['Authorization', `Bearer ${f.keys.K}`],
+    ],
+  }),
+  malformed,
+)
+add(
+  'OPT-04',
+  'optional route with a scope, key without it: 403',
+  (f) => ({ path: CATALOG_MODELS, headers: bearer(`Bearer ${f.keys.jobsAll}`) }),
+  { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('models:read') },
+)
+add(
+  'OPT-05',
+  'optional route on a failing store, with a key: 503, never anonymous',
+  (f) => ({ path: '/api/v1/fragile/optional', headers: bearer(`Bearer ${f.keys.K}`) }),
+  { status: 503, code: 'AUTH_UNAVAILABLE', challenge: null },
+)
+add(
+  'OPT-05',
+  'optional route on a failing store, without a header: anonymous',
+  () => ({ path: '/api/v1/fragile/optional' }),
+  anonymous,
+)
+
+// P. Any-of scopes (issue 15): one of the alternatives suffices; the 403 names them all.
+add(
+  'ANY-01',
+  'any-of: a key holding the first alternative',
+  (f) => ({ path: FEED, headers: bearer(`Bearer ${f.keys.jobsAll}`) }),
+  okAs('jobsAll'),
+)
+add(
+  'ANY-01',
+  'any-of: a key holding the second alternative',
+  (f) => ({ path: FEED, headers: bearer(`Bearer ${f.keys.accountRead}`) }),
+  okAs('accountRead'),
+)
+add(
+  'ANY-01',
+  'any-of: a key holding *',
+  (f) => ({ path: FEED, headers: bearer(`Bearer ${f.keys.star}`) }),
+  okAs('star'),
+)
+add(
+  'ANY-02',
+  'any-of: a key holding none of them',
+  (f) => ({ path: FEED, headers: bearer(`Bearer ${f.keys.K}`) }),
+  {
+    status: 403,
+    code: 'INSUFFICIENT_SCOPE',
+    challenge: scopeChallenge('jobs:read account:read'),
+  },
+)
+add('ANY-02', 'any-of: no header', () => ({ path: FEED }), missing)
+add(
+  'ANY-03',
+  'any-of and optional: no header runs anonymous',
+  () => ({ path: FEED_PUBLIC }),
+  anonymous,
+)
+add(
+  'ANY-03',
+  'any-of and optional: a key holding one of them',
+  (f) => ({ path: FEED_PUBLIC, headers: bearer(`Bearer ${f.keys.accountRead}`) }),
+  okAs('accountRead'),
+)
+add(
+  'ANY-03',
+  'any-of and optional: a key holding none of them is 403, never anonymous',
+  (f) => ({ path: FEED_PUBLIC, headers: bearer(`Bearer ${f.keys.modelsWrite}`) }),
+  {
+    status: 403,
+    code: 'INSUFFICIENT_SCOPE',
+    challenge: scopeChallenge('jobs:read account:read'),
+  },
 )
 
 /** The golden table. */

@@ -59,6 +59,8 @@ export interface Fixture extends AppContext {
   keys: FixtureKeys
   keyIds: Partial<Record<keyof FixtureKeys, string>>
   hits: ApiKeyPrincipal[]
+  /** Paths whose handler ran with no principal (optional routes without a key). */
+  anonymousHits: string[]
   /** A `__session` JWT for `userId`, signed with the test secret; `claims` override the defaults. */
   sessionToken(userId: string | undefined, claims?: Record<string, unknown>): Promise<string>
   /** `Cookie` header value with a valid session for `userId`. */
@@ -123,6 +125,7 @@ export async function createFixture(): Promise<Fixture> {
   registerSecret(SESSION_SECRET)
   for (const key of Object.values(keys)) registerKey(key)
   const hits: ApiKeyPrincipal[] = []
+  const anonymousHits: string[] = []
   const sessionToken: Fixture['sessionToken'] = (userId, claims = {}) => {
     const now = Math.floor(clock.time / 1000)
     const payload: Record<string, unknown> = {
@@ -147,9 +150,11 @@ export async function createFixture(): Promise<Fixture> {
     keys,
     keyIds,
     hits,
+    anonymousHits,
     frameworkErrors: [],
-    onHit: (_path, principal) => {
+    onHit: (path, principal) => {
       if (principal) hits.push(principal)
+      else anonymousHits.push(path)
     },
     sessionToken,
     cookie: async (userId) => `__session=${await sessionToken(userId)}`,

@@ -9,8 +9,21 @@ export interface Res {
   text: string
 }
 
+let recorder: ((req: Req, res: Res) => void) | undefined
+
+/** Calls `record` with every request sent from now on and its response (the OpenAPI check). */
+export function recordResponses(record: (req: Req, res: Res) => void): void {
+  recorder = record
+}
+
 /** Sends `req` to the service at `url`. */
 export async function send(url: string, req: Req): Promise<Res> {
+  const res = await sendOnce(url, req)
+  recorder?.(req, res)
+  return res
+}
+
+async function sendOnce(url: string, req: Req): Promise<Res> {
   const method = req.method ?? 'GET'
   if (req.raw === true) {
     const lines = [

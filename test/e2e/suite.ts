@@ -81,6 +81,7 @@ const PATH_VARIANTS: Record<Family, Record<string, number>> = {
 export async function checkCase(f: Fixture, url: string, c: Case): Promise<Res> {
   const lookups = f.spy.calls.findByHash
   const hits = f.hits.length
+  const anonymousHits = f.anonymousHits.length
   const req = c.req(f)
   const res = await send(url, req)
   const e = typeof c.expect === 'function' ? c.expect(f) : c.expect
@@ -88,6 +89,7 @@ export async function checkCase(f: Fixture, url: string, c: Case): Promise<Res> 
   if (e.noLookup === true) expect(f.spy.calls.findByHash, 'store was asked').toBe(lookups)
   if (e.status >= 400) {
     expect(f.hits.length, 'protected handler ran').toBe(hits)
+    expect(f.anonymousHits.length, 'handler ran anonymous').toBe(anonymousHits)
     expect(res.headers['cache-control']).toBe('no-store')
     expect(res.headers['content-type']).toMatch(/^application\/json/)
     if (e.challenge !== undefined) {
@@ -117,6 +119,16 @@ export async function checkCase(f: Fixture, url: string, c: Case): Promise<Res> 
     const body = json<{ userId: string; keyId: string }>(res)
     expect(body.userId).toBe(e.userId)
     expect(body.keyId).toBe(e.keyId)
+  }
+  if (e.status === 200 && e.anonymous === true) {
+    expect(f.anonymousHits.slice(anonymousHits), 'handler ran once, anonymous').toEqual([
+      new URL(req.path, 'http://x').pathname,
+    ])
+    expect(f.hits.length, 'a principal reached the handler').toBe(hits)
+    expect(json(res)).toEqual({ route: new URL(req.path, 'http://x').pathname })
+  }
+  if (e.status === 200 && e.userId !== undefined) {
+    expect(f.anonymousHits.length, 'handler ran anonymous').toBe(anonymousHits)
   }
   expectNoLeak({ headers: res.headers, text: res.text }, f.secrets)
   return res

@@ -33,7 +33,11 @@ declare global {
   }
 }
 
-/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * handler runs without a principal).
+ */
 export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /**
@@ -51,10 +55,22 @@ export function requireApiKey(
 ): RequestHandler {
   const guard = createApiKeyGuard(auth, options)
   return (req, res, next) => {
-    guard(req)
+    // Getters: the path and address are read only for an event about a refusal.
+    guard({
+      headers: req.headers,
+      rawHeaders: req.rawHeaders,
+      method: req.method,
+      get path() {
+        return req.path
+      },
+      get clientAddress() {
+        return req.ip
+      },
+    })
       .then((result) => {
         if (!result.ok) return send(res, result.response)
-        req.auth = result.principal
+        // Optional and no header: the handler runs with no principal.
+        if (result.principal !== null) req.auth = result.principal
         next()
       })
       .catch(next)
@@ -139,6 +155,10 @@ function toAuthRequest(req: Request): AuthRequest {
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
+    // Trusted-proxy rule: Express's own (`trust proxy`).
+    get clientAddress() {
+      return req.ip
+    },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: req.readableEnded ? (req.body as unknown) : undefined,
     readBody: (limit) => readBody(req, limit),

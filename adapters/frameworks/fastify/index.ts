@@ -32,7 +32,11 @@ declare module 'fastify' {
   }
 }
 
-/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * handler runs without a principal).
+ */
 export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /** Options of the {@link apiKeyRoutes} plugin. */
@@ -58,7 +62,18 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
 ): onRequestAsyncHookHandler<RawServer> {
   const guard = createApiKeyGuard(auth, options)
   return async function vydraRequireApiKey(request, reply) {
-    const result = await guard({ headers: request.headers, rawHeaders: request.raw.rawHeaders })
+    // Getters: the path and address are read only for an event about a refusal.
+    const result = await guard({
+      headers: request.headers,
+      rawHeaders: request.raw.rawHeaders,
+      method: request.method,
+      get path() {
+        return request.url.split('?', 1)[0]
+      },
+      get clientAddress() {
+        return request.ip
+      },
+    })
     if (!result.ok) return send(reply as FastifyReply, result.response)
     request.auth = result.principal
   }
@@ -173,6 +188,10 @@ function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
     headers: request.headers,
     rawHeaders: request.raw.rawHeaders,
     protocol: request.protocol,
+    // Trusted-proxy rule: Fastify's own (`trustProxy`).
+    get clientAddress() {
+      return request.ip
+    },
     body: isStream(body) ? undefined : body,
     readBody: (limit) => (isStream(body) ? readBody(body, limit) : readBody(request.raw, limit)),
   }

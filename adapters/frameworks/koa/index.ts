@@ -24,7 +24,11 @@ declare module 'koa' {
   }
 }
 
-/** Options of {@link requireApiKey}: the scopes the key must hold, checked at set-up. */
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * handler runs without a principal).
+ */
 export type RequireApiKeyOptions = ApiKeyGuardOptions
 
 /**
@@ -39,9 +43,21 @@ export type RequireApiKeyOptions = ApiKeyGuardOptions
 export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = {}): Middleware {
   const guard = createApiKeyGuard(auth, options)
   return async (ctx, next) => {
-    const result = await guard(ctx.req)
+    // Getters: the path and address are read only for an event about a refusal.
+    const result = await guard({
+      headers: ctx.req.headers,
+      rawHeaders: ctx.req.rawHeaders,
+      method: ctx.method,
+      get path() {
+        return ctx.path
+      },
+      get clientAddress() {
+        return ctx.ip
+      },
+    })
     if (!result.ok) return send(ctx, result.response)
-    ctx.state.auth = result.principal
+    // Optional and no header: the handler runs with no principal.
+    if (result.principal !== null) ctx.state.auth = result.principal
     await next()
   }
 }
@@ -123,6 +139,10 @@ function toAuthRequest(ctx: Context): AuthRequest {
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
+    // Trusted-proxy rule: Koa's own (`app.proxy`).
+    get clientAddress() {
+      return ctx.ip
+    },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: ctx.req.readableEnded ? (ctx.request as { body?: unknown }).body : undefined,
     readBody: (limit) => readBody(ctx.req, limit),

@@ -4,3 +4,5 @@
  */
 export { PostgresKeyStore } from './postgres-key-store.js'
 export type { PostgresKeyStoreOptions } from './postgres-key-store.js'
+export { PostgresUsageStore } from './postgres-usage-store.js'
+export type { PostgresUsageStoreOptions } from './postgres-usage-store.js'

@@ -4,3 +4,5 @@
  */
 export { RedisKeyStore } from './redis-key-store.js'
 export type { RedisDurability, RedisKeyStoreOptions } from './redis-key-store.js'
+export { RedisUsageStore } from './redis-usage-store.js'
+export type { RedisUsageStoreOptions } from './redis-usage-store.js'

@@ -4,3 +4,5 @@
  */
 export { SqliteKeyStore } from './sqlite-key-store.js'
 export type { SqliteKeyStoreOptions } from './sqlite-key-store.js'
+export { SqliteUsageStore } from './sqlite-usage-store.js'
+export type { SqliteUsageStoreOptions } from './sqlite-usage-store.js'

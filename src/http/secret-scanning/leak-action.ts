@@ -59,7 +59,11 @@ export function createLeakAction(
       }
       return true
     }
-    const result = await auth.revokeByKey(match.token, { reason: 'leaked', source: match.url })
+    const result = await auth.revokeByKey(match.token, {
+      reason: 'leaked',
+      source: match.url,
+      reportedBy: 'github',
+    })
     if (result.status === 'revoked' && result.key !== null) report(result.key, match, 'revoke')
     return result.key !== null
   }

@@ -1,0 +1,145 @@
+/**
+ * Payloads of the events about keys and verifications, built from records and the caller's
+ * context, and only when someone listens. Nothing here reads a key, a secret or a digest: the
+ * payloads take the fields they name, never a record as a whole. Internal: not exported.
+ * @module
+ */
+import { isAuthError } from '../errors.js'
+import type { EventActor, KeyEventBase, RequestMetadata } from '../events.js'
+import type { ApiKeyInfo } from '../types.js'
+import type { ServiceClock } from './clock.js'
+import type { EventBus } from './event-bus.js'
+import type { CachedKey } from './verification-cache.js'
+
+/**
+ * Who asks for a management change and from where: the second argument of `createKey`,
+ * `revokeKey` and the other management methods. The key routes fill it in.
+ */
+export interface ManagementContext {
+  /** Who makes the change. */
+  actor?: EventActor
+  /** The request behind it. */
+  request?: RequestMetadata
+  /** Why, for revocations and other state changes; at most 200 characters are kept. */
+  reason?: string
+}
+
+const MAX_TEXT = 200
+
+// Copies only the documented string fields: a request object (an adapter's own, with getters,
+// headers and cookies) never reaches a listener.
+export function copyRequest(request: RequestMetadata | undefined): RequestMetadata | null {
+  if (request === undefined || request === null || typeof request !== 'object') return null
+  const copy: RequestMetadata = {}
+  try {
+    for (const field of ['method', 'path', 'clientAddress'] as const) {
+      const value: unknown = request[field]
+      if (typeof value === 'string') copy[field] = value.slice(0, 2048)
+    }
+  } catch {
+    // A hostile getter: what was read so far is kept.
+  }
+  return Object.freeze(copy)
+}
+
+function copyActor(actor: EventActor | undefined): EventActor | null {
+  if (actor === undefined || actor === null || typeof actor !== 'object') return null
+  const { type, id } = actor
+  if ((type !== 'user' && type !== 'key' && type !== 'system') || typeof id !== 'string') {
+    return null
+  }
+  return Object.freeze({ type, id: id.slice(0, MAX_TEXT) })
+}
+
+/** The reason of a context, bounded; `null` when there is none. */
+export function contextReason(context: ManagementContext | undefined): string | null {
+  const reason = context?.reason
+  return typeof reason === 'string' ? reason.slice(0, MAX_TEXT) : null
+}
+
+/** The fields every key event has. */
+export function keyEventBase(
+  key: Pick<ApiKeyInfo, 'id' | 'userId' | 'keyPrefix'>,
+  at: number,
+  context: ManagementContext | undefined,
+): KeyEventBase {
+  return {
+    at: new Date(at),
+    keyId: key.id,
+    userId: key.userId,
+    keyPrefix: key.keyPrefix,
+    actor: copyActor(context?.actor),
+    request: copyRequest(context?.request),
+  }
+}
+
+// An event reports what already happened: a broken clock must not turn it into an error (the
+// clock logs itself). Wall time instead.
+function safeClock(clock: ServiceClock): () => number {
+  return () => {
+    try {
+      return clock()
+    } catch {
+      return Date.now()
+    }
+  }
+}
+
+/** Emits `key.created` and `key.revoked` (and is where the other key events' emitters go). */
+export interface KeyEvents {
+  created(info: ApiKeyInfo, context: ManagementContext | undefined): void
+  revoked(info: ApiKeyInfo, context: ManagementContext | undefined): void
+}
+
+/** Builds the key events' emitters over `bus`. */
+export function createKeyEvents(bus: EventBus, clock: ServiceClock): KeyEvents {
+  const now = safeClock(clock)
+  return {
+    created: (info, context) => {
+      if (!bus.has('key.created')) return
+      bus.emit('key.created', {
+        ...keyEventBase(info, now(), context),
+        name: info.name,
+        scopes: Object.freeze([...info.scopes]),
+        expiresAt: info.expiresAt,
+      })
+    },
+    revoked: (info, context) => {
+      if (!bus.has('key.revoked')) return
+      bus.emit('key.revoked', {
+        ...keyEventBase(info, now(), context),
+        reason: contextReason(context),
+      })
+    },
+  }
+}
+
+/** Reports a refused verification as `auth.denied`, when anyone listens. */
+export type DenialReporter = (
+  error: unknown,
+  cached: CachedKey | undefined,
+  scopes: unknown,
+  request: RequestMetadata | undefined,
+  now: number,
+) => void
+
+/** Builds the `auth.denied` reporter over `bus`. */
+export function createDenialReporter(bus: EventBus, clock: ServiceClock): DenialReporter {
+  const safeNow = safeClock(clock)
+  return (error, cached, scopes, request, now) => {
+    if (!bus.has('auth.denied')) return
+    const at = Number.isFinite(now) ? now : safeNow()
+    bus.emit('auth.denied', {
+      at: new Date(at),
+      code: isAuthError(error) ? error.code : 'AUTH_UNAVAILABLE',
+      reason: isAuthError(error) ? (error.reason ?? null) : null,
+      keyId: cached?.principal.keyId ?? null,
+      userId: cached?.principal.userId ?? null,
+      keyPrefix: cached?.keyPrefix ?? null,
+      requiredScopes: Array.isArray(scopes)
+        ? Object.freeze(scopes.filter((s): s is string => typeof s === 'string'))
+        : Object.freeze([]),
+      request: copyRequest(request),
+    })
+  }
+}
