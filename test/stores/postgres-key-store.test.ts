@@ -23,7 +23,7 @@ describe.skipIf(info === null)('PostgresKeyStore', () => {
       return store
     },
     {
-      capabilities: { touch: true, onRevoke: true },
+      capabilities: { touch: true, onRevoke: true, pepperRotation: true },
       dump: async (store) => (await pool?.query(`SELECT * FROM "${tables.get(store)}"`))?.rows,
       cleanup: async (store) => {
         await store.close()
@@ -67,7 +67,7 @@ describe.skipIf(info === null)('PostgresKeyStore with the longest accepted names
       return store
     },
     {
-      capabilities: { touch: true, onRevoke: true },
+      capabilities: { touch: true, onRevoke: true, pepperRotation: true },
       dump: async (store) =>
         (await pool?.query(`SELECT * FROM "${schema}"."${tables.get(store)}"`))?.rows,
       cleanup: async (store) => {

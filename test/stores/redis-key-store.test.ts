@@ -39,7 +39,7 @@ describe.skipIf(info === null)('RedisKeyStore', () => {
       return store
     },
     {
-      capabilities: { touch: true, onRevoke: true },
+      capabilities: { touch: true, onRevoke: true, pepperRotation: true },
       dump: (store) => dump(namespaces.get(store) as string),
       cleanup: async (store) => {
         await store.close()

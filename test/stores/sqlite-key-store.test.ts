@@ -14,7 +14,7 @@ keyStoreConformance(
   'SqliteKeyStore (file)',
   () => new SqliteKeyStore(join(dir, `${uniqueName('conf')}.db`)),
   {
-    capabilities: { touch: true, onRevoke: true },
+    capabilities: { touch: true, onRevoke: true, pepperRotation: true },
     dump: (store) => store.database.prepare('SELECT * FROM vydra_api_keys').all(),
     cleanup: (store) => store.close(),
   },
@@ -24,7 +24,7 @@ keyStoreConformance(
   'SqliteKeyStore (:memory: Database)',
   () => new SqliteKeyStore(new Database(':memory:')),
   {
-    capabilities: { touch: true, onRevoke: true },
+    capabilities: { touch: true, onRevoke: true, pepperRotation: true },
     dump: (store) => store.database.prepare('SELECT * FROM vydra_api_keys').all(),
     cleanup: (store) => {
       store.database.close()

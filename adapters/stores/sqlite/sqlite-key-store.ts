@@ -56,6 +56,7 @@ export class SqliteKeyStore implements KeyStore {
   readonly #db: Database.Database
   readonly #owned: boolean
   readonly #channel: string | undefined
+  readonly #tableName: string
   readonly #local = new Set<Listener>()
   readonly #statements: {
     insert: Database.Statement
@@ -94,6 +95,7 @@ export class SqliteKeyStore implements KeyStore {
       db.pragma('synchronous = FULL')
     }
     const t = `"${table}"`
+    this.#tableName = table
     db.exec(`CREATE TABLE IF NOT EXISTS ${t} (
       id TEXT PRIMARY KEY NOT NULL,
       user_id TEXT NOT NULL,
@@ -167,6 +169,49 @@ export class SqliteKeyStore implements KeyStore {
 
   async touch(keyId: string, at: Date): Promise<void> {
     this.#statements.touch.run(at.getTime(), keyId, at.getTime())
+  }
+
+  // Pepper rotation (0.2): the optional methods of the port.
+
+  /** The record stored under one of `hashes`; `null` when none. */
+  async findByHashes(hashes: readonly string[]): Promise<ApiKeyRecord | null> {
+    for (const hash of hashes) {
+      const row = this.#statements.find.get(hash)
+      if (row !== undefined) return toRecord(row)
+    }
+    return null
+  }
+
+  /** Replaces the digest of `keyId` by `to` if it is still `from` (one statement). */
+  async rehash(keyId: string, from: string, to: string): Promise<boolean> {
+    try {
+      return this.#rotation().rehash.run(to, keyId, from).changes === 1
+    } catch (error) {
+      // Another record already has `to`: not re-keyed, nothing broken.
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false
+      throw error
+    }
+  }
+
+  /** Records not revoked per digest version (the pepper id before `$`, `''` for none). */
+  async countDigestVersions(): Promise<Record<string, number>> {
+    const rows = this.#rotation().count.all() as { version: string; n: number }[]
+    return Object.fromEntries(rows.map((row) => [row.version, row.n]))
+  }
+
+  #rotationStatements: { rehash: Database.Statement; count: Database.Statement } | undefined
+
+  #rotation(): { rehash: Database.Statement; count: Database.Statement } {
+    if (this.#rotationStatements !== undefined) return this.#rotationStatements
+    const t = `"${this.#tableName}"`
+    this.#rotationStatements = {
+      rehash: this.#db.prepare(`UPDATE ${t} SET hash = ? WHERE id = ? AND hash = ?`),
+      count: this.#db.prepare(
+        `SELECT CASE WHEN instr(hash, '$') > 0 THEN substr(hash, 1, instr(hash, '$') - 1) ELSE '' END
+           AS version, count(*) AS n FROM ${t} WHERE revoked_at IS NULL GROUP BY 1`,
+      ),
+    }
+    return this.#rotationStatements
   }
 
   onRevoke(listener: (hash: string) => void): () => void {
