@@ -33,7 +33,12 @@ export type {
   CacheOptions,
   ResolvedAuthOptions,
 } from './options/types.js'
-export type { PepperRing, PepperVersion, PreviousPepperVersion } from './options/pepper.js'
+export type {
+  CurrentPepperVersion,
+  PepperRing,
+  PepperVersion,
+  PreviousPepperVersion,
+} from './options/pepper.js'
 export type {
   JwtSessionOptions,
   SessionClaims,

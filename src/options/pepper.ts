@@ -23,14 +23,26 @@ export interface PreviousPepperVersion {
   secret: string | Uint8Array | null
 }
 
+/** The pepper new digests use; without an id its digests are unversioned, as in 0.1. */
+export interface CurrentPepperVersion {
+  /** Its id, carried by every new digest; omitted: digests without an id (the 0.1 form). */
+  id?: string
+  /** The secret: at least 32 bytes with at least 10 distinct bytes. */
+  secret: string | Uint8Array
+}
+
 /**
- * Peppers during a rotation. New digests use `current` and carry its id; verification also finds
- * keys stored under a `previous` pepper (newest first) and under an unversioned 0.1 digest, made
- * with the oldest pepper listed, and re-keys them to `current` on use.
+ * Peppers during a rotation (docs/operations.md, "Pepper rotation"). New digests use `current`
+ * and carry its id; verification also finds keys stored under `next` (the pepper the fleet is
+ * switching to: accepted, never written), under a `previous` pepper (newest first) and under an
+ * unversioned 0.1 digest made with the oldest pepper listed, and re-keys those found under a
+ * previous or older pepper to `current` on use.
  */
 export interface PepperRing {
   /** The pepper new digests use. */
-  current: PepperVersion
+  current: CurrentPepperVersion
+  /** The pepper a rolling deploy is switching to: accepted by lookups, never written. */
+  next?: PepperVersion
   /** Peppers still accepted, newest first. @defaultValue `[]` */
   previous?: readonly PreviousPepperVersion[]
 }
@@ -42,9 +54,10 @@ export interface ResolvedPepper {
   secret: Uint8Array | undefined
 }
 
-/** The resolved ring: `current` first. @internal */
+/** The resolved ring; `current.id` is `undefined` for unversioned writes. @internal */
 export interface ResolvedPepperRing {
-  current: ResolvedPepper
+  current: { id: string | undefined; secret: Uint8Array }
+  next: ResolvedPepper | undefined
   previous: readonly ResolvedPepper[]
 }
 
@@ -56,7 +69,11 @@ const idSchema = z.string().regex(PEPPER_ID, 'must match [a-z][a-z0-9_-]{0,31}')
 /** Schema of the ring form of `pepper`. @internal */
 export const pepperRingSchema: z.ZodType<PepperRing> = z
   .object({
-    current: z.object({ id: idSchema, secret: secretSchema(MIN_SECRET_BYTES) }).strict(),
+    current: z.object({ id: idSchema.optional(), secret: secretSchema(MIN_SECRET_BYTES) }).strict(),
+    next: z
+      .object({ id: idSchema, secret: secretSchema(MIN_SECRET_BYTES) })
+      .strict()
+      .optional(),
     previous: z
       .array(z.object({ id: idSchema, secret: secretSchema(MIN_SECRET_BYTES).nullable() }).strict())
       .max(MAX_PREVIOUS)
@@ -64,7 +81,9 @@ export const pepperRingSchema: z.ZodType<PepperRing> = z
   })
   .strict()
   .superRefine((ring, ctx) => {
-    const ids = [ring.current.id, ...(ring.previous ?? []).map((p) => p.id)]
+    const ids = [ring.current.id, ring.next?.id, ...(ring.previous ?? []).map((p) => p.id)].filter(
+      (id) => id !== undefined,
+    )
     if (new Set(ids).size !== ids.length) {
       ctx.addIssue({ code: 'custom', message: 'pepper ids must be distinct' })
     }
@@ -80,7 +99,9 @@ export function copyPepperRing(ring: PepperRing): ResolvedPepperRing {
   const copy = (secret: string | Uint8Array | null): Uint8Array | undefined =>
     secret === null ? undefined : secretBytes(secret).slice()
   return {
-    current: { id: ring.current.id, secret: copy(ring.current.secret) },
+    current: { id: ring.current.id, secret: copy(ring.current.secret) as Uint8Array },
+    next:
+      ring.next === undefined ? undefined : { id: ring.next.id, secret: copy(ring.next.secret) },
     previous: (ring.previous ?? []).map((p) => ({ id: p.id, secret: copy(p.secret) })),
   }
 }

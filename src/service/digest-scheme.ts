@@ -19,16 +19,18 @@ export interface DigestScheme {
   /** What a new record stores for a key whose {@link DigestScheme.hash} is `hex`. */
   stored: (hex: string) => string
   /**
-   * Every stored digest the key may have, the current one first; `hex` is its
-   * {@link DigestScheme.hash}. One element without previous peppers.
+   * Every stored digest the key may have, the current one first, then `next`'s, then the older
+   * ones; `hex` is its {@link DigestScheme.hash}. One element without a ring.
    */
   candidates: (key: string, hex: string) => string[]
-  /** The cache key of a stored digest made with the current pepper; `undefined` for older ones. */
+  /** How many of the candidates (from the start) are never re-keyed: current, and `next`. */
+  readonly kept: number
+  /** The cache key of a stored digest made with the current pepper; `undefined` for others. */
   cacheKeyOf: (stored: string) => string | undefined
-  /** Whether lookups try more than one digest (a ring with previous peppers, or 0.1 records). */
+  /** Whether lookups try more than one digest. */
   readonly rotating: boolean
-  /** Pepper ids, current first; `[]` without a ring. */
-  readonly ids: readonly string[]
+  /** Pepper ids: current (`null` when its digests are unversioned), next, previous. */
+  readonly ids: { current: string | null; next: string | null; previous: readonly string[] }
 }
 
 /** Builds the scheme of a plain pepper (or none) or of a ring. */
@@ -37,40 +39,53 @@ export function createDigestScheme(
   ring: ResolvedPepperRing | undefined,
 ): DigestScheme {
   if (ring === undefined) {
-    const hash = createKeyHasher(pepper)
     return {
-      hash,
+      hash: createKeyHasher(pepper),
       stored: (hex) => hex,
       candidates: (_key, hex) => [hex],
+      kept: 1,
       cacheKeyOf: (stored) => stored,
       rotating: false,
-      ids: [],
+      ids: { current: null, next: null, previous: [] },
     }
   }
-  const current = ring.current
+  const { current, next } = ring
   const hash = createKeyHasher(current.secret)
+  const nextHash = next === undefined ? undefined : createKeyHasher(next.secret)
   const previous = ring.previous.map((p) => ({ id: p.id, hash: createKeyHasher(p.secret) }))
-  const currentTag = `${current.id}$`
-  // 0.1 digests carry no id: they were made with the oldest pepper the ring lists.
+  const tag = current.id === undefined ? '' : `${current.id}$`
+  // 0.1 digests carry no id: they were made with the oldest pepper listed (current if alone),
+  // or with current itself when it writes them still (no id).
   const oldest = previous.at(-1)
+  const kept = next === undefined ? 1 : 2
   return {
     hash,
-    stored: (hex) => currentTag + hex,
+    stored: (hex) => tag + hex,
     candidates: (key, hex) => {
-      const digests = [currentTag + hex]
+      const digests = [tag + hex]
+      if (next !== undefined) digests.push(`${next.id}$${(nextHash as (k: string) => string)(key)}`)
       let oldestHex = hex
       for (const p of previous) {
         oldestHex = p.hash(key)
         digests.push(`${p.id}$${oldestHex}`)
       }
-      digests.push(oldest === undefined ? hex : oldestHex)
+      // 0.1 digests: with an unversioned current, they are its own (the first candidate).
+      if (tag !== '') digests.push(oldestHex)
       return digests
     },
+    kept,
     cacheKeyOf: (stored) => {
-      if (stored.startsWith(currentTag)) return stored.slice(currentTag.length)
-      return oldest === undefined && !stored.includes('$') ? stored : undefined
+      if (tag !== '') {
+        if (stored.startsWith(tag)) return stored.slice(tag.length)
+        return oldest === undefined && !stored.includes('$') ? stored : undefined
+      }
+      return stored.includes('$') ? undefined : stored
     },
-    rotating: true,
-    ids: [current.id, ...previous.map((p) => p.id)],
+    rotating: kept + previous.length > 1 || tag !== '',
+    ids: {
+      current: current.id ?? null,
+      next: next?.id ?? null,
+      previous: previous.map((p) => p.id),
+    },
   }
 }

@@ -13,8 +13,10 @@ import type { GuardedStore } from './guarded-store.js'
 
 /** What `auth.pepperStatus()` reports. */
 export interface PepperStatus {
-  /** Id of the current pepper; `null` when `pepper` is not a ring. */
+  /** Id of the current pepper; `null` when `pepper` is not a ring or its current has no id. */
   current: string | null
+  /** Id of the `next` pepper (accepted, not yet written); `null` when none. */
+  next: string | null
   /** Ids of the previous peppers, newest first. */
   previous: string[]
   /**
@@ -66,7 +68,7 @@ export function createRecordLookup(deps: RecordLookupDeps): RecordLookup {
     const candidates = scheme.candidates(key, hex)
     const current = candidates[0] as string
     // Registered before the read: a revocation arriving meanwhile invalidates this lookup.
-    // Older digests are candidates[1…]; the current one is never an alias.
+    // Other digests are candidates[1…]; the current one is never an alias.
     for (let i = 1; i < candidates.length; i++) alias(candidates[i] as string, hex)
     let record: ApiKeyRecord | null = null
     try {
@@ -77,7 +79,9 @@ export function createRecordLookup(deps: RecordLookupDeps): RecordLookup {
         if (record === null || !digestsEqual(digest, record.hash)) aliases.delete(digest)
       }
     }
-    if (record !== null && !digestsEqual(record.hash, current)) {
+    // Re-keyed only from an older pepper: a record under `next` was written by an instance that
+    // already switched, and moving it back would undo the rotation.
+    if (record !== null && isOlder(candidates, scheme.kept, record.hash)) {
       store.rehash(record.id, record.hash, current)
     }
     return record
@@ -93,15 +97,23 @@ export function createRecordLookup(deps: RecordLookupDeps): RecordLookup {
     },
     status: async () => {
       const records = await store.countDigestVersions()
-      const [current, ...previous] = scheme.ids
+      const { current, next, previous } = scheme.ids
       return {
-        current: current ?? null,
-        previous,
+        current,
+        next,
+        previous: [...previous],
         records: records === null ? null : byVersion(records),
-        retirable: records === null ? [] : retirable(previous, records),
+        retirable: records === null || current === null ? [] : retirable(previous, records),
       }
     },
   }
+}
+
+function isOlder(candidates: readonly string[], kept: number, stored: string): boolean {
+  for (let i = kept; i < candidates.length; i++) {
+    if (digestsEqual(candidates[i] as string, stored)) return true
+  }
+  return false
 }
 
 function byVersion(counts: Record<string, number>): Record<string, number> {
@@ -114,7 +126,7 @@ function byVersion(counts: Record<string, number>): Record<string, number> {
 
 // A previous pepper is needed while a record carries its id; the oldest also while any
 // unversioned record remains (those were made with it).
-function retirable(previous: string[], counts: Record<string, number>): string[] {
+function retirable(previous: readonly string[], counts: Record<string, number>): string[] {
   return previous.filter((id, index) => {
     if ((counts[id] ?? 0) > 0) return false
     return index < previous.length - 1 || (counts[''] ?? 0) === 0

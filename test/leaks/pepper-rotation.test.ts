@@ -60,6 +60,7 @@ describe('pepper rotation', () => {
     const k1 = await issue(ring)
     expect(await ring.pepperStatus()).toEqual({
       current: 'p2',
+      next: null,
       previous: ['p1'],
       records: { unversioned: 1, p2: 1 },
       retirable: [],
@@ -94,10 +95,37 @@ describe('pepper rotation', () => {
     await settle()
     expect(await p3.pepperStatus()).toEqual({
       current: 'p3',
+      next: null,
       previous: ['p2', 'p1'],
       records: { p3: 2 },
       retirable: ['p2', 'p1'],
     })
+  })
+
+  it('next: accepted, never written, never re-keyed back (the accept phase of a rolling deploy)', async () => {
+    const store = new MemoryKeyStore()
+    const phase0 = make(store, A)
+    const k0 = await issue(phase0)
+    const accept = make(store, { current: { secret: A }, next: { id: 'p2', secret: B } })
+    const k1 = await issue(accept)
+    // The accept phase still writes what phase-0 instances read.
+    expect(await store.findByHash(hmac(A, k1))).not.toBeNull()
+    expect(await codeOf(() => phase0.verifyKey(k1))).toBe('resolved')
+    const switched = make(store, {
+      current: { id: 'p2', secret: B },
+      previous: [{ id: 'p1', secret: A }],
+    })
+    const k2 = await issue(switched)
+    await switched.verifyKey(k0)
+    await settle()
+    expect(await store.findByHash(`p2$${hmac(B, k0)}`)).not.toBeNull()
+    // Accept-phase instances read what the switched ones wrote and re-keyed, and leave it there.
+    for (const key of [k0, k1, k2])
+      expect(await codeOf(() => accept.verifyKey(key))).toBe('resolved')
+    await settle()
+    expect(await store.findByHash(`p2$${hmac(B, k2)}`)).not.toBeNull()
+    expect(await store.findByHash(`p2$${hmac(B, k0)}`)).not.toBeNull()
+    expect(await accept.pepperStatus()).toMatchObject({ current: null, next: 'p2', retirable: [] })
   })
 
   it('plain SHA-256 (no pepper) → first pepper, with previous secret null', async () => {
@@ -175,6 +203,7 @@ describe('pepper rotation', () => {
     await issue(make(store, A))
     expect(await make(store, A).pepperStatus()).toEqual({
       current: null,
+      next: null,
       previous: [],
       records: { unversioned: 1 },
       retirable: [],
