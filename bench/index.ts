@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only=core,http,stores,memory,scale] [--no-pin]
+ * `npm run bench [-- --quick] [--only=core,http,stores,memory,scale,leaks] [--no-pin]
  * [--connections=N]`: bundles every section the way the package is built (esbuild, Node 20
  * target, dependencies external, no name-keeping helpers), then runs each section in its own
  * Node process, one after another, printing one markdown table per section, and at the end the
@@ -25,6 +25,7 @@ const SECTIONS = [
   { name: 'stores', title: '4 and 6. Real stores and fleet revocation', flags: [] },
   { name: 'memory', title: '5. Memory under attack', flags: ['--expose-gc'] },
   { name: 'scale', title: '7. Scale: cache misses and heap per key', flags: ['--expose-gc'] },
+  { name: 'leaks', title: '8. Leaked keys: leak to rejection, pepper ring cost', flags: [] },
 ]
 
 // Flags every section reads (bench/lib/args.ts, bench/lib/cpu.ts); `--only` is ours.
