@@ -80,6 +80,7 @@ export class MemoryKeyStore implements KeyStore {
     }
   }
 
+  /** The record stored under the first of `hashes` that exists; `null` when none. */
   async findByHashes(hashes: readonly string[]): Promise<ApiKeyRecord | null> {
     for (const hash of hashes) {
       const record = this.#byHash.get(hash)
@@ -88,6 +89,7 @@ export class MemoryKeyStore implements KeyStore {
     return null
   }
 
+  /** Moves `keyId` from digest `from` to `to` if it is still `from` and `to` is free. */
   async rehash(keyId: string, from: string, to: string): Promise<boolean> {
     const record = this.#recordById(keyId)
     if (record === undefined || !digestsEqual(record.hash, from) || this.#byHash.has(to)) {
@@ -100,6 +102,7 @@ export class MemoryKeyStore implements KeyStore {
     return true
   }
 
+  /** Records not revoked per digest version (pepper id before `$`, `''` for none). */
   async countDigestVersions(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {}
     for (const record of this.#byHash.values()) {
