@@ -33,6 +33,9 @@ const common: Options = {
 // the other's files): `npm run build` removes `dist` first.
 export default defineConfig([
   { ...common, entry: Object.fromEntries(existing), format: ['esm'] },
+  // The `vydra-auth` executable (package.json `bin`): ESM, no types; its store adapters and their
+  // drivers are separate chunks imported only when a store URL names them.
+  { ...common, dts: false, entry: { cli: 'adapters/cli/index.ts' }, format: ['esm'] },
   {
     ...common,
     entry: Object.fromEntries(existing.filter(([name]) => !ESM_ONLY.has(name))),

@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { QUICK } from './lib/args.js'
 import { removeOnExit } from './lib/cleanup.js'
 import { generateKeys } from './http/keys.js'
-import { cpuOf, pinSelf } from './lib/cpu.js'
+import { cpuJiffies, cpuOf, pinSelf, serverCpu } from './lib/cpu.js'
 import {
   CONNECTIONS,
   DURATION_S,
@@ -35,6 +35,13 @@ const PASSPORT_TARGET = 1.3
  * share of their core. Below it, the load generator (or the machine) set the pace.
  */
 const SATURATED = 0.9
+/**
+ * Unsaturated, the throughput ratio measures the round trip more than the server, but the CPU
+ * time per request still measures the server's cost (a saturated server's req/s is 1 / its CPU
+ * per request), provided nothing else ran on its core: the core's busy time beyond the server's
+ * own must stay under this share of the core.
+ */
+const MAX_INTERFERENCE = 0.1
 
 const VARIANTS = [
   'express-bare',
@@ -50,8 +57,11 @@ const VARIANTS = [
   'koa-lib',
 ] as const
 type Variant = (typeof VARIANTS)[number]
-/** One measured run, with the server's CPU time per request and share of its core. */
-type Run = LoadResult & { cpuPerRequest: number; serverShare: number }
+/**
+ * One measured run, with the server's CPU time per request, its share of its core, and the
+ * share of that core other processes used (`NaN` unpinned).
+ */
+type Run = LoadResult & { cpuPerRequest: number; serverShare: number; interference: number }
 
 const LABELS: Record<Variant, string> = {
   'express-bare': 'Express 5, no auth',
@@ -81,10 +91,23 @@ async function checkServer(server: ServerProcess, validKey: string): Promise<voi
 }
 
 async function measure(server: ServerProcess, authorizations: readonly string[]): Promise<Run> {
+  const core = serverCpu()
+  const coreBefore = core === undefined ? undefined : cpuJiffies(core)
   const cpuBefore = server.cpuMicros()
   const result = await load(server.url, authorizations)
   const cpu = server.cpuMicros() - cpuBefore
-  return { ...result, cpuPerRequest: cpu / result.total, serverShare: cpu / 1e6 / result.seconds }
+  const coreAfter = core === undefined ? undefined : cpuJiffies(core)
+  const serverShare = cpu / 1e6 / result.seconds
+  const coreShare =
+    coreBefore === undefined || coreAfter === undefined
+      ? Number.NaN
+      : (coreAfter.busy - coreBefore.busy) / (coreAfter.total - coreBefore.total)
+  return {
+    ...result,
+    cpuPerRequest: cpu / result.total,
+    serverShare,
+    interference: Math.max(0, coreShare - serverShare),
+  }
 }
 
 async function main(): Promise<void> {
@@ -140,17 +163,32 @@ function report(runs: Map<Variant, Run[]>): void {
   const shares = (v: Variant): string =>
     `${percent(median(v, (r) => r.serverShare))} / ${percent(median(v, (r) => r.generatorShare))}`
 
-  // One target: a req/s ratio, valid only if both servers were saturated and nothing failed.
+  const quiet = (v: Variant): boolean => median(v, (r) => r.interference) < MAX_INTERFERENCE
+  // One target. Both servers saturated: the req/s ratio. Otherwise, when nothing else ran on
+  // the server core: the CPU-per-request ratio (what the req/s ratio would be, saturated).
+  // Failed responses, or a core shared with other work, make it "not valid".
   const target = (id: TargetId, ours: Variant, theirs: Variant, goal: number): string[] => {
     const r = ratio(ours, theirs)
-    const byCpu = cpuRatio(ours, theirs).median
-    const valid = saturated(ours) && saturated(theirs) && failures(ours) + failures(theirs) === 0
-    const note = valid
-      ? `by CPU/req ${byCpu.toFixed(2)}×`
-      : `servers not both saturated (server / generator CPU: ${shares(ours)} vs ${shares(theirs)}); by CPU/req ${byCpu.toFixed(2)}×`
-    recordTarget({ id, measured: formatRatio(r), met: valid ? r.median >= goal : undefined, note })
-    const verdict = valid ? met(r.median >= goal) : 'not valid (not saturated)'
-    return [`${formatRatio(r)}; by CPU/req ${byCpu.toFixed(2)}×`, `≥ ${goal}×: ${verdict}`]
+    const byCpu = cpuRatio(ours, theirs)
+    const clean = failures(ours) + failures(theirs) === 0
+    const bySaturation = clean && saturated(ours) && saturated(theirs)
+    const byCost = clean && !bySaturation && quiet(ours) && quiet(theirs)
+    const basis = bySaturation ? 'req/s' : byCost ? 'CPU/req' : undefined
+    const decisive = bySaturation ? r : byCpu
+    const context =
+      `server / generator CPU ${shares(ours)} vs ${shares(theirs)}; other work on the server ` +
+      `core ${percent(median(ours, (x) => x.interference))} / ${percent(median(theirs, (x) => x.interference))}`
+    recordTarget({
+      id,
+      measured: `${formatRatio(decisive)} by ${basis ?? (bySaturation ? 'req/s' : 'CPU/req')}`,
+      met: basis === undefined ? undefined : decisive.median >= goal,
+      note: `req/s ${formatRatio(r)}, CPU/req ${formatRatio(byCpu)}; ${context}`,
+    })
+    const verdict =
+      basis === undefined
+        ? `not valid (${clean ? 'server core shared' : 'failed responses'})`
+        : `${met(decisive.median >= goal)} (by ${basis})`
+    return [`${formatRatio(r)}; by CPU/req ${formatRatio(byCpu)}`, `≥ ${goal}×: ${verdict}`]
   }
 
   const row = (v: Variant, base: Variant, extra = ['', '']): string[] => {
@@ -216,9 +254,10 @@ function report(runs: Map<Variant, Run[]>): void {
       `127.0.0.1. Ratios are per round (same-round runs), then median (min–max). "Server ` +
       `CPU/req" is the server process's user+system time per request (from /proc); "by CPU/req" ` +
       `is the throughput ratio it implies. "CPU: server / generator" is each process's CPU time ` +
-      `over the run's wall time (100 % = one core): a comparison counts only when both servers ` +
-      `were at ≥ ${percent(SATURATED)} of their core, i.e. the server, not the generator, was the ` +
-      `bottleneck.`,
+      `over the run's wall time (100 % = one core). A target is judged by req/s when both servers ` +
+      `were at ≥ ${percent(SATURATED)} of their core (the server, not the generator, set the ` +
+      `pace); otherwise by CPU/req, provided other processes used < ${percent(MAX_INTERFERENCE)} ` +
+      `of the server core (from /proc/stat); otherwise it is not valid.`,
   )
 }
 

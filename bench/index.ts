@@ -1,7 +1,7 @@
 /**
- * `npm run bench [-- --quick] [--only=core,http,stores,memory,scale,leaks] [--no-pin]
- * [--connections=N]`: bundles every section the way the package is built (esbuild, Node 20
- * target, dependencies external, no name-keeping helpers), then runs each section in its own
+ * `npm run bench [-- --quick] [--only=core,http,stores,memory,scale,observability,fleet-lifecycle,leaks]
+ * [--no-pin] [--connections=N]`: bundles every section the way the package is built (esbuild,
+ * Node 20 target, dependencies external, no name-keeping helpers), then runs each section in its own
  * Node process, one after another, printing one markdown table per section, and at the end the
  * table of issue 10's targets. Sections pin themselves to CPUs (bench/lib/cpu.ts).
  */
@@ -25,7 +25,9 @@ const SECTIONS = [
   { name: 'stores', title: '4 and 6. Real stores and fleet revocation', flags: [] },
   { name: 'memory', title: '5. Memory under attack', flags: ['--expose-gc'] },
   { name: 'scale', title: '7. Scale: cache misses and heap per key', flags: ['--expose-gc'] },
-  { name: 'leaks', title: '8. Leaked keys: leak to rejection, pepper ring cost', flags: [] },
+  { name: 'observability', title: '8. Observability on the hit path', flags: [] },
+  { name: 'fleet-lifecycle', title: '9. Fleet lifecycle', flags: [] },
+  { name: 'leaks', title: '10. Leaked keys: leak to rejection, pepper ring cost', flags: [] },
 ]
 
 // Flags every section reads (bench/lib/args.ts, bench/lib/cpu.ts); `--only` is ours.

@@ -57,6 +57,8 @@ export function checkPackContents(files, readFile, pkg) {
     else if (value && typeof value === 'object') Object.values(value).forEach(walk)
   }
   walk(pkg.exports)
+  // The executables of `bin` (`vydra-auth`) are packed too.
+  walk(pkg.bin)
   for (const target of targets) {
     const path = target.replace(/^\.\//, '')
     if (!set.has(path)) problems.push(`${path}: referenced by package.json but not packed`)

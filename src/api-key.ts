@@ -10,6 +10,7 @@ import { encodeBase62Fixed, isBase62Code, randomBase62, type RandomBytes } from 
 export type { RandomBytes }
 import { crc32Ascii, CRC32_INITIAL, crc32Final, crc32Step } from './lib/crc32.js'
 import { DEFAULTS } from './options/defaults.js'
+import type { KeyOwnerType } from './types.js'
 
 /** Random base62 characters in a secret: 32 × log2(62) ≈ 190 bits. */
 export const SECRET_RANDOM_LENGTH = 32
@@ -42,6 +43,11 @@ export interface GenerateApiKeyOptions extends ApiKeyFormatOptions {
   userId: string
   /** Source of random bytes; defaults to the operating system's CSPRNG. */
   randomBytes?: RandomBytes
+  /**
+   * Kind of owner the key names (`vydra_live_org_<id>_…`); covered by the checksum like every
+   * character before it. @defaultValue `'user'`
+   */
+  ownerType?: KeyOwnerType
 }
 
 /** The parts of a well-formed key. */
@@ -99,13 +105,26 @@ export function generateApiKey(
       issues: [{ path: ['userId'], message: 'must match [A-Za-z0-9_-]{1,64}' }],
     })
   }
-  const body = `${keyHead(prefix, environment)}${opts.userId}_${randomBase62(SECRET_RANDOM_LENGTH, opts.randomBytes ?? defaultRandomBytes)}`
+  const ownerType = opts.ownerType ?? 'user'
+  if (ownerType !== 'user' && ownerType !== 'org' && ownerType !== 'svc') {
+    throw new AuthError('VALIDATION_ERROR', {
+      message: 'Invalid owner type',
+      issues: [{ path: ['ownerType'], message: "must be 'user', 'org' or 'svc'" }],
+    })
+  }
+  const body = `${keyHead(prefix, environment, ownerType)}${opts.userId}_${randomBase62(SECRET_RANDOM_LENGTH, opts.randomBytes ?? defaultRandomBytes)}`
   return body + encodeBase62Fixed(crc32Ascii(body), CHECKSUM_LENGTH)
 }
 
-/** The fixed start of every key of a prefix and environment, e.g. `vydra_live_user_`. */
-export function keyHead(prefix: string, environment: string): string {
-  return `${prefix}_${environment}_user_`
+/**
+ * The fixed start of every key of a prefix, environment and owner kind, e.g. `vydra_live_user_`.
+ */
+export function keyHead(
+  prefix: string,
+  environment: string,
+  ownerType: KeyOwnerType = 'user',
+): string {
+  return `${prefix}_${environment}_${ownerType}_`
 }
 
 // Char classes of the key grammar: 1 = base62, 2 = also allowed in a user id (`_`, `-`).

@@ -5,32 +5,33 @@
  * @module
  */
 import { keyHead } from './api-key.js'
-import { AuthError, isAuthError } from './errors.js'
-import { describeError } from './lib/describe-error.js'
 import { resolveOptions } from './options/resolve.js'
 import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
+import { createErrorResponder } from './service/error-responder.js'
+import { createObservability } from './service/observability.js'
 import { createDigestScheme } from './service/digest-scheme.js'
-import { createEventBus } from './service/event-bus.js'
-import { createDenialReporter, createKeyEvents } from './service/key-events.js'
-import { UsageCounter } from './service/usage-counter.js'
-import { createUsageReader } from './service/usage-report.js'
 import { createKeyManager } from './service/key-manager.js'
 import { createKeyLookups } from './service/revoke-by-key.js'
-import { createLeakReporter } from './service/leak-events.js'
-import { wireStore } from './service/store-wiring.js'
 import { createScopeRegistry } from './service/scope-registry.js'
+import { wireStore } from './service/store-wiring.js'
 import { createVerifier } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
+import { createLifecycleApi, otherOwnerHeads } from './service/lifecycle-api.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
-export type { CreatedApiKey, CreateKeyInput } from './service/key-manager.js'
+export type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './service/key-manager.js'
+export type { KeyRefInput, RolledApiKey, RollKeyInput } from './service/key-lifecycle.js'
+export type { ApiKeyPage, ListKeyPageInput } from './service/key-listing.js'
+export type { UpdateKeyInput } from './service/key-update.js'
+export type { KeyOwnerInput } from './service/key-owner.js'
 export type { VerifyOptions } from './service/verifier.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { PepperStatus } from './service/pepper-rotation.js'
 export type { ManagementContext } from './service/key-events.js'
 export type { UsageQuery, UsageReport } from './service/usage-report.js'
+export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notifier.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -47,23 +48,18 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const { options: opts, secrets } = resolveOptions(options)
   const { logger } = opts
   const head = keyHead(opts.prefix, opts.environment)
+  const otherHeads = otherOwnerHeads(opts)
   const scheme = createDigestScheme(secrets.pepper, secrets.pepperRing)
   const hash = scheme.hash
+  // What a new record stores: the digest under the current pepper, with its id.
+  const stored = (key: string): string => scheme.stored(hash(key))
   const clock = createServiceClock(opts.now, logger)
-  const events = createEventBus(logger)
-  const usage =
-    opts.usageStore === undefined
-      ? undefined
-      : new UsageCounter({
-          store: opts.usageStore,
-          flushMs: opts.usageFlushMs,
-          timeoutMs: opts.storeTimeoutMs,
-          logger,
-        })
-  const { cache, store, lookup } = wireStore(opts, scheme, head)
+  const observability = createObservability(opts, clock, head)
+  const { cache, store, lookup } = wireStore(opts, scheme, head, otherHeads)
   const registry = createScopeRegistry(opts.scopes)
   const verifier = createVerifier({
     keyHead: head,
+    otherHeads,
     hash,
     clock,
     cache: cache,
@@ -71,52 +67,57 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     touchIntervalMs: opts.touchIntervalMs,
     clockToleranceMs: opts.clockToleranceMs,
     maxTouched: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 10_000),
-    denied: createDenialReporter(events, clock),
-    usage,
+    denied: observability.denied,
+    usage: observability.usage,
   })
-  const keyEvents = createKeyEvents(events, clock)
   const keys = createKeyManager({
-    prefix: opts.prefix,
-    environment: opts.environment,
-    maxKeysPerUser: opts.maxKeysPerUser,
-    maxExpiresInDays: opts.maxExpiresInDays,
-    hash: (key) => scheme.stored(hash(key)),
+    ...opts, // prefix, environment, maxKeysPerUser, maxExpiresInDays, ownerTypes
+    hash: stored,
     clock,
     store,
     registry,
     onCreate: (digest) => lookup.evictStored(digest),
-    events: keyEvents,
+    events: observability.keyEvents,
   })
-
-  const report = createLeakReporter(events, keyEvents, clock)
-  const byKey = createKeyLookups({ keyHead: head, clock, store, lookup, hash, report })
+  const byKey = createKeyLookups({
+    keyHead: head,
+    otherHeads,
+    clock,
+    store,
+    lookup,
+    hash,
+    events: observability.keyEvents,
+  })
+  const lifecycle = createLifecycleApi({
+    opts,
+    maxRollGraceMsGiven: options.maxRollGraceMs !== undefined,
+    hash: stored,
+    clock,
+    store,
+    registry,
+    events: observability.keyEvents,
+  })
 
   return {
     options: opts,
+    ...lifecycle,
     createKey: keys.createKey,
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,
     revokeByKey: byKey.revokeByKey,
     lookupKey: byKey.lookupKey,
+    pepperStatus: lookup.status,
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
-    errorResponse: (error) => {
-      if (isAuthError(error)) return error.toResponse({ realm: opts.realm })
-      logger.error('unexpected error during authentication', { error: describeError(error) })
-      return new AuthError('AUTH_UNAVAILABLE', { cause: error }).toResponse({ realm: opts.realm })
-    },
-    pepperStatus: lookup.status,
+    errorResponse: createErrorResponder(opts.realm, logger),
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
-    on: events.on,
-    usage: createUsageReader(opts.usageStore, opts.storeTimeoutMs, logger),
-    flushUsage: () => usage?.flush() ?? Promise.resolve(),
+    ...observability.api,
     close: async () => {
       store.close()
-      events.deliverQueued()
-      await usage?.close()
+      await observability.close()
     },
   }
 }

@@ -35,6 +35,7 @@ const TOKEN_ERRORS = new Set<AuthErrorCode>([
   'KEY_NOT_FOUND',
   'KEY_REVOKED',
   'KEY_EXPIRED',
+  'KEY_DISABLED',
 ])
 
 // INVALID_FORMAT reasons of a Bearer attempt that is not one well-formed credential: the request

@@ -24,6 +24,9 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   SIGNATURE_INVALID: 401,
+  KEY_DISABLED: 401,
+  KEY_STATE_CONFLICT: 409,
+  NOT_SUPPORTED: 501,
 } as const satisfies Record<string, number>)
 
 /** A machine-readable error code; the status table is {@link AUTH_ERROR_STATUS}. */
@@ -48,6 +51,9 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   PAYLOAD_TOO_LARGE: 'Request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'Content-Type must be application/json',
   SIGNATURE_INVALID: 'Request signature is missing or invalid',
+  KEY_DISABLED: 'API key is disabled',
+  KEY_STATE_CONFLICT: 'The key is not in a state that allows this operation',
+  NOT_SUPPORTED: 'The key store does not support this operation',
 }
 
 /** One problem found while validating input, as reported in a `VALIDATION_ERROR` body. */

@@ -153,8 +153,16 @@ export type AuthEventName = keyof AuthEventMap
  * request.
  */
 export type AuthEventListener<N extends AuthEventName> = (
-  event: AuthEventMap[N] & { type: N },
+  event: AuthEvent<N>,
 ) => void | Promise<void>
+
+/**
+ * An event as listeners receive it: its payload with its `type`. For a union of names it is a
+ * union discriminated by `type`.
+ */
+export type AuthEvent<N extends AuthEventName = AuthEventName> = {
+  [K in N]: AuthEventMap[K] & { type: K }
+}[N]
 
 /** The names, for validation and iteration. */
 export const AUTH_EVENT_NAMES: readonly AuthEventName[] = Object.freeze([

@@ -16,13 +16,23 @@
 export { createApiKeyAuth, CREATE_KEY_MESSAGE } from './create-api-key-auth.js'
 export type {
   ApiKeyAuth,
+  ApiKeyPage,
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
   PepperStatus,
+  KeyOwnerInput,
+  KeyRefInput,
+  ListKeyPageInput,
+  RevokeKeyInput,
+  RolledApiKey,
+  RollKeyInput,
+  UpdateKeyInput,
   RevokeByKeyOptions,
   RevokeByKeyResult,
+  ExpiryNotice,
   ManagementContext,
+  NotifyExpiringOptions,
   UsageQuery,
   UsageReport,
   VerifyOptions,
@@ -52,6 +62,7 @@ export type {
 export { AUTH_EVENT_NAMES } from './events.js'
 export type {
   AuthDeniedEvent,
+  AuthEvent,
   AuthEventListener,
   AuthEventMap,
   AuthEventName,
@@ -69,14 +80,39 @@ export type {
   RequestMetadata,
 } from './events.js'
 
+// Expiry warnings
+export { MemoryExpiryStore } from './memory-expiry-store.js'
+export type { ExpiringKey, ExpiryStore } from './expiry-store.js'
+
 // Usage counts
 export { MemoryUsageStore } from './memory-usage-store.js'
 export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
 
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'
-export type { KeyStore } from './key-store.js'
-export type { ApiKeyInfo, ApiKeyPrincipal, ApiKeyRecord } from './types.js'
+export type {
+  KeyCap,
+  KeyPageQuery,
+  KeyRollRefusal,
+  KeyRollRequest,
+  KeyRollResult,
+  KeyStatusFilter,
+  KeyStore,
+  KeyUpdateExpectation,
+  KeyUpdatePatch,
+  KeyUpdateResult,
+} from './key-store.js'
+export type {
+  ApiKeyInfo,
+  ApiKeyLifecycleFields,
+  ApiKeyPrincipal,
+  ApiKeyRecord,
+  JsonValue,
+  KeyMetadata,
+  KeyOwnerType,
+  KeyStatus,
+} from './types.js'
+export { keyStatus, LIFECYCLE_DEFAULTS } from './key-record.js'
 
 // Pure functions
 export { formatKeyPrefix, generateApiKey, parseApiKey } from './api-key.js'

@@ -3,12 +3,35 @@
  * @module
  */
 import { digestsEqual } from './hash.js'
-import type { KeyStore } from './key-store.js'
+import type {
+  KeyCap,
+  KeyPageQuery,
+  KeyRollRequest,
+  KeyRollResult,
+  KeyStore,
+  KeyUpdateExpectation,
+  KeyUpdatePatch,
+  KeyUpdateResult,
+} from './key-store.js'
+import {
+  countsTowardCap,
+  expectationHolds,
+  firstUseGraceEnd,
+  graceRunning,
+  pageOf,
+  retireRolled,
+  rolledRecord,
+  rollRefusal,
+} from './store-rules.js'
 import type { ApiKeyRecord } from './types.js'
 
+type Listener = (hash: string) => void
+
 /**
- * A {@link KeyStore} in memory. Everything is lost when the process ends; instances sharing one
- * `MemoryKeyStore` object get each other's revocations through `onRevoke`.
+ * A {@link KeyStore} in memory, with every optional method of the port. Everything is lost when
+ * the process ends; instances sharing one `MemoryKeyStore` object get each other's revocations
+ * and other invalidations through `onRevoke` / `onInvalidate`. Each method runs in one
+ * synchronous step, so each is atomic.
  *
  * @example
  * ```ts
@@ -19,21 +42,33 @@ export class MemoryKeyStore implements KeyStore {
   readonly #byHash = new Map<string, ApiKeyRecord>()
   readonly #hashById = new Map<string, string>()
   readonly #idsByUser = new Map<string, Set<string>>()
-  readonly #listeners = new Set<(hash: string) => void>()
+  readonly #revokeListeners = new Set<Listener>()
+  readonly #invalidateListeners = new Set<Listener>()
 
   /** Number of records held. */
   get size(): number {
     return this.#byHash.size
   }
 
+  /** Copies of every record (for `MemoryExpiryStore` and tests). */
+  snapshot(): ApiKeyRecord[] {
+    return [...this.#byHash.values()].map(copy)
+  }
+
   async insert(record: ApiKeyRecord): Promise<void> {
-    if (this.#byHash.has(record.hash)) throw new Error('MemoryKeyStore: duplicate key hash')
-    if (this.#hashById.has(record.id)) throw new Error('MemoryKeyStore: duplicate key id')
-    this.#byHash.set(record.hash, copy(record))
-    this.#hashById.set(record.id, record.hash)
-    let ids = this.#idsByUser.get(record.userId)
-    if (ids === undefined) this.#idsByUser.set(record.userId, (ids = new Set()))
-    ids.add(record.id)
+    this.#add(record)
+  }
+
+  async insertCapped(record: ApiKeyRecord, cap: KeyCap): Promise<boolean> {
+    const at = cap.at.getTime()
+    let count = 0
+    for (const id of this.#idsByUser.get(record.userId) ?? []) {
+      const held = this.#recordById(id)
+      if (held !== undefined && countsTowardCap(held, cap.keyPrefix, at)) count++
+    }
+    if (count >= cap.max) return false
+    this.#add(record)
+    return true
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {
@@ -42,12 +77,11 @@ export class MemoryKeyStore implements KeyStore {
   }
 
   async listByUser(userId: string): Promise<ApiKeyRecord[]> {
-    const out: ApiKeyRecord[] = []
-    for (const id of this.#idsByUser.get(userId) ?? []) {
-      const record = this.#recordById(id)
-      if (record !== undefined) out.push(copy(record))
-    }
-    return out
+    return this.#ownRecords(userId).map(copy)
+  }
+
+  async listPage(userId: string, query: KeyPageQuery): Promise<ApiKeyRecord[]> {
+    return pageOf(this.#ownRecords(userId), query).map(copy)
   }
 
   async revoke(
@@ -56,18 +90,13 @@ export class MemoryKeyStore implements KeyStore {
     at: Date,
     reason?: string,
   ): Promise<ApiKeyRecord | null> {
-    const record = this.#recordById(keyId)
-    if (record === undefined || record.userId !== userId) return null
+    const record = this.#owned(keyId, userId)
+    if (record === undefined) return null
     if (record.revokedAt === null) {
       record.revokedAt = new Date(at.getTime())
-      if (typeof reason === 'string') record.revokedReason = reason
-      for (const listener of this.#listeners) {
-        try {
-          listener(record.hash)
-        } catch {
-          // A listener's failure must not undo or fail the revocation.
-        }
-      }
+      record.revokedReason = typeof reason === 'string' ? reason : null
+      this.#emit(this.#revokeListeners, record.hash)
+      this.#emit(this.#invalidateListeners, record.hash)
     }
     return copy(record)
   }
@@ -113,11 +142,127 @@ export class MemoryKeyStore implements KeyStore {
     return counts
   }
 
-  onRevoke(listener: (hash: string) => void): () => void {
-    this.#listeners.add(listener)
-    return () => {
-      this.#listeners.delete(listener)
+  async roll(request: KeyRollRequest): Promise<KeyRollResult | null> {
+    const old = this.#owned(request.keyId, request.userId)
+    if (old === undefined) return null
+    const at = request.at.getTime()
+    const refusal = rollRefusal(old, at)
+    if (refusal !== null) return { ok: false, reason: refusal, current: copy(old) }
+    const next = rolledRecord(old, request)
+    this.#add(next) // throws on a duplicate id or hash before anything changed
+    retireRolled(old, request)
+    const predecessor =
+      old.rolledFrom == null ? undefined : this.#owned(old.rolledFrom, request.userId)
+    let ended: ApiKeyRecord | null = null
+    if (predecessor !== undefined && graceRunning(predecessor, at)) {
+      predecessor.graceEndsAt = new Date(at)
+      old.firstUseGraceMs = null
+      ended = copy(predecessor)
     }
+    this.#emit(this.#invalidateListeners, old.hash)
+    if (ended !== null) this.#emit(this.#invalidateListeners, ended.hash)
+    if (old.revokedAt !== null) this.#emit(this.#revokeListeners, old.hash)
+    return { ok: true, previous: copy(old), next: copy(next), ended }
+  }
+
+  async startRollGrace(keyId: string, at: Date): Promise<ApiKeyRecord | null> {
+    const next = this.#recordById(keyId)
+    if (next?.rolledFrom == null) return null
+    const old = this.#owned(next.rolledFrom, next.userId)
+    if (old === undefined) return null
+    const graceMs = next.firstUseGraceMs
+    if (graceMs != null) {
+      next.firstUseGraceMs = null
+      if (old.graceEndsAt == null && old.revokedAt === null) {
+        old.graceEndsAt = firstUseGraceEnd(old, graceMs, at.getTime())
+        this.#emit(this.#invalidateListeners, old.hash)
+      }
+    }
+    return copy(old)
+  }
+
+  async setDisabled(keyId: string, userId: string, at: Date | null): Promise<ApiKeyRecord | null> {
+    const record = this.#owned(keyId, userId)
+    if (record === undefined) return null
+    if (record.revokedAt !== null) return copy(record)
+    if (at === null) {
+      if (record.disabledAt == null) return copy(record)
+      record.disabledAt = null
+    } else {
+      if (record.disabledAt != null) return copy(record)
+      record.disabledAt = new Date(at.getTime())
+    }
+    this.#emit(this.#invalidateListeners, record.hash)
+    return copy(record)
+  }
+
+  async update(
+    keyId: string,
+    userId: string,
+    patch: KeyUpdatePatch,
+    expected: KeyUpdateExpectation,
+  ): Promise<KeyUpdateResult | null> {
+    const record = this.#owned(keyId, userId)
+    if (record === undefined) return null
+    if (record.revokedAt !== null || !expectationHolds(record, expected)) {
+      return { ok: false, reason: 'conflict', current: copy(record) }
+    }
+    if (patch.name !== undefined) record.name = patch.name
+    if (patch.metadata !== undefined) record.metadata = structuredClone(patch.metadata)
+    if (patch.scopes !== undefined) record.scopes = [...patch.scopes]
+    if (patch.expiresAt !== undefined) {
+      record.expiresAt = patch.expiresAt === null ? null : new Date(patch.expiresAt.getTime())
+    }
+    this.#emit(this.#invalidateListeners, record.hash)
+    return { ok: true, record: copy(record) }
+  }
+
+  onRevoke(listener: Listener): () => void {
+    this.#revokeListeners.add(listener)
+    return () => {
+      this.#revokeListeners.delete(listener)
+    }
+  }
+
+  onInvalidate(listener: Listener): () => void {
+    this.#invalidateListeners.add(listener)
+    return () => {
+      this.#invalidateListeners.delete(listener)
+    }
+  }
+
+  #add(record: ApiKeyRecord): void {
+    if (this.#byHash.has(record.hash)) throw new Error('MemoryKeyStore: duplicate key hash')
+    if (this.#hashById.has(record.id)) throw new Error('MemoryKeyStore: duplicate key id')
+    this.#byHash.set(record.hash, copy(record))
+    this.#hashById.set(record.id, record.hash)
+    let ids = this.#idsByUser.get(record.userId)
+    if (ids === undefined) this.#idsByUser.set(record.userId, (ids = new Set()))
+    ids.add(record.id)
+  }
+
+  #emit(listeners: Set<Listener>, hash: string): void {
+    for (const listener of listeners) {
+      try {
+        listener(hash)
+      } catch {
+        // A listener's failure must not undo or fail the write.
+      }
+    }
+  }
+
+  #ownRecords(userId: string): ApiKeyRecord[] {
+    const out: ApiKeyRecord[] = []
+    for (const id of this.#idsByUser.get(userId) ?? []) {
+      const record = this.#recordById(id)
+      if (record !== undefined) out.push(record)
+    }
+    return out
+  }
+
+  #owned(keyId: string, userId: string): ApiKeyRecord | undefined {
+    const record = this.#recordById(keyId)
+    return record === undefined || record.userId !== userId ? undefined : record
   }
 
   #recordById(id: string): ApiKeyRecord | undefined {
@@ -135,14 +280,8 @@ export function digestVersion(hash: string): string {
   return separator < 0 ? '' : hash.slice(0, separator)
 }
 
-// Callers get copies, so mutating a returned record never changes what is stored.
+// Callers get copies (every field, unknown ones included), so mutating a returned record never
+// changes what is stored.
 function copy(record: ApiKeyRecord): ApiKeyRecord {
-  return {
-    ...record,
-    scopes: [...record.scopes],
-    createdAt: new Date(record.createdAt.getTime()),
-    expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
-    lastUsedAt: record.lastUsedAt === null ? null : new Date(record.lastUsedAt.getTime()),
-    revokedAt: record.revokedAt === null ? null : new Date(record.revokedAt.getTime()),
-  }
+  return structuredClone(record)
 }

@@ -34,6 +34,17 @@ describe('createKey', () => {
       expiresAt: null,
       lastUsedAt: null,
       revokedAt: null,
+      // 0.2 lifecycle fields, at their defaults.
+      status: 'active',
+      ownerType: 'user',
+      createdBy: null,
+      metadata: {},
+      disabledAt: null,
+      revokedReason: null,
+      replacedBy: null,
+      rolledFrom: null,
+      graceEndsAt: null,
+      firstUseGraceMs: null,
     })
     await expect(auth.authenticate(`Bearer ${created.key}`)).resolves.toEqual({
       keyId: created.id,
@@ -41,6 +52,9 @@ describe('createKey', () => {
       scopes: ['*'],
       name: 'CI',
       expiresAt: null,
+      ownerType: 'user',
+      ownerId: 'user_2abc',
+      metadata: {},
     })
   })
 
@@ -179,13 +193,23 @@ describe('listKeys and revokeKey', () => {
     const list = await auth.listKeys('u123')
     expect(Object.keys(list[0]!).sort()).toEqual([
       'createdAt',
+      'createdBy',
+      'disabledAt',
       'expiresAt',
+      'firstUseGraceMs',
+      'graceEndsAt',
       'id',
       'keyPrefix',
       'lastUsedAt',
+      'metadata',
       'name',
+      'ownerType',
+      'replacedBy',
       'revokedAt',
+      'revokedReason',
+      'rolledFrom',
       'scopes',
+      'status',
       'userId',
     ])
     expectNoLeak(list, key)

@@ -249,6 +249,10 @@ describe('the other codes', () => {
       PAYLOAD_TOO_LARGE: 413,
       UNSUPPORTED_MEDIA_TYPE: 415,
       SIGNATURE_INVALID: 401,
+      // Issue 11 (key lifecycle).
+      KEY_DISABLED: 401,
+      KEY_STATE_CONFLICT: 409,
+      NOT_SUPPORTED: 501,
     }
     expect({ ...AUTH_ERROR_STATUS }).toEqual(documented)
     for (const [code, status] of Object.entries(documented)) {

@@ -6,7 +6,9 @@ import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import {
   AUTH_EVENT_NAMES,
+  createApiKeyAuth,
   createApiKeyGuard,
+  MemoryKeyStore,
   generateApiKey,
   hashApiKey,
   type AuthEventMap,
@@ -14,6 +16,8 @@ import {
 } from '../src/index.js'
 import { MAX_QUEUED_EVENTS } from '../src/service/event-bus.js'
 import { eventSchemas, parseEvent } from './support/event-schemas.js'
+import { createClock } from './support/clock.js'
+import { createLogSink } from './support/log-sink.js'
 import { findSecrets, registerKey } from './support/secret-scan.js'
 import { setup, type Harness } from './support/setup.js'
 
@@ -224,6 +228,64 @@ describe('events', () => {
     await h.issue()
     await h.auth.close()
     expect(events).toHaveLength(1)
+  })
+
+  it('revokeByKey emits key.revoked and, for a leak, key.leaked (actor: system)', async () => {
+    const h = setup()
+    const events = record(h, ['key.revoked', 'key.leaked'])
+    const { key, id } = await h.issue()
+    const result = await h.auth.revokeByKey(key, { source: 'https://github.com/o/r/blob/x' })
+    expect(result.status).toBe('revoked')
+    await h.auth.revokeByKey(key) // already revoked: no event
+    await delivered()
+    for (const event of events) parseEvent(event)
+    expect(events).toMatchObject([
+      { type: 'key.revoked', keyId: id, reason: 'leaked', actor: { type: 'system' } },
+      { type: 'key.leaked', keyId: id, url: 'https://github.com/o/r/blob/x', revoked: true },
+    ])
+  })
+
+  it('lifecycle: key.rolled, key.disabled/key.enabled (on a change only), key.updated with the fields', async () => {
+    const clock = createClock()
+    const auth = createApiKeyAuth({
+      store: new MemoryKeyStore(),
+      now: clock.now,
+      logger: createLogSink().logger,
+    })
+    const events: Received[] = []
+    for (const name of AUTH_EVENT_NAMES) auth.on(name, (e) => void events.push(e as Received))
+    const created = await auth.createKey({
+      userId: 'u1',
+      name: 'a',
+      scopes: ['models:read', 'jobs:read'],
+    })
+    registerKey(created.key)
+    const actor = { type: 'user', id: 'u1' } as const
+    await auth.disableKey({ userId: 'u1', keyId: created.id }, { actor, reason: 'suspicious' })
+    await auth.disableKey({ userId: 'u1', keyId: created.id }) // already disabled: no event
+    await auth.enableKey({ userId: 'u1', keyId: created.id }, { actor })
+    await auth.updateKey({ userId: 'u1', keyId: created.id, name: 'b', scopes: ['models:read'] })
+    const rolled = await auth.rollKey({ userId: 'u1', keyId: created.id, actorId: 'u1' })
+    registerKey(rolled.key)
+    await delivered()
+    for (const event of events) parseEvent(event)
+    expect(events.map((e) => e.type)).toEqual([
+      'key.created',
+      'key.disabled',
+      'key.enabled',
+      'key.updated',
+      'key.rolled',
+    ])
+    expect(events[1]).toMatchObject({ keyId: created.id, reason: 'suspicious', actor })
+    expect(events[3]).toMatchObject({ changes: ['name', 'scopes'] })
+    expect(events[4]).toMatchObject({
+      keyId: created.id,
+      keyPrefix: created.keyPrefix,
+      newKeyId: rolled.id,
+      newKeyPrefix: rolled.keyPrefix,
+      graceUntil: rolled.previous.expiresAt,
+      actor,
+    })
   })
 
   it('every event name has a schema', () => {

@@ -18,6 +18,8 @@ describe('kind reporter', () => {
       ['test/stores/faults.test.ts', 'slow store sqlite', 'stores sqlite'],
       ['test/stores/differential.test.ts', 'something else', 'stores shared'],
       ['test/package/docs.test.ts', 'docs', 'package'],
+      ['test/cli/cli.test.ts', 'vydra-auth on redis', 'cli'],
+      ['test/browser/key-page.test.ts', 'the key page in Chromium', 'browser'],
     ]
     for (const [file, name, kind] of cases) expect([file, kindOf(file, name)]).toEqual([file, kind])
   })

@@ -173,3 +173,27 @@ export function cpuMicros(pid: number | undefined): number {
     return Number.NaN
   }
 }
+
+/**
+ * Busy and total jiffies of one CPU so far, from /proc/stat (busy = everything but idle and
+ * iowait; steal counts as busy: the hypervisor took the core). `undefined` when unreadable.
+ */
+export function cpuJiffies(cpu: number): { busy: number; total: number } | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`cpu${cpu} `))
+    if (line === undefined) return undefined
+    const f = line.trim().split(/\s+/).slice(1).map(Number)
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0)
+    const idle = (f[3] ?? 0) + (f[4] ?? 0)
+    return { busy: total - idle, total }
+  } catch {
+    return undefined
+  }
+}
+
+/** The server CPU's number when pinned, for {@link cpuJiffies}. */
+export function serverCpu(): number | undefined {
+  return pinPlan().cpus?.server
+}

@@ -59,7 +59,10 @@ app.disable('x-powered-by')
 app.get('/api/v1/health', (_req, res) => {
   res.json({ status: 'ok' })
 })
-app.use(apiKeyRoutes(auth, { session: { jwt: { secret: sessionSecret } } }))
+// ui: the key page at /api/v1/api-keys/ui; openapi: the routes' document at …/openapi.json.
+app.use(
+  apiKeyRoutes(auth, { session: { jwt: { secret: sessionSecret } }, ui: true, openapi: true }),
+)
 app.get('/api/v1/models', requireApiKey(auth, { scopes: ['models:read'] }), (_req, res) => {
   res.json({ models })
 })
@@ -89,20 +92,33 @@ app.get('/api/v1/jobs', requireApiKey(auth, { scopes: ['jobs:read'] }), (req, re
 app.get('/api/v1/account', requireApiKey(auth, { scopes: ['account:read'] }), (req, res) => {
   res.json({ userId: req.auth?.userId, keyId: req.auth?.keyId, scopes: req.auth?.scopes })
 })
+// Demo only: a stand-in for your sign-in service. It sets the session cookie of the demo user
+// and opens the key page, so the whole seed flow can be tried in a browser.
+app.get('/demo/sign-in', async (_req, res) => {
+  const token = await sessionFor(demoUser)
+  res.cookie('__session', token, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 86_400_000 })
+  res.redirect(303, '/api/v1/api-keys/ui')
+})
 app.use((_req, res) => {
   res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such route' } })
 })
 
-const server = app.listen(port, host, async () => {
-  const { port: actual } = server.address() as AddressInfo
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`
+/** A session JWT for `userId`, valid 24 h, as a sign-in service would issue it. */
+function sessionFor(userId: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000)
-  const session = await new SignJWT({ sub: demoUser })
+  return new SignJWT({ sub: userId })
     .setProtectedHeader({ alg: 'HS256' })
     .setIssuedAt(now)
     .setExpirationTime(now + 86_400)
     .sign(new TextEncoder().encode(sessionSecret))
+}
+
+const server = app.listen(port, host, async () => {
+  const { port: actual } = server.address() as AddressInfo
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${actual}`
+  const session = await sessionFor(demoUser)
   console.log(`Vydra demo API listening on ${base}`)
+  console.log(`Key page in a browser: ${base}/demo/sign-in (signs you in as "${demoUser}")`)
   console.log(`Key store: SQLite file ${relative(process.cwd(), dbFile) || dbFile}`)
   console.log(`Session cookie for demo user "${demoUser}" (valid 24 h):`)
   console.log(`__session=${session}`)
@@ -119,6 +135,16 @@ curl ${base}/api/v1/models \\
 
 # List your keys (session authentication; never shows a secret)
 curl ${base}/api/v1/api-keys \\
+  -H "Cookie: __session=${session}"
+
+# Roll a key: a new key (shown once) replaces it; the old one works 1 more hour
+curl -X POST ${base}/api/v1/api-keys/KEY_ID/roll \\
+  -H "Content-Type: application/json" \\
+  -H "Cookie: __session=${session}" \\
+  -d '{"gracePeriodMs": 3600000}'
+
+# Disable a key (401 KEY_DISABLED until enabled again: POST .../KEY_ID/enable)
+curl -X POST ${base}/api/v1/api-keys/KEY_ID/disable \\
   -H "Cookie: __session=${session}"
 
 # Revoke a key (then the next request with it is 401 KEY_REVOKED)

@@ -1,19 +1,21 @@
 /**
- * The key-management routes (create, list, revoke) as one framework-neutral handler.
+ * The key-management routes (create, list, revoke, and the lifecycle routes) as one
+ * framework-neutral handler.
  * @module
  */
 import type { ApiKeyAuth, ManagementContext } from '../create-api-key-auth.js'
-import { checkCsrf } from './csrf.js'
-import { AuthError, isAuthError } from '../errors.js'
-import { createSessionRejectionLog, isBearerJwt } from './session/rejections.js'
-import { createSessionVerifier } from './session/verifier.js'
-import type { ApiKeyInfo } from '../types.js'
-import { countHeaderLines } from '../lib/count-header-lines.js'
+import { createCallerResolver } from './caller.js'
+import { AuthError } from '../errors.js'
 import { singleHeaderValue } from '../lib/header-value.js'
 import { type ApiKeyRoutesOptions, resolveRoutesOptions } from './routes-options.js'
 import { createDocumentRoutes } from './document-routes.js'
-import type { ApiKeyJson, CreatedKeyJson } from './key-route-schemas.js'
-import { parseCookies } from './parse-cookies.js'
+import type { CreatedKeyJson } from './key-route-schemas.js'
+import {
+  asResource,
+  createLifecycleRoutes,
+  KEY_ACTIONS,
+  revokeReasonOf,
+} from './lifecycle-routes.js'
 import type { AuthRequest, AuthResponse } from './types.js'
 
 export type { ApiKeyRoutesOptions } from './routes-options.js'
@@ -37,9 +39,10 @@ const NO_STORE = { 'cache-control': 'no-store' }
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' }
 
 /**
- * Builds the handler for `POST`/`GET <basePath>` and `DELETE <basePath>/:id`. Creating needs a
- * session; listing and revoking take a session or an API key holding `*`. Cookie-authenticated
- * POST/DELETE are CSRF-checked. Every outcome is a response; it never throws.
+ * Builds the handler for `POST`/`GET <basePath>`, `DELETE`/`PATCH <basePath>/:id` and
+ * `POST <basePath>/:id/roll|disable|enable`. Creating needs a session; everything else takes a
+ * session or an API key holding `*`. Cookie-authenticated writes are CSRF-checked. Every
+ * outcome is a response; it never throws.
  *
  * @example
  * ```ts
@@ -59,55 +62,13 @@ export function createApiKeyRoutes(
       { basePath },
     )
   }
-  const verifySession = createSessionVerifier(settings)
-  const logRejection = createSessionRejectionLog(settings)
-  const anyScope = auth.checkRouteScopes(['*'])
-  const documents = createDocumentRoutes(auth, settings)
-
-  // The caller's user id, and the context of the change for events: who (the session user or
-  // the `*` key) and from which request.
-  const callerOf = async (
-    request: AuthRequest,
-    allowApiKey: boolean,
-  ): Promise<{ userId: string; context: ManagementContext }> => {
-    const hasAuthorization =
-      request.headers.authorization !== undefined ||
-      countHeaderLines(request.rawHeaders, 'authorization') > 0
-    if (allowApiKey && hasAuthorization) {
-      if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
-        throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
-      }
-      const principal = await auth
-        .authenticate(request.headers.authorization, { scopes: anyScope, request })
-        .catch((error: unknown) => {
-          // A session token sent as a Bearer token: the client's mistake, worth telling the operator.
-          if (
-            isAuthError(error) &&
-            error.code === 'INVALID_FORMAT' &&
-            isBearerJwt(request.headers.authorization)
-          ) {
-            logRejection('bearer_jwt')
-          }
-          throw error
-        })
-      return {
-        userId: principal.userId,
-        context: { actor: { type: 'key', id: principal.keyId }, request },
-      }
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      checkCsrf(request, settings.allowedOrigins)
-    }
-    const cookies = request.cookies ?? parseCookies(request.headers.cookie)
-    const user = await verifySession({ headers: request.headers, cookies })
-    return { userId: user.userId, context: { actor: { type: 'user', id: user.userId }, request } }
-  }
-  const userOf = async (request: AuthRequest, allowApiKey: boolean): Promise<string> =>
-    (await callerOf(request, allowApiKey)).userId
+  const callerOf = createCallerResolver(auth, settings)
+  const documents = createDocumentRoutes(auth, settings, callerOf)
+  const lifecycle = createLifecycleRoutes(auth, callerOf, readJson)
 
   return async (request) => {
     if (request.method !== 'OPTIONS') {
-      const document = documents(request)
+      const document = await documents(request)
       if (document !== null) return document
     }
     const route = matchRoute(request.path, basePath)
@@ -116,21 +77,24 @@ export function createApiKeyRoutes(
       if (route.id === undefined) {
         if (request.method === 'POST')
           return await create(auth, request, await callerOf(request, false))
-        if (request.method === 'GET' || request.method === 'HEAD') {
-          const keys = await auth.listKeys(await userOf(request, true))
-          return ok(200, { keys: keys.map(toJson) })
-        }
+        if (request.method === 'GET' || request.method === 'HEAD')
+          return await lifecycle.list(request)
         throw methodNotAllowed('GET, HEAD, POST')
       }
-      if (request.method !== 'DELETE') throw methodNotAllowed('DELETE')
+      if (route.action !== undefined) {
+        if (request.method !== 'POST') throw methodNotAllowed('POST')
+        return await lifecycle.action(request, route.id, route.action)
+      }
+      if (request.method === 'PATCH') return await lifecycle.update(request, route.id)
+      if (request.method !== 'DELETE') throw methodNotAllowed('DELETE, PATCH')
       const { userId, context } = await callerOf(request, true)
-      const info = await auth
-        .revokeKey({ userId, keyId: route.id }, context)
-        .catch((error: unknown) => {
-          // An unknown or foreign id is a missing resource here, not a bad credential: 404.
-          if (!isAuthError(error) || error.code !== 'KEY_NOT_FOUND') throw error
-          throw new AuthError('KEY_NOT_FOUND', { message: error.message, resource: true })
-        })
+      const reason = revokeReasonOf(request)
+      const info = await asResource(
+        auth.revokeKey(
+          { userId, keyId: route.id, ...(reason === undefined ? {} : { reason }) },
+          context,
+        ),
+      )
       return ok(200, { id: info.id, revokedAt: info.revokedAt?.toISOString() ?? null })
     } catch (error) {
       return auth.errorResponse(error)
@@ -254,16 +218,18 @@ async function readJson(request: AuthRequest): Promise<unknown> {
   }
 }
 
-function matchRoute(path: string, basePath: string): { id?: string } | null {
+function matchRoute(path: string, basePath: string): { id?: string; action?: string } | null {
   if (path === basePath || path === `${basePath}/`) return {}
   if (!path.startsWith(`${basePath}/`)) return null
-  const rest = path.slice(basePath.length + 1)
-  if (rest.length === 0 || rest.includes('/')) return null
+  const parts = path.slice(basePath.length + 1).split('/')
+  const [rawId = '', action] = parts
+  if (rawId.length === 0 || parts.length > 2) return null
+  if (action !== undefined && !KEY_ACTIONS.has(action)) return null
   try {
-    return { id: decodeURIComponent(rest) }
+    return { id: decodeURIComponent(rawId), ...(action === undefined ? {} : { action }) }
   } catch {
     // Not decodable, so not any key's id: the same answer as an unknown id.
-    return { id: '' }
+    return { id: '', ...(action === undefined ? {} : { action }) }
   }
 }
 
@@ -273,18 +239,4 @@ function methodNotAllowed(allow: string): AuthError {
 
 function ok(status: number, body: unknown): AuthResponse {
   return { status, headers: { ...JSON_TYPE, ...NO_STORE }, body }
-}
-
-function toJson(info: ApiKeyInfo): ApiKeyJson {
-  return {
-    id: info.id,
-    userId: info.userId,
-    name: info.name,
-    keyPrefix: info.keyPrefix,
-    scopes: info.scopes,
-    createdAt: info.createdAt.toISOString(),
-    expiresAt: info.expiresAt?.toISOString() ?? null,
-    lastUsedAt: info.lastUsedAt?.toISOString() ?? null,
-    revokedAt: info.revokedAt?.toISOString() ?? null,
-  }
 }

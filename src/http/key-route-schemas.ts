@@ -25,11 +25,28 @@ export const apiKeyJsonSchema = z
     expiresAt: isoDate.nullable(),
     lastUsedAt: isoDate.nullable(),
     revokedAt: isoDate.nullable(),
+    // 0.2 key lifecycle.
+    status: z.enum(['active', 'disabled', 'revoked', 'expired']),
+    ownerType: z.enum(['user', 'org', 'svc']),
+    createdBy: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()).meta({ examples: [{ team: 'ml' }] }),
+    disabledAt: isoDate.nullable(),
+    revokedReason: z.string().nullable(),
+    replacedBy: uuid.nullable(),
+    rolledFrom: uuid.nullable(),
+    graceEndsAt: isoDate.nullable().meta({
+      description: 'End of the grace a roll gave this (old) key; it is refused from then on.',
+    }),
   })
   .meta({ description: 'A key as its owner sees it; never the secret.' })
 
-/** The answer of `GET <basePath>`. */
-export const keyListJsonSchema = z.object({ keys: z.array(apiKeyJsonSchema) })
+/** The answer of `GET <basePath>`: one page, oldest first. */
+export const keyListJsonSchema = z.object({
+  keys: z.array(apiKeyJsonSchema),
+  nextCursor: z.string().nullable().meta({
+    description: 'Pass as `cursor` for the next page; `null` on the last page.',
+  }),
+})
 
 /** The answer of `POST <basePath>`: the only response that ever holds the full key. */
 export const createdKeyJsonSchema = z
@@ -48,6 +65,51 @@ export const createdKeyJsonSchema = z
     expiresAt: isoDate.nullable(),
   })
   .meta({ description: 'The new key: the only answer that ever holds the full key.' })
+
+/** The answer of `POST <basePath>/{id}/roll`: a created key plus the old key's end. */
+export const rolledKeyJsonSchema = createdKeyJsonSchema
+  .extend({
+    previous: z.object({
+      id: uuid,
+      expiresAt: isoDate.nullable().meta({
+        description:
+          'When the old key stops working; null while a firstUse grace has not started (and the old key never expires).',
+      }),
+    }),
+  })
+  .meta({ description: 'The new key (shown once) and when the key it replaces stops working.' })
+
+/** The body of `POST <basePath>/{id}/roll` (optional). */
+export const rollBodySchema = z
+  .object({
+    gracePeriodMs: z.number().int().min(0).optional().meta({
+      description:
+        'How long the old key keeps working, in ms (at most maxRollGraceMs); 0 revokes it now.',
+    }),
+    graceStarts: z.enum(['now', 'firstUse']).optional(),
+  })
+  // An unknown field is refused, not ignored: a client sending one expects it to take effect.
+  .strict()
+
+/** The body of `PATCH <basePath>/{id}`: rename, replace metadata, narrow. */
+export const updateBodySchema = z
+  .object({
+    name: z.string().optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    scopes: z.array(z.string()).optional().meta({
+      description: 'Fewer scopes: each must be covered by one the key has.',
+    }),
+    expiresAt: z.string().optional().meta({ description: 'An earlier expiry, ISO 8601.' }),
+  })
+  // `revokedAt`, `enabled`, `userId`…: refused by name, never silently ignored.
+  .strict()
+
+/** The query of `GET <basePath>`. */
+export const listQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: z.string().max(200).optional(),
+  status: z.enum(['active', 'disabled', 'revoked', 'expired', 'all']).optional(),
+})
 
 /** The answer of `DELETE <basePath>/{id}`. */
 export const revokedKeyJsonSchema = z.object({ id: uuid, revokedAt: isoDate.nullable() })
@@ -73,3 +135,5 @@ export function errorBodySchema(codes: readonly AuthErrorCode[]): z.ZodType<Auth
 export type ApiKeyJson = z.infer<typeof apiKeyJsonSchema>
 /** A created key's JSON. */
 export type CreatedKeyJson = z.infer<typeof createdKeyJsonSchema>
+/** A rolled key's JSON. */
+export type RolledKeyJson = z.infer<typeof rolledKeyJsonSchema>

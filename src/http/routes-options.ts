@@ -39,6 +39,12 @@ export interface ApiKeyRoutesOptions {
    * authentication (it describes the routes, it holds no data). @defaultValue `false`
    */
   openapi?: boolean
+  /**
+   * Serve the key-management page: `<basePath>/ui` (a minimal page holding `<vydra-api-keys>`,
+   * behind the same session as the routes) and its module and stylesheet at
+   * `<basePath>/ui/vydra-api-keys.js` and `.css` (public: they hold no data). @defaultValue `false`
+   */
+  ui?: boolean
 }
 
 /** The routes' options, checked, with the service's logger and clock. @internal */
@@ -52,6 +58,8 @@ export interface RoutesSettings {
   now: () => Date | number
   /** Serve `<basePath>/openapi.json`. */
   openapi: boolean
+  /** Serve the key page at `<basePath>/ui`. */
+  ui: boolean
 }
 
 const CALL = 'apiKeyRoutes'
@@ -87,12 +95,11 @@ export function resolveRoutesOptions(auth: unknown, options: unknown): RoutesSet
       ? (auth as ApiKeyAuth).options.allowedOrigins
       : Object.freeze([...parse(originsSchema, options.allowedOrigins, 'allowedOrigins')])
   const { logger, now } = (auth as ApiKeyAuth).options
-  const openapi: unknown = options?.openapi ?? false
-  if (typeof openapi !== 'boolean') {
-    throw configError(`openapi must be true or false, got ${describeArgument(openapi)}`)
-  }
+  const openapi = flag(options?.openapi, 'openapi')
+  const ui = flag(options?.ui, 'ui')
   return {
     openapi,
+    ui,
     basePath: normaliseBasePath(basePath ?? DEFAULTS.basePath),
     session,
     sessionCookie: session?.cookie ?? DEFAULTS.sessionCookie,
@@ -114,6 +121,14 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, name: string): T {
 function normaliseBasePath(path: string): string {
   if (!path.startsWith('/')) throw configError('basePath must start with /')
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path
+}
+
+function flag(value: unknown, name: string): boolean {
+  if (value === undefined) return false
+  if (typeof value !== 'boolean') {
+    throw configError(`${name} must be true or false, got ${describeArgument(value)}`)
+  }
+  return value
 }
 
 function configError(message: string): AuthError {

@@ -13,6 +13,11 @@ export interface AuthRequest {
   method: string
   /** Path without the query string, relative to where the adapter is mounted. */
   path: string
+  /**
+   * The raw query string without its `?` (`limit=50&cursor=…`), read by the key list's
+   * pagination and the revocation `reason`; absent is the same as empty.
+   */
+  query?: string
   /** Headers, lower-case names. */
   headers: AuthRequestHeaders
   /** Node's flat raw header list (`name, value, name, value…`), to see duplicate lines. */
@@ -33,7 +38,10 @@ export interface AuthRequest {
   clientAddress?: string
 }
 
-/** A response for the adapter to send: JSON-serialise `body` with `JSON.stringify`. */
+/**
+ * A response for the adapter to send: `text` as is when present (the key page's HTML, script
+ * and stylesheet), else `body` JSON-serialised with `JSON.stringify`.
+ */
 export interface AuthResponse {
   /** HTTP status code. */
   status: number
@@ -41,6 +49,8 @@ export interface AuthResponse {
   headers: Record<string, string>
   /** A JSON value. */
   body: unknown
+  /** A body to send as is instead of `body` (its `content-type` is in `headers`). */
+  text?: string
 }
 
 /** Result of authenticating a request: the principal, or the response to send instead. */

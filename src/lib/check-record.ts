@@ -23,5 +23,34 @@ export function findCorruptField(value: unknown): string | undefined {
   if (!isDateOrNull(r.expiresAt)) return 'expiresAt'
   if (!isDateOrNull(r.revokedAt)) return 'revokedAt'
   if (r.lastUsedAt !== undefined && !isDateOrNull(r.lastUsedAt)) return 'lastUsedAt'
+  return findCorruptLifecycleField(r)
+}
+
+const OWNER_TYPES: ReadonlySet<unknown> = new Set(['user', 'org', 'svc'])
+const isStringOrNull = (value: unknown): boolean => value === null || typeof value === 'string'
+
+// The 0.2 fields are optional (a 0.1 store has none), but one that is present must be sound:
+// a `disabledAt` read as garbage must not turn into "enabled".
+function findCorruptLifecycleField(
+  r: Partial<Record<keyof ApiKeyRecord, unknown>>,
+): string | undefined {
+  if (r.ownerType !== undefined && !OWNER_TYPES.has(r.ownerType)) return 'ownerType'
+  for (const field of ['disabledAt', 'graceEndsAt'] as const) {
+    if (r[field] !== undefined && !isDateOrNull(r[field])) return field
+  }
+  for (const field of ['createdBy', 'revokedReason', 'replacedBy', 'rolledFrom'] as const) {
+    if (r[field] !== undefined && !isStringOrNull(r[field])) return field
+  }
+  const grace = r.firstUseGraceMs
+  if (grace !== undefined && grace !== null && !(typeof grace === 'number' && grace >= 0)) {
+    return 'firstUseGraceMs'
+  }
+  const metadata = r.metadata
+  if (
+    metadata !== undefined &&
+    (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata))
+  ) {
+    return 'metadata'
+  }
   return undefined
 }

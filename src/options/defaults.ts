@@ -15,6 +15,8 @@ export const DEFAULTS = Object.freeze({
   touchIntervalMs: 60_000,
   maxKeysPerUser: 100,
   maxExpiresInDays: 3650,
+  maxRollGraceMs: 7 * 86_400_000,
+  ownerTypes: Object.freeze(['user'] as const),
   clockToleranceMs: 0,
   basePath: '/api/v1/api-keys',
   usageFlushMs: 10_000,

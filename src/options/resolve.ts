@@ -73,6 +73,8 @@ export function resolveOptions(input: unknown): {
     touchIntervalMs: o.touchIntervalMs ?? DEFAULTS.touchIntervalMs,
     maxKeysPerUser: o.maxKeysPerUser ?? DEFAULTS.maxKeysPerUser,
     maxExpiresInDays: o.maxExpiresInDays ?? DEFAULTS.maxExpiresInDays,
+    maxRollGraceMs: o.maxRollGraceMs ?? DEFAULTS.maxRollGraceMs,
+    ownerTypes: Object.freeze([...new Set(o.ownerTypes ?? DEFAULTS.ownerTypes)]),
     realm: o.realm ?? DEFAULTS.realm,
     allowedOrigins:
       o.allowedOrigins === undefined ? undefined : Object.freeze([...o.allowedOrigins]),
@@ -81,6 +83,7 @@ export function resolveOptions(input: unknown): {
     logger: o.logger === false ? silentLogger : guardLogger(o.logger ?? consoleLogger),
     usageStore: o.usageStore,
     usageFlushMs: o.usageFlushMs ?? DEFAULTS.usageFlushMs,
+    expiryStore: o.expiryStore,
   }
   if (session !== undefined) hideSession(resolved, session)
   const ring = isPepperRing(o.pepper) ? copyPepperRing(o.pepper) : undefined

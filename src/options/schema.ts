@@ -8,6 +8,7 @@ import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
 import { sessionSchema } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import type { UsageStore } from '../usage-store.js'
+import type { ExpiryStore } from '../expiry-store.js'
 import { MIN_SECRET_BYTES, secretSchema } from '../lib/secret-strength.js'
 import { isOrigin } from '../lib/origin.js'
 import { validateScope } from '../scope.js'
@@ -36,6 +37,13 @@ const usageStoreSchema = z.custom<UsageStore>(
     isObject(value) &&
     ['addUsage', 'readUsage'].every((m) => isFunction((value as Record<string, unknown>)[m])),
   { message: 'must implement UsageStore (addUsage, readUsage)' },
+)
+
+const expiryStoreSchema = z.custom<ExpiryStore>(
+  (value) =>
+    isObject(value) &&
+    ['listExpiring', 'claimNotice'].every((m) => isFunction((value as Record<string, unknown>)[m])),
+  { message: 'must implement ExpiryStore (listExpiring, claimNotice)' },
 )
 
 const loggerSchema = z.union(
@@ -93,6 +101,17 @@ const shape = {
   touchIntervalMs: z.number().int().min(0).max(86_400_000).optional(),
   maxKeysPerUser: z.number().int().min(1).max(1_000_000).optional(),
   maxExpiresInDays: z.number().int().min(1).max(36_500).optional(),
+  maxRollGraceMs: z
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400_000)
+    .optional(),
+  ownerTypes: z
+    .array(z.enum(['user', 'org', 'svc']))
+    .min(1)
+    .readonly()
+    .optional(),
   realm: z
     .string()
     .regex(REALM_PATTERN, 'printable ASCII without quotes or backslashes')
@@ -105,6 +124,7 @@ const shape = {
   logger: loggerSchema.optional(),
   usageStore: usageStoreSchema.optional(),
   usageFlushMs: z.number().int().min(1_000).max(300_000).optional(),
+  expiryStore: expiryStoreSchema.optional(),
 } satisfies { [K in keyof Required<ApiKeyAuthOptions>]: z.ZodType<ApiKeyAuthOptions[K]> }
 
 /** Validates the options object as a whole: unknown options are refused. */

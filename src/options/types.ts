@@ -6,7 +6,9 @@
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import type { PepperRing } from './pepper.js'
+import type { KeyOwnerType } from '../types.js'
 import type { UsageStore } from '../usage-store.js'
+import type { ExpiryStore } from '../expiry-store.js'
 
 /** Receives the library's warnings and errors. Context never holds a key or a secret. */
 export interface AuthLogger {
@@ -74,6 +76,18 @@ export interface ApiKeyAuthOptions {
   maxKeysPerUser?: number
   /** Longest `expiresInDays` accepted at creation. @defaultValue `3650` */
   maxExpiresInDays?: number
+  /**
+   * Longest grace a roll may give the old key, in ms; `0` makes every roll revoke the old key at
+   * once. Setting it with a store without `roll` is a `CONFIGURATION_ERROR`.
+   * @defaultValue `604_800_000` (7 days)
+   */
+  maxRollGraceMs?: number
+  /**
+   * Kinds of owner keys may have: `'user'` (`vydra_live_user_<id>_…`), `'org'`
+   * (`vydra_live_org_<id>_…`), `'svc'` (`vydra_live_svc_<id>_…`). A key of a kind not listed is
+   * `INVALID_FORMAT`. @defaultValue `['user']`
+   */
+  ownerTypes?: readonly KeyOwnerType[]
   /** `realm` of `WWW-Authenticate` challenges. @defaultValue `'vydra'` */
   realm?: string
   /**
@@ -98,6 +112,11 @@ export interface ApiKeyAuthOptions {
    * what is left. @defaultValue `10_000`
    */
   usageFlushMs?: number
+  /**
+   * Where expiry warnings are claimed (`auth.notifyExpiring`), so that a fleet emits each one
+   * exactly once. Without it `notifyExpiring` is a `CONFIGURATION_ERROR`.
+   */
+  expiryStore?: ExpiryStore
 }
 
 /**
@@ -118,6 +137,8 @@ export interface ResolvedAuthOptions {
   touchIntervalMs: number
   maxKeysPerUser: number
   maxExpiresInDays: number
+  maxRollGraceMs: number
+  ownerTypes: readonly KeyOwnerType[]
   realm: string
   allowedOrigins: readonly string[] | undefined
   clockToleranceMs: number
@@ -126,4 +147,5 @@ export interface ResolvedAuthOptions {
   logger: AuthLogger
   usageStore: UsageStore | undefined
   usageFlushMs: number
+  expiryStore: ExpiryStore | undefined
 }

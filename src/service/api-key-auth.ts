@@ -8,9 +8,13 @@ import type { ResolvedAuthOptions } from '../options/types.js'
 import type { AnyOfScopes, RequiredScopes } from '../scope.js'
 import type { ApiKeyInfo, ApiKeyPrincipal } from '../types.js'
 import type { ManagementContext } from './key-events.js'
-import type { CreatedApiKey, CreateKeyInput } from './key-manager.js'
+import type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './key-manager.js'
+import type { KeyRefInput, RolledApiKey, RollKeyInput } from './key-lifecycle.js'
+import type { ApiKeyPage, ListKeyPageInput } from './key-listing.js'
+import type { UpdateKeyInput } from './key-update.js'
 import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
 import type { UsageQuery, UsageReport } from './usage-report.js'
+import type { ExpiryNotice, NotifyExpiringOptions } from './expiry-notifier.js'
 import type { VerifyOptions } from './verifier.js'
 import type { PepperStatus } from './pepper-rotation.js'
 
@@ -42,10 +46,7 @@ export interface ApiKeyAuth {
    * (who asks, from which request, why) goes into the `key.revoked` event.
    * @throws `KEY_NOT_FOUND` when the key does not exist or belongs to someone else.
    */
-  revokeKey(
-    input: { userId: string; keyId: string },
-    context?: ManagementContext,
-  ): Promise<ApiKeyInfo>
+  revokeKey(input: RevokeKeyInput, context?: ManagementContext): Promise<ApiKeyInfo>
   /**
    * Revokes a key from its full string, whoever owns it: for secret scanners and support
    * tooling. The checksum is checked offline first; a malformed, foreign or unknown key is
@@ -60,6 +61,29 @@ export interface ApiKeyAuth {
    * @throws `AUTH_UNAVAILABLE` only (the store failed).
    */
   lookupKey(key: unknown): Promise<ApiKeyInfo | null>
+  /**
+   * Issues a new key copying the old one (name, scopes, metadata, expiry, any other field) and
+   * shows it once; the old key keeps working for the grace period. `context` (who, from which
+   * request) goes into the `key.rolled` event, as it does for the other lifecycle methods.
+   * @throws `KEY_NOT_FOUND`, `KEY_STATE_CONFLICT` (revoked, disabled or expired),
+   *   `VALIDATION_ERROR`, `NOT_SUPPORTED` (the store has no `roll`), `AUTH_UNAVAILABLE`.
+   */
+  rollKey(input: RollKeyInput, context?: ManagementContext): Promise<RolledApiKey>
+  /**
+   * Suspends a key: verification answers `KEY_DISABLED` on every instance until it is enabled.
+   * @throws `KEY_NOT_FOUND`, `KEY_STATE_CONFLICT` (revoked), `NOT_SUPPORTED`, `AUTH_UNAVAILABLE`.
+   */
+  disableKey(input: KeyRefInput, context?: ManagementContext): Promise<ApiKeyInfo>
+  /** Lifts a suspension. @throws as {@link ApiKeyAuth.disableKey}. */
+  enableKey(input: KeyRefInput, context?: ManagementContext): Promise<ApiKeyInfo>
+  /**
+   * Renames a key, replaces its metadata, or narrows it (fewer scopes, an earlier expiry);
+   * widening is `VALIDATION_ERROR` naming the field.
+   * @throws `KEY_NOT_FOUND`, `VALIDATION_ERROR`, `KEY_STATE_CONFLICT`, `NOT_SUPPORTED`.
+   */
+  updateKey(input: UpdateKeyInput, context?: ManagementContext): Promise<ApiKeyInfo>
+  /** One page of an owner's keys, oldest first, with a status filter and a cursor. */
+  listKeyPage(input: ListKeyPageInput): Promise<ApiKeyPage>
   /** Verifies a presented key and its scopes. @throws {@link AuthError} */
   verifyKey(key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
   /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */
@@ -106,6 +130,13 @@ export interface ApiKeyAuth {
   usage(query: UsageQuery): Promise<UsageReport>
   /** Writes the usage counts gathered so far now; never rejects (a failure is retried later). */
   flushUsage(): Promise<void>
+  /**
+   * Emits `key.expiring` for keys within a threshold of their expiry (and `key.expired`), each
+   * (key, threshold) exactly once across every instance sharing the `expiryStore`: safe to call
+   * from every instance on a timer. Returns the warnings this call won.
+   * @throws `CONFIGURATION_ERROR` without `expiryStore`, `VALIDATION_ERROR`, `AUTH_UNAVAILABLE`.
+   */
+  notifyExpiring(options: NotifyExpiringOptions): Promise<ExpiryNotice[]>
   /**
    * Stops listening to the store's revocations, delivers queued events and writes the usage
    * counts left. Await it before the process exits.

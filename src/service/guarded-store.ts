@@ -12,9 +12,10 @@ import { withTimeout } from '../lib/with-timeout.js'
 import type { AuthLogger } from '../options/types.js'
 import type { ApiKeyRecord } from '../types.js'
 import { guardDigests, type GuardedDigests } from './guarded-digests.js'
+import { guardLifecycle, type GuardedLifecycle } from './guarded-lifecycle.js'
 
 /** The store as the service uses it: every answer sound, every failure `AUTH_UNAVAILABLE`. */
-export interface GuardedStore extends GuardedDigests {
+export interface GuardedStore extends GuardedLifecycle, GuardedDigests {
   /**
    * The record of `digest`, checked: `null` when there is none or when it belongs to someone
    * other than `embeddedUserId` (the user id the presented key names).
@@ -39,7 +40,10 @@ export interface GuardedStoreOptions {
   keyHead: string
   timeoutMs: number
   logger: AuthLogger
-  /** Called with the digest of every key the store says was revoked (by any instance). */
+  /**
+   * Called with the digest of every key the store says was revoked or otherwise changed (by
+   * any instance): `onInvalidate` when the store has it, else `onRevoke`.
+   */
   onRevoke: (digest: string) => void
 }
 
@@ -65,28 +69,12 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
     return new AuthError('AUTH_UNAVAILABLE', { reason: 'corrupt_record' })
   }
 
+  checkPush(store)
   const unsubscribe = subscribe(store, options.onRevoke)
 
   const storeTouch = store.touch?.bind(store)
 
-  const find = async (digest: string, embeddedUserId: string): Promise<ApiKeyRecord | null> => {
-    const record: unknown = await call('findByHash', () => store.findByHash(digest))
-    if (record === null) return null
-    const field = findCorruptField(record)
-    const sound = record as ApiKeyRecord
-    if (field !== undefined || !digestsEqual(sound.hash, digest)) {
-      throw corrupt('store returned a corrupt record', {
-        field: field ?? 'hash',
-        keyId: typeof sound?.id === 'string' ? sound.id : undefined,
-      })
-    }
-    // Identity comes from the record; a key whose embedded user differs is someone else's data.
-    if (embeddedUserId !== sound.userId) {
-      logger.error('stored owner differs from the key', { keyId: sound.id })
-      return null
-    }
-    return sound
-  }
+  const find = guardFind(store, call, corrupt, logger)
 
   return {
     find,
@@ -109,6 +97,8 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
     },
 
     insert: (record) => call('insert', () => store.insert(record)),
+
+    ...guardLifecycle(store, { call, corrupt, invalidate: options.onRevoke, logger }),
 
     revoke: async (keyId, userId, at, reason) => {
       // Without a reason the store is called as in 0.1: three arguments.
@@ -147,16 +137,61 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
   }
 }
 
-// Subscribes to the store's revocations; a store whose `onRevoke` throws cannot be used.
+// Subscribes to the store's invalidations (`onInvalidate`, which covers revocations), or to its
+// revocations (`onRevoke`) on a 0.1 store; a store whose subscription throws cannot be used.
 function subscribe(store: KeyStore, onRevoke: (digest: string) => void): unknown {
+  const method = typeof store.onInvalidate === 'function' ? 'onInvalidate' : 'onRevoke'
   try {
-    return store.onRevoke?.((digest) => {
+    const listener = (digest: string): void => {
       if (typeof digest === 'string') onRevoke(digest)
-    })
+    }
+    return method === 'onInvalidate' ? store.onInvalidate?.(listener) : store.onRevoke?.(listener)
   } catch (cause) {
     throw new AuthError('CONFIGURATION_ERROR', {
-      message: 'The store failed to subscribe to revocations (onRevoke)',
+      message: `The store failed to subscribe to revocations (${method})`,
       cause,
     })
+  }
+}
+
+// A store that pushes revocations to a fleet but would not push a disable, a narrowing or a
+// roll's grace end: another instance would keep accepting what this one refuses.
+function checkPush(store: KeyStore): void {
+  if (typeof store.onRevoke !== 'function' || typeof store.onInvalidate === 'function') return
+  const writes = (['roll', 'startRollGrace', 'setDisabled', 'update'] as const).filter(
+    (method) => typeof store[method] === 'function',
+  )
+  if (writes.length > 0) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `The store implements ${writes.join(', ')} and pushes revocations (onRevoke) but not invalidations: implement onInvalidate`,
+    })
+  }
+}
+
+// `findByHash`, checked: a record that is corrupt or of another digest fails closed; one of
+// another owner than the key names is `null`.
+function guardFind(
+  store: KeyStore,
+  call: <T>(operation: string, fn: () => Promise<T>) => Promise<T>,
+  corrupt: (message: string, context: Record<string, unknown>) => AuthError,
+  logger: AuthLogger,
+): (digest: string, embeddedUserId: string) => Promise<ApiKeyRecord | null> {
+  return async (digest, embeddedUserId) => {
+    const record: unknown = await call('findByHash', () => store.findByHash(digest))
+    if (record === null) return null
+    const field = findCorruptField(record)
+    const sound = record as ApiKeyRecord
+    if (field !== undefined || !digestsEqual(sound.hash, digest)) {
+      throw corrupt('store returned a corrupt record', {
+        field: field ?? 'hash',
+        keyId: typeof sound?.id === 'string' ? sound.id : undefined,
+      })
+    }
+    // Identity comes from the record; a key whose embedded user differs is someone else's data.
+    if (embeddedUserId !== sound.userId) {
+      logger.error('stored owner differs from the key', { keyId: sound.id })
+      return null
+    }
+    return sound
   }
 }

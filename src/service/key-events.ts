@@ -6,6 +6,7 @@
  */
 import { isAuthError } from '../errors.js'
 import type { EventActor, KeyEventBase, RequestMetadata } from '../events.js'
+import type { AuthEventName } from '../events.js'
 import type { ApiKeyInfo } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { EventBus } from './event-bus.js'
@@ -89,6 +90,28 @@ function safeClock(clock: ServiceClock): () => number {
 export interface KeyEvents {
   created(info: ApiKeyInfo, context: ManagementContext | undefined): void
   revoked(info: ApiKeyInfo, context: ManagementContext | undefined): void
+  /** A key revoked as leaked (`revokeByKey` with the reason `'leaked'`); `url`: where found. */
+  leaked(info: ApiKeyInfo, context: ManagementContext | undefined, url: string | null): void
+  /** `key.rolled`: `previous` is the old key, `next` the new one. */
+  rolled(
+    previous: Pick<ApiKeyInfo, 'id' | 'userId' | 'keyPrefix'>,
+    next: { id: string; keyPrefix: string; previous: { expiresAt: Date | null } },
+    context: ManagementContext | undefined,
+  ): void
+  /** `key.disabled` or `key.enabled`. */
+  stateChanged(
+    name: 'key.disabled' | 'key.enabled',
+    info: ApiKeyInfo,
+    context: ManagementContext | undefined,
+  ): void
+  /** `key.updated` with the names of the fields changed. */
+  updated(
+    info: ApiKeyInfo,
+    changes: readonly string[],
+    context: ManagementContext | undefined,
+  ): void
+  /** Whether anyone listens to `name` (to skip a read that only an event needs). */
+  wants(name: AuthEventName): boolean
 }
 
 /** Builds the key events' emitters over `bus`. */
@@ -111,6 +134,37 @@ export function createKeyEvents(bus: EventBus, clock: ServiceClock): KeyEvents {
         reason: contextReason(context),
       })
     },
+    leaked: (info, context, url) => {
+      if (!bus.has('key.leaked')) return
+      bus.emit('key.leaked', {
+        ...keyEventBase(info, now(), context),
+        // The reporter (revokeByKey's `reportedBy`, e.g. 'github'), carried as the actor id.
+        source: context?.actor?.id ?? 'revokeByKey',
+        url: typeof url === 'string' ? url.slice(0, 2048) : null,
+        revoked: true,
+      })
+    },
+    rolled: (previous, next, context) => {
+      if (!bus.has('key.rolled')) return
+      bus.emit('key.rolled', {
+        ...keyEventBase(previous, now(), context),
+        newKeyId: next.id,
+        newKeyPrefix: next.keyPrefix,
+        graceUntil: next.previous.expiresAt,
+      })
+    },
+    stateChanged: (name, info, context) => {
+      if (!bus.has(name)) return
+      bus.emit(name, { ...keyEventBase(info, now(), context), reason: contextReason(context) })
+    },
+    updated: (info, changes, context) => {
+      if (!bus.has('key.updated') || changes.length === 0) return
+      bus.emit('key.updated', {
+        ...keyEventBase(info, now(), context),
+        changes: Object.freeze([...changes]),
+      })
+    },
+    wants: (name) => bus.has(name),
   }
 }
 

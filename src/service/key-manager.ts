@@ -7,9 +7,14 @@ import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
+import { recordToInfo } from '../key-record.js'
 import { isUuid } from '../lib/uuid.js'
 import { createKeyBodySchema } from '../key-input-schema.js'
-import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
+import { countsTowardCap } from '../store-rules.js'
+import type { ApiKeyInfo, ApiKeyRecord, KeyMetadata, KeyOwnerType } from '../types.js'
+import { copyMetadata, metadataSchema } from './key-metadata.js'
+import { REVOKE_REASON_SCHEMA } from './key-name.js'
+import { keyNotFound, requireOwner, resolveOwner, type KeyOwnerInput } from './key-owner.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
 import type { KeyEvents, ManagementContext } from './key-events.js'
@@ -19,15 +24,22 @@ import type { ScopeRegistry } from './scope-registry.js'
 export const CREATE_KEY_MESSAGE = 'Store this key securely. It will not be shown again.'
 
 /** Input of `createKey`. */
-export interface CreateKeyInput {
-  /** Owner; from the session, never from a request body. */
-  userId: string
+export interface CreateKeyInput extends KeyOwnerInput {
+  /**
+   * Owner of a user key; from the session, never from a request body. For an organisation's or
+   * a service's key give `ownerType` and `ownerId` instead.
+   */
+  userId?: string
   /** 1–100 characters, no control characters. */
   name: string
   /** Granted scopes. @defaultValue `['*']` */
   scopes?: string[]
   /** Days until expiry, a positive integer; omitted for a key that never expires. */
   expiresInDays?: number
+  /** A JSON object (≤ 8 KiB, depth ≤ 5), listed and attached to the verified principal. */
+  metadata?: KeyMetadata
+  /** Who creates the key (e.g. the signed-in user creating an organisation's key). */
+  createdBy?: string
 }
 
 /** What `createKey` returns: the only place the full key ever appears. */
@@ -46,13 +58,14 @@ export interface KeyManagerDeps {
   environment: string
   maxKeysPerUser: number
   maxExpiresInDays: number
+  ownerTypes: readonly KeyOwnerType[]
   hash: (key: string) => string
   clock: ServiceClock
   store: GuardedStore
   registry: ScopeRegistry
   /** Called with a new key's digest: a lookup of it under way may have read "no such key". */
   onCreate: (digest: string) => void
-  /** Emitters of `key.created` and `key.revoked`. */
+  /** Where `key.created` and `key.revoked` go. */
   events: KeyEvents
 }
 
@@ -60,10 +73,14 @@ export interface KeyManagerDeps {
 export interface KeyManager {
   createKey(input: CreateKeyInput, context?: ManagementContext): Promise<CreatedApiKey>
   listKeys(userId: string): Promise<ApiKeyInfo[]>
-  revokeKey(
-    input: { userId: string; keyId: string },
-    context?: ManagementContext,
-  ): Promise<ApiKeyInfo>
+  revokeKey(input: RevokeKeyInput, context?: ManagementContext): Promise<ApiKeyInfo>
+}
+
+/** Input of `revokeKey`. */
+export interface RevokeKeyInput extends KeyOwnerInput {
+  keyId: string
+  /** Why: `'user'`, `'leaked'`, `'rotated'`, `'admin'` or any text up to 200 characters. */
+  reason?: string
 }
 
 const DAY_MS = 86_400_000
@@ -71,7 +88,7 @@ const DAY_MS = 86_400_000
 /** Builds the key manager. */
 export function createKeyManager(deps: KeyManagerDeps): KeyManager {
   const { store, clock, registry } = deps
-  const withUserLock = createUserLocks()
+  const insertWithinCap = createCappedInsert(deps)
   const schema = createKeySchema(registry, deps.maxExpiresInDays)
 
   const createKey = async (
@@ -82,19 +99,18 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     if (!parsed.success) {
       throw new AuthError('VALIDATION_ERROR', { issues: toIssues(parsed.error.issues) })
     }
-    const { userId, name, expiresInDays } = parsed.data
+    const owner = requireOwner(input, deps.ownerTypes)
+    const { name, expiresInDays, metadata, createdBy } = parsed.data
     const scopes = [...new Set(parsed.data.scopes ?? ['*'])]
-    return withUserLock(userId, async () => {
-      const existing = await store.list(userId)
-      const now = clock()
-      const active = existing.filter(
-        (r) => r.revokedAt === null && (r.expiresAt === null || r.expiresAt.getTime() > now),
-      )
-      if (active.length >= deps.maxKeysPerUser) throw new AuthError('KEY_LIMIT_REACHED')
-      const key = generateApiKey(userId, { prefix: deps.prefix, environment: deps.environment })
+    const build = (now: number): { key: string; record: ApiKeyRecord } => {
+      const key = generateApiKey(owner.ownerId, {
+        prefix: deps.prefix,
+        environment: deps.environment,
+        ownerType: owner.ownerType,
+      })
       const record: ApiKeyRecord = {
         id: randomUUID(),
-        userId,
+        userId: owner.key,
         name,
         keyPrefix: formatKeyPrefix(key),
         scopes,
@@ -103,49 +119,103 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         lastUsedAt: null,
         revokedAt: null,
         hash: deps.hash(key),
+        // 0.2 fields, written only when they say something, so a 0.1 store sees 0.1 records.
+        ...(owner.ownerType === 'user' ? {} : { ownerType: owner.ownerType }),
+        ...(metadata === undefined ? {} : { metadata: copyMetadata(metadata) }),
+        ...(createdBy === undefined ? {} : { createdBy }),
       }
-      await store.insert(record)
-      deps.onCreate(record.hash)
-      const apiKey = toInfo(record)
-      deps.events.created(apiKey, context)
-      return {
-        id: record.id,
-        key,
-        keyPrefix: record.keyPrefix,
-        message: CREATE_KEY_MESSAGE,
-        apiKey,
-      }
-    })
+      return { key, record }
+    }
+    const created = await insertWithinCap(owner.key, build)
+    deps.onCreate(created.record.hash)
+    const apiKey = toInfo(created.record, created.now)
+    deps.events.created(apiKey, context)
+    return {
+      id: created.record.id,
+      key: created.key,
+      keyPrefix: created.record.keyPrefix,
+      message: CREATE_KEY_MESSAGE,
+      apiKey,
+    }
   }
 
   const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
     if (!isValidUserId(userId)) return []
     const records = await store.list(userId)
-    return records.map(toInfo).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+    const now = clock()
+    return records
+      .map((r) => toInfo(r, now))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
   }
 
-  const notFound = (): AuthError => new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
+  const revokeKey = createRevokeKey(deps)
 
-  const revokeKey = async (
-    input: { userId: string; keyId: string },
-    context?: ManagementContext,
-  ): Promise<ApiKeyInfo> => {
-    const { userId, keyId } = input ?? {}
-    if (!isValidUserId(userId) || !isUuid(keyId)) throw notFound()
+  return { createKey, listKeys, revokeKey }
+}
+
+// `revokeKey`: atomic in the store, with the owner checked in the same step.
+function createRevokeKey(deps: KeyManagerDeps): (input: RevokeKeyInput) => Promise<ApiKeyInfo> {
+  const { store, clock } = deps
+  return async (input: RevokeKeyInput, context?: ManagementContext): Promise<ApiKeyInfo> => {
+    const owner = resolveOwner(input, deps.ownerTypes)
+    const keyId = input?.keyId
+    if (owner === null || !isUuid(keyId)) throw keyNotFound()
+    const reason = input.reason
+    if (reason !== undefined && !REVOKE_REASON_SCHEMA.safeParse(reason).success) {
+      throw new AuthError('VALIDATION_ERROR', {
+        issues: [
+          { path: ['reason'], message: 'must be 1–200 characters without control characters' },
+        ],
+      })
+    }
     // The key must be one of this environment's (`list` filters): a key of another environment
     // is as unknown here as a key of another user.
-    const own = await store.list(userId)
+    const own = await store.list(owner.key)
     const before = own.find((r) => r.id === keyId)
-    if (before === undefined) throw notFound()
-    const record = await store.revoke(keyId, userId, new Date(clock()))
-    if (record === null) throw notFound()
-    const info = toInfo(record)
+    if (before === undefined) throw keyNotFound()
+    const now = clock()
+    const record = await store.revoke(keyId, owner.key, new Date(now), reason)
+    if (record === null) throw keyNotFound()
+    const info = toInfo(record, now)
     // Revoking again changes nothing, so it is no event.
     if (before.revokedAt === null) deps.events.revoked(info, context)
     return info
   }
+}
 
-  return { createKey, listKeys, revokeKey }
+// Inserts a new key within `maxKeysPerUser`: exact across the fleet when the store counts and
+// inserts in one step (`insertCapped`); otherwise creations of one owner run one at a time here
+// (exact per process).
+function createCappedInsert(
+  deps: KeyManagerDeps,
+): (
+  ownerKey: string,
+  build: (now: number) => { key: string; record: ApiKeyRecord },
+) => Promise<{ key: string; record: ApiKeyRecord; now: number }> {
+  const { store, clock } = deps
+  const withUserLock = createUserLocks()
+  return async (
+    ownerKey: string,
+    build: (now: number) => { key: string; record: ApiKeyRecord },
+  ): Promise<{ key: string; record: ApiKeyRecord; now: number }> => {
+    const keyPrefix = `${deps.prefix}_${deps.environment}_`
+    if (store.capabilities.cap) {
+      const now = clock()
+      const built = build(now)
+      const cap = { max: deps.maxKeysPerUser, keyPrefix, at: new Date(now) }
+      if (!(await store.insertCapped(built.record, cap))) throw new AuthError('KEY_LIMIT_REACHED')
+      return { ...built, now }
+    }
+    return withUserLock(ownerKey, async () => {
+      const existing = await store.list(ownerKey)
+      const now = clock()
+      const active = existing.filter((r) => countsTowardCap(r, keyPrefix, now))
+      if (active.length >= deps.maxKeysPerUser) throw new AuthError('KEY_LIMIT_REACHED')
+      const built = build(now)
+      await store.insert(built.record)
+      return { ...built, now }
+    })
+  }
 }
 
 // Creations for one user run one at a time, so the cap check and the insert cannot interleave
@@ -168,7 +238,7 @@ function createUserLocks(): <T>(userId: string, fn: () => Promise<T>) => Promise
   }
 }
 
-// The input of `createKey`: the routes' body (shared with the OpenAPI document) and its owner.
+// The input of `createKey`; a scope the registry refuses is named (it is the caller's own input).
 function createKeySchema(
   registry: ScopeRegistry,
   maxExpiresInDays: number,
@@ -178,27 +248,21 @@ function createKeySchema(
     unknownScopes: (scopes) => registry.unknownGranted(scopes),
   })
   return z.object({
-    userId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}'),
+    userId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}').optional(),
     ...body.shape,
+    metadata: metadataSchema.optional(),
+    createdBy: z.string().min(1).max(200).optional(),
+    ownerType: z.enum(['user', 'org', 'svc']).optional(),
+    ownerId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}').optional(),
   })
 }
 
-/** What a user may see of a record. */
-export function toInfo(record: ApiKeyRecord): ApiKeyInfo {
-  return {
-    id: record.id,
-    userId: record.userId,
-    name: record.name,
-    keyPrefix: record.keyPrefix,
-    scopes: [...record.scopes],
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-    lastUsedAt: record.lastUsedAt ?? null,
-    revokedAt: record.revokedAt,
-  }
+/** What a user may see of a record (its status now). */
+export function toInfo(record: ApiKeyRecord, atMs: number): ApiKeyInfo {
+  return recordToInfo(record, atMs)
 }
 
-function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
+export function toIssues(issues: readonly z.core.$ZodIssue[]): ValidationIssue[] {
   return issues.map((issue) => ({
     path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
     message: issue.message,

@@ -7,9 +7,10 @@ import { isWellFormedKey } from '../api-key.js'
 import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
+import type { KeyEvents } from './key-events.js'
 import { toInfo } from './key-manager.js'
 import type { RecordLookup } from './pepper-rotation.js'
-import { embeddedUserId } from './verifier.js'
+import { embeddedOwnerKey } from './verifier.js'
 
 /** Options of `auth.revokeByKey`. */
 export interface RevokeByKeyOptions {
@@ -18,11 +19,11 @@ export interface RevokeByKeyOptions {
    * 100 characters. @defaultValue `'leaked'`
    */
   reason?: string
-  /** Where the key was found (a URL, a ticket), for logs and events; never stored in the key. */
+  /** Where the key was found (a URL, a ticket), for events; never stored with the key. */
   source?: string
   /**
-   * Who reported it, e.g. `'github'`: with reason `'leaked'`, a `key.leaked` event names it.
-   * @defaultValue `'api'`
+   * Who reported it, e.g. `'github'`: the actor id of `key.revoked` and the `source` of
+   * `key.leaked`. At most 100 characters. @defaultValue `'revokeByKey'`
    */
   reportedBy?: string
 }
@@ -42,21 +43,15 @@ export interface RevokeByKeyResult {
 /** What {@link createRevokeByKey} needs. */
 export interface RevokeByKeyDeps {
   keyHead: string
+  /** Heads of the other owner kinds this instance accepts (`org_`, `svc_`). */
+  otherHeads?: readonly string[]
   clock: ServiceClock
   store: GuardedStore
   /** The record of a well-formed key, by whichever digest it is stored under. */
   findByKey: (key: string) => Promise<ApiKeyRecord | null>
-  /** Tells the event stream (`key.revoked`, `key.leaked`). */
-  report: LeakReporter
+  /** Emitters of `key.revoked` and `key.leaked`. */
+  events?: KeyEvents
 }
-
-/** Emits the events of a revocation by key string. */
-export type LeakReporter = (
-  info: ApiKeyInfo,
-  revoked: boolean,
-  reason: string,
-  options: RevokeByKeyOptions | undefined,
-) => void
 
 const NOT_FOUND: RevokeByKeyResult = Object.freeze({ status: 'not_found', key: null })
 const MAX_REASON_LENGTH = 100
@@ -72,22 +67,24 @@ export function createRevokeByKey(
   deps: RevokeByKeyDeps,
 ): (key: unknown, options?: RevokeByKeyOptions) => Promise<RevokeByKeyResult> {
   return async (key, options) => {
-    if (typeof key !== 'string' || !isWellFormedKey(key, deps.keyHead)) return NOT_FOUND
+    if (!isOurs(key, deps)) return NOT_FOUND
     const reason = cleanReason(options?.reason)
     const record = await deps.findByKey(key)
     if (record === null) return NOT_FOUND
-    if (record.revokedAt !== null) {
-      const info = toInfo(record)
-      deps.report(info, false, reason, options)
-      return { status: 'already_revoked', key: info }
-    }
+    if (record.revokedAt !== null)
+      return { status: 'already_revoked', key: toInfo(record, deps.clock()) }
     const at = new Date(deps.clock())
     const revoked = await deps.store.revoke(record.id, record.userId, at, reason)
     if (revoked === null) return NOT_FOUND
     // Two revocations racing: the store kept the first `revokedAt`, so only one caller revoked.
     const ours = revoked.revokedAt?.getTime() === at.getTime()
-    const info = toInfo(revoked)
-    deps.report(info, ours, reason, options)
+    const info = toInfo(revoked, at.getTime())
+    if (ours && deps.events !== undefined) {
+      const id = typeof options?.reportedBy === 'string' ? options.reportedBy : 'revokeByKey'
+      const context = { actor: { type: 'system', id: id.slice(0, 100) }, reason } as const
+      deps.events.revoked(info, context)
+      if (reason === 'leaked') deps.events.leaked(info, context, options?.source ?? null)
+    }
     return { status: ours ? 'revoked' : 'already_revoked', key: info }
   }
 }
@@ -97,37 +94,50 @@ export function createRevokeByKey(
  * ones included, without verifying it; `null` for anything that is not a key of this instance.
  */
 export function createLookupKey(
-  deps: Pick<RevokeByKeyDeps, 'keyHead' | 'findByKey'>,
+  deps: Pick<RevokeByKeyDeps, 'keyHead' | 'otherHeads' | 'findByKey' | 'clock'>,
 ): (key: unknown) => Promise<ApiKeyInfo | null> {
   return async (key) => {
-    if (typeof key !== 'string' || !isWellFormedKey(key, deps.keyHead)) return null
+    if (!isOurs(key, deps)) return null
     const record = await deps.findByKey(key)
-    return record === null ? null : toInfo(record)
+    return record === null ? null : toInfo(record, deps.clock())
   }
+}
+
+// A well-formed key of this instance's head or of another owner kind it accepts.
+function isOurs(
+  key: unknown,
+  deps: Pick<RevokeByKeyDeps, 'keyHead' | 'otherHeads'>,
+): key is string {
+  if (typeof key !== 'string') return false
+  return (
+    isWellFormedKey(key, deps.keyHead) ||
+    (deps.otherHeads ?? []).some((head) => isWellFormedKey(key, head))
+  )
 }
 
 /** What {@link createKeyLookups} needs. */
 export interface KeyLookupsDeps {
   keyHead: string
+  otherHeads: readonly string[]
   clock: ServiceClock
   store: GuardedStore
   lookup: RecordLookup
   /** The cache key (current-pepper digest) of a key. */
   hash: (key: string) => string
-  report: LeakReporter
+  events: KeyEvents
 }
 
-/** Builds `revokeByKey` and `lookupKey` over the service's record lookup. */
+/** Builds `revokeByKey` and `lookupKey` over the service's record lookup (every pepper). */
 export function createKeyLookups(deps: KeyLookupsDeps): {
   revokeByKey: ReturnType<typeof createRevokeByKey>
   lookupKey: ReturnType<typeof createLookupKey>
 } {
-  const { keyHead, clock, store, lookup, hash, report } = deps
+  const { keyHead, otherHeads, clock, store, lookup, hash, events } = deps
   const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
-    lookup.find(hash(key), key, embeddedUserId(key, keyHead))
+    lookup.find(hash(key), key, embeddedOwnerKey(key, keyHead, otherHeads))
   return {
-    revokeByKey: createRevokeByKey({ keyHead, clock, store, findByKey, report }),
-    lookupKey: createLookupKey({ keyHead, findByKey }),
+    revokeByKey: createRevokeByKey({ keyHead, otherHeads, clock, store, findByKey, events }),
+    lookupKey: createLookupKey({ keyHead, otherHeads, clock, findByKey }),
   }
 }
 

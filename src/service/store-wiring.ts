@@ -9,7 +9,7 @@ import type { DigestScheme } from './digest-scheme.js'
 import { guardStore, type GuardedStore } from './guarded-store.js'
 import { createRecordLookup, type RecordLookup } from './pepper-rotation.js'
 import { VerificationCache } from './verification-cache.js'
-import { embeddedUserId } from './verifier.js'
+import { embeddedOwnerKey } from './verifier.js'
 
 /** The three parts, wired. */
 export interface StoreWiring {
@@ -18,18 +18,23 @@ export interface StoreWiring {
   lookup: RecordLookup
 }
 
-/** Builds the parts for `opts`, whose keys start with `keyHead`, under `scheme`'s digests. */
+/**
+ * Builds the parts for `opts`, whose user keys start with `keyHead` and other owners' keys with
+ * one of `otherHeads`, under `scheme`'s digests.
+ */
 export function wireStore(
   opts: ResolvedAuthOptions,
   scheme: DigestScheme,
   keyHead: string,
+  otherHeads: readonly string[],
 ): StoreWiring {
   // The loader only runs on a verification, after all three exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
-    lookup.find(digest, key, embeddedUserId(key, keyHead)),
+    lookup.find(digest, key, embeddedOwnerKey(key, keyHead, otherHeads)),
   )
   const store = guardStore(opts.store, {
-    keyHead,
+    // Every owner kind of this prefix and environment: the record's userId keeps kinds apart.
+    keyHead: `${opts.prefix}_${opts.environment}_`,
     timeoutMs: opts.storeTimeoutMs,
     logger: opts.logger,
     onRevoke: (digest) => lookup.evictStored(digest),

@@ -58,6 +58,22 @@ export class UsageCounter {
   #flushing: Promise<void> | undefined
   readonly #timer: ReturnType<typeof setInterval>
 
+  /** The counter the service options ask for, or `undefined` without a `usageStore`. */
+  static forOptions(opts: {
+    usageStore?: UsageStore | undefined
+    usageFlushMs: number
+    storeTimeoutMs: number
+    logger: AuthLogger
+  }): UsageCounter | undefined {
+    if (opts.usageStore === undefined) return undefined
+    return new UsageCounter({
+      store: opts.usageStore,
+      flushMs: opts.usageFlushMs,
+      timeoutMs: opts.storeTimeoutMs,
+      logger: opts.logger,
+    })
+  }
+
   constructor(options: UsageCounterOptions) {
     this.#options = options
     this.#timer = setInterval(() => void this.flush(), options.flushMs)

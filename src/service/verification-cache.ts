@@ -3,6 +3,7 @@
  * TTL, single-flight lookups, and invalidation of lookups under way. Internal: not exported.
  * @module
  */
+import { effectiveExpiryMs, parseOwnerKey } from '../key-record.js'
 import { LruCache } from '../lib/lru-cache.js'
 import type { CacheOptions } from '../options/types.js'
 import type { ApiKeyPrincipal, ApiKeyRecord } from '../types.js'
@@ -11,9 +12,21 @@ import type { ApiKeyPrincipal, ApiKeyRecord } from '../types.js'
 export interface CachedKey {
   /** Frozen: handed to every request that presents the key. */
   principal: ApiKeyPrincipal
-  revoked: boolean
-  /** `expiresAt` in ms; `Infinity` for a key that never expires. */
+  /**
+   * `KEY_REVOKED` or `KEY_DISABLED`, decided once at load so that a hit tests one field for
+   * both (and for a 0.1 record without `disabledAt`); `null` for a usable key.
+   */
+  refusal: 'KEY_REVOKED' | 'KEY_DISABLED' | null
+  /**
+   * When the key stops verifying by time, in ms: `expiresAt` or the end of a roll's grace,
+   * whichever is first (precomputed, so the grace costs a hit nothing); `Infinity` for neither.
+   */
   expiresAtMs: number
+  /**
+   * The key was issued by a `'firstUse'` roll whose grace has not started: its first successful
+   * verification starts it (checked on the `touchedAt` branch, which a new entry always takes).
+   */
+  startsGrace: boolean
   /** When this entry last asked for a `lastUsedAt` write: spares a hit the throttle's map lookup. */
   touchedAt: number
   /** Display form of the key, for events about it (never the key). */
@@ -122,6 +135,7 @@ export class VerificationCache {
 }
 
 function toCachedKey(record: ApiKeyRecord): CachedKey {
+  const { ownerType, ownerId } = parseOwnerKey(record.userId)
   return {
     principal: Object.freeze({
       keyId: record.id,
@@ -129,10 +143,24 @@ function toCachedKey(record: ApiKeyRecord): CachedKey {
       scopes: Object.freeze([...record.scopes]),
       name: record.name,
       expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
+      ownerType,
+      ownerId,
+      metadata: deepFreeze(structuredClone(record.metadata ?? {})),
     }),
-    revoked: record.revokedAt !== null,
-    expiresAtMs: record.expiresAt === null ? Number.POSITIVE_INFINITY : record.expiresAt.getTime(),
+    refusal:
+      record.revokedAt !== null ? 'KEY_REVOKED' : record.disabledAt != null ? 'KEY_DISABLED' : null,
+    expiresAtMs: effectiveExpiryMs(record),
+    startsGrace: record.firstUseGraceMs != null && record.rolledFrom != null,
     touchedAt: Number.NEGATIVE_INFINITY,
     keyPrefix: record.keyPrefix,
   }
+}
+
+// The principal is shared by every request presenting the key: nothing in it may change.
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner)
+    Object.freeze(value)
+  }
+  return value
 }

@@ -48,8 +48,10 @@ export interface VerifyOptions {
 
 /** What {@link createVerifier} needs. */
 export interface VerifierDeps {
-  /** `<prefix>_<environment>_user_`: the start of every key this instance accepts. */
+  /** `<prefix>_<environment>_user_`: the start of every user key this instance accepts. */
   keyHead: string
+  /** Heads of the other owner kinds accepted (`…_org_`, `…_svc_`); empty by default. */
+  otherHeads: readonly string[]
   hash: (key: string) => string
   clock: ServiceClock
   cache: VerificationCache
@@ -120,7 +122,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 
   const verifyKey = (key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal> => {
     try {
-      if (typeof key !== 'string' || !isWellFormedKey(key, keyHead)) {
+      if (typeof key !== 'string' || !isAcceptedKey(key, keyHead, deps.otherHeads)) {
         return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN)
       }
       const digest = hash(key)
@@ -170,14 +172,14 @@ function createDecision(
   deps: VerifierDeps,
   touch: (keyId: string, now: number) => number,
 ): Decision {
-  const { touchIntervalMs, clockToleranceMs } = deps
+  const { touchIntervalMs, clockToleranceMs, store } = deps
   return (
     cached: CachedKey,
     now: number,
     options: VerifyOptions | undefined,
   ): ApiKeyPrincipal | AuthError => {
-    if (cached.revoked) return new AuthError('KEY_REVOKED')
-    if (now >= cached.expiresAtMs + clockToleranceMs) return new AuthError('KEY_EXPIRED')
+    const refused = stateRefusal(cached, now, clockToleranceMs)
+    if (refused !== null) return refused
     const required = options?.scopes
     if (isAnyOfScopes(required)) {
       const refused = refuseAnyOf(cached.principal.scopes, required)
@@ -196,6 +198,7 @@ function createDecision(
     }
     if (now - cached.touchedAt >= touchIntervalMs) {
       cached.touchedAt = touch(cached.principal.keyId, now)
+      if (cached.startsGrace) startGrace(store, cached, now)
     }
     return cached.principal
   }
@@ -256,4 +259,53 @@ function refuseAnyOf(granted: readonly string[], required: AnyOfScopes): AuthErr
 /** The user id a well-formed key names (between the head and the secret). */
 export function embeddedUserId(key: string, keyHead: string): string {
   return key.slice(keyHead.length, key.length - SECRET_LENGTH - 1)
+}
+
+// A well-formed user key, or a key of another enabled owner kind: a user key matches first, and
+// with no other kinds enabled the loop does not run.
+function isAcceptedKey(key: string, keyHead: string, heads: readonly string[]): boolean {
+  if (isWellFormedKey(key, keyHead)) return true
+  for (let i = 0; i < heads.length; i++) {
+    if (isWellFormedKey(key, heads[i] as string)) return true
+  }
+  return false
+}
+
+/**
+ * The stored owner (`userId` of the record) a well-formed key names: the embedded id for a user
+ * key, `org:<id>` / `svc:<id>` for the others (see `ownerKey`).
+ */
+export function embeddedOwnerKey(
+  key: string,
+  keyHead: string,
+  otherHeads: readonly string[],
+): string {
+  if (key.startsWith(keyHead)) return embeddedUserId(key, keyHead)
+  for (const head of otherHeads) {
+    if (key.startsWith(head)) {
+      const kind = head.slice(head.lastIndexOf('_', head.length - 2) + 1, -1)
+      return `${kind}:${embeddedUserId(key, head)}`
+    }
+  }
+  return embeddedUserId(key, keyHead)
+}
+
+// Revoked, expired (own expiry or a roll's grace end), disabled, in that order; `null` for a
+// usable key, which costs two comparisons (the refusal was decided when the entry was made).
+function stateRefusal(cached: CachedKey, now: number, toleranceMs: number): AuthError | null {
+  const expired = now >= cached.expiresAtMs + toleranceMs
+  if (cached.refusal !== null && (cached.refusal === 'KEY_REVOKED' || !expired)) {
+    return new AuthError(cached.refusal)
+  }
+  return expired ? new AuthError('KEY_EXPIRED') : null
+}
+
+// The first successful use of a key issued by a 'firstUse' roll starts the old key's grace, in
+// the store (so every instance agrees on its end). Off the request path; a failure is logged by
+// the guarded store and the next verification asks again.
+function startGrace(store: GuardedStore, cached: CachedKey, now: number): void {
+  cached.startsGrace = false
+  store.startRollGrace(cached.principal.keyId, new Date(now), () => {
+    cached.startsGrace = true
+  })
 }

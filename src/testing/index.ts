@@ -12,16 +12,24 @@
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { createApiKeyAuth } from '../create-api-key-auth.js'
-import { generateApiKey, SECRET_LENGTH } from '../api-key.js'
+import { SECRET_LENGTH } from '../api-key.js'
 import { hashApiKey } from '../hash.js'
 import type { KeyStore } from '../key-store.js'
-import type { ApiKeyRecord } from '../types.js'
 import { registerPepperRotationCases } from './pepper-rotation-cases.js'
+import {
+  lifecycleConformance,
+  serviceLifecycleConformance,
+  type LifecycleCapabilities,
+} from './lifecycle.js'
+import { comparable, eventually, makeTestRecord, time } from './support.js'
+
+export { makeTestRecord }
+export type { LifecycleCapabilities }
 
 /** Options of {@link keyStoreConformance}. */
 export interface KeyStoreConformanceOptions<S extends KeyStore> {
   /** Optional methods the store implements; only declared ones are tested. */
-  capabilities?: {
+  capabilities?: LifecycleCapabilities & {
     /** The store implements `touch`. */
     touch?: boolean
     /** The store implements `onRevoke`. */
@@ -38,67 +46,8 @@ export interface KeyStoreConformanceOptions<S extends KeyStore> {
   cleanup?: (store: S) => Promise<void> | void
   /** How long a revocation may take to reach `onRevoke` listeners. @defaultValue `2000` */
   revokeDeliveryTimeoutMs?: number
-}
-
-/**
- * A realistic record (real key format, real digest) for store tests; the key is returned too.
- *
- * @example
- * ```ts
- * const { record, key } = makeTestRecord({ userId: 'u1', scopes: ['*'] })
- * await store.insert(record)
- * expect((await store.findByHash(hashApiKey(key)))?.id).toBe(record.id)
- * ```
- */
-export function makeTestRecord(overrides: Partial<ApiKeyRecord> = {}): {
-  record: ApiKeyRecord
-  key: string
-} {
-  const userId = overrides.userId ?? `u_${randomUUID().slice(0, 8)}`
-  const key = generateApiKey(userId)
-  const record: ApiKeyRecord = {
-    id: randomUUID(),
-    userId,
-    name: 'test key',
-    keyPrefix: `${key.slice(0, key.length - SECRET_LENGTH + 4)}...`,
-    scopes: ['models:read'],
-    createdAt: new Date(Date.UTC(2026, 0, 1, 12, 0, 0, 123)),
-    expiresAt: null,
-    lastUsedAt: null,
-    revokedAt: null,
-    hash: hashApiKey(key),
-    ...overrides,
-  }
-  return { record, key }
-}
-
-const time = (date: Date | null | undefined): number | null =>
-  date === null || date === undefined ? null : date.getTime()
-
-/** The comparable content of a record: dates as milliseconds. */
-function comparable(record: ApiKeyRecord | null): Record<string, unknown> | null {
-  if (record === null) return null
-  return {
-    id: record.id,
-    userId: record.userId,
-    name: record.name,
-    keyPrefix: record.keyPrefix,
-    scopes: [...record.scopes],
-    hash: record.hash,
-    createdAt: time(record.createdAt),
-    expiresAt: time(record.expiresAt),
-    lastUsedAt: time(record.lastUsedAt),
-    revokedAt: time(record.revokedAt),
-  }
-}
-
-async function eventually(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (check()) return true
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-  return check()
+  /** Keys of one owner in the large `listPage` case. @defaultValue `10000` */
+  largeListSize?: number
 }
 
 /**
@@ -131,6 +80,14 @@ export function keyStoreConformance<S extends KeyStore>(
   }
 
   describe(`KeyStore conformance: ${name}`, () => {
+    lifecycleConformance(capabilities, withStore, {
+      deliveryMs,
+      largeListSize: options.largeListSize ?? 10_000,
+    })
+    serviceLifecycleConformance(capabilities, withStore, (store) =>
+      createApiKeyAuth({ store, cache: false, logger: false }),
+    )
+
     it(
       'insert then findByHash returns the same record',
       withStore(async (store) => {

@@ -788,5 +788,150 @@ add(
   },
 )
 
+// Issue 11, the lifecycle routes: refusals that change nothing, so the table stays stateless.
+const KEYS_PATH = '/api/v1/api-keys'
+const NOBODY = '00000000-0000-4000-8000-000000000000'
+const asStar = (f: Fixture, extra: [string, string][] = []): [string, string][] => [
+  ['Authorization', `Bearer ${f.keys.star}`],
+  ...extra,
+]
+const jsonType: [string, string] = ['Content-Type', 'application/json']
+const notFound: Expect = { status: 404, code: 'KEY_NOT_FOUND', challenge: null }
+const badInput: Expect = { status: 400, code: 'VALIDATION_ERROR', challenge: null }
+const conflict: Expect = { status: 409, code: 'KEY_STATE_CONFLICT', challenge: null }
+for (const action of ['roll', 'disable', 'enable'] as const) {
+  add(
+    'LIFE-01',
+    `POST :id/${action} of an unknown id is 404, no challenge`,
+    (f) => ({ method: 'POST', path: `${KEYS_PATH}/${NOBODY}/${action}`, headers: asStar(f) }),
+    notFound,
+  )
+  add(
+    'LIFE-01',
+    `POST :id/${action} of another user's key is the same 404`,
+    (f) => ({
+      method: 'POST',
+      path: `${KEYS_PATH}/${f.keyIds.attacker}/${action}`,
+      headers: asStar(f),
+    }),
+    notFound,
+  )
+  add(
+    'LIFE-02',
+    `POST :id/${action} without credentials is 401 SESSION_REQUIRED`,
+    (f) => ({ method: 'POST', path: `${KEYS_PATH}/${f.keyIds.K}/${action}` }),
+    { status: 401, code: 'SESSION_REQUIRED', challenge: NO_ERROR },
+  )
+  add(
+    'LIFE-02',
+    `GET :id/${action} is 405`,
+    (f) => ({ path: `${KEYS_PATH}/${f.keyIds.K}/${action}`, headers: asStar(f) }),
+    { status: 405, code: 'METHOD_NOT_ALLOWED', challenge: null },
+  )
+}
+add(
+  'LIFE-03',
+  'POST :id/roll of a revoked key is 409 KEY_STATE_CONFLICT',
+  (f) => ({ method: 'POST', path: `${KEYS_PATH}/${f.keyIds.revoked}/roll`, headers: asStar(f) }),
+  conflict,
+)
+add(
+  'LIFE-03',
+  'POST :id/roll of an expired key is 409 KEY_STATE_CONFLICT',
+  (f) => ({ method: 'POST', path: `${KEYS_PATH}/${f.keyIds.expired}/roll`, headers: asStar(f) }),
+  conflict,
+)
+add(
+  'LIFE-03',
+  'POST :id/enable of a revoked key is 409 KEY_STATE_CONFLICT',
+  (f) => ({ method: 'POST', path: `${KEYS_PATH}/${f.keyIds.revoked}/enable`, headers: asStar(f) }),
+  conflict,
+)
+add(
+  'LIFE-04',
+  'POST :id/roll with a negative grace is 400 naming gracePeriodMs',
+  (f) => ({
+    method: 'POST',
+    path: `${KEYS_PATH}/${f.keyIds.K}/roll`,
+    headers: asStar(f, [jsonType]),
+    body: JSON.stringify({ gracePeriodMs: -1 }),
+  }),
+  badInput,
+)
+add(
+  'LIFE-04',
+  'POST :id/roll with a grace over maxRollGraceMs is 400',
+  (f) => ({
+    method: 'POST',
+    path: `${KEYS_PATH}/${f.keyIds.K}/roll`,
+    headers: asStar(f, [jsonType]),
+    body: JSON.stringify({ gracePeriodMs: 8 * 86_400_000 }),
+  }),
+  badInput,
+)
+add(
+  'LIFE-05',
+  'PATCH :id widening scopes is 400 VALIDATION_ERROR',
+  (f) => ({
+    method: 'PATCH',
+    path: `${KEYS_PATH}/${f.keyIds.K}`,
+    headers: asStar(f, [jsonType]),
+    body: JSON.stringify({ scopes: ['models:write'] }),
+  }),
+  badInput,
+)
+add(
+  'LIFE-05',
+  'PATCH :id with an unknown field (an un-revoke attempt) is 400',
+  (f) => ({
+    method: 'PATCH',
+    path: `${KEYS_PATH}/${f.keyIds.revoked}`,
+    headers: asStar(f, [jsonType]),
+    body: JSON.stringify({ revokedAt: null }),
+  }),
+  badInput,
+)
+add(
+  'LIFE-05',
+  'PATCH :id with metadata nested 6 deep is 400',
+  (f) => ({
+    method: 'PATCH',
+    path: `${KEYS_PATH}/${f.keyIds.K}`,
+    headers: asStar(f, [jsonType]),
+    body: JSON.stringify({ metadata: { a: { b: { c: { d: { e: { f: 1 } } } } } } }),
+  }),
+  badInput,
+)
+add(
+  'LIFE-05',
+  'PATCH :id renaming a revoked key is 409',
+  (f) => ({
+    method: 'PATCH',
+    path: `${KEYS_PATH}/${f.keyIds.revoked}`,
+    headers: asStar(f, [jsonType]),
+    body: JSON.stringify({ name: 'again' }),
+  }),
+  conflict,
+)
+add(
+  'LIFE-05',
+  'PATCH :id of an unknown id is 404',
+  (f) => ({
+    method: 'PATCH',
+    path: `${KEYS_PATH}/${NOBODY}`,
+    headers: asStar(f, [jsonType]),
+    body: JSON.stringify({ name: 'x' }),
+  }),
+  notFound,
+)
+for (const query of ['limit=0', 'limit=201', 'limit=abc', 'status=gone', 'cursor=bm9wZQ']) {
+  add(
+    'LIFE-06',
+    `GET list ?${query} is 400 VALIDATION_ERROR`,
+    (f) => ({ path: `${KEYS_PATH}?${query}`, headers: asStar(f) }),
+    badInput,
+  )
+}
+
 /** The golden table. */
 export const CASES: readonly Case[] = rows

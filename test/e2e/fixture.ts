@@ -76,7 +76,7 @@ export const ROUTE_OPTIONS = {
 
 /** Builds the fixture: keys are created at a fixed time, then the clock moves 2 days on. */
 export async function createFixture(): Promise<Fixture> {
-  const spy = createStoreSpy()
+  const spy = createStoreSpy({ lifecycle: true })
   const clock = createClock()
   const logs = createLogSink(['info', 'debug'])
   const auth = createApiKeyAuth({

@@ -251,6 +251,16 @@ export function describeE2e(framework: Framework): void {
             'revokedAt',
             'scopes',
             'userId',
+            // 0.2 key lifecycle
+            'status',
+            'ownerType',
+            'createdBy',
+            'metadata',
+            'disabledAt',
+            'revokedReason',
+            'replacedBy',
+            'rolledFrom',
+            'graceEndsAt',
           ].sort(),
         )
         expect(keys[0]?.keyPrefix).toBe(body.keyPrefix)
@@ -497,16 +507,23 @@ export function describeE2e(framework: Framework): void {
         expect((await revoke(user, id, [['Origin', url]])).status).toBe(200)
       })
 
-      test('MGT-07 a user lists only their own keys; ?userId and ?limit are ignored', async () => {
+      test('MGT-07 a user lists only their own keys; ?userId is ignored, ?limit over 200 is 400', async () => {
         const alice: string[] = []
         for (const name of ['a1', 'a2', 'a3'])
           alice.push(json<{ id: string }>(remember(await create('alice', { name }))).id)
         for (const name of ['b1', 'b2']) remember(await create('bob', { name }))
-        for (const query of ['', '?userId=bob', '?limit=100000', '?userId=bob&userId=alice']) {
+        for (const query of ['', '?userId=bob', '?limit=200', '?userId=bob&userId=alice']) {
           const res = await list('alice', query)
           expect(res.status).toBe(200)
-          expect(json<{ keys: { id: string }[] }>(res).keys.map((k) => k.id)).toEqual(alice)
+          // Keys created in the same millisecond are ordered by id (a stable, documented order).
+          expect(
+            json<{ keys: { id: string }[] }>(res)
+              .keys.map((k) => k.id)
+              .sort(),
+          ).toEqual([...alice].sort())
         }
+        const tooMany = await list('alice', '?limit=100000')
+        expect([tooMany.status, errorCode(tooMany)]).toEqual([400, 'VALIDATION_ERROR'])
       })
 
       test("MGT-08 revoking another user's key is 404 KEY_NOT_FOUND, like an unknown id", async () => {
@@ -525,20 +542,31 @@ export function describeE2e(framework: Framework): void {
         expect((await use(bobKey.key)).status).toBe(200)
       })
 
-      test('MGT-09 no un-revoke: PATCH/PUT are 405, a second DELETE returns the original revokedAt', async () => {
+      test('MGT-09 no un-revoke: PUT is 405, PATCH refuses it (400/409), enable is 409, a second DELETE returns the original revokedAt', async () => {
         const k = json<{ id: string; key: string }>(remember(await create('carol', { name: 'c' })))
         const first = await revoke('carol', k.id)
         f.clock.advance(1000)
-        for (const method of ['PATCH', 'PUT', 'GET']) {
-          const res = await send(url, {
+        const attempt = async (method: string, path: string, body?: unknown): Promise<Res> =>
+          send(url, {
             method,
-            path: `${KEYS}/${k.id}`,
+            path,
             headers: await cookieHeaders('carol', [['Content-Type', 'application/json']]),
-            body: method === 'GET' ? undefined : JSON.stringify({ revokedAt: null, enabled: true }),
+            body: body === undefined ? undefined : JSON.stringify(body),
           })
+        for (const method of ['PUT', 'GET']) {
+          const res = await attempt(method, `${KEYS}/${k.id}`, method === 'GET' ? undefined : {})
           expect([method, res.status, errorCode(res)]).toEqual([method, 405, 'METHOD_NOT_ALLOWED'])
-          expect(res.headers.allow).toBe('DELETE')
+          expect(res.headers.allow).toBe('DELETE, PATCH')
         }
+        const unrevoke = await attempt('PATCH', `${KEYS}/${k.id}`, {
+          revokedAt: null,
+          enabled: true,
+        })
+        expect([unrevoke.status, errorCode(unrevoke)]).toEqual([400, 'VALIDATION_ERROR'])
+        const rename = await attempt('PATCH', `${KEYS}/${k.id}`, { name: 'back' })
+        expect([rename.status, errorCode(rename)]).toEqual([409, 'KEY_STATE_CONFLICT'])
+        const enable = await attempt('POST', `${KEYS}/${k.id}/enable`)
+        expect([enable.status, errorCode(enable)]).toEqual([409, 'KEY_STATE_CONFLICT'])
         const second = await revoke('carol', k.id)
         expect(second.status).toBe(200)
         expect(second.text).toBe(first.text)
@@ -549,6 +577,89 @@ export function describeE2e(framework: Framework): void {
           headers: await cookieHeaders('carol'),
         })
         expect([put.status, put.headers.allow]).toEqual([405, 'GET, HEAD, POST'])
+      })
+
+      test('LIFE-10 roll, disable, enable, narrow and page over HTTP with a session (CSRF-checked)', async () => {
+        const post = async (
+          path: string,
+          body?: unknown,
+          extra: [string, string][] = [],
+        ): Promise<Res> =>
+          send(url, {
+            method: 'POST',
+            path,
+            headers: await cookieHeaders('dora', [
+              ...(body === undefined
+                ? []
+                : ([['Content-Type', 'application/json']] as [string, string][])),
+              ...extra,
+            ]),
+            body: body === undefined ? undefined : JSON.stringify(body),
+          })
+        const made = json<{ id: string; key: string }>(
+          remember(await create('dora', { name: 'ci', scopes: ['models:read', 'jobs:read'] })),
+        )
+        f.clock.advance(1) // the new key is younger, so it pages second
+        // Cross-site roll: refused before anything happens.
+        const csrf = await post(`${KEYS}/${made.id}/roll`, undefined, [
+          ['Origin', 'https://evil.example'],
+        ])
+        expect([csrf.status, errorCode(csrf)]).toEqual([403, 'CSRF_REJECTED'])
+        const rolled = remember(await post(`${KEYS}/${made.id}/roll`, { gracePeriodMs: 60_000 }))
+        expect(rolled.status).toBe(201)
+        expect(rolled.headers['cache-control']).toBe('no-store')
+        const next = json<{ id: string; key: string; previous: { id: string; expiresAt: string } }>(
+          rolled,
+        )
+        expect(next.previous).toEqual({
+          id: made.id,
+          expiresAt: new Date(f.clock.time + 60_000).toISOString(),
+        })
+        expect((await use(made.key)).status).toBe(200)
+        expect((await use(next.key)).status).toBe(200)
+        f.clock.advance(60_000)
+        expect(errorCode(await use(made.key))).toBe('KEY_EXPIRED')
+        // Disable / enable the new key.
+        const disabled = await post(`${KEYS}/${next.id}/disable`)
+        expect([disabled.status, json<{ status: string }>(disabled).status]).toEqual([
+          200,
+          'disabled',
+        ])
+        const refused = await use(next.key)
+        expect([refused.status, errorCode(refused), refused.headers['www-authenticate']]).toEqual([
+          401,
+          'KEY_DISABLED',
+          'Bearer realm="vydra", error="invalid_token"',
+        ])
+        expect((await post(`${KEYS}/${next.id}/enable`)).status).toBe(200)
+        expect((await use(next.key)).status).toBe(200)
+        // Narrow: the key loses jobs:read at once.
+        const patched = await send(url, {
+          method: 'PATCH',
+          path: `${KEYS}/${next.id}`,
+          headers: await cookieHeaders('dora', [['Content-Type', 'application/json']]),
+          body: JSON.stringify({ scopes: ['models:read'], metadata: { team: 'ml' } }),
+        })
+        expect(patched.status).toBe(200)
+        expect(json<{ scopes: string[]; metadata: unknown }>(patched)).toMatchObject({
+          scopes: ['models:read'],
+          metadata: { team: 'ml' },
+        })
+        // Paging: one key per page, then the cursor runs out.
+        const first = json<{ keys: { id: string }[]; nextCursor: string | null }>(
+          await list('dora', '?limit=1'),
+        )
+        expect(first.keys.map((k) => k.id)).toEqual([made.id])
+        const second = json<{ keys: { id: string }[]; nextCursor: string | null }>(
+          await list('dora', `?limit=1&cursor=${first.nextCursor ?? ''}`),
+        )
+        expect(second).toEqual({
+          keys: [expect.objectContaining({ id: next.id })],
+          nextCursor: null,
+        })
+        const active = json<{ keys: { id: string }[] }>(await list('dora', '?status=active'))
+        expect(active.keys.map((k) => k.id)).toEqual([next.id])
+        expectNoLeak({ text: patched.text + disabled.text }, f.secrets)
       })
 
       test('MGT-12 beyond the active-key cap: 409 KEY_LIMIT_REACHED', async () => {
@@ -741,7 +852,10 @@ export function describeE2e(framework: Framework): void {
         expect(Object.keys(principal ?? {}).sort()).toEqual([
           'expiresAt',
           'keyId',
+          'metadata',
           'name',
+          'ownerId',
+          'ownerType',
           'scopes',
           'userId',
         ])

@@ -68,7 +68,10 @@ describe('createApiKeyRoutes', () => {
   test('HEAD lists like GET; the trailing slash form is the collection', async () => {
     const { routes } = setup()
     expect((await routes(req({ method: 'HEAD' })))?.status).toBe(200)
-    expect((await routes(req({ path: '/api/v1/api-keys/' })))?.body).toEqual({ keys: [] })
+    expect((await routes(req({ path: '/api/v1/api-keys/' })))?.body).toEqual({
+      keys: [],
+      nextCursor: null,
+    })
   })
 
   test('a store failure is 503 AUTH_UNAVAILABLE with Retry-After', async () => {

@@ -109,7 +109,10 @@ describe('VER: verification semantics', () => {
     expect(Object.keys(principal).sort()).toEqual([
       'expiresAt',
       'keyId',
+      'metadata',
       'name',
+      'ownerId',
+      'ownerType',
       'scopes',
       'userId',
     ])

@@ -9,7 +9,12 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { PostgresKeyStore } from '../../adapters/stores/postgres/index.js'
 import { RedisKeyStore } from '../../adapters/stores/redis/index.js'
 import { SqliteKeyStore } from '../../adapters/stores/sqlite/index.js'
-import { type ApiKeyRecord, type KeyStore, MemoryKeyStore } from '../../src/index.js'
+import {
+  type ApiKeyRecord,
+  type KeyStore,
+  LIFECYCLE_DEFAULTS,
+  MemoryKeyStore,
+} from '../../src/index.js'
 import { makeTestRecord } from '../../src/testing/index.js'
 import {
   makePool,
@@ -54,13 +59,20 @@ const BASE = Date.UTC(2026, 0, 1)
 function view(record: ApiKeyRecord | null): unknown {
   if (record === null) return null
   const t = (d: Date | null | undefined): number | null => (d == null ? null : d.getTime())
+  // A 0.2 field a store leaves out reads as its default (the port's contract), so the stores
+  // that fill them in (SQL columns, Redis fields) and MemoryKeyStore (which keeps what it got)
+  // compare equal.
   return {
+    ...LIFECYCLE_DEFAULTS,
     ...record,
     scopes: [...record.scopes],
     createdAt: t(record.createdAt),
     expiresAt: t(record.expiresAt),
     lastUsedAt: t(record.lastUsedAt),
     revokedAt: t(record.revokedAt),
+    revokedReason: record.revokedReason ?? null,
+    disabledAt: t(record.disabledAt),
+    graceEndsAt: t(record.graceEndsAt),
   }
 }
 

@@ -39,7 +39,20 @@ describe.skipIf(info === null)('RedisKeyStore', () => {
       return store
     },
     {
-      capabilities: { touch: true, onRevoke: true, pepperRotation: true },
+      capabilities: {
+        touch: true,
+        onRevoke: true,
+        onInvalidate: true,
+        roll: true,
+        startRollGrace: true,
+        setDisabled: true,
+        update: true,
+        listPage: true,
+        insertCapped: true,
+        revokeReason: true,
+        lifecycleFields: true,
+        pepperRotation: true,
+      },
       dump: (store) => dump(namespaces.get(store) as string),
       cleanup: async (store) => {
         await store.close()

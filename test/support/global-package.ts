@@ -62,6 +62,7 @@ const SUITES = [
   'test/package/consumer.test.ts',
   'test/package/api-report.test.ts',
   'test/package/quick-starts.test.ts',
+  'test/package/cli.test.ts',
 ]
 /** Suites that use the clean consumers. */
 const CLEAN_SUITES = ['test/package/docs.test.ts', 'test/package/quick-starts.test.ts']

@@ -24,13 +24,23 @@ export function kindOf(file: string, fullName: string): string {
       named ?? BACKENDS.find((b) => new RegExp(`\\b${b}\\b`, 'i').test(fullName)) ?? 'shared'
     return `stores ${backend.toLowerCase()}`
   }
-  const folder = /^test\/(property|security|adapters|package|http)\//.exec(path)?.[1]
+  const folder = /^test\/(property|security|adapters|package|http|cli|browser)\//.exec(path)?.[1]
   if (folder === 'http') return 'unit'
   if (folder !== undefined) return folder
   return 'unit'
 }
 
-const ORDER = ['unit', 'property', 'security', 'adapters', 'e2e', 'stores', 'package']
+const ORDER = [
+  'unit',
+  'property',
+  'security',
+  'adapters',
+  'e2e',
+  'stores',
+  'cli',
+  'browser',
+  'package',
+]
 
 /** Formats the tallies: `unit 160 · … · e2e express 148, fastify 148 · stores sqlite 20, …`. */
 export function formatKinds(tallies: ReadonlyMap<string, Tally>): string {

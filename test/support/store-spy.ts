@@ -18,6 +18,13 @@ export interface StoreSpyOptions {
   onRevoke?: boolean
   /** Share an existing memory store (several auth instances over one store). */
   memory?: MemoryKeyStore
+  /**
+   * Expose the 0.2 lifecycle methods (roll, startRollGrace, setDisabled, update, listPage) and,
+   * unless `onRevoke` is false, `onInvalidate` instead of `onRevoke`. Not counted as calls;
+   * `insertCapped` stays off, so creation still goes through `listByUser` + `insert`.
+   * @defaultValue false
+   */
+  lifecycle?: boolean
 }
 
 interface Pending {
@@ -125,6 +132,14 @@ export function createStoreSpy(options: StoreSpyOptions = {}): StoreSpy {
   }
   if (options.onRevoke !== false) {
     store.onRevoke = (listener) => memory.onRevoke(listener)
+  }
+  if (options.lifecycle === true) {
+    store.roll = (request) => memory.roll(request)
+    store.startRollGrace = (keyId, at) => memory.startRollGrace(keyId, at)
+    store.setDisabled = (keyId, userId, at) => memory.setDisabled(keyId, userId, at)
+    store.update = (keyId, userId, patch, expected) => memory.update(keyId, userId, patch, expected)
+    store.listPage = (userId, query) => memory.listPage(userId, query)
+    if (options.onRevoke !== false) store.onInvalidate = (listener) => memory.onInvalidate(listener)
   }
   spy.store = store
   return spy

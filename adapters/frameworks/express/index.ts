@@ -152,6 +152,7 @@ function toAuthRequest(req: Request): AuthRequest {
   return {
     method: req.method,
     path: req.path,
+    query: queryOf(req.originalUrl),
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
@@ -166,5 +167,11 @@ function toAuthRequest(req: Request): AuthRequest {
 }
 
 function send(res: Response, response: AuthResponse): void {
-  res.status(response.status).set(response.headers).end(JSON.stringify(response.body))
+  res.status(response.status).set(response.headers).end(response.text ?? JSON.stringify(response.body))
+}
+
+// The raw query string of a URL, without its `?`.
+function queryOf(url: string): string {
+  const at = url.indexOf('?')
+  return at === -1 ? '' : url.slice(at + 1)
 }

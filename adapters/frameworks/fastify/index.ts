@@ -185,6 +185,7 @@ function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
   return {
     method: request.method,
     path,
+    query: request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '',
     headers: request.headers,
     rawHeaders: request.raw.rawHeaders,
     protocol: request.protocol,
@@ -202,5 +203,5 @@ function isStream(value: unknown): value is Readable {
 }
 
 function send(reply: FastifyReply, response: AuthResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(JSON.stringify(response.body))
+  return reply.code(response.status).headers(response.headers).send(response.text ?? JSON.stringify(response.body))
 }

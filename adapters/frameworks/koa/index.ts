@@ -136,6 +136,7 @@ function toAuthRequest(ctx: Context): AuthRequest {
   return {
     method: ctx.method,
     path: ctx.path,
+    query: ctx.querystring,
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
@@ -152,5 +153,5 @@ function toAuthRequest(ctx: Context): AuthRequest {
 function send(ctx: Context, response: AuthResponse): void {
   ctx.status = response.status
   ctx.set(response.headers)
-  ctx.body = JSON.stringify(response.body)
+  ctx.body = response.text ?? JSON.stringify(response.body)
 }

@@ -4,7 +4,30 @@
  */
 import { createHash, randomInt } from 'node:crypto'
 import type { Pool, PoolClient, QueryResultRow } from 'pg'
-import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../../src/index.js'
+import {
+  AuthError,
+  type ApiKeyRecord,
+  type AuthLogger,
+  type KeyCap,
+  type KeyPageQuery,
+  type KeyRollRequest,
+  type KeyRollResult,
+  type KeyStatusFilter,
+  type KeyStore,
+  type KeyUpdateExpectation,
+  type KeyUpdatePatch,
+  type KeyUpdateResult,
+} from '../../../src/index.js'
+import {
+  effectiveExpiryMs,
+  extraJson,
+  graceRunning,
+  metadataJson,
+  parseExtra,
+  retireRolled,
+  rolledRecord,
+  rollRefusal,
+} from '../shared/lifecycle-record.js'
 import { RevocationListeners } from '../shared/revocation-listeners.js'
 import { isUuid } from '../shared/uuid.js'
 import { storeLogger, warnIfNoErrorListener } from '../shared/store-log.js'
@@ -50,8 +73,58 @@ export interface PostgresKeyStoreOptions {
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/
-const COLUMNS =
+const COLUMNS_V1 =
   'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at'
+// Added by schema version 2 (0.2), all nullable so that 0.1 rows stay valid as they are.
+// `changed_at` is when a write other than a revocation last changed what the key may do: the
+// listener's replay after an outage reads it, as it reads `revoked_at`.
+const COLUMNS_V2: ReadonlyArray<readonly [string, string]> = [
+  ['owner_type', 'text'],
+  ['created_by', 'text'],
+  ['metadata', 'json'],
+  ['disabled_at', 'timestamptz'],
+  ['revoked_reason', 'text'],
+  ['replaced_by', 'uuid'],
+  ['rolled_from', 'uuid'],
+  ['grace_ends_at', 'timestamptz'],
+  ['first_use_grace_ms', 'bigint'],
+  ['extra', 'json'],
+  ['changed_at', 'timestamptz'],
+]
+const RECORD_COLUMNS = COLUMNS_V2.filter(([name]) => name !== 'changed_at')
+const COLUMNS = `${COLUMNS_V1}, ${RECORD_COLUMNS.map(([name]) => name).join(', ')}`
+// Every column a record fills, with its type, in the order of `recordValues`.
+const TYPED: ReadonlyArray<readonly [string, string]> = [
+  ['id', 'uuid'],
+  ['user_id', 'text'],
+  ['name', 'text'],
+  ['key_prefix', 'text'],
+  ['scopes', 'text[]'],
+  ['hash', 'text'],
+  ['created_at', 'timestamptz'],
+  ['expires_at', 'timestamptz'],
+  ['last_used_at', 'timestamptz'],
+  ['revoked_at', 'timestamptz'],
+  ...RECORD_COLUMNS,
+]
+// Positions in TYPED of what `save` writes back: all but the identity (id, owner, hash, createdAt).
+const SAVED = TYPED.flatMap(([c], i) =>
+  ['id', 'user_id', 'hash', 'created_at'].includes(c) ? [] : [i],
+)
+/** The schema version {@link PostgresKeyStore.migrate} brings a table to. */
+const SCHEMA_VERSION = 2
+// Expired at $at: its own expiry or its roll's grace end is past.
+const expired = (at: string): string => `(expires_at <= ${at} OR grace_ends_at <= ${at})`
+const STATUS: Record<KeyStatusFilter, (at: string) => string> = {
+  // These two do not depend on the time; naming it keeps the parameter typed.
+  all: (at) => `${at} IS NOT NULL`,
+  revoked: (at) => `revoked_at IS NOT NULL AND ${at} IS NOT NULL`,
+  expired: (at) => `revoked_at IS NULL AND ${expired(at)}`,
+  disabled: (at) =>
+    `revoked_at IS NULL AND NOT coalesce(${expired(at)}, false) AND disabled_at IS NOT NULL`,
+  active: (at) =>
+    `revoked_at IS NULL AND NOT coalesce(${expired(at)}, false) AND disabled_at IS NULL`,
+}
 
 function identifier(option: string, value: string, rule = IDENTIFIER): string {
   if (typeof value !== 'string' || !rule.test(value)) {
@@ -96,9 +169,23 @@ export class PostgresKeyStore implements KeyStore {
   readonly #table: string
   readonly #tableName: string
   readonly #indexPrefix: string
+  readonly #versionsTable: string
   readonly #channel: string
   readonly #sql: Record<
-    'insert' | 'find' | 'list' | 'revoke' | 'touch',
+    | 'insert'
+    | 'find'
+    | 'list'
+    | 'revoke'
+    | 'touch'
+    | 'lock'
+    | 'save'
+    | 'owned'
+    | 'byId'
+    | 'held'
+    | 'disable'
+    | 'update'
+    | 'current'
+    | `page_${KeyStatusFilter}`,
     { name: string; text: string }
   >
   readonly #logger: AuthLogger
@@ -127,6 +214,10 @@ export class PostgresKeyStore implements KeyStore {
         : `${identifier('schema', options.schema)}.${identifier('table', table)}`
     this.#tableName = options.schema === undefined ? table : `${options.schema}.${table}`
     this.#indexPrefix = table
+    this.#versionsTable =
+      options.schema === undefined
+        ? 'vydra_schema_versions'
+        : `${identifier('schema', options.schema)}.vydra_schema_versions`
     this.#channel = options.channel ?? `${table}_revoked`
     identifier('channel', this.#channel, CHANNEL)
     const t = this.#table
@@ -137,13 +228,55 @@ export class PostgresKeyStore implements KeyStore {
     this.#sql = {
       insert: statement(`WITH durable AS (${DURABLE_COMMIT})
         INSERT INTO ${t} (${COLUMNS})
-        SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text[], $6::text, $7::timestamptz,
-          $8::timestamptz, $9::timestamptz, $10::timestamptz
+        SELECT ${TYPED.map(([, type], i) => `$${i + 1}::${type}`).join(', ')}
         FROM durable`),
+      // Owner-scoped reads that lock the row until the transaction ends.
+      owned: statement(`SELECT ${COLUMNS} FROM ${t} WHERE id = $1 AND user_id = $2 FOR UPDATE`),
+      byId: statement(`SELECT ${COLUMNS} FROM ${t} WHERE id = $1 FOR UPDATE`),
+      // Writes every field but the identity back, and marks the change for the replay.
+      save: statement(`UPDATE ${t} SET ${SAVED.map(
+        (i, n) => `${TYPED[i]?.[0]} = $${n + 2}::${TYPED[i]?.[1]}`,
+      ).join(', ')}, changed_at = $${SAVED.length + 2}
+        WHERE id = $1::uuid`),
+      current: statement(`SELECT ${COLUMNS} FROM ${t} WHERE id = $1 AND user_id = $2`),
+      // Serializes the capped inserts of one owner (any instance): a 64-bit key of the table
+      // and the owner; a collision only makes two owners wait for each other.
+      lock: statement('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))'),
+      held: statement(`SELECT count(*)::int AS held FROM ${t}
+        WHERE user_id = $1 AND starts_with(key_prefix, $2) AND revoked_at IS NULL
+          AND NOT coalesce(${expired('$3')}, false)`),
+      // Always writes (so a concurrent call waits on the row lock and sees the result), keeps
+      // an earlier disabledAt, never touches a revoked row, and notifies with the commit.
+      disable: statement(`WITH durable AS (${DURABLE_COMMIT}), changed AS (
+          UPDATE ${t} SET disabled_at = CASE
+              WHEN revoked_at IS NOT NULL THEN disabled_at
+              WHEN $3::timestamptz IS NULL THEN NULL
+              ELSE coalesce(disabled_at, $3::timestamptz) END,
+            changed_at = $4
+          WHERE id = $1 AND user_id = $2
+          RETURNING ${COLUMNS}
+        )
+        SELECT changed.*, pg_notify($5, changed.hash) FROM changed, durable`),
+      // Compare-and-set: the WHERE re-checks scopes and expiry on the latest row version.
+      update: statement(`WITH durable AS (${DURABLE_COMMIT}), changed AS (
+          UPDATE ${t} SET
+            name = CASE WHEN $3::boolean THEN $4::text ELSE name END,
+            metadata = CASE WHEN $5::boolean THEN $6::json ELSE metadata END,
+            scopes = CASE WHEN $7::boolean THEN $8::text[] ELSE scopes END,
+            expires_at = CASE WHEN $9::boolean THEN $10::timestamptz ELSE expires_at END,
+            changed_at = $13
+          WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
+            AND scopes = $11::text[] AND expires_at IS NOT DISTINCT FROM $12::timestamptz
+          RETURNING ${COLUMNS}
+        )
+        SELECT changed.*, pg_notify($14, changed.hash) FROM changed, durable`),
+      ...pageStatements(t, statement),
       find: statement(`SELECT ${COLUMNS} FROM ${t} WHERE hash = $1`),
       list: statement(`SELECT ${COLUMNS} FROM ${t} WHERE user_id = $1 ORDER BY created_at, id`),
       revoke: statement(`WITH durable AS (${DURABLE_COMMIT}), revoked AS (
-          UPDATE ${t} SET revoked_at = COALESCE(revoked_at, $3)
+          UPDATE ${t} SET revoked_reason = CASE WHEN revoked_at IS NULL THEN $5::text
+              ELSE revoked_reason END,
+            revoked_at = COALESCE(revoked_at, $3)
           WHERE id = $1 AND user_id = $2
           RETURNING ${COLUMNS}
         )
@@ -195,8 +328,14 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   /**
-   * Creates the table and its indexes if they do not exist; safe to run on every start, by
-   * every instance at once (an advisory lock serializes concurrent runs).
+   * Creates the table and its indexes if they do not exist, and brings a table of an earlier
+   * version to the current schema (version 2, 0.2: the lifecycle columns, all nullable, and an
+   * index on `(user_id, created_at, id)`). Safe to run on every start, by every instance at
+   * once: one transaction under an advisory lock, so it applies whole or not at all (a failed
+   * run is simply run again), and every step is `IF NOT EXISTS` (a schema changed by hand
+   * half-way is completed). The version is kept per table in `vydra_schema_versions`, in the
+   * table's schema. Existing rows are not rewritten: a 0.1 key reads as a user-owned, enabled
+   * key without metadata.
    */
   async migrate(): Promise<void> {
     const t = this.#table
@@ -227,6 +366,7 @@ export class PostgresKeyStore implements KeyStore {
         `CREATE INDEX IF NOT EXISTS ${index('revoked_at_idx')} ON ${t} (revoked_at)
          WHERE revoked_at IS NOT NULL`,
       )
+      await this.#migrateV2(client)
       await client.query('COMMIT')
     } catch (error) {
       await client.query('ROLLBACK').catch(() => {})
@@ -236,23 +376,222 @@ export class PostgresKeyStore implements KeyStore {
     }
   }
 
+  // Version 2 of the schema; `client` is in migrate()'s transaction, under its lock.
+  async #migrateV2(client: PoolClient): Promise<void> {
+    const t = this.#table
+    const index = (suffix: string): string => `"${this.#indexPrefix}_${suffix}"`
+    const versions = this.#versionsTable
+    // The version table is shared by every table's migration: concurrent CREATE … IF NOT
+    // EXISTS of one table can collide, so they take one more lock (held to the commit).
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`vydra_auth:${versions}`])
+    await client.query(`CREATE TABLE IF NOT EXISTS ${versions} (
+      table_name text PRIMARY KEY,
+      version integer NOT NULL
+    )`)
+    const { rows } = await client.query<{ version: number }>(
+      `SELECT version FROM ${versions} WHERE table_name = $1`,
+      [this.#indexPrefix],
+    )
+    if ((rows[0]?.version ?? 1) >= SCHEMA_VERSION) return
+    for (const [name, type] of COLUMNS_V2) {
+      await client.query(`ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS ${name} ${type}`)
+    }
+    // The page order of listPage, and the replay of non-revocation changes after an outage.
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS ${index('user_page_idx')} ON ${t} (user_id, created_at, id)`,
+    )
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS ${index('changed_at_idx')} ON ${t} (changed_at)
+       WHERE changed_at IS NOT NULL`,
+    )
+    await client.query(
+      `INSERT INTO ${versions} (table_name, version) VALUES ($1, $2)
+       ON CONFLICT (table_name) DO UPDATE SET version = excluded.version`,
+      [this.#indexPrefix, SCHEMA_VERSION],
+    )
+  }
+
   async insert(record: ApiKeyRecord): Promise<void> {
     this.#startOnce()
-    await this.#pool.query({
-      ...this.#sql.insert,
+    await this.#pool.query({ ...this.#sql.insert, values: recordValues(record) })
+  }
+
+  /**
+   * One transaction: an advisory lock on the owner (so concurrent capped inserts of one owner,
+   * from any instance, run one after the other), the count, the insert.
+   */
+  async insertCapped(record: ApiKeyRecord, cap: KeyCap): Promise<boolean> {
+    this.#startOnce()
+    return this.#transaction(async (client) => {
+      await client.query({
+        ...this.#sql.lock,
+        values: [`vydra_auth:${this.#tableName}:${record.userId}`],
+      })
+      const { rows } = await client.query<{ held: number }>({
+        ...this.#sql.held,
+        values: [record.userId, cap.keyPrefix, cap.at],
+      })
+      if ((rows[0]?.held ?? 0) >= cap.max) return false
+      await client.query({ ...this.#sql.insert, values: recordValues(record) })
+      return true
+    })
+  }
+
+  async listPage(userId: string, query: KeyPageQuery): Promise<ApiKeyRecord[]> {
+    this.#startOnce()
+    const sql = this.#sql[`page_${query.status}`]
+    if (sql === undefined) return []
+    // A cursor that names no possible key is past nothing we hold.
+    if (query.after !== null && !isUuid(query.after.id)) return []
+    const { rows } = await this.#pool.query({
+      ...sql,
       values: [
-        record.id,
-        record.userId,
-        record.name,
-        record.keyPrefix,
-        [...record.scopes],
-        record.hash,
-        record.createdAt,
-        record.expiresAt,
-        record.lastUsedAt ?? null,
-        record.revokedAt,
+        userId,
+        query.keyPrefix,
+        query.at,
+        query.after?.createdAt ?? '-infinity',
+        query.after?.id ?? '00000000-0000-0000-0000-000000000000',
+        query.limit,
       ],
     })
+    return rows.map(toRecord)
+  }
+
+  /**
+   * One transaction: locks the old row (a concurrent roll or revoke waits, then sees the
+   * result), checks it, inserts the new record built from it, retires it, ends the grace of
+   * the key it was itself rolled from, and notifies both with the commit.
+   */
+  async roll(request: KeyRollRequest): Promise<KeyRollResult | null> {
+    this.#startOnce()
+    if (!isUuid(request.keyId)) return null
+    const at = request.at.getTime()
+    return this.#transaction(async (client) => {
+      const old = await this.#lockOwned(client, request.keyId, request.userId)
+      if (old === null) return null
+      const refusal = rollRefusal(old, at)
+      if (refusal !== null) return { ok: false, reason: refusal, current: old }
+      const next = rolledRecord(old, request)
+      await client.query({ ...this.#sql.insert, values: recordValues(next) })
+      retireRolled(old, request)
+      const predecessor =
+        old.rolledFrom == null ? null : await this.#lockOwned(client, old.rolledFrom, old.userId)
+      let ended: ApiKeyRecord | null = null
+      if (predecessor !== null && graceRunning(predecessor, at)) {
+        predecessor.graceEndsAt = new Date(at)
+        old.firstUseGraceMs = null
+        await this.#save(client, predecessor)
+        ended = predecessor
+      }
+      await this.#save(client, old)
+      return { ok: true, previous: old, next, ended }
+    })
+  }
+
+  /** One transaction: locks the new key's row, then the old key's; N callers agree. */
+  async startRollGrace(keyId: string, at: Date): Promise<ApiKeyRecord | null> {
+    this.#startOnce()
+    if (!isUuid(keyId)) return null
+    return this.#transaction(async (client) => {
+      const { rows } = await client.query({ ...this.#sql.byId, values: [keyId] })
+      const next = rows[0] === undefined ? null : toRecord(rows[0])
+      if (next?.rolledFrom == null) return null
+      const old = await this.#lockOwned(client, next.rolledFrom, next.userId)
+      if (old === null) return null
+      const graceMs = next.firstUseGraceMs
+      if (graceMs == null) return old
+      next.firstUseGraceMs = null
+      await this.#save(client, next, false)
+      if (old.graceEndsAt != null || old.revokedAt !== null) return old
+      old.graceEndsAt = new Date(Math.min(at.getTime() + graceMs, effectiveExpiryMs(old)))
+      await this.#save(client, old)
+      return old
+    })
+  }
+
+  /** One statement (see the `disable` SQL): the owner check, the write and the NOTIFY. */
+  async setDisabled(keyId: string, userId: string, at: Date | null): Promise<ApiKeyRecord | null> {
+    this.#startOnce()
+    if (!isUuid(keyId)) return null
+    const { rows } = await this.#pool.query({
+      ...this.#sql.disable,
+      values: [keyId, userId, at, new Date(), this.#channel],
+    })
+    return rows[0] === undefined ? null : toRecord(rows[0])
+  }
+
+  /**
+   * One compare-and-set statement; when it changed nothing, a second read tells "no such key
+   * of that owner" (`null`) from a conflict (with the current record).
+   */
+  async update(
+    keyId: string,
+    userId: string,
+    patch: KeyUpdatePatch,
+    expected: KeyUpdateExpectation,
+  ): Promise<KeyUpdateResult | null> {
+    this.#startOnce()
+    if (!isUuid(keyId)) return null
+    const { rows } = await this.#pool.query({
+      ...this.#sql.update,
+      values: [
+        keyId,
+        userId,
+        patch.name !== undefined,
+        patch.name ?? null,
+        patch.metadata !== undefined,
+        patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
+        patch.scopes !== undefined,
+        patch.scopes === undefined ? null : [...patch.scopes],
+        patch.expiresAt !== undefined,
+        patch.expiresAt ?? null,
+        [...expected.scopes],
+        expected.expiresAt,
+        new Date(),
+        this.#channel,
+      ],
+    })
+    if (rows[0] !== undefined) return { ok: true, record: toRecord(rows[0]) }
+    const current = await this.#pool.query({ ...this.#sql.current, values: [keyId, userId] })
+    return current.rows[0] === undefined
+      ? null
+      : { ok: false, reason: 'conflict', current: toRecord(current.rows[0]) }
+  }
+
+  async #lockOwned(client: PoolClient, id: string, userId: string): Promise<ApiKeyRecord | null> {
+    const { rows } = await client.query({ ...this.#sql.owned, values: [id, userId] })
+    return rows[0] === undefined ? null : toRecord(rows[0])
+  }
+
+  // Writes `record` back; `notify` (the default) announces its hash with the commit.
+  async #save(client: PoolClient, record: ApiKeyRecord, notify = true): Promise<void> {
+    const values = recordValues(record)
+    await client.query({
+      ...this.#sql.save,
+      values: [record.id, ...SAVED.map((i) => values[i]), new Date()],
+    })
+    if (notify) await client.query('SELECT pg_notify($1, $2)', [this.#channel, record.hash])
+  }
+
+  // BEGIN, a durable commit (as the single-statement writes have), `fn`, COMMIT; ROLLBACK on
+  // any failure. A connection whose ROLLBACK failed is destroyed rather than reused.
+  async #transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect()
+    let broken = false
+    try {
+      await client.query('BEGIN')
+      await client.query(DURABLE_COMMIT)
+      const result = await fn(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {
+        broken = true
+      })
+      throw error
+    } finally {
+      client.release(broken)
+    }
   }
 
   async findByHash(hash: string): Promise<ApiKeyRecord | null> {
@@ -278,12 +617,17 @@ export class PostgresKeyStore implements KeyStore {
    * (delivered by PostgreSQL when, and only if, the update commits). It commits with at least
    * `synchronous_commit = local`: once answered, the revocation is in the flushed WAL.
    */
-  async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
+  async revoke(
+    keyId: string,
+    userId: string,
+    at: Date,
+    reason?: string,
+  ): Promise<ApiKeyRecord | null> {
     this.#startOnce()
     if (!isUuid(keyId)) return null
     const { rows } = await this.#pool.query({
       ...this.#sql.revoke,
-      values: [keyId, userId, at, this.#channel],
+      values: [keyId, userId, at, this.#channel, typeof reason === 'string' ? reason : null],
     })
     return rows[0] === undefined ? null : toRecord(rows[0])
   }
@@ -340,12 +684,34 @@ export class PostgresKeyStore implements KeyStore {
     return Object.fromEntries(rows.map((row) => [row.version, row.n]))
   }
 
+  /**
+   * Calls `listener` with the hash of every key revoked through any instance, and (one channel
+   * carries both, and evicting is harmless) of every other key whose verification a write may
+   * have changed: see {@link PostgresKeyStore.onInvalidate}.
+   */
   onRevoke(listener: (hash: string) => void): () => void {
+    return this.onInvalidate(listener)
+  }
+
+  /**
+   * Calls `listener` with the hash of every key whose verification may have changed through any
+   * instance (revoke, disable, enable, update, roll, start of a first-use grace): NOTIFY on
+   * {@link PostgresKeyStore.channel}, sent with the commit; after a reconnection, the changes of
+   * the replay window are replayed (`revoked_at`, `changed_at`).
+   */
+  onInvalidate(listener: (hash: string) => void): () => void {
     this.#listeners.add(listener)
     this.#ensureListening()
     return () => {
       this.#listeners.delete(listener)
-      if (this.#listeners.size === 0) this.#wake?.()
+      // Stop listening once nobody has re-subscribed by the next turn of the event loop: a
+      // listener replaced at once (unsubscribe, then subscribe) keeps the live connection and
+      // misses nothing in between.
+      if (this.#listeners.size === 0) {
+        setTimeout(() => {
+          if (this.#listeners.size === 0) this.#wake?.()
+        }, 0).unref?.()
+      }
     }
   }
 
@@ -405,7 +771,7 @@ export class PostgresKeyStore implements KeyStore {
           (async () => {
             await connection.query(`LISTEN "${this.#channel}"`)
             const replay = await connection.query<{ hash: string }>(
-              `SELECT hash FROM ${this.#table} WHERE revoked_at >= $1`,
+              `SELECT hash FROM ${this.#table} WHERE revoked_at >= $1 OR changed_at >= $1`,
               [new Date(healthyAt - this.#options.replayWindowMs)],
             )
             return replay.rows
@@ -488,8 +854,56 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T> {
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer))
 }
 
+// The statements of listPage, one per status filter: the keyset (created_at, id) after $4, $5
+// walks the (user_id, created_at, id) index.
+function pageStatements(
+  t: string,
+  statement: (text: string) => { name: string; text: string },
+): Record<`page_${KeyStatusFilter}`, { name: string; text: string }> {
+  const page = (status: KeyStatusFilter): { name: string; text: string } =>
+    statement(`SELECT ${COLUMNS} FROM ${t}
+      WHERE user_id = $1 AND starts_with(key_prefix, $2) AND ${STATUS[status]('$3::timestamptz')}
+        AND (created_at, id) > ($4::timestamptz, $5::uuid)
+      ORDER BY created_at, id LIMIT $6`)
+  return {
+    page_all: page('all'),
+    page_active: page('active'),
+    page_disabled: page('disabled'),
+    page_revoked: page('revoked'),
+    page_expired: page('expired'),
+  }
+}
+
+// The values of a record, in the order of TYPED.
+function recordValues(record: ApiKeyRecord): unknown[] {
+  return [
+    record.id,
+    record.userId,
+    record.name,
+    record.keyPrefix,
+    [...record.scopes],
+    record.hash,
+    record.createdAt,
+    record.expiresAt,
+    record.lastUsedAt ?? null,
+    record.revokedAt,
+    record.ownerType ?? null,
+    record.createdBy ?? null,
+    metadataJson(record),
+    record.disabledAt ?? null,
+    record.revokedReason ?? null,
+    record.replacedBy ?? null,
+    record.rolledFrom ?? null,
+    record.graceEndsAt ?? null,
+    record.firstUseGraceMs ?? null,
+    extraJson(record),
+  ]
+}
+
 function toRecord(row: QueryResultRow): ApiKeyRecord {
   return {
+    // `json` columns arrive parsed; unknown fields go under the known ones.
+    ...parseExtra(row.extra === null ? null : JSON.stringify(row.extra)),
     id: row.id,
     userId: row.user_id,
     name: row.name,
@@ -500,5 +914,15 @@ function toRecord(row: QueryResultRow): ApiKeyRecord {
     expiresAt: row.expires_at,
     lastUsedAt: row.last_used_at,
     revokedAt: row.revoked_at,
+    ownerType: row.owner_type ?? 'user',
+    createdBy: row.created_by,
+    metadata: row.metadata ?? {},
+    disabledAt: row.disabled_at,
+    revokedReason: row.revoked_reason,
+    replacedBy: row.replaced_by,
+    rolledFrom: row.rolled_from,
+    graceEndsAt: row.grace_ends_at,
+    // bigint arrives as a string (pg's int8); grace periods are far below 2^53.
+    firstUseGraceMs: row.first_use_grace_ms === null ? null : Number(row.first_use_grace_ms),
   }
 }

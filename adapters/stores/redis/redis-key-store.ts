@@ -2,9 +2,22 @@
  * A {@link KeyStore} on Redis through `ioredis`, with fleet-wide revocation by pub/sub.
  * @module
  */
-import { createHash } from 'node:crypto'
 import type { Redis } from 'ioredis'
-import { AuthError, type ApiKeyRecord, type AuthLogger, type KeyStore } from '../../../src/index.js'
+import {
+  AuthError,
+  type ApiKeyRecord,
+  type AuthLogger,
+  type KeyCap,
+  type KeyPageQuery,
+  type KeyRollRequest,
+  type KeyRollResult,
+  type KeyStore,
+  type KeyUpdateExpectation,
+  type KeyUpdatePatch,
+  type KeyUpdateResult,
+} from '../../../src/index.js'
+import { extraJson, parseExtra } from '../shared/lifecycle-record.js'
+import { pageMember, SCRIPTS, type Script } from './redis-scripts.js'
 import { RevocationListeners } from '../shared/revocation-listeners.js'
 import { isUuid } from '../shared/uuid.js'
 import { storeLogger, warnIfNoErrorListener } from '../shared/store-log.js'
@@ -60,63 +73,6 @@ export interface RedisKeyStoreOptions {
    * durability risks), or `false` for nowhere. @defaultValue the console
    */
   logger?: AuthLogger | false
-}
-
-// Fails unless both the hash and the id are new; then writes the record and both indexes.
-const INSERT = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return redis.error_reply('ERR duplicate key hash') end
-if redis.call('EXISTS', KEYS[2]) == 1 then return redis.error_reply('ERR duplicate key id') end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('SET', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[2])
-return 1`
-
-// Ownership check, first revokedAt wins, replay log, then PUBLISH: all or nothing.
-const REVOKE = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return false end
-if redis.call('HGET', KEYS[2], 'userId') ~= ARGV[2] then return false end
-local current = redis.call('HGET', KEYS[2], 'revokedAt')
-if not current or current == '' then
-  redis.call('HSET', KEYS[2], 'revokedAt', ARGV[3])
-  redis.call('ZADD', KEYS[3], tonumber(ARGV[3]), ARGV[1])
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[5])
-end
-redis.call('PUBLISH', ARGV[4], ARGV[1])
-return redis.call('HGETALL', KEYS[2])`
-
-// lastUsedAt only moves forward.
-const TOUCH = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local current = redis.call('HGET', KEYS[1], 'lastUsedAt')
-if not current or current == '' or tonumber(current) < tonumber(ARGV[1]) then
-  redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1])
-  return 1
-end
-return 0`
-
-interface Script {
-  source: string
-  sha: string
-}
-
-const script = (source: string): Script => ({
-  source,
-  sha: createHash('sha1').update(source).digest('hex'),
-})
-// Pepper rotation: moves a record to a new digest key if the id still points at `from`.
-const REHASH = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-redis.call('RENAME', KEYS[2], KEYS[3])
-redis.call('SET', KEYS[1], ARGV[2])
-return 1`
-
-const SCRIPTS = {
-  insert: script(INSERT),
-  revoke: script(REVOKE),
-  touch: script(TOUCH),
-  rehash: script(REHASH),
 }
 
 /**
@@ -311,30 +267,29 @@ export class RedisKeyStore implements KeyStore {
 
   async insert(record: ApiKeyRecord): Promise<void> {
     await this.#durable()
-    await this.#run(
+    await this.#insert(record, null)
+  }
+
+  /** One script: counts the owner's live keys of the prefix and inserts below the cap. */
+  async insertCapped(record: ApiKeyRecord, cap: KeyCap): Promise<boolean> {
+    await this.#durable()
+    return (await this.#insert(record, cap)) === 1
+  }
+
+  async #insert(record: ApiKeyRecord, cap: KeyCap | null): Promise<unknown> {
+    return this.#run(
       SCRIPTS.insert,
       [this.#recordKey(record.hash), this.#idKey(record.id), this.#userKey(record.userId)],
       [
+        this.#ns,
         record.hash,
         record.id,
-        'id',
-        record.id,
-        'userId',
         record.userId,
-        'name',
-        record.name,
-        'keyPrefix',
-        record.keyPrefix,
-        'scopes',
-        JSON.stringify(record.scopes),
-        'createdAt',
-        ms(record.createdAt),
-        'expiresAt',
-        ms(record.expiresAt),
-        'lastUsedAt',
-        ms(record.lastUsedAt ?? null),
-        'revokedAt',
-        ms(record.revokedAt),
+        pageMember(record.createdAt, record.id),
+        cap === null ? '' : cap.max,
+        cap === null ? '' : cap.keyPrefix,
+        cap === null ? '' : cap.at.getTime(),
+        ...recordFields(record),
       ],
     )
   }
@@ -363,20 +318,152 @@ export class RedisKeyStore implements KeyStore {
     return records
   }
 
-  async revoke(keyId: string, userId: string, at: Date): Promise<ApiKeyRecord | null> {
+  /** One script: owner check, first `revokedAt` (and reason) wins, replay log, PUBLISH. */
+  async revoke(
+    keyId: string,
+    userId: string,
+    at: Date,
+    reason?: string,
+  ): Promise<ApiKeyRecord | null> {
     await this.#durable()
     if (!isUuid(keyId)) return null
-    const hash = await this.#client.get(this.#idKey(keyId))
-    if (hash === null) return null
     const reply = await this.#run(
       SCRIPTS.revoke,
-      [this.#idKey(keyId), this.#recordKey(hash), this.#logKey()],
-      [hash, userId, at.getTime(), this.#channel, at.getTime() - this.#retentionMs],
+      [this.#idKey(keyId), this.#logKey()],
+      [
+        this.#ns,
+        keyId,
+        userId,
+        at.getTime(),
+        typeof reason === 'string' ? reason : '',
+        at.getTime() - this.#retentionMs,
+      ],
+    )
+    return pairRecord(reply)
+  }
+
+  /** One script: see {@link KeyStore.setDisabled}; pushes only when the state changed. */
+  async setDisabled(keyId: string, userId: string, at: Date | null): Promise<ApiKeyRecord | null> {
+    await this.#durable()
+    if (!isUuid(keyId)) return null
+    const now = Date.now()
+    const reply = await this.#run(
+      SCRIPTS.setDisabled,
+      [this.#idKey(keyId), this.#logKey()],
+      [this.#ns, keyId, userId, ms(at), now, now - this.#retentionMs],
+    )
+    return pairRecord(reply)
+  }
+
+  /** One compare-and-set script: see {@link KeyStore.update}. */
+  async update(
+    keyId: string,
+    userId: string,
+    patch: KeyUpdatePatch,
+    expected: KeyUpdateExpectation,
+  ): Promise<KeyUpdateResult | null> {
+    await this.#durable()
+    if (!isUuid(keyId)) return null
+    const fields: string[] = []
+    if (patch.name !== undefined) fields.push('name', patch.name)
+    if (patch.metadata !== undefined) fields.push('metadata', JSON.stringify(patch.metadata))
+    if (patch.scopes !== undefined) fields.push('scopes', JSON.stringify(patch.scopes))
+    if (patch.expiresAt !== undefined) fields.push('expiresAt', ms(patch.expiresAt))
+    const now = Date.now()
+    const reply = await this.#run(
+      SCRIPTS.update,
+      [this.#idKey(keyId), this.#logKey()],
+      [
+        this.#ns,
+        keyId,
+        userId,
+        JSON.stringify(expected.scopes),
+        ms(expected.expiresAt),
+        now,
+        now - this.#retentionMs,
+        ...fields,
+      ],
     )
     if (!Array.isArray(reply)) return null
-    const fields: Record<string, string> = {}
-    for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1])
-    return toRecord(hash, fields)
+    const record = pairRecord(reply.slice(1))
+    if (record === null) return null
+    return reply[0] === 1
+      ? { ok: true, record }
+      : { ok: false, reason: 'conflict', current: record }
+  }
+
+  /** One script: see {@link KeyStore.roll}. */
+  async roll(request: KeyRollRequest): Promise<KeyRollResult | null> {
+    await this.#durable()
+    if (!isUuid(request.keyId)) return null
+    const now = Date.now()
+    const { next } = request
+    const reply = await this.#run(
+      SCRIPTS.roll,
+      [this.#idKey(request.keyId), this.#recordKey(next.hash), this.#idKey(next.id)],
+      [
+        this.#ns,
+        request.keyId,
+        request.userId,
+        request.at.getTime(),
+        request.graceMs,
+        request.graceStarts,
+        next.id,
+        next.hash,
+        next.keyPrefix,
+        next.createdAt.getTime(),
+        next.createdBy ?? '',
+        pageMember(next.createdAt, next.id),
+        now,
+        now - this.#retentionMs,
+      ],
+    )
+    if (!Array.isArray(reply)) return null
+    if (reply[0] !== 1) {
+      const current = pairRecord(reply.slice(2))
+      if (current === null) return null
+      return { ok: false, reason: reply[1] as 'revoked', current }
+    }
+    const previous = pairRecord(reply.slice(1, 3))
+    const created = pairRecord(reply.slice(3, 5))
+    if (previous === null || created === null) return null
+    return { ok: true, previous, next: created, ended: pairRecord(reply.slice(5, 7)) }
+  }
+
+  /** One script: see {@link KeyStore.startRollGrace}; N instances agree on one grace end. */
+  async startRollGrace(keyId: string, at: Date): Promise<ApiKeyRecord | null> {
+    await this.#durable()
+    if (!isUuid(keyId)) return null
+    const now = Date.now()
+    const reply = await this.#run(
+      SCRIPTS.startGrace,
+      [this.#idKey(keyId), this.#logKey()],
+      [this.#ns, keyId, at.getTime(), now, now - this.#retentionMs],
+    )
+    return pairRecord(reply)
+  }
+
+  /**
+   * One script per page: walks the owner's page index (a sorted set ordered by createdAt, id;
+   * completed from the owner's set for records written by 0.1) and filters in Redis.
+   */
+  async listPage(userId: string, query: KeyPageQuery): Promise<ApiKeyRecord[]> {
+    await this.#durable()
+    const reply = await this.#run(
+      SCRIPTS.listPage,
+      [this.#userKey(userId), `${this.#ns}page:${userId}`],
+      [
+        this.#ns,
+        userId,
+        query.keyPrefix,
+        query.status,
+        query.at.getTime(),
+        query.after === null ? '' : pageMember(query.after.createdAt, query.after.id),
+        query.limit,
+      ],
+    )
+    if (!Array.isArray(reply)) return []
+    return reply.flatMap((pair) => pairRecord(pair) ?? [])
   }
 
   async touch(keyId: string, at: Date): Promise<void> {
@@ -451,12 +538,33 @@ export class RedisKeyStore implements KeyStore {
     return counts
   }
 
+  /**
+   * Calls `listener` with the hash of every key revoked through any instance, and (one channel
+   * carries both, and evicting is harmless) of every other key whose verification a write may
+   * have changed: see {@link RedisKeyStore.onInvalidate}.
+   */
   onRevoke(listener: (hash: string) => void): () => void {
+    return this.onInvalidate(listener)
+  }
+
+  /**
+   * Calls `listener` with the hash of every key whose verification may have changed through any
+   * instance (revoke, disable, enable, update, roll, start of a first-use grace): PUBLISH on
+   * {@link RedisKeyStore.channel} by the writing script; after a reconnection, the replay log
+   * gives back what the outage may have hidden.
+   */
+  onInvalidate(listener: (hash: string) => void): () => void {
     this.#listeners.add(listener)
     if (this.#subscriber === undefined) this.#subscribe()
     return () => {
       this.#listeners.delete(listener)
-      if (this.#listeners.size === 0) this.#unsubscribe()
+      // Unsubscribe once nobody has re-subscribed by the next turn of the event loop: a
+      // listener replaced at once keeps the live subscription and misses nothing in between.
+      if (this.#listeners.size === 0) {
+        setTimeout(() => {
+          if (this.#listeners.size === 0) this.#unsubscribe()
+        }, 0).unref?.()
+      }
     }
   }
 
@@ -540,10 +648,69 @@ const ms = (date: Date | null): string => (date === null ? '' : String(date.getT
 const date = (value: string | undefined): Date | null =>
   value === undefined || value === '' ? null : new Date(Number(value))
 
+const text = (value: string | undefined): string | null =>
+  value === undefined || value === '' ? null : value
+
+// The hash fields of a record (the digest is the Redis key, not a field).
+function recordFields(record: ApiKeyRecord): string[] {
+  return [
+    'id',
+    record.id,
+    'userId',
+    record.userId,
+    'name',
+    record.name,
+    'keyPrefix',
+    record.keyPrefix,
+    'scopes',
+    JSON.stringify(record.scopes),
+    'createdAt',
+    ms(record.createdAt),
+    'expiresAt',
+    ms(record.expiresAt),
+    'lastUsedAt',
+    ms(record.lastUsedAt ?? null),
+    'revokedAt',
+    ms(record.revokedAt),
+    'ownerType',
+    record.ownerType ?? '',
+    'createdBy',
+    record.createdBy ?? '',
+    'metadata',
+    record.metadata === undefined ? '' : JSON.stringify(record.metadata),
+    'disabledAt',
+    ms(record.disabledAt ?? null),
+    'revokedReason',
+    record.revokedReason ?? '',
+    'replacedBy',
+    record.replacedBy ?? '',
+    'rolledFrom',
+    record.rolledFrom ?? '',
+    'graceEndsAt',
+    ms(record.graceEndsAt ?? null),
+    'firstUseGraceMs',
+    record.firstUseGraceMs == null ? '' : String(record.firstUseGraceMs),
+    'extra',
+    extraJson(record) ?? '',
+  ]
+}
+
+// A script's `{ hash, HGETALL }` answer as a record; anything else (nil, '') is null.
+function pairRecord(reply: unknown): ApiKeyRecord | null {
+  if (!Array.isArray(reply) || typeof reply[0] !== 'string' || reply[0] === '') return null
+  const flat: unknown = reply[1]
+  if (!Array.isArray(flat)) return null
+  const fields: Record<string, string> = {}
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[String(flat[i])] = String(flat[i + 1])
+  return toRecord(reply[0], fields)
+}
+
 // Absent fields stay absent (undefined), so the core flags a damaged record instead of granting.
+// The 0.2 fields are another matter: a 0.1 record lacks them, and reads as their defaults.
 function toRecord(hash: string, fields: Record<string, string>): ApiKeyRecord | null {
   if (fields.id === undefined) return null
   return {
+    ...parseExtra(fields.extra),
     id: fields.id,
     userId: fields.userId as string,
     name: fields.name as string,
@@ -554,5 +721,14 @@ function toRecord(hash: string, fields: Record<string, string>): ApiKeyRecord | 
     expiresAt: fields.expiresAt === undefined ? (undefined as never) : date(fields.expiresAt),
     lastUsedAt: date(fields.lastUsedAt),
     revokedAt: fields.revokedAt === undefined ? (undefined as never) : date(fields.revokedAt),
+    ownerType: (text(fields.ownerType) ?? 'user') as ApiKeyRecord['ownerType'],
+    createdBy: text(fields.createdBy),
+    metadata: JSON.parse(text(fields.metadata) ?? '{}') as ApiKeyRecord['metadata'],
+    disabledAt: date(fields.disabledAt),
+    revokedReason: text(fields.revokedReason),
+    replacedBy: text(fields.replacedBy),
+    rolledFrom: text(fields.rolledFrom),
+    graceEndsAt: date(fields.graceEndsAt),
+    firstUseGraceMs: text(fields.firstUseGraceMs) === null ? null : Number(fields.firstUseGraceMs),
   }
 }

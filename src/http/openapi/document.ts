@@ -127,13 +127,23 @@ function operation(route: KeyRouteSpec): Record<string, unknown> {
       },
     ]
   }
+  if (route.query !== undefined) {
+    op.parameters = [
+      ...((op.parameters as unknown[] | undefined) ?? []),
+      ...route.query.map((q) => ({ ...q, in: 'query', required: false })),
+    ]
+  }
   if (route.bodyName !== undefined) {
     op.requestBody = {
-      required: true,
+      required: route.bodyOptional !== true,
       content: {
         'application/json': {
           schema: { $ref: `#/components/schemas/${route.bodyName}` },
-          example: { name: 'CI deploys', scopes: ['models:read'], expiresInDays: 90 },
+          example: route.example ?? {
+            name: 'CI deploys',
+            scopes: ['models:read'],
+            expiresInDays: 90,
+          },
         },
       },
     }

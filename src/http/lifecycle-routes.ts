@@ -1,0 +1,166 @@
+/**
+ * The key-lifecycle routes: `POST <basePath>/:id/roll|disable|enable`, `PATCH <basePath>/:id`,
+ * and the paged list `GET <basePath>?limit=&cursor=&status=`. Bodies and queries are validated
+ * with zod (400 naming the field); an unknown or foreign id is the same 404 as on `DELETE`.
+ * Internal module; `createApiKeyRoutes` dispatches to it.
+ * @module
+ */
+import type { z } from 'zod'
+import type { ApiKeyAuth } from '../create-api-key-auth.js'
+import { AuthError, isAuthError, type ValidationIssue } from '../errors.js'
+import { singleHeaderValue } from '../lib/header-value.js'
+import type { ApiKeyInfo } from '../types.js'
+import type { CallerResolver } from './caller.js'
+import {
+  listQuerySchema,
+  rollBodySchema,
+  updateBodySchema,
+  type ApiKeyJson,
+  type RolledKeyJson,
+} from './key-route-schemas.js'
+import type { AuthRequest, AuthResponse } from './types.js'
+
+/** The actions of `POST <basePath>/:id/<action>`. */
+export const KEY_ACTIONS = new Set(['roll', 'disable', 'enable'])
+
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+}
+
+/** Reads a JSON body (the routes' own reader, with its limits and errors). */
+export type JsonReader = (request: AuthRequest) => Promise<unknown>
+
+/** The lifecycle routes over one caller resolver. */
+export interface LifecycleRoutes {
+  /** `POST <basePath>/:id/<action>`. */
+  action(request: AuthRequest, id: string, action: string): Promise<AuthResponse>
+  /** `PATCH <basePath>/:id`. */
+  update(request: AuthRequest, id: string): Promise<AuthResponse>
+  /** `GET <basePath>`: one page. */
+  list(request: AuthRequest): Promise<AuthResponse>
+}
+
+/** Builds the lifecycle routes. */
+export function createLifecycleRoutes(
+  auth: ApiKeyAuth,
+  callerOf: CallerResolver,
+  readJson: JsonReader,
+): LifecycleRoutes {
+  return {
+    action: async (request, id, action) => {
+      if (action === 'roll') {
+        // The body is optional: no Content-Type means "the defaults".
+        const { userId } = await callerOf(request, true)
+        const hasBody = singleHeaderValue(request.headers['content-type']) !== undefined
+        const body = parse(rollBodySchema, hasBody ? await readJson(request) : {})
+        const rolled = await asResource(
+          auth.rollKey({ userId, keyId: id, ...body, actorId: userId }),
+        )
+        const json: RolledKeyJson = {
+          id: rolled.id,
+          key: rolled.key,
+          keyPrefix: rolled.keyPrefix,
+          message: rolled.message,
+          name: rolled.apiKey.name,
+          scopes: rolled.apiKey.scopes,
+          createdAt: rolled.apiKey.createdAt.toISOString(),
+          expiresAt: iso(rolled.apiKey.expiresAt),
+          previous: { id: rolled.previous.id, expiresAt: iso(rolled.previous.expiresAt) },
+        }
+        return { status: 201, headers: { ...JSON_HEADERS, pragma: 'no-cache' }, body: json }
+      }
+      const { userId } = await callerOf(request, true)
+      const input = { userId, keyId: id }
+      const info = await asResource(
+        action === 'disable' ? auth.disableKey(input) : auth.enableKey(input),
+      )
+      return { status: 200, headers: JSON_HEADERS, body: keyToJson(info) }
+    },
+
+    update: async (request, id) => {
+      const { userId } = await callerOf(request, true)
+      const body = parse(updateBodySchema, await readJson(request))
+      const info = await asResource(
+        auth.updateKey({ userId, keyId: id, ...(body as Omit<typeof body, 'metadata'>) }),
+      )
+      return { status: 200, headers: JSON_HEADERS, body: keyToJson(info) }
+    },
+
+    list: async (request) => {
+      const { userId } = await callerOf(request, true)
+      const query = parse(listQuerySchema, queryObject(request.query))
+      const page = await auth.listKeyPage({ userId, ...query })
+      return {
+        status: 200,
+        headers: JSON_HEADERS,
+        body: { keys: page.keys.map(keyToJson), nextCursor: page.nextCursor },
+      }
+    },
+  }
+}
+
+/** The `reason` query parameter of `DELETE <basePath>/:id`, if any. */
+export function revokeReasonOf(request: AuthRequest): string | undefined {
+  const reason = new URLSearchParams(request.query ?? '').get('reason')
+  return reason === null ? undefined : reason
+}
+
+/** A key as the routes show it. */
+export function keyToJson(info: ApiKeyInfo): ApiKeyJson {
+  return {
+    id: info.id,
+    userId: info.userId,
+    name: info.name,
+    keyPrefix: info.keyPrefix,
+    scopes: info.scopes,
+    createdAt: info.createdAt.toISOString(),
+    expiresAt: iso(info.expiresAt),
+    lastUsedAt: iso(info.lastUsedAt),
+    revokedAt: iso(info.revokedAt),
+    status: info.status,
+    ownerType: info.ownerType,
+    createdBy: info.createdBy,
+    metadata: info.metadata,
+    disabledAt: iso(info.disabledAt),
+    revokedReason: info.revokedReason,
+    replacedBy: info.replacedBy,
+    rolledFrom: info.rolledFrom,
+    graceEndsAt: iso(info.graceEndsAt),
+  }
+}
+
+/** An unknown or foreign id is a missing resource on these routes, not a bad credential: 404. */
+export function asResource<T>(operation: Promise<T>): Promise<T> {
+  return operation.catch((error: unknown) => {
+    if (!isAuthError(error) || error.code !== 'KEY_NOT_FOUND') throw error
+    throw new AuthError('KEY_NOT_FOUND', { message: error.message, resource: true })
+  })
+}
+
+const iso = (date: Date | null): string | null => date?.toISOString() ?? null
+
+// A JSON object validated by `schema`; anything else is 400 naming the field.
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new AuthError('VALIDATION_ERROR', {
+      issues: [{ path: [], message: 'Expected a JSON object' }],
+    })
+  }
+  const parsed = schema.safeParse(value)
+  if (parsed.success) return parsed.data
+  const issues: ValidationIssue[] = parsed.error.issues.map((issue) => ({
+    path: issue.path.filter((p): p is string | number => typeof p !== 'symbol'),
+    message: issue.message,
+  }))
+  throw new AuthError('VALIDATION_ERROR', { issues })
+}
+
+// The query string as an object of its first values (a repeated parameter keeps the first).
+function queryObject(query: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of new URLSearchParams(query ?? '')) {
+    if (!Object.hasOwn(out, name) && ['limit', 'cursor', 'status'].includes(name)) out[name] = value
+  }
+  return out
+}
