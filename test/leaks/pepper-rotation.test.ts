@@ -128,6 +128,26 @@ describe('pepper rotation', () => {
     expect(await accept.pepperStatus()).toMatchObject({ current: null, next: 'p2', retirable: [] })
   })
 
+  it('rollKey stores the new key under the current pepper; org keys are found by revokeByKey', async () => {
+    const store = new MemoryKeyStore()
+    const k0 = await issue(make(store, A))
+    const ring = createApiKeyAuth({
+      store,
+      pepper: { current: { id: 'p2', secret: B }, previous: [{ id: 'p1', secret: A }] },
+      ownerTypes: ['user', 'org'],
+      logger: false,
+    })
+    const old = await ring.lookupKey(k0)
+    const rolled = await ring.rollKey({ userId: 'u1', keyId: old!.id, gracePeriodMs: 0 })
+    registerKey(rolled.key)
+    expect(await store.findByHash(`p2$${hmac(B, rolled.key)}`)).not.toBeNull()
+    expect(await codeOf(() => ring.verifyKey(rolled.key))).toBe('resolved')
+    const org = await ring.createKey({ ownerType: 'org', ownerId: 'acme', name: 'k' })
+    registerKey(org.key)
+    expect((await ring.revokeByKey(org.key)).status).toBe('revoked')
+    expect(await codeOf(() => ring.verifyKey(org.key))).toBe('KEY_REVOKED')
+  })
+
   it('plain SHA-256 (no pepper) → first pepper, with previous secret null', async () => {
     const store = new MemoryKeyStore()
     const k0 = await issue(make(store, null))
