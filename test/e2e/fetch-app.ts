@@ -8,10 +8,13 @@ import { ROUTE_OPTIONS } from './fixture.js'
 import { type AppContext, echo, guardOptions, ROUTES, serviceOf } from './routes.js'
 
 // JSON as Express, Fastify and Koa send it, so that the parity table compares like with like.
-export const json = (body: unknown, init: ResponseInit = {}): Response =>
+export const json = (
+  body: unknown,
+  init: { status?: number; headers?: Record<string, string> } = {},
+): Response =>
   new Response(JSON.stringify(body), {
-    ...init,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
+    status: init.status ?? 200,
+    headers: { ...init.headers, 'content-type': 'application/json; charset=utf-8' },
   })
 
 /** The test service as one fetch handler, built from `@vydra/auth/fetch` alone. */
@@ -30,7 +33,7 @@ export function createFetchApp(ctx: AppContext): (request: Request) => Promise<R
     const principal = (await guard(request)) as Parameters<AppContext['onHit']>[1] | Response
     if (principal instanceof Response) return principal
     ctx.onHit(path, principal)
-    return json(echo(path, principal))
+    return json(echo(path, principal), { headers: fe.responseHeaders(request) })
   }
   return async (request) => {
     const path = new URL(request.url).pathname

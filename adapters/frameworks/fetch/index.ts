@@ -62,8 +62,29 @@ export function requireApiKey(
   const guard = createApiKeyGuard(auth, options)
   return async (request) => {
     const result = await guard(guardedWebRequest(request))
-    return result.ok ? result.principal : toWebResponse(result.response, request.method)
+    if (!result.ok) return toWebResponse(result.response, request.method)
+    if ('headers' in result && result.headers !== undefined) added.set(request, result.headers)
+    return result.principal
   }
+}
+
+// Headers a successful check asks the response to carry (the usage limits' RateLimit fields),
+// per request, until the request is garbage.
+const added = new WeakMap<Request, Record<string, string>>()
+
+/**
+ * The headers to add to your response for a request that {@link requireApiKey} let through:
+ * `RateLimit-Policy` and `RateLimit` when the key has usage limits; empty otherwise.
+ *
+ * @example
+ * ```ts
+ * const key = await readModels(request)
+ * if (key instanceof Response) return key
+ * return Response.json({ models: [] }, { headers: responseHeaders(request) })
+ * ```
+ */
+export function responseHeaders(request: Request): Record<string, string> {
+  return added.get(request) ?? {}
 }
 
 /** The key-management routes over web `Request`/`Response`; built by {@link apiKeyRoutes}. */

@@ -72,6 +72,18 @@ export function requireApiKey(
     if (!result.ok) return toWebResponse(result.response, c.req.method)
     c.set('auth', result.principal)
     await next()
+    // The usage limits' RateLimit fields, on the handler's response (a copy when its headers are
+    // immutable, as a fetched response's are).
+    const extra = 'headers' in result ? result.headers : undefined
+    if (extra !== undefined) {
+      try {
+        for (const [name, value] of Object.entries(extra)) c.res.headers.set(name, value)
+      } catch {
+        const copy = new Response(c.res.body, c.res)
+        for (const [name, value] of Object.entries(extra)) copy.headers.set(name, value)
+        c.res = copy
+      }
+    }
   }
   return middleware
 }

@@ -68,7 +68,14 @@ export function withApiKey<R extends Request, C>(
   return async (request, context) => {
     const result = await guard(guardedWebRequest(request))
     if (!result.ok) return toWebResponse(result.response, request.method)
-    return run(request, context, result.principal)
+    const response = await run(request, context, result.principal)
+    if (!('headers' in result) || result.headers === undefined) return response
+    // The usage limits' RateLimit fields, on a copy: a fetched Response's headers are immutable.
+    const withHeaders = new Response(response.body, response)
+    for (const [name, value] of Object.entries(result.headers)) {
+      withHeaders.headers.set(name, value)
+    }
+    return withHeaders
   }
 }
 
