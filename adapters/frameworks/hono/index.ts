@@ -72,6 +72,10 @@ export function requireApiKey(
     if (!result.ok) return toWebResponse(result.response, c.req.method)
     c.set('auth', result.principal)
     await next()
+    // The RateLimit headers of a limited key (docs/limits.md) go on the handler's response.
+    if ('headers' in result && result.headers !== undefined) {
+      for (const [name, value] of Object.entries(result.headers)) c.res.headers.set(name, value)
+    }
   }
   return middleware
 }

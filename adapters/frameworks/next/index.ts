@@ -68,7 +68,18 @@ export function withApiKey<R extends Request, C>(
   return async (request, context) => {
     const result = await guard(guardedWebRequest(request))
     if (!result.ok) return toWebResponse(result.response, request.method)
-    return run(request, context, result.principal)
+    const response = await run(request, context, result.principal)
+    // The RateLimit headers of a limited key (docs/limits.md); a response with immutable
+    // headers (a fetched one) is sent as the handler made it.
+    if ('headers' in result && result.headers !== undefined) {
+      try {
+        for (const [name, value] of Object.entries(result.headers))
+          response.headers.set(name, value)
+      } catch {
+        // immutable headers
+      }
+    }
+    return response
   }
 }
 
