@@ -12,6 +12,7 @@ import { createErrorResponder } from './service/error-responder.js'
 import { createObservability } from './service/observability.js'
 import { createDigestScheme } from './service/digest-scheme.js'
 import { createKeyManager } from './service/key-manager.js'
+import { createLimiter } from './service/limiter.js'
 import { createKeyLookups } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { wireStore } from './service/store-wiring.js'
@@ -26,6 +27,7 @@ export type { ApiKeyPage, ListKeyPageInput } from './service/key-listing.js'
 export type { UpdateKeyInput } from './service/key-update.js'
 export type { KeyOwnerInput } from './service/key-owner.js'
 export type { VerifyOptions } from './service/verifier.js'
+export type { ChargeOptions } from './service/limiter.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { PepperStatus } from './service/pepper-rotation.js'
@@ -46,14 +48,13 @@ export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notif
  */
 export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const { options: opts, secrets } = resolveOptions(options)
-  const { logger } = opts
   const head = keyHead(opts.prefix, opts.environment)
   const otherHeads = otherOwnerHeads(opts)
   const scheme = createDigestScheme(secrets.pepper, secrets.pepperRing)
   const hash = scheme.hash
   // What a new record stores: the digest under the current pepper, with its id.
   const stored = (key: string): string => scheme.stored(hash(key))
-  const clock = createServiceClock(opts.now, logger)
+  const clock = createServiceClock(opts.now, opts.logger)
   const observability = createObservability(opts, clock, head)
   const { cache, store, lookup } = wireStore(opts, scheme, head, otherHeads)
   const registry = createScopeRegistry(opts.scopes)
@@ -109,9 +110,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     pepperStatus: lookup.status,
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
+    chargeLimits: createLimiter(opts, clock).charge,
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
-    errorResponse: createErrorResponder(opts.realm, logger),
+    errorResponse: createErrorResponder(opts.realm, opts.logger),
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
     ...observability.api,

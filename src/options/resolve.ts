@@ -8,6 +8,7 @@ import { copySession, hideSession, type SessionOptions, withoutSecret } from './
 import { explainIssues } from '../lib/explain-issues.js'
 import { secretBytes } from '../lib/secret-strength.js'
 import { DEFAULTS } from './defaults.js'
+import { resolveLimits } from './limits.js'
 import { consoleLogger, guardLogger, silentLogger } from './loggers.js'
 import { copyPepperRing, isPepperRing, type ResolvedPepperRing } from './pepper.js'
 import { optionsSchema } from './schema.js'
@@ -81,6 +82,7 @@ export function resolveOptions(input: unknown): {
     clockToleranceMs: o.clockToleranceMs ?? DEFAULTS.clockToleranceMs,
     now: o.now ?? Date.now,
     logger: o.logger === false ? silentLogger : guardLogger(o.logger ?? consoleLogger),
+    limits: resolveLimits(o.limits),
     usageStore: o.usageStore,
     usageFlushMs: o.usageFlushMs ?? DEFAULTS.usageFlushMs,
     expiryStore: o.expiryStore,

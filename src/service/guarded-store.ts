@@ -9,6 +9,7 @@ import type { KeyStore } from '../key-store.js'
 import { findCorruptField } from '../lib/check-record.js'
 import { describeError } from '../lib/describe-error.js'
 import { withTimeout } from '../lib/with-timeout.js'
+import { keyLimitsSchema } from '../limits/schema.js'
 import type { AuthLogger } from '../options/types.js'
 import type { ApiKeyRecord } from '../types.js'
 import { guardDigests, type GuardedDigests } from './guarded-digests.js'
@@ -78,7 +79,14 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
 
   return {
     find,
-    ...guardDigests(store, { call, corrupt, find, timeoutMs, logger }),
+    ...guardDigests(store, {
+      call,
+      corrupt,
+      find,
+      timeoutMs,
+      logger,
+      unsound: (record) => (soundLimits(record.limits) ? undefined : 'limits'),
+    }),
 
     // A store answering anything but an array of that user's sound records is broken: fail
     // closed. Only the records of this instance's prefix and environment are returned: a `test`
@@ -137,6 +145,10 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
   }
 }
 
+// Limits that do not pass the schema would limit nothing or everything: fail closed instead.
+const soundLimits = (limits: unknown): boolean =>
+  limits === undefined || limits === null || keyLimitsSchema.safeParse(limits).success
+
 // Subscribes to the store's invalidations (`onInvalidate`, which covers revocations), or to its
 // revocations (`onRevoke`) on a 0.1 store; a store whose subscription throws cannot be used.
 function subscribe(store: KeyStore, onRevoke: (digest: string) => void): unknown {
@@ -181,9 +193,10 @@ function guardFind(
     if (record === null) return null
     const field = findCorruptField(record)
     const sound = record as ApiKeyRecord
-    if (field !== undefined || !digestsEqual(sound.hash, digest)) {
+    const badLimits = field === undefined && !soundLimits(sound.limits)
+    if (field !== undefined || badLimits || !digestsEqual(sound.hash, digest)) {
       throw corrupt('store returned a corrupt record', {
-        field: field ?? 'hash',
+        field: field ?? (badLimits ? 'limits' : 'hash'),
         keyId: typeof sound?.id === 'string' ? sound.id : undefined,
       })
     }
