@@ -5,8 +5,8 @@
  */
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
-import type { PepperRing } from './pepper.js'
 import type { LimitsOptions, ResolvedLimitsOptions } from './limits.js'
+import type { PepperRing } from './pepper.js'
 import type { KeyOwnerType } from '../types.js'
 import type { UsageStore } from '../usage-store.js'
 import type { ExpiryStore } from '../expiry-store.js'

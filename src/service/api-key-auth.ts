@@ -16,8 +16,8 @@ import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
 import type { UsageQuery, UsageReport } from './usage-report.js'
 import type { ExpiryNotice, NotifyExpiringOptions } from './expiry-notifier.js'
 import type { VerifyOptions } from './verifier.js'
-import type { PepperStatus } from './pepper-rotation.js'
 import type { ChargeOptions } from './limiter.js'
+import type { PepperStatus } from './pepper-rotation.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
 export interface CacheStats {
