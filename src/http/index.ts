@@ -32,7 +32,7 @@ export {
   MAX_BODY_BYTES,
 } from './create-api-key-routes.js'
 export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './create-api-key-routes.js'
-export type { ApiKeyRoutesOptions } from './routes-options.js'
+export type { ApiKeyRoutesOptions, KeyManagerCheck } from './routes-options.js'
 
 // Bodies, cookies, CSRF and sessions
 export { readBody } from './read-body.js'
@@ -59,5 +59,5 @@ export type {
 } from './types.js'
 
 // The verified key of an `AuthResult`, named here so that the kit's types are complete.
-export type { ApiKeyPrincipal } from '../types.js'
+export type { ApiKeyPrincipal, KeyMetadata, KeyOwnerType } from '../types.js'
 export type { AnyOfScopes, RequiredScopes } from '../scope.js'
