@@ -59,5 +59,5 @@ export type {
 } from './types.js'
 
 // The verified key of an `AuthResult`, named here so that the kit's types are complete.
-export type { ApiKeyPrincipal, KeyMetadata, KeyOwnerType } from '../types.js'
+export type { ApiKeyPrincipal, JsonValue, KeyMetadata, KeyOwnerType } from '../types.js'
 export type { AnyOfScopes, RequiredScopes } from '../scope.js'
