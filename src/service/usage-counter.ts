@@ -6,7 +6,6 @@
  * Internal: not exported from the package.
  * @module
  */
-import { randomUUID } from 'node:crypto'
 import { describeError } from '../lib/describe-error.js'
 import { withTimeout } from '../lib/with-timeout.js'
 import type { AuthLogger } from '../options/types.js'
@@ -178,7 +177,8 @@ export class UsageCounter {
     const rows = this.#closed
     this.#closed = []
     if (rows.length === 0) return
-    this.#unsent.push({ id: randomUUID(), rows: mergeRows(rows) })
+    // WebCrypto's UUID v4: on every runtime, no node:crypto import.
+    this.#unsent.push({ id: crypto.randomUUID(), rows: mergeRows(rows) })
     if (this.#unsent.length > MAX_UNSENT_BATCHES) {
       const lost = this.#unsent.shift() as UsageBatch
       const count = lost.rows.reduce((sum, row) => sum + row.count, 0)
