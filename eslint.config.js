@@ -149,7 +149,19 @@ export default tseslint.config(
 // One `no-restricted-imports` rule per layer: the core never imports a framework, a driver or
 // an adapter; adapters (which may) are each limited to their own kind.
 function layers(list) {
-  const outside = ['express', 'fastify', 'fastify-plugin', 'koa', 'pg', 'ioredis', 'better-sqlite3']
+  const outside = [
+    'express',
+    'fastify',
+    'fastify-plugin',
+    'koa',
+    'hono',
+    'hono/*',
+    'next',
+    'next/*',
+    'pg',
+    'ioredis',
+    'better-sqlite3',
+  ]
   return list.map(
     ({ name, files, ignores, banned, allowTypeImports = false, frameworks = false }) => ({
       files,

@@ -207,7 +207,7 @@ async function readJson(request: AuthRequest): Promise<unknown> {
   if (typeof request.body === 'string' || request.body instanceof Uint8Array) raw = request.body
   else if (request.body !== undefined) return request.body
   else raw = request.readBody === undefined ? '' : await request.readBody(MAX_BODY_BYTES)
-  const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw?.length
+  const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw).length : raw?.length
   if (raw === null || (bytes ?? 0) > MAX_BODY_BYTES) throw new AuthError('PAYLOAD_TOO_LARGE')
   try {
     const text =

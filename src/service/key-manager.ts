@@ -3,7 +3,6 @@
  * Internal: not exported from the package.
  * @module
  */
-import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
@@ -109,7 +108,8 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         ownerType: owner.ownerType,
       })
       const record: ApiKeyRecord = {
-        id: randomUUID(),
+        // WebCrypto's UUID v4: on every runtime, no node:crypto import.
+        id: crypto.randomUUID(),
         userId: owner.key,
         name,
         keyPrefix: formatKeyPrefix(key),

@@ -11,10 +11,14 @@ import * as ex from '../../adapters/frameworks/express/index.js'
 import { ROUTE_OPTIONS } from './fixture.js'
 import * as fa from '../../adapters/frameworks/fastify/index.js'
 import * as ko from '../../adapters/frameworks/koa/index.js'
+import { startFetch, startHono } from './web-apps.js'
 import type { ApiKeyAuth, ApiKeyPrincipal, RequiredScopes } from '../../src/index.js'
 
 /** Every framework (and major) the suite runs on. */
-export type Framework = 'express' | 'express4' | 'fastify' | 'koa' | 'koa2'
+export type Framework = 'express' | 'express4' | 'fastify' | 'koa' | 'koa2' | 'hono' | 'fetch'
+
+/** The frameworks that see requests through web `Headers` (duplicate lines arrive joined). */
+export const WEB_FRAMEWORKS: readonly Framework[] = ['hono', 'fetch']
 
 /** A protected route of the test service. */
 export interface RouteSpec {
@@ -76,7 +80,7 @@ export interface RunningApp {
   close(): Promise<void>
 }
 
-const echo = (path: string, principal: ApiKeyPrincipal | null | undefined): unknown => ({
+export const echo = (path: string, principal: ApiKeyPrincipal | null | undefined): unknown => ({
   route: path,
   userId: principal?.userId,
   keyId: principal?.keyId,
@@ -90,6 +94,10 @@ export async function startApp(
   options: { http2?: boolean } = {},
 ): Promise<RunningApp> {
   const h2 = options.http2 === true
+  if (framework === 'hono' || framework === 'fetch') {
+    if (h2) throw new Error(`${framework} is served over HTTP/1.1 only here`)
+    return framework === 'hono' ? startHono(ctx) : startFetch(ctx)
+  }
   if (framework === 'fastify') return startFastify(ctx, h2)
   if (framework === 'koa' || framework === 'koa2') {
     return startKoa(framework === 'koa' ? Koa3 : Koa2, ctx, h2)

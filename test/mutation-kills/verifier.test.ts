@@ -1,0 +1,113 @@
+/**
+ * Verification details written against surviving mutants (docs/testing.md, mutation testing):
+ * which refusal wins when a key is both disabled (or revoked) and expired, refusals while usage
+ * is counted, and the any-of scope requirement's errors.
+ */
+import { describe, expect, it } from 'vitest'
+import { AuthError, createApiKeyAuth, MemoryKeyStore, MemoryUsageStore } from '../../src/index.js'
+import { createClock } from '../support/clock.js'
+import { createLogSink } from '../support/log-sink.js'
+import { registerKey } from '../support/secret-scan.js'
+import { codeOf, errorOf, setup } from '../support/setup.js'
+
+const DAY = 86_400_000
+
+describe('refusal order: revoked, expired, disabled', () => {
+  it('an expired key that is also disabled is KEY_EXPIRED; revoked beats expired', async () => {
+    // The memory store supports disabling (the store spy of setup() does not).
+    const clock = createClock()
+    const auth = createApiKeyAuth({
+      store: new MemoryKeyStore(),
+      now: clock.now,
+      logger: createLogSink().logger,
+    })
+    const issue = async (): Promise<{ key: string; id: string }> => {
+      const created = await auth.createKey({ userId: 'u1', name: 'k', expiresInDays: 1 })
+      registerKey(created.key)
+      return { key: created.key, id: created.id }
+    }
+    const disabled = await issue()
+    const revoked = await issue()
+    await auth.disableKey({ userId: 'u1', keyId: disabled.id })
+    await auth.revokeKey({ userId: 'u1', keyId: revoked.id })
+    expect(await codeOf(() => auth.verifyKey(disabled.key))).toBe('KEY_DISABLED')
+    expect(await codeOf(() => auth.verifyKey(revoked.key))).toBe('KEY_REVOKED')
+    // A day later both have expired: expiry outranks disabled, not revoked.
+    clock.advance(DAY + 1_000)
+    expect(await codeOf(() => auth.verifyKey(disabled.key))).toBe('KEY_EXPIRED')
+    expect(await codeOf(() => auth.verifyKey(revoked.key))).toBe('KEY_REVOKED')
+    auth.close()
+  })
+})
+
+describe('refusals while usage is counted', () => {
+  it('a malformed key, a missing header and a refused scope keep their own codes', async () => {
+    const h = setup({ usageStore: new MemoryUsageStore() })
+    const { key } = await h.issue()
+    expect(await codeOf(() => h.auth.verifyKey('not a key'))).toBe('INVALID_FORMAT')
+    expect(await codeOf(() => h.auth.verifyKey(42))).toBe('INVALID_FORMAT')
+    expect(await codeOf(() => h.auth.authenticate(undefined))).toBe('MISSING_AUTH')
+    expect(await codeOf(() => h.auth.authenticate('Basic abc'))).toBe('INVALID_FORMAT')
+    // A damaged checksum: INVALID_FORMAT before any lookup.
+    expect(await codeOf(() => h.auth.verifyKey(`${key.slice(0, -6)}AAAAAA`))).toBe('INVALID_FORMAT')
+    expect(await codeOf(() => h.auth.verifyKey(key, { scopes: ['admin'] }))).toBe(
+      'INSUFFICIENT_SCOPE',
+    )
+    expect(await codeOf(() => h.auth.verifyKey(key))).toBe('resolved')
+    await h.auth.close()
+  })
+})
+
+describe('any-of scopes', () => {
+  it('an empty or non-array anyOf is a configuration error that says what is wrong', async () => {
+    const h = setup()
+    const { key } = await h.issue({ scopes: ['*'] })
+    for (const anyOf of [[], 'models:read', undefined]) {
+      const error = await errorOf(() =>
+        h.auth.verifyKey(key, { scopes: { anyOf } as unknown as { anyOf: string[] } }),
+      )
+      expect(error).toBeInstanceOf(AuthError)
+      expect(error).toMatchObject({
+        code: 'CONFIGURATION_ERROR',
+        message: 'Required scopes { anyOf } must be a non-empty array',
+      })
+    }
+  })
+
+  it('a refusal names every alternative, in order, once', async () => {
+    const h = setup()
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    // "Stryker was here" is what StrykerJS puts into a mutated empty array: the alternatives
+    // are compared with no granted scope at all, so even that string is named.
+    const anyOf = ['jobs:read', 'upload:*', 'jobs:read', 'Stryker was here']
+    const error = await errorOf(() => h.auth.verifyKey(key, { scopes: { anyOf } }))
+    expect(error).toMatchObject({
+      code: 'INSUFFICIENT_SCOPE',
+      requiredScopes: ['jobs:read', 'upload:*', 'Stryker was here'],
+    })
+    expect(
+      await codeOf(() => h.auth.verifyKey(key, { scopes: { anyOf: ['x', 'models:read'] } })),
+    ).toBe('resolved')
+  })
+})
+
+describe('owner kinds', () => {
+  it('a key of the second enabled kind is read with its own head, not the first', async () => {
+    const auth = createApiKeyAuth({
+      store: new MemoryKeyStore(),
+      now: createClock().now,
+      logger: createLogSink().logger,
+      ownerTypes: ['user', 'org', 'svc'],
+    })
+    for (const ownerType of ['svc', 'org'] as const) {
+      const created = await auth.createKey({ ownerType, ownerId: 'acme', name: 'k' })
+      registerKey(created.key)
+      expect(await auth.verifyKey(created.key)).toMatchObject({
+        userId: `${ownerType}:acme`,
+        ownerType,
+        ownerId: 'acme',
+      })
+    }
+    auth.close()
+  })
+})
