@@ -94,8 +94,8 @@ export function fromWebRequest(request: Request, path?: string): AuthRequest {
 }
 
 /**
- * The kit's {@link AuthResponse} as a web `Response`: the status, every header, and
- * `JSON.stringify(body)`; no body for `HEAD`.
+ * The kit's {@link AuthResponse} as a web `Response`: the status, every header, and `text` as
+ * is when present (the key page's documents), else `JSON.stringify(body)`; no body for `HEAD`.
  *
  * @example
  * ```ts
@@ -103,6 +103,7 @@ export function fromWebRequest(request: Request, path?: string): AuthRequest {
  * ```
  */
 export function toWebResponse(response: AuthResponse, method = 'GET'): Response {
-  const body = method.toUpperCase() === 'HEAD' ? null : JSON.stringify(response.body)
+  const body =
+    method.toUpperCase() === 'HEAD' ? null : (response.text ?? JSON.stringify(response.body))
   return new Response(body, { status: response.status, headers: response.headers })
 }
