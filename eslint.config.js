@@ -69,7 +69,7 @@ export default tseslint.config(
     },
     {
       name: 'core (key format, hashing, scopes, errors, options, the store port)',
-      files: ['src/*.ts', 'src/options/**/*.ts'],
+      files: ['src/*.ts', 'src/options/**/*.ts', 'src/limits/**/*.ts'],
       ignores: ['src/index.ts', 'src/create-api-key-auth.ts'],
       banned: [
         '**/service/**',

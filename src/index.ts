@@ -20,6 +20,7 @@ export type {
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
+  PepperStatus,
   KeyOwnerInput,
   KeyRefInput,
   ListKeyPageInput,
@@ -42,6 +43,12 @@ export type {
   CacheOptions,
   ResolvedAuthOptions,
 } from './options/types.js'
+export type {
+  CurrentPepperVersion,
+  PepperRing,
+  PepperVersion,
+  PreviousPepperVersion,
+} from './options/pepper.js'
 export type {
   JwtSessionOptions,
   SessionClaims,
@@ -106,6 +113,32 @@ export type {
   KeyStatus,
 } from './types.js'
 export { keyStatus, LIFECYCLE_DEFAULTS } from './key-record.js'
+
+// Usage limits (docs/limits.md)
+export { MemoryLimitStore } from './memory-limit-store.js'
+export type { MemoryLimitStoreOptions } from './memory-limit-store.js'
+export type { LimitStore } from './limit-store.js'
+export type {
+  CreditLimit,
+  CreditRefill,
+  CreditState,
+  KeyLimits,
+  LimitCheck,
+  LimitOutcome,
+  RateLimit,
+  RateLimitState,
+} from './limits/types.js'
+export {
+  applyCheck as applyLimitCheck,
+  stateLifetimeMs as limitStateLifetimeMs,
+} from './limits/sliding-window.js'
+export type {
+  Applied as AppliedLimitCheck,
+  LimitState,
+  WindowUsage,
+} from './limits/sliding-window.js'
+export type { LimitOutagePolicy, LimitsOptions, ResolvedLimitsOptions } from './options/limits.js'
+export type { ChargeOptions } from './create-api-key-auth.js'
 
 // Pure functions
 export { formatKeyPrefix, generateApiKey, parseApiKey } from './api-key.js'

@@ -3,12 +3,11 @@
  * library's context as structured fields, at the right level, with nothing secret in it.
  */
 import { describe, expect, it } from 'vitest'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
 import { createApiKeyAuth, generateApiKey, MemoryKeyStore } from '../src/index.js'
 import { findSecrets, registerKey } from './support/secret-scan.js'
 
-// The return type is inferred: pino's own `Logger<never>` (no custom levels).
-function capture() {
+function capture(): { lines: Record<string, unknown>[]; log: Logger<never> } {
   const lines: Record<string, unknown>[] = []
   const log = pino(
     { level: 'debug' },

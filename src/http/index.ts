@@ -35,7 +35,7 @@ export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './create-api-key-
 export type { ApiKeyRoutesOptions } from './routes-options.js'
 
 // Web-standard requests and responses (fetch, Hono, Next.js, Bun, Deno, workerd)
-export { fromWebRequest, readWebBody, toWebResponse, webHeaders } from './web.js'
+export { fromWebRequest, guardedWebRequest, readWebBody, toWebResponse, webHeaders } from './web.js'
 
 // Bodies, cookies, CSRF and sessions
 export { readBody } from './read-body.js'

@@ -4,6 +4,7 @@
  * APIs (no `Buffer`, no streams of Node), so it runs on Bun, Deno and workerd.
  * @module
  */
+import type { GuardedRequest } from './authenticate-request.js'
 import type { AuthRequest, AuthRequestHeaders, AuthResponse } from './types.js'
 
 /**
@@ -22,6 +23,25 @@ export function webHeaders(headers: Headers): AuthRequestHeaders {
     record[name] = value
   })
   return record
+}
+
+/**
+ * What a guard (`createApiKeyGuard`) reads of a web `Request`: its headers, and its method and
+ * path for the `auth.denied` event (the path is parsed only if an event asks for it).
+ *
+ * @example
+ * ```ts
+ * const result = await guard(guardedWebRequest(request))
+ * ```
+ */
+export function guardedWebRequest(request: Request): GuardedRequest {
+  return {
+    headers: webHeaders(request.headers),
+    method: request.method.toUpperCase(),
+    get path() {
+      return new URL(request.url).pathname
+    },
+  }
 }
 
 /**
@@ -85,6 +105,7 @@ export function fromWebRequest(request: Request, path?: string): AuthRequest {
   return {
     method: request.method.toUpperCase(),
     path: path ?? url.pathname,
+    query: url.search.slice(1),
     // A `Request` built in code (a test, a Next.js handler call) may lack `Host`: its URL is its
     // own origin, which the CSRF check compares `Origin` with.
     headers: headers.host === undefined ? { ...headers, host: url.host } : headers,
@@ -94,8 +115,8 @@ export function fromWebRequest(request: Request, path?: string): AuthRequest {
 }
 
 /**
- * The kit's {@link AuthResponse} as a web `Response`: the status, every header, and `text` as
- * is when present (the key page's documents), else `JSON.stringify(body)`; no body for `HEAD`.
+ * The kit's {@link AuthResponse} as a web `Response`: the status, every header, and `text` as is
+ * or else `JSON.stringify(body)`; no body for `HEAD`.
  *
  * @example
  * ```ts

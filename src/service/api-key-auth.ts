@@ -16,6 +16,8 @@ import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
 import type { UsageQuery, UsageReport } from './usage-report.js'
 import type { ExpiryNotice, NotifyExpiringOptions } from './expiry-notifier.js'
 import type { VerifyOptions } from './verifier.js'
+import type { ChargeOptions } from './limiter.js'
+import type { PepperStatus } from './pepper-rotation.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
 export interface CacheStats {
@@ -88,6 +90,15 @@ export interface ApiKeyAuth {
   /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */
   authenticate(authorization: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
   /**
+   * Charges one request of a verified key against its usage limits (its own, else the
+   * instance defaults) and resolves with the `RateLimit-Policy`/`RateLimit` headers to send
+   * (`{}` when no limit applies). Call it after `authenticate`; the guard of every adapter does.
+   * A refused request is not charged.
+   * @throws `RATE_LIMITED` or `CREDITS_EXHAUSTED` (429, with `Retry-After` and the headers);
+   * `AUTH_UNAVAILABLE` when the limit store fails and the outage policy is `'closed'`.
+   */
+  chargeLimits(principal: ApiKeyPrincipal, options?: ChargeOptions): Promise<Record<string, string>>
+  /**
    * Checks, once at set-up, the scopes a route will require: each must be well formed and, with
    * a registry, covered by it. Returns them frozen, for `verifyKey`/`authenticate` on each
    * request. Takes an array (all-of) or `{ anyOf: [...] }` (at least one, non-empty).
@@ -105,6 +116,12 @@ export interface ApiKeyAuth {
   requireScopes(scopes: readonly string[]): readonly string[]
   /** The HTTP response for any error: an {@link AuthError}'s own, anything else 503 (fail closed). */
   errorResponse(error: unknown): AuthErrorResponse
+  /**
+   * Pepper rotation progress: the current and previous pepper ids, how many records (not
+   * revoked) still carry each digest version, and which previous peppers can be dropped.
+   * @throws `AUTH_UNAVAILABLE` when the store fails.
+   */
+  pepperStatus(): Promise<PepperStatus>
   /** Sizes of the verification cache. */
   cacheStats(): CacheStats
   /** Drops expired cache entries now (they are otherwise dropped lazily). */

@@ -15,6 +15,7 @@ import { createApiKeyAuth } from '../create-api-key-auth.js'
 import { SECRET_LENGTH } from '../api-key.js'
 import { hashApiKey } from '../hash.js'
 import type { KeyStore } from '../key-store.js'
+import { registerPepperRotationCases } from './pepper-rotation-cases.js'
 import {
   lifecycleConformance,
   serviceLifecycleConformance,
@@ -33,6 +34,8 @@ export interface KeyStoreConformanceOptions<S extends KeyStore> {
     touch?: boolean
     /** The store implements `onRevoke`. */
     onRevoke?: boolean
+    /** The store implements `findByHashes`, `rehash` and `countDigestVersions` (0.2). */
+    pepperRotation?: boolean
   }
   /**
    * Back door: everything the store persisted for these tests, in any serializable form (rows,
@@ -96,6 +99,30 @@ export function keyStoreConformance<S extends KeyStore>(
         })
         await store.insert(record)
         expect(comparable(await store.findByHash(record.hash))).toEqual(comparable(record))
+      }),
+    )
+
+    it(
+      "a record's usage limits round trip through insert, findByHash, listByUser and revoke",
+      withStore(async (store) => {
+        const limits = {
+          rate: [
+            { name: 'burst', limit: 10, windowMs: 1_000 },
+            { name: 'daily', limit: 10_000, windowMs: 86_400_000 },
+          ],
+          credits: { remaining: 500, refill: { amount: 500, intervalMs: 2_592_000_000 } },
+        }
+        const { record } = makeTestRecord({ limits })
+        const { record: plain } = makeTestRecord({ userId: record.userId })
+        await store.insert(record)
+        await store.insert(plain)
+        expect((await store.findByHash(record.hash))?.limits).toEqual(limits)
+        // A key without limits reads back without them: absence must not become a limit.
+        expect((await store.findByHash(plain.hash))?.limits ?? null).toBeNull()
+        const listed = await store.listByUser(record.userId)
+        expect(listed.find((r) => r.id === record.id)?.limits).toEqual(limits)
+        const revoked = await store.revoke(record.id, record.userId, new Date())
+        expect(revoked?.limits).toEqual(limits)
       }),
     )
 
@@ -275,6 +302,15 @@ export function keyStoreConformance<S extends KeyStore>(
       )
     }
 
+    if (capabilities.pepperRotation === true) {
+      registerPepperRotationCases(withStore, {
+        makeRecord: makeTestRecord,
+        deliveryMs,
+        onRevoke: capabilities.onRevoke === true,
+        eventually,
+      })
+    }
+
     if (capabilities.onRevoke === true) {
       it(
         'onRevoke delivers the hash of a revoked key, and stops after unsubscribe',
@@ -322,3 +358,6 @@ export function keyStoreConformance<S extends KeyStore>(
     }
   })
 }
+
+export { limitStoreConformance } from './limit-store-conformance.js'
+export type { LimitStoreConformanceOptions } from './limit-store-conformance.js'

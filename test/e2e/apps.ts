@@ -29,6 +29,8 @@ export interface RouteSpec {
   optional?: boolean
   /** Guarded by the service whose store always fails. */
   failing?: boolean
+  /** Units the route charges against the key's usage limits (issue 12). */
+  cost?: number
 }
 
 /** The protected routes: one per scope the seed page lists, and a few more. */
@@ -53,6 +55,8 @@ export const ROUTES: readonly RouteSpec[] = [
     optional: true,
   },
   { method: 'GET', path: '/api/v1/fragile/optional', scopes: [], optional: true, failing: true },
+  // Issue 12: a route that costs 5 units of the key's usage limits.
+  { method: 'POST', path: '/api/v1/batch', scopes: ['models:read'], cost: 5 },
 ]
 
 /** The service guarding `route`. */
@@ -60,8 +64,13 @@ export const serviceOf = (ctx: AppContext, route: RouteSpec): ApiKeyAuth =>
   route.failing === true ? ctx.failing : ctx.auth
 
 /** The guard options of `route`, as every app passes them. */
-export const guardOptions = (route: RouteSpec): { scopes: RequiredScopes; optional?: boolean } =>
-  route.optional === true ? { scopes: route.scopes, optional: true } : { scopes: route.scopes }
+export const guardOptions = (
+  route: RouteSpec,
+): { scopes: RequiredScopes; optional?: boolean; cost?: number } => ({
+  scopes: route.scopes,
+  ...(route.optional === true ? { optional: true } : {}),
+  ...(route.cost === undefined ? {} : { cost: route.cost }),
+})
 
 /** What the service needs besides the auth service. */
 export interface AppContext {

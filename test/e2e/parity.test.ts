@@ -16,6 +16,7 @@ const COMPARED = [
   'content-type',
   'retry-after',
   'allow',
+  'ratelimit-policy',
 ]
 
 interface Row {

@@ -144,6 +144,10 @@ export async function checkCase(f: Fixture, url: string, c: Case, web = false): 
       expect(res.text).not.toMatch(/10\.0\.0\.5|SELECT|ECONNREFUSED/)
     }
   }
+  for (const [name, value] of Object.entries(e.headers ?? {})) {
+    if (value === null) expect(res.headers[name], name).toBeUndefined()
+    else expect(res.headers[name], name).toMatch(value)
+  }
   if (e.status === 200 && e.userId !== undefined) {
     expect(f.hits.length, 'handler ran exactly once').toBe(hits + 1)
     const body = json<{ userId: string; keyId: string }>(res)

@@ -100,8 +100,7 @@ describe('apiKeyRoutesOpenApi', () => {
     }
     // Every code the key routes can answer per request. Not theirs: CONFIGURATION_ERROR (thrown
     // at start-up), METHOD_NOT_ALLOWED (the shared 405 response), SIGNATURE_INVALID (the
-    // secret-scanning endpoint). The lifecycle routes (issue 11) bring KEY_STATE_CONFLICT and
-    // NOT_SUPPORTED; a new code a route answers must be added to its table entry.
+    // secret-scanning endpoint). A new code a route answers must be added to its table entry.
     const elsewhere = ['CONFIGURATION_ERROR', 'METHOD_NOT_ALLOWED', 'SIGNATURE_INVALID']
     const perRequest = Object.keys(AUTH_ERROR_STATUS).filter((c) => !elsewhere.includes(c))
     expect([...seen].sort()).toEqual(perRequest.sort())

@@ -4,7 +4,14 @@
  * is counted, and the any-of scope requirement's errors.
  */
 import { describe, expect, it } from 'vitest'
-import { AuthError, createApiKeyAuth, MemoryKeyStore, MemoryUsageStore } from '../../src/index.js'
+import {
+  type ApiKeyAuth,
+  type ApiKeyRecord,
+  AuthError,
+  createApiKeyAuth,
+  MemoryKeyStore,
+  MemoryUsageStore,
+} from '../../src/index.js'
 import { createClock } from '../support/clock.js'
 import { createLogSink } from '../support/log-sink.js'
 import { registerKey } from '../support/secret-scan.js'
@@ -109,5 +116,85 @@ describe('owner kinds', () => {
       })
     }
     auth.close()
+  })
+})
+
+describe("a 'firstUse' roll starts the old key's grace once", () => {
+  // Counts (and can fail) the store's grace starts.
+  class CountingStore extends MemoryKeyStore {
+    calls = 0
+    failures = 0
+    override async startRollGrace(keyId: string, at: Date): Promise<ApiKeyRecord | null> {
+      this.calls++
+      if (this.failures > 0) {
+        this.failures--
+        throw new Error('store down')
+      }
+      return super.startRollGrace(keyId, at)
+    }
+  }
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 10))
+
+  const fixture = async (
+    graceStarts: 'firstUse' | 'now',
+  ): Promise<{
+    store: CountingStore
+    clock: ReturnType<typeof createClock>
+    auth: ApiKeyAuth
+    next: string
+    plain: string
+  }> => {
+    const store = new CountingStore()
+    const clock = createClock()
+    const auth = createApiKeyAuth({
+      store,
+      now: clock.now,
+      logger: createLogSink().logger,
+      touchIntervalMs: 1_000,
+      cache: { ttlMs: 30_000, maxEntries: 100, negativeTtlMs: 5_000 },
+    })
+    const old = await auth.createKey({ userId: 'u1', name: 'old' })
+    const plain = await auth.createKey({ userId: 'u1', name: 'plain' })
+    const rolled = await auth.rollKey({
+      userId: 'u1',
+      keyId: old.id,
+      gracePeriodMs: 3_600_000,
+      graceStarts,
+    })
+    for (const key of [old.key, plain.key, rolled.key]) registerKey(key)
+    return { store, clock, auth, next: rolled.key, plain: plain.key }
+  }
+
+  it('asks the store once, on the first use; never for a roll whose grace starts now, or a plain key', async () => {
+    const first = await fixture('firstUse')
+    for (let i = 0; i < 3; i++) {
+      await first.auth.verifyKey(first.next)
+      await settle()
+      first.clock.advance(2_000)
+    }
+    expect(first.store.calls).toBe(1)
+    first.auth.close()
+
+    const immediate = await fixture('now')
+    for (let i = 0; i < 3; i++) {
+      await immediate.auth.verifyKey(immediate.next)
+      await immediate.auth.verifyKey(immediate.plain)
+      await settle()
+      immediate.clock.advance(2_000)
+    }
+    expect(immediate.store.calls).toBe(0)
+    immediate.auth.close()
+  })
+
+  it('asks again at the next use after a failed start, and stops once it succeeded', async () => {
+    const f = await fixture('firstUse')
+    f.store.failures = 1
+    for (let i = 0; i < 4; i++) {
+      await f.auth.verifyKey(f.next)
+      await settle()
+      f.clock.advance(2_000)
+    }
+    expect(f.store.calls).toBe(2)
+    f.auth.close()
   })
 })

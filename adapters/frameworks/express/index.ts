@@ -69,6 +69,7 @@ export function requireApiKey(
     })
       .then((result) => {
         if (!result.ok) return send(res, result.response)
+        if ('headers' in result && result.headers !== undefined) res.set(result.headers)
         // Optional and no header: the handler runs with no principal.
         if (result.principal !== null) req.auth = result.principal
         next()

@@ -75,6 +75,7 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
       },
     })
     if (!result.ok) return send(reply as FastifyReply, result.response)
+    if ('headers' in result && result.headers !== undefined) reply.headers(result.headers)
     request.auth = result.principal
   }
 }

@@ -10,8 +10,8 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   fromWebRequest,
+  guardedWebRequest,
   toWebResponse,
-  webHeaders,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -61,7 +61,7 @@ export function requireApiKey(
 ): OptionalFetchApiKeyGuard {
   const guard = createApiKeyGuard(auth, options)
   return async (request) => {
-    const result = await guard({ headers: webHeaders(request.headers) })
+    const result = await guard(guardedWebRequest(request))
     return result.ok ? result.principal : toWebResponse(result.response, request.method)
   }
 }

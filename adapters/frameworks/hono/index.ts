@@ -12,6 +12,7 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   readWebBody,
+  guardedWebRequest,
   toWebResponse,
   webHeaders,
 } from '../../../src/http/index.js'
@@ -67,7 +68,7 @@ export function requireApiKey(
   const guard = createApiKeyGuard(auth, options)
   // One middleware for both overloads: without `optional` the guard never yields `null`.
   const middleware: MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> = async (c, next) => {
-    const result = await guard({ headers: webHeaders(c.req.raw.headers) })
+    const result = await guard(guardedWebRequest(c.req.raw))
     if (!result.ok) return toWebResponse(result.response, c.req.method)
     c.set('auth', result.principal)
     await next()
@@ -114,6 +115,7 @@ function toAuthRequest(c: Context): AuthRequest {
   return {
     method: raw.method.toUpperCase(),
     path,
+    query: url.search.slice(1),
     headers: webHeaders(raw.headers),
     protocol: url.protocol.slice(0, -1),
     readBody: async (limit) => {

@@ -10,8 +10,8 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   fromWebRequest,
+  guardedWebRequest,
   toWebResponse,
-  webHeaders,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -66,7 +66,7 @@ export function withApiKey<R extends Request, C>(
     principal: ApiKeyPrincipal | null,
   ) => Response | Promise<Response>
   return async (request, context) => {
-    const result = await guard({ headers: webHeaders(request.headers) })
+    const result = await guard(guardedWebRequest(request))
     if (!result.ok) return toWebResponse(result.response, request.method)
     return run(request, context, result.principal)
   }
