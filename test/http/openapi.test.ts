@@ -101,7 +101,7 @@ describe('apiKeyRoutesOpenApi', () => {
     // Every code the key routes can answer per request. Not theirs: CONFIGURATION_ERROR (thrown
     // at start-up), METHOD_NOT_ALLOWED (the shared 405 response), SIGNATURE_INVALID (the
     // secret-scanning endpoint). A new code a route answers must be added to its table entry.
-    // RATE_LIMITED and CREDITS_EXHAUSTED come from requireApiKey on the application's routes.
+    // RATE_LIMITED and CREDITS_EXHAUSTED are the guard's (chargeLimits), on protected routes only.
     const elsewhere = [
       'CONFIGURATION_ERROR',
       'METHOD_NOT_ALLOWED',
