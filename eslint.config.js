@@ -69,7 +69,7 @@ export default tseslint.config(
     },
     {
       name: 'core (key format, hashing, scopes, errors, options, the store port)',
-      files: ['src/*.ts', 'src/options/**/*.ts'],
+      files: ['src/*.ts', 'src/options/**/*.ts', 'src/limits/**/*.ts'],
       ignores: ['src/index.ts', 'src/create-api-key-auth.ts'],
       banned: [
         '**/service/**',
@@ -149,7 +149,19 @@ export default tseslint.config(
 // One `no-restricted-imports` rule per layer: the core never imports a framework, a driver or
 // an adapter; adapters (which may) are each limited to their own kind.
 function layers(list) {
-  const outside = ['express', 'fastify', 'fastify-plugin', 'koa', 'pg', 'ioredis', 'better-sqlite3']
+  const outside = [
+    'express',
+    'fastify',
+    'fastify-plugin',
+    'koa',
+    'hono',
+    'hono/*',
+    'next',
+    'next/*',
+    'pg',
+    'ioredis',
+    'better-sqlite3',
+  ]
   return list.map(
     ({ name, files, ignores, banned, allowTypeImports = false, frameworks = false }) => ({
       files,

@@ -40,7 +40,7 @@ export function existingEntries() {
   return packageEntries().filter((entry) => existsSync(join(root, entry.source)))
 }
 
-const FRAMEWORKS = new Set(['express', 'fastify', 'koa'])
+const FRAMEWORKS = new Set(['express', 'fastify', 'koa', 'fetch', 'hono', 'next'])
 
 function adapterSource(name) {
   return `adapters/${FRAMEWORKS.has(name) ? 'frameworks' : 'stores'}/${name}/index.ts`

@@ -3,7 +3,6 @@
  * base62 characters followed by a 6-character base62 CRC-32 of everything before it.
  * @module
  */
-import { randomFillSync } from 'node:crypto'
 import { AuthError } from './errors.js'
 import { encodeBase62Fixed, isBase62Code, randomBase62, type RandomBytes } from './lib/base62.js'
 
@@ -74,7 +73,8 @@ export function isValidUserId(value: unknown): value is string {
   return typeof value === 'string' && USER_ID_PATTERN.test(value)
 }
 
-const defaultRandomBytes: RandomBytes = (length) => randomFillSync(new Uint8Array(length))
+// WebCrypto's CSPRNG: the same source as node:crypto's on Node, and present on every runtime.
+const defaultRandomBytes: RandomBytes = (length) => crypto.getRandomValues(new Uint8Array(length))
 
 /**
  * Creates a new key for `userId`.

@@ -13,6 +13,7 @@ import { createErrorResponder } from './service/error-responder.js'
 import { createObservability } from './service/observability.js'
 import { guardStore } from './service/guarded-store.js'
 import { createKeyManager } from './service/key-manager.js'
+import { createLimiter } from './service/limiter.js'
 import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { VerificationCache } from './service/verification-cache.js'
@@ -28,6 +29,7 @@ export type { ApiKeyPage, ListKeyPageInput } from './service/key-listing.js'
 export type { UpdateKeyInput } from './service/key-update.js'
 export type { KeyOwnerInput } from './service/key-owner.js'
 export type { VerifyOptions } from './service/verifier.js'
+export type { ChargeOptions } from './service/limiter.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { ManagementContext } from './service/key-events.js'
@@ -47,11 +49,10 @@ export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notif
  */
 export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const { options: opts, secrets } = resolveOptions(options)
-  const { logger } = opts
   const head = keyHead(opts.prefix, opts.environment)
   const otherHeads = otherOwnerHeads(opts)
   const hash = createKeyHasher(secrets.pepper)
-  const clock = createServiceClock(opts.now, logger)
+  const clock = createServiceClock(opts.now, opts.logger)
   const observability = createObservability(opts, clock, head)
   // The cache reads through the guarded store, whose revocations evict from the cache. The
   // loader only runs on a verification, after both exist.
@@ -62,7 +63,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     // Every owner kind of this prefix and environment: the record's userId keeps kinds apart.
     keyHead: `${opts.prefix}_${opts.environment}_`,
     timeoutMs: opts.storeTimeoutMs,
-    logger,
+    logger: opts.logger,
     onRevoke: (digest) => cache.evict(digest),
   })
   const registry = createScopeRegistry(opts.scopes)
@@ -117,9 +118,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     lookupKey: createLookupKey({ keyHead: head, clock, findByKey }),
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
+    chargeLimits: createLimiter(opts, clock).charge,
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
-    errorResponse: createErrorResponder(opts.realm, logger),
+    errorResponse: createErrorResponder(opts.realm, opts.logger),
     cacheStats: () => ({ ...cache.stats(), touched: verifier.touchedCount() }),
     sweepCache: () => cache.sweep(clock()),
     ...observability.api,

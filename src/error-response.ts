@@ -24,11 +24,20 @@ export function errorToResponse(error: AuthError, realm: string): AuthErrorRespo
     headers['retry-after'] = String(error.retryAfterSeconds)
   }
   if (error.allow !== undefined) headers.allow = error.allow
+  if (error.limitHeaders !== undefined) {
+    // Only the two RateLimit fields: nothing else can ride along on a 429.
+    for (const name of LIMIT_HEADERS) {
+      const value = error.limitHeaders[name]
+      if (typeof value === 'string') headers[name] = value
+    }
+  }
   const body: AuthErrorBody = { error: { code: error.code, message: error.message } }
   if (error.requiredScopes !== undefined) body.error.requiredScopes = [...error.requiredScopes]
   if (error.issues !== undefined) body.error.issues = error.issues.map((i) => ({ ...i }))
   return { status: error.status, headers, body }
 }
+
+const LIMIT_HEADERS = ['ratelimit-policy', 'ratelimit'] as const
 
 const TOKEN_ERRORS = new Set<AuthErrorCode>([
   'INVALID_FORMAT',

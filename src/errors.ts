@@ -23,6 +23,8 @@ export const AUTH_ERROR_STATUS = Object.freeze({
   METHOD_NOT_ALLOWED: 405,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  CREDITS_EXHAUSTED: 429,
   SIGNATURE_INVALID: 401,
   KEY_DISABLED: 401,
   KEY_STATE_CONFLICT: 409,
@@ -50,6 +52,8 @@ const DEFAULT_MESSAGES: Record<AuthErrorCode, string> = {
   METHOD_NOT_ALLOWED: 'Method not allowed',
   PAYLOAD_TOO_LARGE: 'Request body is too large',
   UNSUPPORTED_MEDIA_TYPE: 'Content-Type must be application/json',
+  RATE_LIMITED: 'Rate limit exceeded',
+  CREDITS_EXHAUSTED: 'No credits left for this API key',
   SIGNATURE_INVALID: 'Request signature is missing or invalid',
   KEY_DISABLED: 'API key is disabled',
   KEY_STATE_CONFLICT: 'The key is not in a state that allows this operation',
@@ -92,6 +96,11 @@ export interface AuthErrorOptions {
    * `error="invalid_token"`.
    */
   reason?: string
+  /**
+   * For `RATE_LIMITED` and `CREDITS_EXHAUSTED`: the `RateLimit-Policy` and `RateLimit` headers
+   * (lower-case names) to send with the 429.
+   */
+  limitHeaders?: Readonly<Record<string, string>>
 }
 
 /** The framework-neutral HTTP response an error turns into. */
@@ -157,6 +166,8 @@ export class AuthError extends Error {
   readonly reason: string | undefined
   /** Methods the resource allows (`METHOD_NOT_ALLOWED`), sent as `Allow`. */
   readonly allow: string | undefined
+  /** `RateLimit-Policy` and `RateLimit` headers of a 429 (`RATE_LIMITED`, `CREDITS_EXHAUSTED`). */
+  readonly limitHeaders: Readonly<Record<string, string>> | undefined
 
   constructor(code: AuthErrorCode, options: AuthErrorOptions = {}) {
     // A 4xx is the client's doing and its stack only shows our own frames; capturing it was most
@@ -179,6 +190,7 @@ export class AuthError extends Error {
       options.retryAfterSeconds ?? (code === 'AUTH_UNAVAILABLE' ? 5 : undefined)
     this.reason = options.reason
     this.allow = code === 'METHOD_NOT_ALLOWED' ? options.allow : undefined
+    this.limitHeaders = AUTH_ERROR_STATUS[code] === 429 ? options.limitHeaders : undefined
     // Server errors keep a stack that starts at the caller.
     if (!clientError) Error.captureStackTrace?.(this, AuthError)
   }

@@ -2,12 +2,16 @@
  * Key hashing: only this digest is ever stored.
  * @module
  */
-import * as crypto from 'node:crypto'
 import { AuthError } from './errors.js'
+import { nodeCrypto } from './lib/node-crypto.js'
+import { createHmacSha256, sha256Hex } from './lib/sha256.js'
 
+// Where the runtime has node:crypto (Node, Bun, Deno) its native hash is used; elsewhere
+// (workerd without nodejs_compat, browsers) the synchronous JavaScript one (docs/runtimes.md).
 // One-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object; fall back where it is missing.
-const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string })
-  .hash
+const oneShot = (
+  nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string } | undefined
+)?.hash
 
 /**
  * Hex digest of a key: SHA-256, or HMAC-SHA256 keyed with `pepper` when one is given. A fast hash
@@ -21,12 +25,7 @@ const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 
  */
 export function hashApiKey(key: string, pepper?: string | Uint8Array): string {
   if (typeof key !== 'string') throw new AuthError('INVALID_FORMAT')
-  checkPepper(pepper)
-  if (pepper !== undefined) {
-    return crypto.createHmac('sha256', pepper).update(key, 'utf8').digest('hex')
-  }
-  if (oneShot !== undefined) return oneShot('sha256', key, 'hex')
-  return crypto.createHash('sha256').update(key, 'utf8').digest('hex')
+  return createKeyHasher(pepper)(key)
 }
 
 /**
@@ -35,16 +34,18 @@ export function hashApiKey(key: string, pepper?: string | Uint8Array): string {
  */
 export function createKeyHasher(pepper?: string | Uint8Array): (key: string) => string {
   checkPepper(pepper)
+  const crypto = nodeCrypto
   if (pepper === undefined) {
     // Verification has checked that `key` is a string: no per-call argument checks here.
     const sha256 = oneShot
-    return sha256 === undefined
-      ? (key) => crypto.createHash('sha256').update(key, 'utf8').digest('hex')
-      : (key) => sha256('sha256', key, 'hex')
+    if (sha256 !== undefined) return (key) => sha256('sha256', key, 'hex')
+    if (crypto === undefined) return sha256Hex
+    return (key) => crypto.createHash('sha256').update(key, 'utf8').digest('hex')
   }
-  const secret = crypto.createSecretKey(
-    typeof pepper === 'string' ? Buffer.from(pepper, 'utf8') : Buffer.from(pepper),
-  )
+  // A copy: the caller's bytes may change later; the string is taken as UTF-8.
+  const bytes = typeof pepper === 'string' ? new TextEncoder().encode(pepper) : pepper.slice()
+  if (crypto === undefined) return createHmacSha256(bytes)
+  const secret = crypto.createSecretKey(bytes)
   return (key) => crypto.createHmac('sha256', secret).update(key, 'utf8').digest('hex')
 }
 
@@ -54,13 +55,12 @@ export function createKeyHasher(pepper?: string | Uint8Array): (key: string) => 
  * @internal
  */
 export function digestsEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8')
-  const right = Buffer.from(b, 'utf8')
-  if (left.length !== right.length) {
-    crypto.timingSafeEqual(left, left)
-    return false
-  }
-  return crypto.timingSafeEqual(left, right)
+  const same = a.length === b.length
+  const other = same ? b : a
+  // Every character is visited and folded into `diff`: no early exit on the first difference.
+  let diff = same ? 0 : 1
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ other.charCodeAt(i)
+  return diff === 0
 }
 
 // A pepper of another type, or an empty one, must not be silently ignored: that would store

@@ -107,6 +107,32 @@ export type {
 } from './types.js'
 export { keyStatus, LIFECYCLE_DEFAULTS } from './key-record.js'
 
+// Usage limits (docs/limits.md)
+export { MemoryLimitStore } from './memory-limit-store.js'
+export type { MemoryLimitStoreOptions } from './memory-limit-store.js'
+export type { LimitStore } from './limit-store.js'
+export type {
+  CreditLimit,
+  CreditRefill,
+  CreditState,
+  KeyLimits,
+  LimitCheck,
+  LimitOutcome,
+  RateLimit,
+  RateLimitState,
+} from './limits/types.js'
+export {
+  applyCheck as applyLimitCheck,
+  stateLifetimeMs as limitStateLifetimeMs,
+} from './limits/sliding-window.js'
+export type {
+  Applied as AppliedLimitCheck,
+  LimitState,
+  WindowUsage,
+} from './limits/sliding-window.js'
+export type { LimitOutagePolicy, LimitsOptions, ResolvedLimitsOptions } from './options/limits.js'
+export type { ChargeOptions } from './create-api-key-auth.js'
+
 // Pure functions
 export { formatKeyPrefix, generateApiKey, parseApiKey } from './api-key.js'
 export type {

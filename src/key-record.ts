@@ -64,6 +64,8 @@ export function recordToInfo(record: ApiKeyRecord, atMs: number): ApiKeyInfo {
     graceEndsAt: record.graceEndsAt ?? null,
     firstUseGraceMs: record.firstUseGraceMs ?? null,
     status: keyStatus(record, atMs),
+    // Usage limits (docs/limits.md): present only on a key with its own, like the principal's.
+    ...(record.limits === undefined || record.limits === null ? {} : { limits: record.limits }),
   }
 }
 

@@ -183,14 +183,14 @@ export class MemoryKeyStore implements KeyStore {
     return { ok: true, record: copy(record) }
   }
 
-  onRevoke(listener: Listener): () => void {
+  onRevoke(listener: (hash: string) => void): () => void {
     this.#revokeListeners.add(listener)
     return () => {
       this.#revokeListeners.delete(listener)
     }
   }
 
-  onInvalidate(listener: Listener): () => void {
+  onInvalidate(listener: (hash: string) => void): () => void {
     this.#invalidateListeners.add(listener)
     return () => {
       this.#invalidateListeners.delete(listener)

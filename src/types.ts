@@ -2,6 +2,7 @@
  * The data types of keys: what users see, what stores hold, what a verified request carries.
  * @module
  */
+import type { KeyLimits } from './limits/types.js'
 
 /** Who owns a key: a person, an organisation or a service. */
 export type KeyOwnerType = 'user' | 'org' | 'svc'
@@ -75,6 +76,11 @@ export interface ApiKeyInfo extends ApiKeyLifecycleFields {
   lastUsedAt: Date | null
   /** When the key was revoked; `null` while active. */
   revokedAt: Date | null
+  /**
+   * The key's own usage limits, set at creation; `null` or absent when the instance defaults
+   * apply (docs/limits.md). Stores keep it as given.
+   */
+  limits?: KeyLimits | null
   /** Where the key stands now (see {@link KeyStatus}). */
   status: KeyStatus
 }
@@ -105,6 +111,8 @@ export interface ApiKeyPrincipal {
   name: string
   /** `null` for a key that never expires. */
   expiresAt: Date | null
+  /** The key's own usage limits, when it has any (frozen); the instance defaults are not here. */
+  limits?: Readonly<KeyLimits>
   /** Kind of owner. Absent on principals built by 0.1 code; read a missing one as `'user'`. */
   ownerType?: KeyOwnerType
   /** The owner's id without its kind (`acme` for `org:acme`). */

@@ -82,6 +82,17 @@ const FORBIDDEN: [string, string, string][] = [
     "import { guardStore } from '../../../src/service/guarded-store.js'",
   ],
   ['store adapter → framework', 'adapters/stores/sqlite/plant.ts', "import Koa from 'koa'"],
+  ['cli → framework', 'adapters/cli/plant.ts', "import express from 'express'"],
+  [
+    'cli → framework adapter',
+    'adapters/cli/plant.ts',
+    "import { apiKeyRoutes } from '../frameworks/express/index.js'",
+  ],
+  [
+    'cli → core internals',
+    'adapters/cli/commands/plant.ts',
+    "import { guardStore } from '../../../src/service/guarded-store.js'",
+  ],
 ]
 
 const ALLOWED: [string, string, string][] = [
@@ -109,6 +120,17 @@ const ALLOWED: [string, string, string][] = [
     "import type { ApiKeyAuth } from '../../../src/index.js'",
   ],
   ['store adapter → its driver', 'adapters/stores/postgres/plant.ts', "import pg from 'pg'"],
+  [
+    'cli → root entry',
+    'adapters/cli/plant.ts',
+    "import { createApiKeyAuth } from '../../src/index.js'",
+  ],
+  [
+    'cli → store adapter',
+    'adapters/cli/stores/plant.ts',
+    "import { PostgresKeyStore } from '../../stores/postgres/index.js'",
+  ],
+  ['cli → driver', 'adapters/cli/stores/plant.ts', "import pg from 'pg'"],
 ]
 
 describe('layers: npx eslint . enforces the import direction', () => {

@@ -248,6 +248,8 @@ describe('the other codes', () => {
       METHOD_NOT_ALLOWED: 405,
       PAYLOAD_TOO_LARGE: 413,
       UNSUPPORTED_MEDIA_TYPE: 415,
+      RATE_LIMITED: 429,
+      CREDITS_EXHAUSTED: 429,
       SIGNATURE_INVALID: 401,
       // Issue 11 (key lifecycle).
       KEY_DISABLED: 401,
@@ -414,5 +416,35 @@ describe('error details', () => {
       },
     )
     expect(isAuthError(hostile)).toBe(false)
+  })
+})
+
+describe('429 codes (usage limits)', () => {
+  it('carry Retry-After and only the two RateLimit fields, no challenge', () => {
+    for (const code of ['RATE_LIMITED', 'CREDITS_EXHAUSTED'] as const) {
+      const response = new AuthError(code, {
+        retryAfterSeconds: 7,
+        limitHeaders: {
+          'ratelimit-policy': '"m";q=1;w=60',
+          ratelimit: '"m";r=0;t=7',
+          'set-cookie': 'x=1',
+        },
+      }).toResponse()
+      expect(response.status).toBe(429)
+      expect(response.headers).toEqual({
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        'retry-after': '7',
+        'ratelimit-policy': '"m";q=1;w=60',
+        ratelimit: '"m";r=0;t=7',
+      })
+      expect(Object.keys(response.body.error)).toEqual(['code', 'message'])
+    }
+  })
+
+  it('other codes ignore limit headers', () => {
+    const error = new AuthError('KEY_NOT_FOUND', { limitHeaders: { ratelimit: 'x' } })
+    expect(error.limitHeaders).toBeUndefined()
+    expect(error.toResponse().headers.ratelimit).toBeUndefined()
   })
 })

@@ -36,7 +36,11 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
       return args.help ? EXIT.ok : EXIT.usage
     }
     const [group] = args.command
-    if (group === 'pattern' && args.command.length === 1) return pattern(args, io)
+    if (group === 'pattern') {
+      if (args.command.length > 1)
+        throw new CliError(EXIT.usage, 'pattern takes no argument', 'USAGE')
+      return pattern(args, io)
+    }
     if (group !== 'keys' && group !== 'migrate' && group !== 'doctor') {
       throw new CliError(
         EXIT.usage,

@@ -11,10 +11,15 @@ import { CliError, EXIT } from './errors.js'
 export interface OpenStore {
   kind: 'postgres' | 'redis' | 'sqlite'
   store: KeyStore
+  /** One round trip that needs no schema (`SELECT 1`, `PING`). */
+  ping(): Promise<void>
   /** Creates or upgrades the schema. */
   migrate(): Promise<string>
-  /** Checks the table's columns; `undefined` when the schema is right, else what is wrong. */
-  checkSchema(): Promise<string | undefined>
+  /**
+   * Checks the table's columns and schema version: `problem` says what is wrong (none when the
+   * schema is right); `version` is absent for a store without a schema (Redis).
+   */
+  checkSchema(): Promise<{ problem?: string | undefined; version?: number }>
   /** Announces a made-up revocation on the store's channel (the doctor's listener check). */
   announce(hash: string): Promise<void>
   close(): Promise<void>

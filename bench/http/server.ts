@@ -9,7 +9,13 @@
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
-import { createApiKeyAuth, type KeyStore, MemoryKeyStore } from '../../src/index.js'
+import {
+  createApiKeyAuth,
+  type KeyStore,
+  type LimitsOptions,
+  MemoryKeyStore,
+  MemoryLimitStore,
+} from '../../src/index.js'
 import { handVerify, UNAUTHORIZED_BODY } from './hand.js'
 import { handTable, recordOf, REQUIRED, SHARED } from './keys.js'
 
@@ -69,9 +75,32 @@ async function libraryStore(): Promise<KeyStore> {
   throw new Error(`unknown BENCH_STORE ${kind}`)
 }
 
+// `BENCH_LIMITS` (issue 12): `memory` or `redis` gives every key one rate limit it never reaches,
+// counted in that limit store (`BENCH_LIMITS_INFO`: the Redis connection JSON).
+async function limits(): Promise<LimitsOptions | undefined> {
+  const kind = process.env.BENCH_LIMITS
+  if (kind === undefined || kind === '') return undefined
+  const defaults = { rate: [{ name: 'minute', limit: 1_000_000_000, windowMs: 60_000 }] }
+  if (kind === 'memory') return { store: new MemoryLimitStore(), defaults }
+  if (kind === 'redis') {
+    const { Redis } = await import('ioredis')
+    const { RedisLimitStore } = await import('../../adapters/stores/redis/index.js')
+    const info = JSON.parse(process.env.BENCH_LIMITS_INFO ?? '{}') as { host: string; port: number }
+    const client = new Redis(info)
+    client.on('error', () => {})
+    return { store: new RedisLimitStore(client, { prefix: 'bench_limits:' }), defaults }
+  }
+  throw new Error(`unknown BENCH_LIMITS ${kind}`)
+}
+
 async function library() {
   const store = counted(await libraryStore())
-  return createApiKeyAuth({ store, logger: false })
+  const limitOptions = await limits()
+  return createApiKeyAuth({
+    store,
+    logger: false,
+    ...(limitOptions === undefined ? {} : { limits: limitOptions }),
+  })
 }
 
 const table = handTable(keys)

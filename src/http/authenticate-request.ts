@@ -6,6 +6,7 @@
 import type { ApiKeyAuth, VerifyOptions } from '../create-api-key-auth.js'
 import { AuthError } from '../errors.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
+import { MAX_COST } from '../limits/schema.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
 import { isAnyOfScopes, type RequiredScopes } from '../scope.js'
 import type { AuthRequest, AuthResult, OptionalAuthResult } from './types.js'
@@ -29,15 +30,21 @@ export function authenticateRequest(
   request: GuardedRequest,
   scopes: RequiredScopes = [],
 ): Promise<AuthResult> {
-  return authenticate(auth, request, scopes)
+  return authenticate(auth, request, scopes, {
+    cost: 1,
+    defaults: auth.options.limits?.defaults !== undefined,
+  })
 }
 
 // The one path of every guard: duplicate lines refused, then the service decides; every failure
 // becomes the response to send.
+// Limits come last (401 > 403 > 429), and only when some can apply: without limits on the key or
+// instance defaults, a request costs one property read more than before.
 async function authenticate(
   auth: ApiKeyAuth,
   request: GuardedRequest,
   scopes: RequiredScopes,
+  charge: { cost: number; defaults: boolean },
 ): Promise<AuthResult> {
   try {
     // Node keeps only the first Authorization line; two lines are ambiguous, so neither counts.
@@ -47,7 +54,11 @@ async function authenticate(
     // The request itself is the metadata: read (method, path, client address) only on a refusal
     // that someone listens to, so a success builds nothing more than before.
     const principal = await auth.authenticate(request.headers.authorization, { scopes, request })
-    return { ok: true, principal }
+    if (principal.limits === undefined && !charge.defaults) {
+      return { ok: true, principal }
+    }
+    const headers = await auth.chargeLimits(principal, { cost: charge.cost })
+    return { ok: true, principal, headers }
   } catch (error) {
     return { ok: false, response: auth.errorResponse(error) }
   }
@@ -55,8 +66,8 @@ async function authenticate(
 
 /**
  * Options of {@link createApiKeyGuard}, what every adapter's `requireApiKey` takes: the service's
- * `VerifyOptions` (scopes, all-of or `{ anyOf }`, checked against the registry once, at set-up)
- * and `optional`.
+ * `VerifyOptions` (scopes, all-of or `{ anyOf }`, checked against the registry once, at set-up),
+ * `optional`, and the cost the route charges against the key's usage limits.
  */
 export interface ApiKeyGuardOptions extends VerifyOptions {
   /**
@@ -65,6 +76,11 @@ export interface ApiKeyGuardOptions extends VerifyOptions {
    * one is 401/403/503, never anonymous. Default `false`.
    */
   optional?: boolean
+  /**
+   * Units a request to this route charges against the key's rate limits and credits: an
+   * integer from 1 to 1000 (docs/limits.md). @defaultValue `1`
+   */
+  cost?: number
 }
 
 /**
@@ -132,9 +148,26 @@ export function createApiKeyGuard(
       message: `${call}: optional must be true or false, got ${describeArgument(optional)}`,
     })
   }
-  if (optional !== true) return (request) => authenticate(auth, request, scopes)
+  const charge = {
+    cost: checkCost(options?.cost, call),
+    defaults: auth.options.limits?.defaults !== undefined,
+  }
+  if (optional !== true) return (request) => authenticate(auth, request, scopes, charge)
   return (request) =>
-    hasNoAuthorization(request) ? Promise.resolve(ANONYMOUS) : authenticate(auth, request, scopes)
+    hasNoAuthorization(request)
+      ? Promise.resolve(ANONYMOUS)
+      : authenticate(auth, request, scopes, charge)
+}
+
+// A route's cost is the developer's: a bad one fails at set-up, never on a request.
+function checkCost(cost: unknown, call: string): number {
+  if (cost === undefined) return 1
+  if (typeof cost !== 'number' || !Number.isInteger(cost) || cost < 1 || cost > MAX_COST) {
+    throw new AuthError('CONFIGURATION_ERROR', {
+      message: `${call}: cost must be an integer from 1 to ${MAX_COST}, got ${describeArgument(cost)}`,
+    })
+  }
+  return cost
 }
 
 const ANONYMOUS: OptionalAuthResult = Object.freeze({ ok: true, principal: null })

@@ -5,6 +5,8 @@
  */
 import type { ApiKeyAuth, ManagementContext } from '../create-api-key-auth.js'
 import { createCallerResolver } from './caller.js'
+import { requestOwner, type RequestOwner } from './owner-access.js'
+import type { KeyMetadata } from '../types.js'
 import { AuthError } from '../errors.js'
 import { singleHeaderValue } from '../lib/header-value.js'
 import { type ApiKeyRoutesOptions, resolveRoutesOptions } from './routes-options.js'
@@ -64,7 +66,7 @@ export function createApiKeyRoutes(
   }
   const callerOf = createCallerResolver(auth, settings)
   const documents = createDocumentRoutes(auth, settings, callerOf)
-  const lifecycle = createLifecycleRoutes(auth, callerOf, readJson)
+  const lifecycle = createLifecycleRoutes(auth, callerOf, readJson, settings)
 
   return async (request) => {
     if (request.method !== 'OPTIONS') {
@@ -75,8 +77,10 @@ export function createApiKeyRoutes(
     if (route === null || request.method === 'OPTIONS') return null
     try {
       if (route.id === undefined) {
-        if (request.method === 'POST')
-          return await create(auth, request, await callerOf(request, false))
+        if (request.method === 'POST') {
+          const caller = await callerOf(request, false)
+          return await create(auth, request, caller, await requestOwner(request, caller, settings))
+        }
         if (request.method === 'GET' || request.method === 'HEAD')
           return await lifecycle.list(request)
         throw methodNotAllowed('GET, HEAD, POST')
@@ -87,12 +91,13 @@ export function createApiKeyRoutes(
       }
       if (request.method === 'PATCH') return await lifecycle.update(request, route.id)
       if (request.method !== 'DELETE') throw methodNotAllowed('DELETE, PATCH')
-      const { userId, context } = await callerOf(request, true)
+      const caller = await callerOf(request, true)
+      const { owner } = await requestOwner(request, caller, settings)
       const reason = revokeReasonOf(request)
       const info = await asResource(
         auth.revokeKey(
-          { userId, keyId: route.id, ...(reason === undefined ? {} : { reason }) },
-          context,
+          { ...owner, keyId: route.id, ...(reason === undefined ? {} : { reason }) },
+          caller.context,
         ),
       )
       return ok(200, { id: info.id, revokedAt: info.revokedAt?.toISOString() ?? null })
@@ -160,7 +165,8 @@ function bodyParserErrorCode(error: unknown): AuthErrorCodeOfBody | null {
 async function create(
   auth: ApiKeyAuth,
   request: AuthRequest,
-  { userId, context }: { userId: string; context: ManagementContext },
+  { context }: { context: ManagementContext },
+  { owner, createdBy }: RequestOwner,
 ): Promise<AuthResponse> {
   const body = await readJson(request)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -169,10 +175,12 @@ async function create(
     })
   }
   // Identity comes from the session only: a userId in the body is ignored, like any other field.
-  const { name, scopes, expiresInDays } = body as Record<string, unknown>
+  const { name, scopes, expiresInDays, metadata } = body as Record<string, unknown>
   const created = await auth.createKey(
     {
-      userId,
+      ...owner,
+      ...(createdBy === undefined ? {} : { createdBy }),
+      ...(metadata === undefined ? {} : { metadata: metadata as KeyMetadata }),
       name: name as string,
       scopes: scopes as string[] | undefined,
       expiresInDays: expiresInDays as number | undefined,
@@ -207,7 +215,7 @@ async function readJson(request: AuthRequest): Promise<unknown> {
   if (typeof request.body === 'string' || request.body instanceof Uint8Array) raw = request.body
   else if (request.body !== undefined) return request.body
   else raw = request.readBody === undefined ? '' : await request.readBody(MAX_BODY_BYTES)
-  const bytes = typeof raw === 'string' ? Buffer.byteLength(raw) : raw?.length
+  const bytes = typeof raw === 'string' ? new TextEncoder().encode(raw).length : raw?.length
   if (raw === null || (bytes ?? 0) > MAX_BODY_BYTES) throw new AuthError('PAYLOAD_TOO_LARGE')
   try {
     const text =

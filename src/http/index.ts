@@ -34,6 +34,9 @@ export {
 export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './create-api-key-routes.js'
 export type { ApiKeyRoutesOptions } from './routes-options.js'
 
+// Web-standard requests and responses (fetch, Hono, Next.js, Bun, Deno, workerd)
+export { fromWebRequest, guardedWebRequest, readWebBody, toWebResponse, webHeaders } from './web.js'
+
 // Bodies, cookies, CSRF and sessions
 export { readBody } from './read-body.js'
 export type { BodySource } from './read-body.js'

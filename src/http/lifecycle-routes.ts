@@ -18,6 +18,8 @@ import {
   type ApiKeyJson,
   type RolledKeyJson,
 } from './key-route-schemas.js'
+import { requestOwner, type RequestOwner } from './owner-access.js'
+import type { RoutesSettings } from './routes-options.js'
 import type { AuthRequest, AuthResponse } from './types.js'
 
 /** The actions of `POST <basePath>/:id/<action>`. */
@@ -46,16 +48,26 @@ export function createLifecycleRoutes(
   auth: ApiKeyAuth,
   callerOf: CallerResolver,
   readJson: JsonReader,
+  settings: Pick<RoutesSettings, 'canManage'>,
 ): LifecycleRoutes {
+  // The caller, then whose keys they manage (their own, or an owner `canManage` allows).
+  const ownerOf = async (request: AuthRequest): Promise<RequestOwner> =>
+    requestOwner(request, await callerOf(request, true), settings)
   return {
     action: async (request, id, action) => {
       if (action === 'roll') {
         // The body is optional: no Content-Type means "the defaults".
-        const { userId } = await callerOf(request, true)
+        const { owner, createdBy } = await ownerOf(request)
         const hasBody = singleHeaderValue(request.headers['content-type']) !== undefined
         const body = parse(rollBodySchema, hasBody ? await readJson(request) : {})
+        const actorId = createdBy ?? owner.userId
         const rolled = await asResource(
-          auth.rollKey({ userId, keyId: id, ...body, actorId: userId }),
+          auth.rollKey({
+            ...owner,
+            keyId: id,
+            ...body,
+            ...(actorId === undefined ? {} : { actorId }),
+          }),
         )
         const json: RolledKeyJson = {
           id: rolled.id,
@@ -70,8 +82,8 @@ export function createLifecycleRoutes(
         }
         return { status: 201, headers: { ...JSON_HEADERS, pragma: 'no-cache' }, body: json }
       }
-      const { userId } = await callerOf(request, true)
-      const input = { userId, keyId: id }
+      const { owner } = await ownerOf(request)
+      const input = { ...owner, keyId: id }
       const info = await asResource(
         action === 'disable' ? auth.disableKey(input) : auth.enableKey(input),
       )
@@ -79,18 +91,18 @@ export function createLifecycleRoutes(
     },
 
     update: async (request, id) => {
-      const { userId } = await callerOf(request, true)
+      const { owner } = await ownerOf(request)
       const body = parse(updateBodySchema, await readJson(request))
       const info = await asResource(
-        auth.updateKey({ userId, keyId: id, ...(body as Omit<typeof body, 'metadata'>) }),
+        auth.updateKey({ ...owner, keyId: id, ...(body as Omit<typeof body, 'metadata'>) }),
       )
       return { status: 200, headers: JSON_HEADERS, body: keyToJson(info) }
     },
 
     list: async (request) => {
-      const { userId } = await callerOf(request, true)
+      const { owner } = await ownerOf(request)
       const query = parse(listQuerySchema, queryObject(request.query))
-      const page = await auth.listKeyPage({ userId, ...query })
+      const page = await auth.listKeyPage({ ...owner, ...query })
       return {
         status: 200,
         headers: JSON_HEADERS,

@@ -45,6 +45,22 @@ export interface ApiKeyRoutesOptions {
    * `<basePath>/ui/vydra-api-keys.js` and `.css` (public: they hold no data). @defaultValue `false`
    */
   ui?: boolean
+  /**
+   * Who may manage the keys of an organisation or a service over these routes (issue 11):
+   * called with the signed-in user and the owner a request names (`?owner=org:acme`); only
+   * `true` allows it. Without it the routes manage the caller's own keys only, and a request
+   * naming another owner gets the same 404 as an unknown key. A session is required (an API
+   * key never manages another owner's keys). The service must enable the kind (`ownerTypes`).
+   */
+  canManage?: (input: KeyManagerCheck) => boolean | Promise<boolean>
+}
+
+/** What a {@link ApiKeyRoutesOptions.canManage} hook decides on. */
+export interface KeyManagerCheck {
+  /** The signed-in user. */
+  session: { userId: string }
+  /** The owner whose keys the request manages. */
+  owner: { type: 'org' | 'svc'; id: string }
 }
 
 /** The routes' options, checked, with the service's logger and clock. @internal */
@@ -60,6 +76,8 @@ export interface RoutesSettings {
   openapi: boolean
   /** Serve the key page at `<basePath>/ui`. */
   ui: boolean
+  /** The `canManage` hook, if any. */
+  canManage: ApiKeyRoutesOptions['canManage']
 }
 
 const CALL = 'apiKeyRoutes'
@@ -97,7 +115,12 @@ export function resolveRoutesOptions(auth: unknown, options: unknown): RoutesSet
   const { logger, now } = (auth as ApiKeyAuth).options
   const openapi = flag(options?.openapi, 'openapi')
   const ui = flag(options?.ui, 'ui')
+  const canManage: unknown = options?.canManage
+  if (canManage !== undefined && typeof canManage !== 'function') {
+    throw configError(`canManage must be a function, got ${describeArgument(canManage)}`)
+  }
   return {
+    canManage: canManage as ApiKeyRoutesOptions['canManage'],
     openapi,
     ui,
     basePath: normaliseBasePath(basePath ?? DEFAULTS.basePath),

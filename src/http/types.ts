@@ -53,9 +53,13 @@ export interface AuthResponse {
   text?: string
 }
 
-/** Result of authenticating a request: the principal, or the response to send instead. */
+/**
+ * Result of authenticating a request: the principal (and, when a usage limit applies, the
+ * `RateLimit` headers to add to the response), or the response to send instead.
+ */
 export type AuthResult =
-  { ok: true; principal: ApiKeyPrincipal } | { ok: false; response: AuthResponse }
+  | { ok: true; principal: ApiKeyPrincipal; headers?: Record<string, string> }
+  | { ok: false; response: AuthResponse }
 
 /**
  * Result of an optional authentication (`requireApiKey(auth, { optional: true })`): as

@@ -3,6 +3,7 @@
  * guard around the application's own. Internal: not exported from the package.
  * @module
  */
+import { fromObjectFirst, isObjectFirstLogger } from './object-first-logger.js'
 import type { AuthLogger } from './types.js'
 
 /** Writes to the console, each line prefixed with the package name. */
@@ -18,8 +19,10 @@ export const silentLogger: AuthLogger = { warn: () => {}, error: () => {} }
 
 type LogMethod = (message: string, context?: Record<string, unknown>) => void
 
-// A logger that throws must not turn a decision (or a 503) into a foreign exception.
-export function guardLogger(logger: AuthLogger): AuthLogger {
+// A logger that throws must not turn a decision (or a 503) into a foreign exception. pino is
+// called its own way (context first).
+export function guardLogger(given: AuthLogger): AuthLogger {
+  const logger = isObjectFirstLogger(given) ? fromObjectFirst(given) : given
   const guard =
     (level: keyof AuthLogger): LogMethod =>
     (message, context) => {

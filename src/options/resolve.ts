@@ -8,6 +8,7 @@ import { copySession, hideSession, type SessionOptions, withoutSecret } from './
 import { explainIssues } from '../lib/explain-issues.js'
 import { secretBytes } from '../lib/secret-strength.js'
 import { DEFAULTS } from './defaults.js'
+import { resolveLimits } from './limits.js'
 import { consoleLogger, guardLogger, silentLogger } from './loggers.js'
 import { optionsSchema } from './schema.js'
 import type { AuthLogger, ResolvedAuthOptions } from './types.js'
@@ -78,6 +79,7 @@ export function resolveOptions(input: unknown): {
     clockToleranceMs: o.clockToleranceMs ?? DEFAULTS.clockToleranceMs,
     now: o.now ?? Date.now,
     logger: o.logger === false ? silentLogger : guardLogger(o.logger ?? consoleLogger),
+    limits: resolveLimits(o.limits),
     usageStore: o.usageStore,
     usageFlushMs: o.usageFlushMs ?? DEFAULTS.usageFlushMs,
     expiryStore: o.expiryStore,

@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
 import { sessionSchema } from './session.js'
+import { limitsOptionsSchema } from './limits.js'
 import type { KeyStore } from '../key-store.js'
 import type { UsageStore } from '../usage-store.js'
 import type { ExpiryStore } from '../expiry-store.js'
@@ -115,6 +116,7 @@ const shape = {
   clockToleranceMs: z.number().int().min(0).max(300_000).optional(),
   now: z.custom<() => Date | number>(isFunction, { message: 'must be a function' }).optional(),
   logger: loggerSchema.optional(),
+  limits: limitsOptionsSchema.optional(),
   usageStore: usageStoreSchema.optional(),
   usageFlushMs: z.number().int().min(1_000).max(300_000).optional(),
   expiryStore: expiryStoreSchema.optional(),

@@ -5,6 +5,7 @@
  */
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
+import type { LimitsOptions, ResolvedLimitsOptions } from './limits.js'
 import type { KeyOwnerType } from '../types.js'
 import type { UsageStore } from '../usage-store.js'
 import type { ExpiryStore } from '../expiry-store.js'
@@ -98,6 +99,8 @@ export interface ApiKeyAuthOptions {
   now?: () => Date | number
   /** Where warnings and errors go, or `false` for nowhere. @defaultValue the console */
   logger?: AuthLogger | false
+  /** Usage limits: the limit store, instance defaults, headers, outage policy (docs/limits.md). */
+  limits?: LimitsOptions
   /**
    * Where per-key, per-minute usage counts go (`auth.usage`). Without it nothing is counted.
    * Counts are gathered in memory and written in batches, never on the request path.
@@ -141,6 +144,8 @@ export interface ResolvedAuthOptions {
   /** The clock. */
   now: () => Date | number
   logger: AuthLogger
+  /** Usage limits, with defaults filled in. */
+  limits: ResolvedLimitsOptions
   usageStore: UsageStore | undefined
   usageFlushMs: number
   expiryStore: ExpiryStore | undefined

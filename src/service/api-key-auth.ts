@@ -16,6 +16,7 @@ import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
 import type { UsageQuery, UsageReport } from './usage-report.js'
 import type { ExpiryNotice, NotifyExpiringOptions } from './expiry-notifier.js'
 import type { VerifyOptions } from './verifier.js'
+import type { ChargeOptions } from './limiter.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
 export interface CacheStats {
@@ -87,6 +88,15 @@ export interface ApiKeyAuth {
   verifyKey(key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
   /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */
   authenticate(authorization: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
+  /**
+   * Charges one request of a verified key against its usage limits (its own, else the
+   * instance defaults) and resolves with the `RateLimit-Policy`/`RateLimit` headers to send
+   * (`{}` when no limit applies). Call it after `authenticate`; the guard of every adapter does.
+   * A refused request is not charged.
+   * @throws `RATE_LIMITED` or `CREDITS_EXHAUSTED` (429, with `Retry-After` and the headers);
+   * `AUTH_UNAVAILABLE` when the limit store fails and the outage policy is `'closed'`.
+   */
+  chargeLimits(principal: ApiKeyPrincipal, options?: ChargeOptions): Promise<Record<string, string>>
   /**
    * Checks, once at set-up, the scopes a route will require: each must be well formed and, with
    * a registry, covered by it. Returns them frozen, for `verifyKey`/`authenticate` on each

@@ -9,6 +9,7 @@ import type { KeyStore } from '../key-store.js'
 import { findCorruptField } from '../lib/check-record.js'
 import { describeError } from '../lib/describe-error.js'
 import { withTimeout } from '../lib/with-timeout.js'
+import { keyLimitsSchema } from '../limits/schema.js'
 import type { AuthLogger } from '../options/types.js'
 import type { ApiKeyRecord } from '../types.js'
 import { guardLifecycle, type GuardedLifecycle } from './guarded-lifecycle.js'
@@ -79,9 +80,10 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
       if (record === null) return null
       const field = findCorruptField(record)
       const sound = record as ApiKeyRecord
-      if (field !== undefined || !digestsEqual(sound.hash, digest)) {
+      const badLimits = field === undefined && !soundLimits(sound.limits)
+      if (field !== undefined || badLimits || !digestsEqual(sound.hash, digest)) {
         throw corrupt('store returned a corrupt record', {
-          field: field ?? 'hash',
+          field: field ?? (badLimits ? 'limits' : 'hash'),
           keyId: typeof sound?.id === 'string' ? sound.id : undefined,
         })
       }
@@ -149,6 +151,10 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
     },
   }
 }
+
+// Limits that do not pass the schema would limit nothing or everything: fail closed instead.
+const soundLimits = (limits: unknown): boolean =>
+  limits === undefined || limits === null || keyLimitsSchema.safeParse(limits).success
 
 // Subscribes to the store's invalidations (`onInvalidate`, which covers revocations), or to its
 // revocations (`onRevoke`) on a 0.1 store; a store whose subscription throws cannot be used.

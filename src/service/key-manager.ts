@@ -3,12 +3,13 @@
  * Internal: not exported from the package.
  * @module
  */
-import { randomUUID } from 'node:crypto'
 import { z } from 'zod'
 import { formatKeyPrefix, generateApiKey, isValidUserId } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
 import { recordToInfo } from '../key-record.js'
 import { isUuid } from '../lib/uuid.js'
+import { freezeLimits, keyLimitsSchema } from '../limits/schema.js'
+import type { KeyLimits } from '../limits/types.js'
 import { createKeyBodySchema } from '../key-input-schema.js'
 import { countsTowardCap } from '../store-rules.js'
 import type { ApiKeyInfo, ApiKeyRecord, KeyMetadata, KeyOwnerType } from '../types.js'
@@ -40,6 +41,11 @@ export interface CreateKeyInput extends KeyOwnerInput {
   metadata?: KeyMetadata
   /** Who creates the key (e.g. the signed-in user creating an organisation's key). */
   createdBy?: string
+  /**
+   * The key's usage limits (docs/limits.md); omitted for the instance defaults. Set by the
+   * application (a plan), never taken from the self-service routes' request body.
+   */
+  limits?: KeyLimits
 }
 
 /** What `createKey` returns: the only place the full key ever appears. */
@@ -100,7 +106,7 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       throw new AuthError('VALIDATION_ERROR', { issues: toIssues(parsed.error.issues) })
     }
     const owner = requireOwner(input, deps.ownerTypes)
-    const { name, expiresInDays, metadata, createdBy } = parsed.data
+    const { name, expiresInDays, metadata, createdBy, limits } = parsed.data
     const scopes = [...new Set(parsed.data.scopes ?? ['*'])]
     const build = (now: number): { key: string; record: ApiKeyRecord } => {
       const key = generateApiKey(owner.ownerId, {
@@ -109,7 +115,8 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         ownerType: owner.ownerType,
       })
       const record: ApiKeyRecord = {
-        id: randomUUID(),
+        // WebCrypto's UUID v4: on every runtime, no node:crypto import.
+        id: crypto.randomUUID(),
         userId: owner.key,
         name,
         keyPrefix: formatKeyPrefix(key),
@@ -123,6 +130,8 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
         ...(owner.ownerType === 'user' ? {} : { ownerType: owner.ownerType }),
         ...(metadata === undefined ? {} : { metadata: copyMetadata(metadata) }),
         ...(createdBy === undefined ? {} : { createdBy }),
+        // Usage limits (issue 12): only a key with its own has the field.
+        ...(limits === undefined ? {} : { limits: freezeLimits(limits) }),
       }
       return { key, record }
     }
@@ -254,6 +263,8 @@ function createKeySchema(
     createdBy: z.string().min(1).max(200).optional(),
     ownerType: z.enum(['user', 'org', 'svc']).optional(),
     ownerId: z.string().refine(isValidUserId, 'must match [A-Za-z0-9_-]{1,64}').optional(),
+    // Limits are the application's (a plan), never part of the routes' body.
+    limits: keyLimitsSchema.optional(),
   })
 }
 

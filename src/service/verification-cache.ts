@@ -5,6 +5,7 @@
  */
 import { effectiveExpiryMs, parseOwnerKey } from '../key-record.js'
 import { LruCache } from '../lib/lru-cache.js'
+import { freezeLimits } from '../limits/schema.js'
 import type { CacheOptions } from '../options/types.js'
 import type { ApiKeyPrincipal, ApiKeyRecord } from '../types.js'
 
@@ -146,6 +147,11 @@ function toCachedKey(record: ApiKeyRecord): CachedKey {
       ownerType,
       ownerId,
       metadata: deepFreeze(structuredClone(record.metadata ?? {})),
+      // Usage limits (issue 12): only a key with its own carries them, so the guard of an
+      // unlimited key reads one absent field.
+      ...(record.limits === undefined || record.limits === null
+        ? {}
+        : { limits: freezeLimits(record.limits) }),
     }),
     refusal:
       record.revokedAt !== null ? 'KEY_REVOKED' : record.disabledAt != null ? 'KEY_DISABLED' : null,

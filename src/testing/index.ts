@@ -100,6 +100,30 @@ export function keyStoreConformance<S extends KeyStore>(
     )
 
     it(
+      "a record's usage limits round trip through insert, findByHash, listByUser and revoke",
+      withStore(async (store) => {
+        const limits = {
+          rate: [
+            { name: 'burst', limit: 10, windowMs: 1_000 },
+            { name: 'daily', limit: 10_000, windowMs: 86_400_000 },
+          ],
+          credits: { remaining: 500, refill: { amount: 500, intervalMs: 2_592_000_000 } },
+        }
+        const { record } = makeTestRecord({ limits })
+        const { record: plain } = makeTestRecord({ userId: record.userId })
+        await store.insert(record)
+        await store.insert(plain)
+        expect((await store.findByHash(record.hash))?.limits).toEqual(limits)
+        // A key without limits reads back without them: absence must not become a limit.
+        expect((await store.findByHash(plain.hash))?.limits ?? null).toBeNull()
+        const listed = await store.listByUser(record.userId)
+        expect(listed.find((r) => r.id === record.id)?.limits).toEqual(limits)
+        const revoked = await store.revoke(record.id, record.userId, new Date())
+        expect(revoked?.limits).toEqual(limits)
+      }),
+    )
+
+    it(
       'findByHash of an unknown digest is null, not an error',
       withStore(async (store) => {
         expect(await store.findByHash(hashApiKey('nothing'))).toBeNull()
@@ -322,3 +346,6 @@ export function keyStoreConformance<S extends KeyStore>(
     }
   })
 }
+
+export { limitStoreConformance } from './limit-store-conformance.js'
+export type { LimitStoreConformanceOptions } from './limit-store-conformance.js'

@@ -106,8 +106,9 @@ function rollCases<S extends KeyStore>(withStore: WithStore<S>, caps: LifecycleC
         ownerType: 'user',
         lastUsedAt: new Date(T0 - HOUR),
       })
-      // A field of a later version (issue 12's limits): a store keeps and copies what it gets.
-      const withLimits = { ...record, limits: { rpm: 60 } } as ApiKeyRecord
+      // Usage limits (issue 12) are copied to the successor as they are.
+      const limits = { rate: [{ name: 'rpm', limit: 60, windowMs: 60_000 }] }
+      const withLimits: ApiKeyRecord = { ...record, limits }
       await store.insert(withLimits)
       const request = rollRequest(record, T0, 2 * HOUR)
       const result = await store.roll?.(request)
@@ -124,7 +125,7 @@ function rollCases<S extends KeyStore>(withStore: WithStore<S>, caps: LifecycleC
         metadata: { plan: 'pro', tags: ['a', { b: 1 }] },
         createdBy: 'actor_1',
         rolledFrom: record.id,
-        limits: { rpm: 60 },
+        limits,
       })
       expect(time(next.createdAt)).toBe(T0)
       expect(time(next.expiresAt)).toBe(T0 + 48 * HOUR)
@@ -139,7 +140,7 @@ function rollCases<S extends KeyStore>(withStore: WithStore<S>, caps: LifecycleC
       expect(result.ended).toBeNull()
       const stored = await store.findByHash(request.next.hash)
       expect(stored?.id).toBe(request.next.id)
-      expect((stored as unknown as { limits?: unknown } | null)?.limits).toEqual({ rpm: 60 })
+      expect(stored?.limits).toEqual(limits)
       expect((await store.findByHash(record.hash))?.replacedBy).toBe(request.next.id)
     }),
   )
@@ -663,7 +664,10 @@ function fieldCases<S extends KeyStore>(withStore: WithStore<S>): void {
         graceEndsAt: new Date(T0 + 2),
         firstUseGraceMs: 3_600_000,
       })
-      const full = { ...record, limits: { rpm: 10, credits: 5 } } as ApiKeyRecord
+      const full: ApiKeyRecord = {
+        ...record,
+        limits: { rate: [{ name: 'rpm', limit: 10, windowMs: 60_000 }], credits: { remaining: 5 } },
+      }
       await store.insert(full)
       const found = (await store.findByHash(record.hash)) as Record<string, unknown> | null
       const want = full as unknown as Record<string, unknown>

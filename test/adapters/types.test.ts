@@ -44,7 +44,15 @@ describe('adapter types', () => {
 
   test('the principal carries no secret and the error code is a literal union', () => {
     expectTypeOf<keyof ApiKeyPrincipal>().toEqualTypeOf<
-      'keyId' | 'userId' | 'scopes' | 'name' | 'expiresAt' | 'ownerType' | 'ownerId' | 'metadata'
+      | 'keyId'
+      | 'userId'
+      | 'scopes'
+      | 'name'
+      | 'expiresAt'
+      | 'ownerType'
+      | 'ownerId'
+      | 'metadata'
+      | 'limits'
     >()
     expectTypeOf<'MISSING_AUTH'>().toExtend<AuthErrorCode>()
     expectTypeOf<'NOT_A_CODE'>().not.toExtend<AuthErrorCode>()

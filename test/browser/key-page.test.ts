@@ -103,6 +103,39 @@ describe.runIf(chromiumRuns())('the key page in Chromium', () => {
     expect(cspErrors).toEqual([])
   })
 
+  test('roll shows the new key once, the old one works through its grace; disable and enable', async () => {
+    const page = await open('frank')
+    await page.getByLabel('Name').fill('rolling')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    const oldKey = await page.getByLabel('Your new key').inputValue()
+    await page.getByRole('button', { name: 'I have stored it' }).click()
+    const [old] = await app.auth.listKeys('frank')
+    const oldRow = page.locator(`tr[data-key-id="${old?.id}"]`)
+    await oldRow.getByRole('button', { name: 'Roll key rolling' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Roll this key?' })
+    await dialog.getByRole('button', { name: 'Roll key' }).click()
+    const newKey = await page.getByLabel('Your new key').inputValue()
+    expect(newKey).toMatch(KEY)
+    expect(newKey).not.toBe(oldKey)
+    await expect
+      .poll(() => page.locator('.vak-status').textContent())
+      .toMatch(/^Key "rolling" rolled\. .*The old key works until /)
+    await page.getByRole('button', { name: 'I have stored it' }).click()
+    expect(await page.content()).not.toContain(newKey)
+    expect((await app.auth.verifyKey(oldKey)).userId).toBe('frank') // still in its grace
+    const rolled = (await app.auth.listKeys('frank')).find((k) => k.rolledFrom === old?.id)
+    const newRow = page.locator(`tr[data-key-id="${rolled?.id}"]`)
+    await expect.poll(() => newRow.getAttribute('data-status')).toBe('active')
+
+    await newRow.getByRole('button', { name: 'Disable key rolling' }).click()
+    await expect.poll(() => newRow.getAttribute('data-status')).toBe('disabled')
+    await expect(app.auth.verifyKey(newKey)).rejects.toMatchObject({ code: 'KEY_DISABLED' })
+    await page.screenshot({ path: join(SHOTS, 'key-page-disabled.png'), fullPage: true })
+    await newRow.getByRole('button', { name: 'Enable key rolling' }).click()
+    await expect.poll(() => newRow.getAttribute('data-status')).toBe('active')
+    expect((await app.auth.verifyKey(newKey)).userId).toBe('frank')
+  })
+
   test('cancelling the confirmation revokes nothing', async () => {
     const page = await open('carol')
     await page.getByLabel('Name').fill('keep me')

@@ -200,6 +200,7 @@ for (const backend of backends) {
       expect(report.checks.map((c) => [c.name, c.ok])).toEqual([
         ['connect', true],
         ['schema', true],
+        ['lookup', true],
         ['listener', true],
         ['pepper', true],
       ])
@@ -251,6 +252,42 @@ async function verifyWith(kind: string, url: string, key: string): Promise<strin
   }
 }
 
+describe.runIf(serverRuns('postgres', postgres))(
+  'vydra-auth doctor and migrate on a 0.1 table',
+  () => {
+    test('doctor names the old schema version and the fix (exit 1); migrate brings it to the current one', async () => {
+      const table = uniqueName('old')
+      const base = `postgres://${postgres?.user}@${postgres?.host}:${postgres?.port}/${postgres?.database}`
+      const { default: pg } = await import('pg')
+      const pool = new pg.Pool({ connectionString: base })
+      try {
+        // The table exactly as 0.1 created it, with no version recorded.
+        await pool.query(`CREATE TABLE ${table} (
+        id uuid PRIMARY KEY, user_id text NOT NULL, name text NOT NULL, key_prefix text NOT NULL,
+        scopes text[] NOT NULL, hash text NOT NULL, created_at timestamptz NOT NULL,
+        expires_at timestamptz, last_used_at timestamptz, revoked_at timestamptz)`)
+      } finally {
+        await pool.end()
+      }
+      const store = `${base}?table=${table}`
+      const before = await cli(['doctor', '--store', store, '--json'])
+      expect(before.code).toBe(1)
+      const schema = json<{
+        checks: { name: string; ok: boolean; detail: string; fix?: string }[]
+      }>(before).checks.find((c) => c.name === 'schema')
+      expect(schema).toMatchObject({
+        ok: false,
+        detail: 'schema version 1; this release needs 2',
+        fix: 'Run vydra-auth migrate with the same --store.',
+      })
+      expect((await cli(['migrate', '--store', store])).code).toBe(0)
+      const after = await cli(['doctor', '--store', store])
+      expect(after.code, after.stdout).toBe(0)
+      expect(after.stdout).toMatch(/^ok +schema +schema version 2;/m)
+    })
+  },
+)
+
 describe('vydra-auth without a store', () => {
   test('pattern prints the secret-scanning regex of the prefix and environment, without a store', async () => {
     const result = await cli(['pattern', '--environment', 'test', '--json'])
@@ -285,6 +322,7 @@ describe('vydra-auth without a store', () => {
     expect(pepper.stderr).toContain('set VYDRA_AUTH_PEPPER')
     expect(pepper.stderr).not.toContain('abc')
     expect((await cli(['frobnicate', '--store', 'sqlite::memory:'])).code).toBe(2)
+    expect((await cli(['pattern', 'extra'])).stderr).toContain('pattern takes no argument')
     expect((await cli(['keys', 'list', '--nope'])).code).toBe(2)
     expect((await cli(['keys', 'list', '--store', 'mysql://x'])).code).toBe(2)
     expect((await cli(['keys', 'list', '--store', 'sqlite::memory:'])).stderr).toContain(

@@ -11,10 +11,14 @@ import * as ex from '../../adapters/frameworks/express/index.js'
 import { ROUTE_OPTIONS } from './fixture.js'
 import * as fa from '../../adapters/frameworks/fastify/index.js'
 import * as ko from '../../adapters/frameworks/koa/index.js'
+import { startFetch, startHono } from './web-apps.js'
 import type { ApiKeyAuth, ApiKeyPrincipal, RequiredScopes } from '../../src/index.js'
 
 /** Every framework (and major) the suite runs on. */
-export type Framework = 'express' | 'express4' | 'fastify' | 'koa' | 'koa2'
+export type Framework = 'express' | 'express4' | 'fastify' | 'koa' | 'koa2' | 'hono' | 'fetch'
+
+/** The frameworks that see requests through web `Headers` (duplicate lines arrive joined). */
+export const WEB_FRAMEWORKS: readonly Framework[] = ['hono', 'fetch']
 
 /** A protected route of the test service. */
 export interface RouteSpec {
@@ -25,6 +29,8 @@ export interface RouteSpec {
   optional?: boolean
   /** Guarded by the service whose store always fails. */
   failing?: boolean
+  /** Units the route charges against the key's usage limits (issue 12). */
+  cost?: number
 }
 
 /** The protected routes: one per scope the seed page lists, and a few more. */
@@ -49,6 +55,8 @@ export const ROUTES: readonly RouteSpec[] = [
     optional: true,
   },
   { method: 'GET', path: '/api/v1/fragile/optional', scopes: [], optional: true, failing: true },
+  // Issue 12: a route that costs 5 units of the key's usage limits.
+  { method: 'POST', path: '/api/v1/batch', scopes: ['models:read'], cost: 5 },
 ]
 
 /** The service guarding `route`. */
@@ -56,8 +64,13 @@ export const serviceOf = (ctx: AppContext, route: RouteSpec): ApiKeyAuth =>
   route.failing === true ? ctx.failing : ctx.auth
 
 /** The guard options of `route`, as every app passes them. */
-export const guardOptions = (route: RouteSpec): { scopes: RequiredScopes; optional?: boolean } =>
-  route.optional === true ? { scopes: route.scopes, optional: true } : { scopes: route.scopes }
+export const guardOptions = (
+  route: RouteSpec,
+): { scopes: RequiredScopes; optional?: boolean; cost?: number } => ({
+  scopes: route.scopes,
+  ...(route.optional === true ? { optional: true } : {}),
+  ...(route.cost === undefined ? {} : { cost: route.cost }),
+})
 
 /** What the service needs besides the auth service. */
 export interface AppContext {
@@ -76,7 +89,7 @@ export interface RunningApp {
   close(): Promise<void>
 }
 
-const echo = (path: string, principal: ApiKeyPrincipal | null | undefined): unknown => ({
+export const echo = (path: string, principal: ApiKeyPrincipal | null | undefined): unknown => ({
   route: path,
   userId: principal?.userId,
   keyId: principal?.keyId,
@@ -90,6 +103,10 @@ export async function startApp(
   options: { http2?: boolean } = {},
 ): Promise<RunningApp> {
   const h2 = options.http2 === true
+  if (framework === 'hono' || framework === 'fetch') {
+    if (h2) throw new Error(`${framework} is served over HTTP/1.1 only here`)
+    return framework === 'hono' ? startHono(ctx) : startFetch(ctx)
+  }
   if (framework === 'fastify') return startFastify(ctx, h2)
   if (framework === 'koa' || framework === 'koa2') {
     return startKoa(framework === 'koa' ? Koa3 : Koa2, ctx, h2)

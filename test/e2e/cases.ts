@@ -24,6 +24,8 @@ export interface Expect {
   userId?: string
   /** On 200: the key whose id the principal must carry. */
   keyId?: string
+  /** Response headers that must match (`null`: must be absent). */
+  headers?: Record<string, RegExp | null>
   /** On 200: the handler ran once with no principal (an optional route without a key). */
   anonymous?: boolean
 }
@@ -34,6 +36,11 @@ export interface Case {
   name: string
   req(f: Fixture): Req
   expect: Expect | ((f: Fixture) => Expect)
+  /**
+   * The answer on the web adapters (fetch, Hono, Next) when it differs: `Headers` joins repeated
+   * lines with ", ", so two lines arrive as the one line the parser judges (docs/fetch.md).
+   */
+  web?: Expect
 }
 
 export const NO_ERROR = 'Bearer realm="vydra"'
@@ -322,6 +329,8 @@ add(
   }),
   malformed,
 )
+// Through `Headers` the two lines are "Basic …, Bearer …": another scheme first, still refused.
+;(rows.at(-1) as Case).web = otherScheme
 add(
   'RFC-03',
   'a key lacking two of three required scopes: both named, in route order',
@@ -625,6 +634,68 @@ add(
   { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('upload:write') },
 )
 
+// L. Usage limits (issue 12): after 401 and 403, a 429 with the RateLimit fields; the handler
+// never runs. Stateless by design: these keys' answers do not depend on the order of requests.
+add(
+  'LIM-01',
+  'a limited key is admitted with RateLimit-Policy and RateLimit',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.limited}`) }),
+  (f) => ({
+    ...okAs('limited', 'plan_user')(f),
+    headers: {
+      'ratelimit-policy': /^"minute";q=1000000;w=60$/,
+      ratelimit: /^"minute";r=\d+;t=\d+$/,
+    },
+  }),
+)
+add(
+  'LIM-02',
+  'an unlimited key gets no RateLimit fields',
+  (f) => ({ method: 'POST', path: '/api/v1/batch', headers: bearer(`Bearer ${f.keys.K}`) }),
+  (f) => ({ ...okAs('K')(f), headers: { 'ratelimit-policy': null, ratelimit: null } }),
+)
+add(
+  'LIM-03',
+  'no credits left: 429 CREDITS_EXHAUSTED, Retry-After until the refill, no challenge',
+  (f) => ({ path: MODELS, headers: bearer(`Bearer ${f.keys.broke}`) }),
+  {
+    status: 429,
+    code: 'CREDITS_EXHAUSTED',
+    challenge: null,
+    headers: {
+      'retry-after': /^\d+$/,
+      'ratelimit-policy': /^"credits";q=1$/,
+      ratelimit: /^"credits";r=0;t=\d+$/,
+    },
+  },
+)
+add(
+  'LIM-04',
+  'a route cost above the key limit: 429 RATE_LIMITED without Retry-After',
+  (f) => ({ method: 'POST', path: '/api/v1/batch', headers: bearer(`Bearer ${f.keys.tight}`) }),
+  {
+    status: 429,
+    code: 'RATE_LIMITED',
+    challenge: null,
+    headers: {
+      'retry-after': null,
+      'ratelimit-policy': /^"minute";q=3;w=60$/,
+      ratelimit: /^"minute";r=\d;t=\d+$/,
+    },
+  },
+)
+add(
+  'LIM-05',
+  '403 before 429: a limited key without the scope',
+  (f) => ({ method: 'POST', path: '/api/v1/upload', headers: bearer(`Bearer ${f.keys.broke}`) }),
+  { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('upload:write') },
+)
+add(
+  'LIM-06',
+  '401 before 429: an unknown key on a costly route',
+  (f) => ({ method: 'POST', path: '/api/v1/batch', headers: bearer(`Bearer ${f.keys.unknown}`) }),
+  { status: 401, code: 'KEY_NOT_FOUND', challenge: INVALID },
+)
 // O. Optional authentication (issue 15): no header is anonymous; a header present is verified.
 const CATALOG = '/api/v1/catalog'
 const CATALOG_MODELS = '/api/v1/catalog/models'

@@ -238,16 +238,14 @@ describe('demo service (examples/vydra-api)', () => {
         headers: curl.headers,
         ...(curl.body === undefined ? {} : { body: curl.body }),
       })
-    // The demo runs on SqliteKeyStore: 201/200 once it implements roll and setDisabled (the
-    // stores half of issue 11); until then the documented refusal, 501 NOT_SUPPORTED.
-    for (const [command, success] of [
-      [roll, 201],
-      [disable, 200],
-    ] as const) {
-      const res = await send(command)
-      const body = (await res.json()) as { error?: { code: string } }
-      if (res.status === 501) expect(body.error?.code).toBe('NOT_SUPPORTED')
-      else expect(res.status).toBe(success)
-    }
+    const rolled = await send(roll)
+    expect(rolled.status).toBe(201)
+    const next = (await rolled.json()) as { key: string; previous: { id: string } }
+    expect(next.previous.id).toBe(id)
+    const disabled = await send(disable)
+    expect([disabled.status, ((await disabled.json()) as { status: string }).status]).toEqual([
+      200,
+      'disabled',
+    ])
   })
 })

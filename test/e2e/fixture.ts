@@ -5,6 +5,8 @@ import {
   type ApiKeyRoutesOptions,
   createApiKeyAuth,
   generateApiKey,
+  type KeyLimits,
+  MemoryLimitStore,
 } from '../../src/index.js'
 import { createClock, type FakeClock } from '../support/clock.js'
 import { createLogSink, type LogSink } from '../support/log-sink.js'
@@ -49,6 +51,12 @@ export interface FixtureKeys {
   unknown: string
   /** A test-environment key, on a live instance. */
   testEnv: string
+  /** `models:read` with a rate limit it never reaches (1 000 000 per minute): headers on 200. */
+  limited: string
+  /** `models:read` with no credits left (refilled to 1 every 31 days): 429 CREDITS_EXHAUSTED. */
+  broke: string
+  /** `models:read`, 3 per minute: the 5-unit `/api/v1/batch` never fits (429 RATE_LIMITED). */
+  tight: string
 }
 
 /** Everything a suite run shares. */
@@ -85,6 +93,7 @@ export async function createFixture(): Promise<Fixture> {
     maxKeysPerUser: MAX_KEYS,
     now: clock.now,
     logger: logs.logger,
+    limits: { store: new MemoryLimitStore() },
   })
   const failingStore = createStoreSpy()
   failingStore.behave.findByHash = {
@@ -98,8 +107,9 @@ export async function createFixture(): Promise<Fixture> {
     userId: string,
     scopes: string[],
     expiresInDays?: number,
+    limits?: KeyLimits,
   ): Promise<string> => {
-    const created = await auth.createKey({ userId, name, scopes, expiresInDays })
+    const created = await auth.createKey({ userId, name, scopes, expiresInDays, limits })
     keyIds[name] = created.id
     return created.key
   }
@@ -119,6 +129,15 @@ export async function createFixture(): Promise<Fixture> {
     attacker: await make('attacker', 'mallory', ['*']),
     unknown: generateApiKey('u123'),
     testEnv: generateApiKey('u123', { environment: 'test' }),
+    limited: await make('limited', 'plan_user', ['models:read'], undefined, {
+      rate: [{ name: 'minute', limit: 1_000_000, windowMs: 60_000 }],
+    }),
+    broke: await make('broke', 'plan_user', ['models:read'], undefined, {
+      credits: { remaining: 0, refill: { amount: 1, intervalMs: 31 * 86_400_000 } },
+    }),
+    tight: await make('tight', 'plan_user', ['models:read'], undefined, {
+      rate: [{ name: 'minute', limit: 3, windowMs: 60_000 }],
+    }),
   }
   await auth.revokeKey({ userId: 'u123', keyId: keyIds.revoked as string })
   // The log scan of every test (test/support/log-scan.ts) looks for these too.

@@ -263,7 +263,7 @@ describe('README.md', () => {
   })
 
   it('has an example for every framework adapter', () => {
-    for (const framework of ['express', 'fastify', 'koa']) {
+    for (const framework of ['express', 'fastify', 'koa', 'hono', 'fetch', 'next']) {
       expect(readme).toContain(`from '@vydra/auth/${framework}'`)
     }
   })

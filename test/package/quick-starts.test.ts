@@ -73,11 +73,13 @@ async function start(dir: string, env: Record<string, string>): Promise<string> 
 }
 
 describe('README quick starts, each in a clean project', () => {
-  it('README.md has a quick start with an install line for Express 4 and 5, Fastify 5, Koa 2 and 3', () => {
+  it('README.md has a quick start with an install line for Express 4 and 5, Fastify 5, Koa 2 and 3, Hono 4 and fetch', () => {
     expect(quickStarts.map((q) => q.name).sort()).toEqual([
       'Express 4',
       'Express 5',
       'Fastify 5',
+      'Fetch (Bun, Deno, Cloudflare Workers, Node) (latest)',
+      'Hono 4',
       'Koa 2',
       'Koa 3',
     ])

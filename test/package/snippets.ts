@@ -26,6 +26,9 @@ export const ENTRY_PACKAGES: Readonly<Record<string, string | null>> = {
   express: 'express',
   fastify: 'fastify',
   koa: 'koa',
+  fetch: null,
+  hono: 'hono',
+  next: null,
   postgres: 'pg',
   redis: 'ioredis',
   sqlite: 'better-sqlite3',
@@ -239,7 +242,9 @@ export interface QuickStart {
 export function readmeQuickStarts(): QuickStart[] {
   const quickStarts: QuickStart[] = []
   for (const snippet of extractSnippets('README.md')) {
-    const framework = /from '@vydra\/auth\/(express|fastify|koa)'/.exec(snippet.code)?.[1]
+    const framework = /from '@vydra\/auth\/(express|fastify|koa|hono|fetch)'/.exec(
+      snippet.code,
+    )?.[1]
     if (framework === undefined || snippet.install === null) continue
     const packages = snippet.install.packages.filter((spec) => spec !== '@vydra/auth')
     const major = (specs: string[]): string => {

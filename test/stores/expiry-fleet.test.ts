@@ -1,11 +1,12 @@
 /**
  * Exactly-once expiry warnings: 10 service instances sharing a real PostgreSQL or Redis (and the
- * memory store in one process) call `notifyExpiring` at the same moment, twice per step; every
+ * memory and SQLite stores in one process) call `notifyExpiring` at the same moment, twice per step; every
  * (key, notice) is emitted by exactly one of them, with no leader.
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { PostgresExpiryStore, PostgresKeyStore } from '../../adapters/stores/postgres/index.js'
 import { RedisExpiryStore, RedisKeyStore } from '../../adapters/stores/redis/index.js'
+import { SqliteExpiryStore, SqliteKeyStore } from '../../adapters/stores/sqlite/index.js'
 import {
   createApiKeyAuth,
   MemoryExpiryStore,
@@ -52,6 +53,14 @@ const backends: Backend[] = [
       const keys = new MemoryKeyStore()
       const shared = new MemoryExpiryStore(keys)
       return { keys, expiry: () => shared }
+    },
+  },
+  {
+    name: 'SQLite',
+    runs: true,
+    make: async () => {
+      const keys = new SqliteKeyStore(':memory:')
+      return { keys, expiry: () => new SqliteExpiryStore(keys.database) }
     },
   },
   {

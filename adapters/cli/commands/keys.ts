@@ -50,7 +50,7 @@ export async function keys(context: CommandContext): Promise<ExitCode> {
   if (sub === 'list') {
     const listed = await auth.listKeys(userId)
     print(
-      { keys: listed.map(keyJson) },
+      { keys: listed.map(keyJson), nextCursor: null },
       listed.length === 0 ? `No keys for ${userId}.` : keyTable(listed, io, now),
     )
     return EXIT.ok

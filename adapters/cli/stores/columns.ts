@@ -28,3 +28,18 @@ export function missingColumns(columns: readonly string[]): string | undefined {
   const missing = EXPECTED_COLUMNS.filter((column) => !columns.includes(column))
   return missing.length === 0 ? undefined : `the table lacks columns: ${missing.join(', ')}`
 }
+
+/**
+ * The schema version `PostgresKeyStore.migrate()` and `SqliteKeyStore.migrate()` bring a table to
+ * (their `SCHEMA_VERSION`, recorded per table in `vydra_schema_versions`). A CLI test migrates
+ * and asks doctor, so a store that moves on without this moving fails there.
+ */
+export const EXPECTED_SCHEMA_VERSION = 2
+
+/** What is wrong with a table at `version` (`null`: no version recorded, a 0.1 table). */
+export function versionProblem(version: number | null): string | undefined {
+  const at = version ?? 1
+  return at >= EXPECTED_SCHEMA_VERSION
+    ? undefined
+    : `schema version ${at}; this release needs ${EXPECTED_SCHEMA_VERSION}`
+}

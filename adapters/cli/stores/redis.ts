@@ -32,13 +32,16 @@ export async function open(url: string, options: OpenStoreOptions): Promise<Open
   return {
     kind: 'redis',
     store,
+    ping: async () => {
+      await client.ping()
+    },
     migrate: async () => {
       await store.ready()
       return 'Redis needs no schema; the server accepts the store (persistence checked)'
     },
     checkSchema: async () => {
       await store.ready()
-      return undefined
+      return {}
     },
     announce: async (hash) => {
       await client.publish(store.channel, hash)

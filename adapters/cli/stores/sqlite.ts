@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { SqliteKeyStore } from '../../stores/sqlite/index.js'
 import { CliError, EXIT } from '../errors.js'
 import type { OpenStore } from '../open-store.js'
-import { missingColumns } from './columns.js'
+import { missingColumns, versionProblem } from './columns.js'
 import { checkIdentifier, takeParams } from './url-params.js'
 
 /** Opens a SQLite store (`?table=` names its table); `create` for `migrate`. */
@@ -33,8 +33,20 @@ export async function open(url: string, create: boolean): Promise<OpenStore> {
   return {
     kind: 'sqlite',
     store,
+    ping: async () => {
+      store.database.prepare('SELECT 1').get()
+    },
     migrate: async () => `table ${table} is ready`,
-    checkSchema: async () => missingColumns(columns()),
+    checkSchema: async () => {
+      const row = store.database
+        .prepare('SELECT version FROM vydra_schema_versions WHERE table_name = ?')
+        .get(table) as { version: number } | undefined
+      const version = row?.version ?? null
+      return {
+        problem: versionProblem(version) ?? missingColumns(columns()),
+        version: version ?? 1,
+      }
+    },
     // One process: nothing to announce to (other processes see revocations by cache expiry).
     announce: async () => {},
     close: async () => store.close(),

@@ -69,6 +69,7 @@ export function requireApiKey(
     })
       .then((result) => {
         if (!result.ok) return send(res, result.response)
+        if ('headers' in result && result.headers !== undefined) res.set(result.headers)
         // Optional and no header: the handler runs with no principal.
         if (result.principal !== null) req.auth = result.principal
         next()
@@ -167,7 +168,10 @@ function toAuthRequest(req: Request): AuthRequest {
 }
 
 function send(res: Response, response: AuthResponse): void {
-  res.status(response.status).set(response.headers).end(response.text ?? JSON.stringify(response.body))
+  res
+    .status(response.status)
+    .set(response.headers)
+    .end(response.text ?? JSON.stringify(response.body))
 }
 
 // The raw query string of a URL, without its `?`.

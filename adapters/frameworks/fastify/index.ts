@@ -75,6 +75,7 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
       },
     })
     if (!result.ok) return send(reply as FastifyReply, result.response)
+    if ('headers' in result && result.headers !== undefined) reply.headers(result.headers)
     request.auth = result.principal
   }
 }
@@ -203,5 +204,8 @@ function isStream(value: unknown): value is Readable {
 }
 
 function send(reply: FastifyReply, response: AuthResponse): FastifyReply {
-  return reply.code(response.status).headers(response.headers).send(response.text ?? JSON.stringify(response.body))
+  return reply
+    .code(response.status)
+    .headers(response.headers)
+    .send(response.text ?? JSON.stringify(response.body))
 }

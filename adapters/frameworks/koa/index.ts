@@ -56,6 +56,7 @@ export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = 
       },
     })
     if (!result.ok) return send(ctx, result.response)
+    if ('headers' in result && result.headers !== undefined) ctx.set(result.headers)
     // Optional and no header: the handler runs with no principal.
     if (result.principal !== null) ctx.state.auth = result.principal
     await next()

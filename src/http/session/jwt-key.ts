@@ -3,9 +3,10 @@
  * options, never taken from a token.
  * @module
  */
-import { createPublicKey, type JsonWebKey, KeyObject, webcrypto } from 'node:crypto'
+import type { JsonWebKey, KeyObject, webcrypto } from 'node:crypto'
 import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose'
 import { AuthError } from '../../errors.js'
+import { nodeCrypto } from '../../lib/node-crypto.js'
 import type { JwtSessionOptions } from '../../options/session.js'
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512']
@@ -42,12 +43,20 @@ export function resolveJwtKey(jwt: JwtSessionOptions): { key: VerifyKey; algorit
 }
 
 function toPublicKey(value: unknown): KeyObject {
+  // Reading PEM and JWK keys and their curves is node:crypto's; a runtime without it (workerd
+  // without nodejs_compat) takes a secret or a jwksUrl instead (docs/runtimes.md).
+  const crypto = nodeCrypto
+  if (crypto === undefined) {
+    throw configError(
+      'session.jwt.publicKey needs node:crypto, which this runtime lacks: use session.jwt.jwksUrl or session.jwt.secret',
+    )
+  }
   try {
     let key: KeyObject
-    if (value instanceof KeyObject) key = value
-    else if (isCryptoKey(value)) key = KeyObject.from(value)
-    else if (typeof value === 'string') key = createPublicKey({ key: value, format: 'pem' })
-    else key = createPublicKey({ key: value as JsonWebKey, format: 'jwk' })
+    if (value instanceof crypto.KeyObject) key = value
+    else if (isCryptoKey(value)) key = crypto.KeyObject.from(value)
+    else if (typeof value === 'string') key = crypto.createPublicKey({ key: value, format: 'pem' })
+    else key = crypto.createPublicKey({ key: value as JsonWebKey, format: 'jwk' })
     if (key.type !== 'public') throw new Error('not a public key')
     return key
   } catch (cause) {

@@ -131,11 +131,18 @@ export class VydraApiKeys extends HTMLElement {
   buildDialog() {
     const title = uid('confirm')
     const text = uid('confirm-text')
+    this.confirmTitle = h('h3', { id: title, text: 'Revoke this key?' })
     this.confirmText = h('p', { id: text })
-    this.confirmButton = h('button', { type: 'button', class: 'vak-danger', text: 'Revoke key', onclick: () => this.confirmRevoke() })
+    this.confirmButton = h('button', { type: 'button', class: 'vak-danger', text: 'Revoke key', onclick: () => this.confirmed() })
     const cancel = h('button', { type: 'button', text: 'Cancel', autofocus: true, onclick: () => this.dialog.close() })
     return h('dialog', { class: 'vak-dialog', 'aria-labelledby': title, 'aria-describedby': text },
-      h('h3', { id: title, text: 'Revoke this key?' }), this.confirmText, h('div', { class: 'vak-actions' }, cancel, this.confirmButton))
+      this.confirmTitle, this.confirmText, h('div', { class: 'vak-actions' }, cancel, this.confirmButton))
+  }
+
+  confirmed() {
+    const action = this.pending && this.pending.action
+    if (action === 'roll') this.confirmRoll()
+    else this.confirmRevoke()
   }
 
   async call(method, path, body) {
@@ -196,6 +203,13 @@ export class VydraApiKeys extends HTMLElement {
     const rows = keys.map((key) => {
       const status = statusOf(key, now)
       const actions = h('td', { class: 'vak-row-actions' })
+      if (status === 'active') {
+        actions.append(h('button', { type: 'button', 'aria-label': 'Roll key ' + key.name, text: 'Roll', onclick: (event) => this.askRoll(key, event.currentTarget) }))
+        actions.append(h('button', { type: 'button', 'aria-label': 'Disable key ' + key.name, text: 'Disable', onclick: () => this.setEnabled(key, false) }))
+      }
+      if (status === 'disabled') {
+        actions.append(h('button', { type: 'button', 'aria-label': 'Enable key ' + key.name, text: 'Enable', onclick: () => this.setEnabled(key, true) }))
+      }
       if (status === 'active' || status === 'disabled') {
         actions.append(h('button', { type: 'button', class: 'vak-danger', 'aria-label': 'Revoke key ' + key.name, text: 'Revoke', onclick: (event) => this.askRevoke(key, event.currentTarget) }))
       }
@@ -260,8 +274,50 @@ export class VydraApiKeys extends HTMLElement {
     field.select()
   }
 
+  askRoll(key, trigger) {
+    this.pending = { key, trigger, action: 'roll' }
+    this.confirmTitle.textContent = 'Roll this key?'
+    this.confirmButton.textContent = 'Roll key'
+    this.confirmButton.className = 'vak-primary'
+    this.confirmText.textContent = 'A new key replaces "' + key.name + '" and is shown once. The old key keeps working for a grace period, so you can switch your programs over.'
+    this.dialog.showModal()
+  }
+
+  async confirmRoll() {
+    const { key } = this.pending || {}
+    this.dialog.close()
+    if (!key) return
+    this.clearError()
+    try {
+      const rolled = await this.call('POST', '/' + encodeURIComponent(key.id) + '/roll', {})
+      this.showSecret(rolled)
+      const end = rolled.previous && rolled.previous.expiresAt ? formatDate(rolled.previous.expiresAt).text : null
+      this.statusLine.textContent = 'Key "' + key.name + '" rolled. Copy the new key now: it will not be shown again.' + (end ? ' The old key works until ' + end + '.' : '')
+      await this.load()
+    } catch (failure) {
+      this.showError(failure, () => { this.pending = { key, action: 'roll' }; this.confirmRoll() })
+      await this.load()
+    }
+  }
+
+  async setEnabled(key, enable) {
+    this.clearError()
+    try {
+      await this.call('POST', '/' + encodeURIComponent(key.id) + (enable ? '/enable' : '/disable'), {})
+      this.statusLine.textContent = 'Key "' + key.name + '" ' + (enable ? 'enabled.' : 'disabled: programs using it are refused until you enable it.')
+    } catch (failure) {
+      this.showError(failure, () => this.setEnabled(key, enable))
+    }
+    await this.load()
+    const button = this.tableBody.querySelector('[data-key-id="' + key.id + '"] button')
+    if (button) button.focus()
+  }
+
   askRevoke(key, trigger) {
-    this.pending = { key, trigger }
+    this.pending = { key, trigger, action: 'revoke' }
+    this.confirmTitle.textContent = 'Revoke this key?'
+    this.confirmButton.textContent = 'Revoke key'
+    this.confirmButton.className = 'vak-danger'
     this.confirmText.textContent = 'Programs using "' + key.name + '" (' + key.keyPrefix + ') will be refused from now on. This cannot be undone.'
     this.dialog.showModal()
   }
@@ -275,7 +331,7 @@ export class VydraApiKeys extends HTMLElement {
       await this.call('DELETE', '/' + encodeURIComponent(key.id))
       this.statusLine.textContent = 'Key "' + key.name + '" revoked.'
     } catch (failure) {
-      this.showError(failure, () => { this.pending = { key, trigger }; this.confirmRevoke() })
+      this.showError(failure, () => { this.pending = { key, trigger, action: 'revoke' }; this.confirmRevoke() })
     }
     await this.load()
     const row = this.tableBody.querySelector('[data-key-id="' + key.id + '"] th')

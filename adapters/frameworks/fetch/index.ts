@@ -1,0 +1,103 @@
+/**
+ * `@vydra/auth/fetch`: API-key authentication and the key-management routes for anything that
+ * speaks web `Request`/`Response`: `Bun.serve`, `Deno.serve`, Cloudflare Workers, Node with a
+ * fetch server, and the frameworks built on them.
+ * @module
+ */
+import {
+  type ApiKeyGuardOptions,
+  type ApiKeyRoutesOptions,
+  createApiKeyGuard,
+  createApiKeyRoutes,
+  fromWebRequest,
+  guardedWebRequest,
+  toWebResponse,
+} from '../../../src/http/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
+
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * principal is `null`).
+ */
+export type RequireApiKeyOptions = ApiKeyGuardOptions
+
+/** Authenticates a web `Request`: the principal, or the `Response` to send instead. */
+export type FetchApiKeyGuard = (request: Request) => Promise<ApiKeyPrincipal | Response>
+
+/**
+ * Authenticates a web `Request` that may come without a key: the principal, `null` when it has
+ * no `Authorization` header, or the `Response` to send instead.
+ */
+export type OptionalFetchApiKeyGuard = (
+  request: Request,
+) => Promise<ApiKeyPrincipal | null | Response>
+
+/**
+ * Builds the check of a route: a function of a `Request` that resolves to the verified
+ * principal, or to the `Response` to send (401/403/503 with the same status, JSON body and
+ * `WWW-Authenticate`, `Cache-Control` and `Retry-After` headers as the Express, Fastify and Koa
+ * adapters). Never rejects. Arguments are checked here, once.
+ *
+ * Two `Authorization` lines cannot be told apart from one through `Headers`, which joins them
+ * with `", "`; the joined value is refused as 401 `INVALID_FORMAT`, never authenticated.
+ *
+ * @example
+ * ```ts
+ * const readModels = requireApiKey(auth, { scopes: ['models:read'] })
+ * const principal = await readModels(request)
+ * if (principal instanceof Response) return principal
+ * ```
+ */
+export function requireApiKey(
+  auth: ApiKeyAuth,
+  options: RequireApiKeyOptions & { optional: true },
+): OptionalFetchApiKeyGuard
+/** {@inheritDoc (requireApiKey:1)} */
+export function requireApiKey(auth: ApiKeyAuth, options?: RequireApiKeyOptions): FetchApiKeyGuard
+export function requireApiKey(
+  auth: ApiKeyAuth,
+  options: RequireApiKeyOptions = {},
+): OptionalFetchApiKeyGuard {
+  const guard = createApiKeyGuard(auth, options)
+  return async (request) => {
+    const result = await guard(guardedWebRequest(request))
+    return result.ok ? result.principal : toWebResponse(result.response, request.method)
+  }
+}
+
+/** The key-management routes over web `Request`/`Response`; built by {@link apiKeyRoutes}. */
+export interface FetchApiKeyRoutes {
+  /**
+   * Serves `POST`/`GET <basePath>` and `DELETE <basePath>/:id`; any other request is a plain
+   * 404, so the object can be a server's whole `fetch` handler.
+   */
+  fetch(request: Request): Promise<Response>
+  /** The same, but `null` for a request that is not one of the routes: compose it with yours. */
+  handle(request: Request): Promise<Response | null>
+}
+
+/**
+ * The key-management routes as a fetch handler. Bodies are read from the request's stream with
+ * the same limit (16 KiB) and the same answers as the other adapters.
+ *
+ * @example
+ * ```ts
+ * const routes = apiKeyRoutes(auth, { session })
+ * Bun.serve({ fetch: routes.fetch })
+ * ```
+ */
+export function apiKeyRoutes(
+  auth: ApiKeyAuth,
+  options: ApiKeyRoutesOptions = {},
+): FetchApiKeyRoutes {
+  const routes = createApiKeyRoutes(auth, options)
+  const handle = async (request: Request): Promise<Response | null> => {
+    const response = await routes(fromWebRequest(request))
+    return response === null ? null : toWebResponse(response, request.method)
+  }
+  return {
+    handle,
+    fetch: async (request) => (await handle(request)) ?? new Response('Not Found', { status: 404 }),
+  }
+}

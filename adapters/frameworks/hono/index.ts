@@ -1,0 +1,127 @@
+/**
+ * `@vydra/auth/hono`: API-key middleware and the key-management routes (a Hono sub-app) for
+ * Hono 4, on any runtime Hono runs on.
+ * @module
+ */
+import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import { basePath } from 'hono/route'
+import {
+  type ApiKeyGuardOptions,
+  type ApiKeyRoutesOptions,
+  type AuthRequest,
+  createApiKeyGuard,
+  createApiKeyRoutes,
+  readWebBody,
+  guardedWebRequest,
+  toWebResponse,
+  webHeaders,
+} from '../../../src/http/index.js'
+import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
+
+/**
+ * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header:
+ * `c.get('auth')` is `null`).
+ */
+export type RequireApiKeyOptions = ApiKeyGuardOptions
+
+/** The variables {@link requireApiKey} sets: `c.get('auth')` is the verified key. */
+export interface ApiKeyVariables {
+  /** The verified API key. */
+  auth: ApiKeyPrincipal
+}
+
+/** The variables of an optional {@link requireApiKey}: `null` without an `Authorization` header. */
+export interface OptionalApiKeyVariables {
+  /** The verified API key, or `null` when the request carried none. */
+  auth: ApiKeyPrincipal | null
+}
+
+/**
+ * Middleware that lets a request through only with a valid API key holding `scopes`; the
+ * principal is then `c.get('auth')`, typed through the middleware's `Variables`. Anything else is
+ * answered here (401/403/503, byte for byte as the other adapters). With `optional: true`, a
+ * request without an `Authorization` header goes through with `c.get('auth')` `null`.
+ *
+ * @example
+ * ```ts
+ * app.get('/api/v1/models', requireApiKey(auth, { scopes: ['models:read'] }), (c) =>
+ *   c.json({ userId: c.get('auth').userId }),
+ * )
+ * ```
+ */
+export function requireApiKey(
+  auth: ApiKeyAuth,
+  options: RequireApiKeyOptions & { optional: true },
+): MiddlewareHandler<{ Variables: OptionalApiKeyVariables }>
+/** {@inheritDoc (requireApiKey:1)} */
+export function requireApiKey(
+  auth: ApiKeyAuth,
+  options?: RequireApiKeyOptions,
+): MiddlewareHandler<{ Variables: ApiKeyVariables }>
+export function requireApiKey(
+  auth: ApiKeyAuth,
+  options: RequireApiKeyOptions = {},
+):
+  | MiddlewareHandler<{ Variables: ApiKeyVariables }>
+  | MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> {
+  const guard = createApiKeyGuard(auth, options)
+  // One middleware for both overloads: without `optional` the guard never yields `null`.
+  const middleware: MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> = async (c, next) => {
+    const result = await guard(guardedWebRequest(c.req.raw))
+    if (!result.ok) return toWebResponse(result.response, c.req.method)
+    c.set('auth', result.principal)
+    await next()
+  }
+  return middleware
+}
+
+/**
+ * A Hono app serving `POST`/`GET /api/v1/api-keys` and `DELETE /api/v1/api-keys/:id`; mount it
+ * with `app.route('/', apiKeyRoutes(auth))` (or under a prefix). Other requests fall through. It
+ * reads the body itself (JSON, at most 16 KiB); a body a middleware already read is taken from
+ * Hono's cache, with the same limit.
+ *
+ * @example
+ * ```ts
+ * app.route('/', apiKeyRoutes(auth, { session }))
+ * ```
+ */
+export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}): Hono {
+  const routes = createApiKeyRoutes(auth, options)
+  const base = options.basePath ?? '/api/v1/api-keys'
+  const app = new Hono()
+  const handler = async (c: Context, next: () => Promise<void>): Promise<Response | void> => {
+    const response = await routes(toAuthRequest(c))
+    if (response === null) return next()
+    return toWebResponse(response, c.req.method)
+  }
+  app.all(base, handler)
+  app.all(`${base}/*`, handler)
+  return app
+}
+
+function toAuthRequest(c: Context): AuthRequest {
+  const raw = c.req.raw
+  const url = new URL(raw.url)
+  // The path below where the sub-app is mounted, still percent-encoded as the other adapters see it.
+  const prefix = basePath(c)
+  const path =
+    prefix === '/' || prefix === ''
+      ? url.pathname
+      : url.pathname.startsWith(prefix)
+        ? url.pathname.slice(prefix.length)
+        : c.req.path.slice(prefix.length)
+  return {
+    method: raw.method.toUpperCase(),
+    path,
+    query: url.search.slice(1),
+    headers: webHeaders(raw.headers),
+    protocol: url.protocol.slice(0, -1),
+    readBody: async (limit) => {
+      if (!raw.bodyUsed) return readWebBody(raw, limit)
+      const bytes = new Uint8Array(await c.req.arrayBuffer())
+      return bytes.byteLength > limit ? null : bytes
+    },
+  }
+}

@@ -1,0 +1,3 @@
+import { describeE2e } from './suite.js'
+
+describeE2e('hono')

@@ -1,0 +1,181 @@
+/**
+ * The LimitStore conformance kit on all four backends: memory, SQLite, and the real Redis and
+ * PostgreSQL the test run starts; plus what each backend promises beyond the kit.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import Database from 'better-sqlite3'
+import { afterAll, describe, expect, it } from 'vitest'
+import { PostgresLimitStore } from '../../adapters/stores/postgres/index.js'
+import { RedisLimitStore } from '../../adapters/stores/redis/index.js'
+import { SqliteLimitStore } from '../../adapters/stores/sqlite/index.js'
+import { MemoryLimitStore } from '../../src/index.js'
+import { limitStoreConformance } from '../../src/testing/index.js'
+import {
+  makePool,
+  makeRedis,
+  serverRuns,
+  sharedPostgres,
+  sharedRedis,
+  uniqueName,
+} from './helpers.js'
+
+const T0 = Date.UTC(2026, 0, 1)
+const dir = mkdtempSync(join(tmpdir(), 'vydra-limits-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+limitStoreConformance('MemoryLimitStore', () => new MemoryLimitStore())
+
+limitStoreConformance(
+  'SqliteLimitStore (file)',
+  () => new SqliteLimitStore(join(dir, `${uniqueName('l')}.db`)),
+  {
+    cleanup: (store) => {
+      store.database.close()
+    },
+  },
+)
+
+const redisInfo = sharedRedis()
+describe.runIf(serverRuns('Redis', redisInfo))('RedisLimitStore', () => {
+  const client = redisInfo === null ? undefined : makeRedis(redisInfo)
+  afterAll(() => client?.quit())
+  const redis = (): NonNullable<typeof client> => client as NonNullable<typeof client>
+
+  limitStoreConformance(
+    'RedisLimitStore',
+    () => new RedisLimitStore(redis(), { prefix: `${uniqueName('lim')}:` }),
+  )
+
+  it('one round trip per check, and rate-only state expires with its window', async () => {
+    const prefix = `${uniqueName('rt')}:`
+    const store = new RedisLimitStore(redis(), { prefix })
+    const check = {
+      subject: 'key:a',
+      rate: [{ name: 'm', limit: 5, windowMs: 60_000 }],
+      cost: 1,
+      now: T0,
+    }
+    await store.consume(check) // loads the script if the server did not know it
+    const sent: string[] = []
+    const original = redis().sendCommand.bind(redis())
+    redis().sendCommand = ((command: { name: string }) => {
+      sent.push(command.name)
+      return original(command as never)
+    }) as typeof original
+    try {
+      await store.consume(check)
+    } finally {
+      redis().sendCommand = original
+    }
+    expect(sent).toEqual(['evalsha'])
+    const ttl = await redis().pttl(`${prefix}key:a`)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(63_000)
+  })
+
+  it('reloads its script after SCRIPT FLUSH', async () => {
+    const store = new RedisLimitStore(redis(), { prefix: `${uniqueName('fl')}:` })
+    await redis().script('FLUSH')
+    const outcome = await store.consume({
+      subject: 'key:b',
+      rate: [],
+      credits: { remaining: 1 },
+      cost: 1,
+      now: T0,
+    })
+    expect(outcome).toMatchObject({ allowed: true, rate: [], credits: { remaining: 0 } })
+  })
+})
+
+const pgInfo = sharedPostgres()
+describe.runIf(serverRuns('PostgreSQL', pgInfo))('PostgresLimitStore', () => {
+  const pool = pgInfo === null ? undefined : makePool(pgInfo)
+  afterAll(() => pool?.end())
+  const tables = new WeakMap<PostgresLimitStore, string>()
+  const p = (): NonNullable<typeof pool> => pool as NonNullable<typeof pool>
+
+  limitStoreConformance(
+    'PostgresLimitStore',
+    async () => {
+      const table = uniqueName('lim')
+      const store = new PostgresLimitStore(p(), { table })
+      await store.migrate()
+      tables.set(store, table)
+      return store
+    },
+    {
+      cleanup: async (store) => {
+        const table = tables.get(store)
+        await p().query(`DROP FUNCTION IF EXISTS "${table}_consume"(text, jsonb)`)
+        await p().query(`DROP TABLE IF EXISTS "${table}"`)
+      },
+    },
+  )
+
+  it('migrate is idempotent and safe to run concurrently', async () => {
+    const table = uniqueName('mig')
+    const stores = Array.from({ length: 4 }, () => new PostgresLimitStore(p(), { table }))
+    await Promise.all(stores.map((s) => s.migrate()))
+    await stores[0]?.migrate()
+    expect(
+      (
+        await stores[1]?.consume({
+          subject: 'key:x',
+          rate: [],
+          credits: { remaining: 1 },
+          cost: 1,
+          now: T0,
+        })
+      )?.allowed,
+    ).toBe(true)
+    await p().query(`DROP FUNCTION IF EXISTS "${table}_consume"(text, jsonb)`)
+    await p().query(`DROP TABLE IF EXISTS "${table}"`)
+  })
+
+  it('refuses bad table names at construction', () => {
+    expect(() => new PostgresLimitStore(p(), { table: 'x; drop' })).toThrow(
+      expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+    )
+  })
+})
+
+describe('SqliteLimitStore', () => {
+  it('two connections on one file count together', async () => {
+    const file = join(dir, `${uniqueName('two')}.db`)
+    const a = new SqliteLimitStore(new Database(file))
+    const b = new SqliteLimitStore(new Database(file))
+    const rate = [{ name: 'm', limit: 3, windowMs: 60_000 }]
+    const results = []
+    for (let i = 0; i < 6; i++) {
+      results.push(
+        (await (i % 2 === 0 ? a : b).consume({ subject: 'key:s', rate, cost: 1, now: T0 })).allowed,
+      )
+    }
+    expect(results.filter(Boolean)).toHaveLength(3)
+    a.database.close()
+    b.database.close()
+  })
+})
+
+describe('MemoryLimitStore', () => {
+  it('holds at most maxSubjects, forgetting the least recently charged', async () => {
+    const store = new MemoryLimitStore({ maxSubjects: 3 })
+    const rate = [{ name: 'm', limit: 1, windowMs: 60_000 }]
+    for (const s of ['a', 'b', 'c', 'a', 'd'])
+      await store.consume({ subject: s, rate, cost: 1, now: T0 })
+    expect(store.size).toBe(3)
+    // 'b' was forgotten (least recent), 'a' was not.
+    expect((await store.consume({ subject: 'b', rate, cost: 1, now: T0 })).allowed).toBe(true)
+    expect((await store.consume({ subject: 'a', rate, cost: 1, now: T0 })).allowed).toBe(false)
+  })
+
+  it('refuses a bad maxSubjects', () => {
+    for (const maxSubjects of [0, -1, 1.5, Number.NaN]) {
+      expect(() => new MemoryLimitStore({ maxSubjects })).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+      )
+    }
+  })
+})
