@@ -5,22 +5,20 @@
  * @module
  */
 import { keyHead } from './api-key.js'
-import { createKeyHasher } from './hash.js'
 import { resolveOptions } from './options/resolve.js'
 import type { ApiKeyAuthOptions } from './options/types.js'
 import { createServiceClock } from './service/clock.js'
 import { createErrorResponder } from './service/error-responder.js'
 import { createObservability } from './service/observability.js'
-import { guardStore } from './service/guarded-store.js'
+import { createDigestScheme } from './service/digest-scheme.js'
 import { createKeyManager } from './service/key-manager.js'
 import { createLimiter } from './service/limiter.js'
-import { createLookupKey, createRevokeByKey } from './service/revoke-by-key.js'
+import { createKeyLookups } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
-import { VerificationCache } from './service/verification-cache.js'
-import { createVerifier, embeddedOwnerKey } from './service/verifier.js'
+import { wireStore } from './service/store-wiring.js'
+import { createVerifier } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
 import { createLifecycleApi, otherOwnerHeads } from './service/lifecycle-api.js'
-import type { ApiKeyRecord } from './types.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './service/key-manager.js'
@@ -32,6 +30,7 @@ export type { VerifyOptions } from './service/verifier.js'
 export type { ChargeOptions } from './service/limiter.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
+export type { PepperStatus } from './service/pepper-rotation.js'
 export type { ManagementContext } from './service/key-events.js'
 export type { UsageQuery, UsageReport } from './service/usage-report.js'
 export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notifier.js'
@@ -51,21 +50,13 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const { options: opts, secrets } = resolveOptions(options)
   const head = keyHead(opts.prefix, opts.environment)
   const otherHeads = otherOwnerHeads(opts)
-  const hash = createKeyHasher(secrets.pepper)
+  const scheme = createDigestScheme(secrets.pepper, secrets.pepperRing)
+  const hash = scheme.hash
+  // What a new record stores: the digest under the current pepper, with its id.
+  const stored = (key: string): string => scheme.stored(hash(key))
   const clock = createServiceClock(opts.now, opts.logger)
   const observability = createObservability(opts, clock, head)
-  // The cache reads through the guarded store, whose revocations evict from the cache. The
-  // loader only runs on a verification, after both exist.
-  const cache = new VerificationCache(opts.cache, (digest, key) =>
-    store.find(digest, embeddedOwnerKey(key, head, otherHeads)),
-  )
-  const store = guardStore(opts.store, {
-    // Every owner kind of this prefix and environment: the record's userId keeps kinds apart.
-    keyHead: `${opts.prefix}_${opts.environment}_`,
-    timeoutMs: opts.storeTimeoutMs,
-    logger: opts.logger,
-    onRevoke: (digest) => cache.evict(digest),
-  })
+  const { cache, store, lookup } = wireStore(opts, scheme, head, otherHeads)
   const registry = createScopeRegistry(opts.scopes)
   const verifier = createVerifier({
     keyHead: head,
@@ -82,26 +73,26 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   })
   const keys = createKeyManager({
     ...opts, // prefix, environment, maxKeysPerUser, maxExpiresInDays, ownerTypes
-    hash,
+    hash: stored,
     clock,
     store,
     registry,
-    onCreate: (digest) => cache.evict(digest),
+    onCreate: (digest) => lookup.evictStored(digest),
     events: observability.keyEvents,
   })
-  const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
-    store.find(hash(key), embeddedOwnerKey(key, head, otherHeads))
-  const revokeByKey = createRevokeByKey({
+  const byKey = createKeyLookups({
     keyHead: head,
+    otherHeads,
     clock,
     store,
-    findByKey,
+    lookup,
+    hash,
     events: observability.keyEvents,
   })
   const lifecycle = createLifecycleApi({
     opts,
     maxRollGraceMsGiven: options.maxRollGraceMs !== undefined,
-    hash,
+    hash: stored,
     clock,
     store,
     registry,
@@ -114,8 +105,9 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     createKey: keys.createKey,
     listKeys: keys.listKeys,
     revokeKey: keys.revokeKey,
-    revokeByKey,
-    lookupKey: createLookupKey({ keyHead: head, clock, findByKey }),
+    revokeByKey: byKey.revokeByKey,
+    lookupKey: byKey.lookupKey,
+    pepperStatus: lookup.status,
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     chargeLimits: createLimiter(opts, clock).charge,

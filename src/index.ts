@@ -20,6 +20,7 @@ export type {
   CacheStats,
   CreatedApiKey,
   CreateKeyInput,
+  PepperStatus,
   KeyOwnerInput,
   KeyRefInput,
   ListKeyPageInput,
@@ -42,6 +43,12 @@ export type {
   CacheOptions,
   ResolvedAuthOptions,
 } from './options/types.js'
+export type {
+  CurrentPepperVersion,
+  PepperRing,
+  PepperVersion,
+  PreviousPepperVersion,
+} from './options/pepper.js'
 export type {
   JwtSessionOptions,
   SessionClaims,

@@ -158,6 +158,23 @@ export interface KeyStore {
    */
   onRevoke?(listener: (hash: string) => void): () => void
   /**
+   * Optional (0.2, pepper rotation): the record whose digest is one of `hashes` (at most one can
+   * exist), in one round trip; `null` when none. Without it the core calls `findByHash` for each,
+   * in order, until one answers.
+   */
+  findByHashes?(hashes: readonly string[]): Promise<ApiKeyRecord | null>
+  /**
+   * Optional (0.2, pepper rotation): atomically replaces the digest of `keyId` by `to` if it is
+   * still `from` (compare-and-set); `true` when it replaced it. The revocation state and every
+   * other field stay as they are. Without it, keys keep their old digest until revoked.
+   */
+  rehash?(keyId: string, from: string, to: string): Promise<boolean>
+  /**
+   * Optional (0.2, pepper rotation): how many records that are not revoked carry each digest
+   * version: the pepper id before `$`, or `''` for an unversioned digest.
+   */
+  countDigestVersions?(): Promise<Record<string, number>>
+  /**
    * Optional (0.2): calls `listener` with the hash of every key whose verification outcome may
    * have changed through any instance sharing this store: revoke, `setDisabled` (both ways),
    * `update`, `roll` (the old key, and the `ended` one), `startRollGrace` (the old key). Sent

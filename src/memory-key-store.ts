@@ -2,6 +2,7 @@
  * An in-process {@link KeyStore} for tests, demos and single-instance services.
  * @module
  */
+import { digestsEqual } from './hash.js'
 import type {
   KeyCap,
   KeyPageQuery,
@@ -106,6 +107,39 @@ export class MemoryKeyStore implements KeyStore {
     if (record.lastUsedAt === null || record.lastUsedAt.getTime() < at.getTime()) {
       record.lastUsedAt = new Date(at.getTime())
     }
+  }
+
+  /** The record stored under the first of `hashes` that exists; `null` when none. */
+  async findByHashes(hashes: readonly string[]): Promise<ApiKeyRecord | null> {
+    for (const hash of hashes) {
+      const record = this.#byHash.get(hash)
+      if (record !== undefined) return copy(record)
+    }
+    return null
+  }
+
+  /** Moves `keyId` from digest `from` to `to` if it is still `from` and `to` is free. */
+  async rehash(keyId: string, from: string, to: string): Promise<boolean> {
+    const record = this.#recordById(keyId)
+    if (record === undefined || !digestsEqual(record.hash, from) || this.#byHash.has(to)) {
+      return false
+    }
+    this.#byHash.delete(from)
+    record.hash = to
+    this.#byHash.set(to, record)
+    this.#hashById.set(keyId, to)
+    return true
+  }
+
+  /** Records not revoked per digest version (pepper id before `$`, `''` for none). */
+  async countDigestVersions(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {}
+    for (const record of this.#byHash.values()) {
+      if (record.revokedAt !== null) continue
+      const version = digestVersion(record.hash)
+      counts[version] = (counts[version] ?? 0) + 1
+    }
+    return counts
   }
 
   async roll(request: KeyRollRequest): Promise<KeyRollResult | null> {
@@ -235,6 +269,15 @@ export class MemoryKeyStore implements KeyStore {
     const hash = this.#hashById.get(id)
     return hash === undefined ? undefined : this.#byHash.get(hash)
   }
+}
+
+/**
+ * The version of a stored digest: the pepper id before `$`, or `''` for an unversioned one.
+ * @internal
+ */
+export function digestVersion(hash: string): string {
+  const separator = hash.indexOf('$')
+  return separator < 0 ? '' : hash.slice(0, separator)
 }
 
 // Callers get copies (every field, unknown ones included), so mutating a returned record never

@@ -24,9 +24,14 @@ export interface SecretPatternOptions {
   environments?: readonly string[]
   /**
    * Owner kinds between the environment and the owner id (`user` in `vydra_live_user_…`).
-   * @defaultValue `['user']`
+   * @defaultValue `ownerTypes`, else `['user']`
    */
   ownerKinds?: readonly string[]
+  /**
+   * The owner kinds an instance issues (`auth.options.ownerTypes`), used when `ownerKinds` is
+   * not given, so that `secretPattern(auth.options)` covers `org_` and `svc_` keys too.
+   */
+  ownerTypes?: readonly string[]
 }
 
 /**
@@ -61,7 +66,7 @@ const KEY_CHARS = 'A-Za-z0-9_-'
 export function secretPatternParts(options: SecretPatternOptions = {}): SecretPatternParts {
   const prefix = options?.prefix ?? DEFAULTS.prefix
   const environments = options?.environments ?? [options?.environment ?? DEFAULTS.environment]
-  const ownerKinds = options?.ownerKinds ?? ['user']
+  const ownerKinds = options?.ownerKinds ?? options?.ownerTypes ?? ['user']
   if (!isValidKeyPrefix(prefix)) throw configuration('prefix', 'not a valid key prefix')
   checkList('environments', environments, isValidEnvironment)
   checkList(

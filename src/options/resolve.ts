@@ -10,13 +10,16 @@ import { secretBytes } from '../lib/secret-strength.js'
 import { DEFAULTS } from './defaults.js'
 import { resolveLimits } from './limits.js'
 import { consoleLogger, guardLogger, silentLogger } from './loggers.js'
+import { copyPepperRing, isPepperRing, type ResolvedPepperRing } from './pepper.js'
 import { optionsSchema } from './schema.js'
 import type { AuthLogger, ResolvedAuthOptions } from './types.js'
 
 /** The secret parts of the options: never on an object a user can reach. @internal */
 export interface AuthSecrets {
-  /** A copy of the pepper, or `undefined` for none. */
+  /** A copy of the pepper, or `undefined` for none (or for a ring). */
   pepper: Uint8Array | undefined
+  /** A copy of the pepper ring, when `pepper` is one. */
+  pepperRing: ResolvedPepperRing | undefined
 }
 
 /**
@@ -85,9 +88,12 @@ export function resolveOptions(input: unknown): {
     expiryStore: o.expiryStore,
   }
   if (session !== undefined) hideSession(resolved, session)
+  const ring = isPepperRing(o.pepper) ? copyPepperRing(o.pepper) : undefined
   const pepper =
-    o.pepper === undefined || o.pepper === null ? undefined : secretBytes(o.pepper).slice()
-  return { options: resolved, secrets: { pepper } }
+    o.pepper === undefined || o.pepper === null || isPepperRing(o.pepper)
+      ? undefined
+      : secretBytes(o.pepper).slice()
+  return { options: resolved, secrets: { pepper, pepperRing: ring } }
 }
 
 // Once per process and option, like Node's own deprecation warnings.

@@ -14,6 +14,7 @@ import { MIN_SECRET_BYTES, secretSchema } from '../lib/secret-strength.js'
 import { isOrigin } from '../lib/origin.js'
 import { validateScope } from '../scope.js'
 import { REALM_PATTERN } from './defaults.js'
+import { pepperRingSchema } from './pepper.js'
 import type { ApiKeyAuthOptions, AuthLogger } from './types.js'
 
 const isFunction = (value: unknown): boolean => typeof value === 'function'
@@ -68,7 +69,13 @@ const shape = {
   store: storeSchema,
   prefix: z.string().refine(isValidKeyPrefix, 'must match [a-z][a-z0-9]{0,31}').optional(),
   environment: z.string().refine(isValidEnvironment, 'must match [a-z][a-z0-9]{0,31}').optional(),
-  pepper: secretSchema(MIN_SECRET_BYTES).nullable().optional(),
+  pepper: z
+    .union([secretSchema(MIN_SECRET_BYTES), pepperRingSchema], {
+      error:
+        'expected a string or bytes (Uint8Array) of at least 32 bytes, or a pepper ring { current: { id, secret }, previous? }',
+    })
+    .nullable()
+    .optional(),
   scopes: z
     .array(z.string().refine(validateScope, 'not a valid scope'))
     .min(1)

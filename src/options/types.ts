@@ -6,6 +6,7 @@
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import type { LimitsOptions, ResolvedLimitsOptions } from './limits.js'
+import type { PepperRing } from './pepper.js'
 import type { KeyOwnerType } from '../types.js'
 import type { UsageStore } from '../usage-store.js'
 import type { ExpiryStore } from '../expiry-store.js'
@@ -53,8 +54,11 @@ export interface ApiKeyAuthOptions {
    * in UTF-8) with at least 10 distinct bytes. `null` says "no pepper" explicitly; a present but
    * `undefined` value (an unset environment variable) is refused, never read as "no pepper".
    * The value is copied at construction and never exposed by the service.
+   *
+   * Since 0.2 it may be a {@link PepperRing} instead, for rotation without downtime:
+   * `{ current: { id: 'p2', secret }, previous: [{ id: 'p1', secret: old }] }` (docs/operations.md).
    */
-  pepper?: string | Uint8Array | null
+  pepper?: string | Uint8Array | PepperRing | null
   /** Registry of known scopes; when set, `createKey` accepts only these (and `*`). */
   scopes?: readonly string[]
   /**

@@ -17,6 +17,7 @@ import type { UsageQuery, UsageReport } from './usage-report.js'
 import type { ExpiryNotice, NotifyExpiringOptions } from './expiry-notifier.js'
 import type { VerifyOptions } from './verifier.js'
 import type { ChargeOptions } from './limiter.js'
+import type { PepperStatus } from './pepper-rotation.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
 export interface CacheStats {
@@ -115,6 +116,12 @@ export interface ApiKeyAuth {
   requireScopes(scopes: readonly string[]): readonly string[]
   /** The HTTP response for any error: an {@link AuthError}'s own, anything else 503 (fail closed). */
   errorResponse(error: unknown): AuthErrorResponse
+  /**
+   * Pepper rotation progress: the current and previous pepper ids, how many records (not
+   * revoked) still carry each digest version, and which previous peppers can be dropped.
+   * @throws `AUTH_UNAVAILABLE` when the store fails.
+   */
+  pepperStatus(): Promise<PepperStatus>
   /** Sizes of the verification cache. */
   cacheStats(): CacheStats
   /** Drops expired cache entries now (they are otherwise dropped lazily). */

@@ -12,10 +12,11 @@ import { withTimeout } from '../lib/with-timeout.js'
 import { keyLimitsSchema } from '../limits/schema.js'
 import type { AuthLogger } from '../options/types.js'
 import type { ApiKeyRecord } from '../types.js'
+import { guardDigests, type GuardedDigests } from './guarded-digests.js'
 import { guardLifecycle, type GuardedLifecycle } from './guarded-lifecycle.js'
 
 /** The store as the service uses it: every answer sound, every failure `AUTH_UNAVAILABLE`. */
-export interface GuardedStore extends GuardedLifecycle {
+export interface GuardedStore extends GuardedLifecycle, GuardedDigests {
   /**
    * The record of `digest`, checked: `null` when there is none or when it belongs to someone
    * other than `embeddedUserId` (the user id the presented key names).
@@ -74,26 +75,11 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
 
   const storeTouch = store.touch?.bind(store)
 
+  const find = guardFind(store, call, corrupt, logger)
+
   return {
-    find: async (digest, embeddedUserId) => {
-      const record: unknown = await call('findByHash', () => store.findByHash(digest))
-      if (record === null) return null
-      const field = findCorruptField(record)
-      const sound = record as ApiKeyRecord
-      const badLimits = field === undefined && !soundLimits(sound.limits)
-      if (field !== undefined || badLimits || !digestsEqual(sound.hash, digest)) {
-        throw corrupt('store returned a corrupt record', {
-          field: field ?? (badLimits ? 'limits' : 'hash'),
-          keyId: typeof sound?.id === 'string' ? sound.id : undefined,
-        })
-      }
-      // Identity comes from the record; a key whose embedded user differs is someone else's data.
-      if (embeddedUserId !== sound.userId) {
-        logger.error('stored owner differs from the key', { keyId: sound.id })
-        return null
-      }
-      return sound
-    },
+    find,
+    ...guardDigests(store, { call, corrupt, find, timeoutMs, logger }),
 
     // A store answering anything but an array of that user's sound records is broken: fail
     // closed. Only the records of this instance's prefix and environment are returned: a `test`
@@ -184,5 +170,34 @@ function checkPush(store: KeyStore): void {
     throw new AuthError('CONFIGURATION_ERROR', {
       message: `The store implements ${writes.join(', ')} and pushes revocations (onRevoke) but not invalidations: implement onInvalidate`,
     })
+  }
+}
+
+// `findByHash`, checked: a record that is corrupt or of another digest fails closed; one of
+// another owner than the key names is `null`.
+function guardFind(
+  store: KeyStore,
+  call: <T>(operation: string, fn: () => Promise<T>) => Promise<T>,
+  corrupt: (message: string, context: Record<string, unknown>) => AuthError,
+  logger: AuthLogger,
+): (digest: string, embeddedUserId: string) => Promise<ApiKeyRecord | null> {
+  return async (digest, embeddedUserId) => {
+    const record: unknown = await call('findByHash', () => store.findByHash(digest))
+    if (record === null) return null
+    const field = findCorruptField(record)
+    const sound = record as ApiKeyRecord
+    const badLimits = field === undefined && !soundLimits(sound.limits)
+    if (field !== undefined || badLimits || !digestsEqual(sound.hash, digest)) {
+      throw corrupt('store returned a corrupt record', {
+        field: field ?? (badLimits ? 'limits' : 'hash'),
+        keyId: typeof sound?.id === 'string' ? sound.id : undefined,
+      })
+    }
+    // Identity comes from the record; a key whose embedded user differs is someone else's data.
+    if (embeddedUserId !== sound.userId) {
+      logger.error('stored owner differs from the key', { keyId: sound.id })
+      return null
+    }
+    return sound
   }
 }

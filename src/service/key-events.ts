@@ -138,7 +138,8 @@ export function createKeyEvents(bus: EventBus, clock: ServiceClock): KeyEvents {
       if (!bus.has('key.leaked')) return
       bus.emit('key.leaked', {
         ...keyEventBase(info, now(), context),
-        source: 'revokeByKey',
+        // The reporter (revokeByKey's `reportedBy`, e.g. 'github'), carried as the actor id.
+        source: context?.actor?.id ?? 'revokeByKey',
         url: typeof url === 'string' ? url.slice(0, 2048) : null,
         revoked: true,
       })

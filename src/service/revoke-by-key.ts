@@ -9,6 +9,8 @@ import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
 import type { KeyEvents } from './key-events.js'
 import { toInfo } from './key-manager.js'
+import type { RecordLookup } from './pepper-rotation.js'
+import { embeddedOwnerKey } from './verifier.js'
 
 /** Options of `auth.revokeByKey`. */
 export interface RevokeByKeyOptions {
@@ -17,8 +19,13 @@ export interface RevokeByKeyOptions {
    * 100 characters. @defaultValue `'leaked'`
    */
   reason?: string
-  /** Where the key was found (a URL, a ticket), for logs and `onLeak`; never stored in the key. */
+  /** Where the key was found (a URL, a ticket), for events; never stored with the key. */
   source?: string
+  /**
+   * Who reported it, e.g. `'github'`: the actor id of `key.revoked` and the `source` of
+   * `key.leaked`. At most 100 characters. @defaultValue `'revokeByKey'`
+   */
+  reportedBy?: string
 }
 
 /** What `auth.revokeByKey` did. */
@@ -36,6 +43,8 @@ export interface RevokeByKeyResult {
 /** What {@link createRevokeByKey} needs. */
 export interface RevokeByKeyDeps {
   keyHead: string
+  /** Heads of the other owner kinds this instance accepts (`org_`, `svc_`). */
+  otherHeads?: readonly string[]
   clock: ServiceClock
   store: GuardedStore
   /** The record of a well-formed key, by whichever digest it is stored under. */
@@ -58,7 +67,7 @@ export function createRevokeByKey(
   deps: RevokeByKeyDeps,
 ): (key: unknown, options?: RevokeByKeyOptions) => Promise<RevokeByKeyResult> {
   return async (key, options) => {
-    if (typeof key !== 'string' || !isWellFormedKey(key, deps.keyHead)) return NOT_FOUND
+    if (!isOurs(key, deps)) return NOT_FOUND
     const reason = cleanReason(options?.reason)
     const record = await deps.findByKey(key)
     if (record === null) return NOT_FOUND
@@ -71,7 +80,8 @@ export function createRevokeByKey(
     const ours = revoked.revokedAt?.getTime() === at.getTime()
     const info = toInfo(revoked, at.getTime())
     if (ours && deps.events !== undefined) {
-      const context = { actor: { type: 'system', id: 'revokeByKey' }, reason } as const
+      const id = typeof options?.reportedBy === 'string' ? options.reportedBy : 'revokeByKey'
+      const context = { actor: { type: 'system', id: id.slice(0, 100) }, reason } as const
       deps.events.revoked(info, context)
       if (reason === 'leaked') deps.events.leaked(info, context, options?.source ?? null)
     }
@@ -84,12 +94,50 @@ export function createRevokeByKey(
  * ones included, without verifying it; `null` for anything that is not a key of this instance.
  */
 export function createLookupKey(
-  deps: Pick<RevokeByKeyDeps, 'keyHead' | 'findByKey' | 'clock'>,
+  deps: Pick<RevokeByKeyDeps, 'keyHead' | 'otherHeads' | 'findByKey' | 'clock'>,
 ): (key: unknown) => Promise<ApiKeyInfo | null> {
   return async (key) => {
-    if (typeof key !== 'string' || !isWellFormedKey(key, deps.keyHead)) return null
+    if (!isOurs(key, deps)) return null
     const record = await deps.findByKey(key)
     return record === null ? null : toInfo(record, deps.clock())
+  }
+}
+
+// A well-formed key of this instance's head or of another owner kind it accepts.
+function isOurs(
+  key: unknown,
+  deps: Pick<RevokeByKeyDeps, 'keyHead' | 'otherHeads'>,
+): key is string {
+  if (typeof key !== 'string') return false
+  return (
+    isWellFormedKey(key, deps.keyHead) ||
+    (deps.otherHeads ?? []).some((head) => isWellFormedKey(key, head))
+  )
+}
+
+/** What {@link createKeyLookups} needs. */
+export interface KeyLookupsDeps {
+  keyHead: string
+  otherHeads: readonly string[]
+  clock: ServiceClock
+  store: GuardedStore
+  lookup: RecordLookup
+  /** The cache key (current-pepper digest) of a key. */
+  hash: (key: string) => string
+  events: KeyEvents
+}
+
+/** Builds `revokeByKey` and `lookupKey` over the service's record lookup (every pepper). */
+export function createKeyLookups(deps: KeyLookupsDeps): {
+  revokeByKey: ReturnType<typeof createRevokeByKey>
+  lookupKey: ReturnType<typeof createLookupKey>
+} {
+  const { keyHead, otherHeads, clock, store, lookup, hash, events } = deps
+  const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
+    lookup.find(hash(key), key, embeddedOwnerKey(key, keyHead, otherHeads))
+  return {
+    revokeByKey: createRevokeByKey({ keyHead, otherHeads, clock, store, findByKey, events }),
+    lookupKey: createLookupKey({ keyHead, otherHeads, clock, findByKey }),
   }
 }
 

@@ -15,6 +15,7 @@ import { createApiKeyAuth } from '../create-api-key-auth.js'
 import { SECRET_LENGTH } from '../api-key.js'
 import { hashApiKey } from '../hash.js'
 import type { KeyStore } from '../key-store.js'
+import { registerPepperRotationCases } from './pepper-rotation-cases.js'
 import {
   lifecycleConformance,
   serviceLifecycleConformance,
@@ -33,6 +34,8 @@ export interface KeyStoreConformanceOptions<S extends KeyStore> {
     touch?: boolean
     /** The store implements `onRevoke`. */
     onRevoke?: boolean
+    /** The store implements `findByHashes`, `rehash` and `countDigestVersions` (0.2). */
+    pepperRotation?: boolean
   }
   /**
    * Back door: everything the store persisted for these tests, in any serializable form (rows,
@@ -297,6 +300,15 @@ export function keyStoreConformance<S extends KeyStore>(
           await expect(store.touch?.(randomUUID(), later)).resolves.toBeUndefined()
         }),
       )
+    }
+
+    if (capabilities.pepperRotation === true) {
+      registerPepperRotationCases(withStore, {
+        makeRecord: makeTestRecord,
+        deliveryMs,
+        onRevoke: capabilities.onRevoke === true,
+        eventually,
+      })
     }
 
     if (capabilities.onRevoke === true) {

@@ -14,5 +14,6 @@ keyStoreConformance('MemoryKeyStore', () => new MemoryKeyStore(), {
     listPage: true,
     insertCapped: true,
     onInvalidate: true,
+    pepperRotation: true,
   },
 })

@@ -81,3 +81,33 @@ describe('auth.revokeByKey', () => {
     expect(await codeOf(() => b.verifyKey(key))).toBe('KEY_REVOKED')
   })
 })
+
+describe('revokeByKey events', () => {
+  it('key.revoked and key.leaked once, named after reportedBy, never the key', async () => {
+    const h = setup()
+    const { key, id } = await h.issue()
+    const revoked: unknown[] = []
+    const leaked: unknown[] = []
+    h.auth.on('key.revoked', (event) => void revoked.push(event))
+    h.auth.on('key.leaked', (event) => void leaked.push(event))
+    await h.auth.revokeByKey(key, { source: 'https://x.test/1', reportedBy: 'github' })
+    await h.auth.revokeByKey(key, { source: 'https://x.test/2', reportedBy: 'github' })
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(revoked).toEqual([
+      expect.objectContaining({
+        keyId: id,
+        reason: 'leaked',
+        actor: { type: 'system', id: 'github' },
+      }),
+    ])
+    expect(leaked).toEqual([
+      expect.objectContaining({
+        keyId: id,
+        source: 'github',
+        url: 'https://x.test/1',
+        revoked: true,
+      }),
+    ])
+    expect(JSON.stringify([revoked, leaked])).not.toContain(key.slice(-38, -30))
+  })
+})

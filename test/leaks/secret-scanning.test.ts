@@ -290,7 +290,7 @@ describe('secret scanning: reports', () => {
     expect(await codeOf(() => t.auth.verifyKey(key))).toBe('resolved')
   })
 
-  it("action 'disable' is a CONFIGURATION_ERROR at set-up when the service cannot disable keys", () => {
+  it("action 'disable' is a CONFIGURATION_ERROR at set-up when the store cannot disable keys", () => {
     const t = setup()
     let error: unknown
     try {
@@ -301,18 +301,23 @@ describe('secret scanning: reports', () => {
     expect(isAuthError(error) && error.code).toBe('CONFIGURATION_ERROR')
   })
 
-  it("action 'disable' calls the service's disableKey where it has one", async () => {
-    const t = setup()
-    const disabled: unknown[] = []
-    const auth = Object.assign(Object.create(t.auth) as typeof t.auth, {
-      disableKey: async (input: unknown) => void disabled.push(input),
-    })
+  it("action 'disable' disables the key (fleet-wide, reversible) where the store can", async () => {
+    const t = setup({ spy: { lifecycle: true } })
     const { key, id } = await t.issue()
-    const handle = createSecretScanningHandler(auth, { action: 'disable', keySetUrl: keySet.url })
+    await t.auth.verifyKey(key)
+    const disabled: unknown[] = []
+    t.auth.on('key.disabled', (event) => void disabled.push(event))
+    const handle = createSecretScanningHandler(t.auth, { action: 'disable', keySetUrl: keySet.url })
     const body = report([key])
     const response = await handle(request(body, signedHeaders(github, body)))
     expect(response?.status).toBe(200)
-    expect(disabled).toEqual([{ userId: 'u123', keyId: id }])
+    expect((response?.body as { label: string }[])[0]?.label).toBe('true_positive')
+    expect(await codeOf(() => t.auth.verifyKey(key))).toBe('KEY_DISABLED')
+    await handle(request(body, signedHeaders(github, body)))
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(disabled).toEqual([
+      expect.objectContaining({ keyId: id, actor: { type: 'system', id: 'github' } }),
+    ])
   })
 
   it.each([

@@ -108,3 +108,20 @@ describe('secretPattern', () => {
     expect(isAuthError(error) && error.code).toBe('CONFIGURATION_ERROR')
   })
 })
+
+describe('secretPattern(auth.options)', () => {
+  it('covers every owner kind the instance issues', async () => {
+    const { createApiKeyAuth, MemoryKeyStore } = await import('../../src/index.js')
+    const auth = createApiKeyAuth({
+      store: new MemoryKeyStore(),
+      ownerTypes: ['user', 'org', 'svc'],
+      logger: false,
+    })
+    const pattern = secretPattern(auth.options)
+    const user = await auth.createKey({ userId: 'u1', name: 'k' })
+    const org = await auth.createKey({ ownerType: 'org', ownerId: 'acme', name: 'k' })
+    const svc = await auth.createKey({ ownerType: 'svc', ownerId: 'ci', name: 'k' })
+    for (const { key } of [user, org, svc]) expect(pattern.test(key)).toBe(true)
+    expect(secretPattern({ environment: 'live' }).test(org.key)).toBe(false)
+  })
+})

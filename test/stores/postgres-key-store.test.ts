@@ -36,7 +36,7 @@ describe.skipIf(info === null)('PostgresKeyStore', () => {
       return store
     },
     {
-      capabilities: ALL,
+      capabilities: { ...ALL, pepperRotation: true },
       dump: async (store) => (await pool?.query(`SELECT * FROM "${tables.get(store)}"`))?.rows,
       cleanup: async (store) => {
         await store.close()
@@ -80,7 +80,7 @@ describe.skipIf(info === null)('PostgresKeyStore with the longest accepted names
       return store
     },
     {
-      capabilities: ALL,
+      capabilities: { ...ALL, pepperRotation: true },
       dump: async (store) =>
         (await pool?.query(`SELECT * FROM "${schema}"."${tables.get(store)}"`))?.rows,
       // The 10,000-key walk runs on the default names above; names change nothing in it.

@@ -51,6 +51,7 @@ describe.skipIf(info === null)('RedisKeyStore', () => {
         insertCapped: true,
         revokeReason: true,
         lifecycleFields: true,
+        pepperRotation: true,
       },
       dump: (store) => dump(namespaces.get(store) as string),
       cleanup: async (store) => {

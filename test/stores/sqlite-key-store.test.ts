@@ -28,7 +28,7 @@ keyStoreConformance(
   'SqliteKeyStore (file)',
   () => new SqliteKeyStore(join(dir, `${uniqueName('conf')}.db`)),
   {
-    capabilities: ALL,
+    capabilities: { ...ALL, pepperRotation: true },
     dump: (store) => store.database.prepare('SELECT * FROM vydra_api_keys').all(),
     cleanup: (store) => store.close(),
     // Each insert here is its own fsynced commit (synchronous = FULL): 10,000 of them outlast a
@@ -42,7 +42,7 @@ keyStoreConformance(
   'SqliteKeyStore (:memory: Database)',
   () => new SqliteKeyStore(new Database(':memory:')),
   {
-    capabilities: ALL,
+    capabilities: { ...ALL, pepperRotation: true },
     dump: (store) => store.database.prepare('SELECT * FROM vydra_api_keys').all(),
     cleanup: (store) => {
       store.database.close()

@@ -641,6 +641,49 @@ export class PostgresKeyStore implements KeyStore {
     })
   }
 
+  // Pepper rotation (0.2): the optional methods of the port, in their own statements.
+
+  /** The record stored under one of `hashes`, in one query; `null` when none. */
+  async findByHashes(hashes: readonly string[]): Promise<ApiKeyRecord | null> {
+    this.#startOnce()
+    if (hashes.length === 0) return null
+    const { rows } = await this.#pool.query({
+      name: statementName(`findByHashes ${this.#table}`),
+      text: `SELECT ${COLUMNS} FROM ${this.#table} WHERE hash = ANY($1::text[])
+        ORDER BY array_position($1::text[], hash) LIMIT 1`,
+      values: [[...hashes]],
+    })
+    return rows[0] === undefined ? null : toRecord(rows[0])
+  }
+
+  /** Replaces the digest of `keyId` by `to` if it is still `from`, in one statement. */
+  async rehash(keyId: string, from: string, to: string): Promise<boolean> {
+    this.#startOnce()
+    if (!isUuid(keyId)) return false
+    try {
+      const { rowCount } = await this.#pool.query({
+        name: statementName(`rehash ${this.#table}`),
+        text: `UPDATE ${this.#table} SET hash = $3 WHERE id = $1 AND hash = $2`,
+        values: [keyId, from, to],
+      })
+      return rowCount === 1
+    } catch (error) {
+      // Another record already has `to` (unique_violation): not re-keyed, nothing broken.
+      if ((error as { code?: unknown }).code === '23505') return false
+      throw error
+    }
+  }
+
+  /** Records not revoked per digest version (the pepper id before `$`, `''` for none). */
+  async countDigestVersions(): Promise<Record<string, number>> {
+    this.#startOnce()
+    const { rows } = await this.#pool.query<{ version: string; n: number }>(
+      `SELECT CASE WHEN strpos(hash, '$') > 0 THEN split_part(hash, '$', 1) ELSE '' END AS version,
+        count(*)::int AS n FROM ${this.#table} WHERE revoked_at IS NULL GROUP BY 1`,
+    )
+    return Object.fromEntries(rows.map((row) => [row.version, row.n]))
+  }
+
   /**
    * Calls `listener` with the hash of every key revoked through any instance, and (one channel
    * carries both, and evicting is harmless) of every other key whose verification a write may

@@ -474,6 +474,70 @@ export class RedisKeyStore implements KeyStore {
     await this.#run(SCRIPTS.touch, [this.#recordKey(hash)], [at.getTime()])
   }
 
+  // Pepper rotation (0.2): the optional methods of the port.
+
+  /** The record stored under one of `hashes`, in one round trip (a pipeline); `null` when none. */
+  async findByHashes(hashes: readonly string[]): Promise<ApiKeyRecord | null> {
+    await this.#durable()
+    if (hashes.length === 0) return null
+    const pipeline = this.#client.pipeline()
+    for (const hash of hashes) pipeline.hgetall(this.#recordKey(hash))
+    const results = (await pipeline.exec()) ?? []
+    for (let i = 0; i < results.length; i++) {
+      const [error, fields] = results[i] as [Error | null, Record<string, string>]
+      if (error !== null) throw error
+      const record = toRecord(hashes[i] as string, fields)
+      if (record !== null) return record
+    }
+    return null
+  }
+
+  /** Moves the record of `keyId` from digest `from` to `to` in one script (compare-and-set). */
+  async rehash(keyId: string, from: string, to: string): Promise<boolean> {
+    await this.#durable()
+    if (!isUuid(keyId)) return false
+    const reply = await this.#run(
+      SCRIPTS.rehash,
+      [this.#idKey(keyId), this.#recordKey(from), this.#recordKey(to)],
+      [from, to],
+    )
+    return reply === 1
+  }
+
+  /**
+   * Records not revoked per digest version (the pepper id before `$`, `''` for none). Walks the
+   * namespace with `SCAN`: an operator's call, not a request's.
+   */
+  async countDigestVersions(): Promise<Record<string, number>> {
+    await this.#durable()
+    const prefix = this.#recordKey('')
+    const counts: Record<string, number> = {}
+    let cursor = '0'
+    do {
+      const [next, keys] = await this.#client.scan(
+        cursor,
+        'MATCH',
+        `${globEscape(prefix)}*`,
+        'COUNT',
+        1000,
+      )
+      cursor = next
+      if (keys.length === 0) continue
+      const pipeline = this.#client.pipeline()
+      for (const key of keys) pipeline.hget(key, 'revokedAt')
+      const results = (await pipeline.exec()) ?? []
+      keys.forEach((key, i) => {
+        const [error, revokedAt] = results[i] as [Error | null, string | null]
+        if (error !== null) throw error
+        if (revokedAt !== '') return
+        const hash = key.slice(prefix.length)
+        const version = hash.includes('$') ? hash.slice(0, hash.indexOf('$')) : ''
+        counts[version] = (counts[version] ?? 0) + 1
+      })
+    } while (cursor !== '0')
+    return counts
+  }
+
   /**
    * Calls `listener` with the hash of every key revoked through any instance, and (one channel
    * carries both, and evicting is harmless) of every other key whose verification a write may
@@ -575,6 +639,9 @@ export class RedisKeyStore implements KeyStore {
 // An error answered by the server (`ERR unknown command`, `NOPERM`…), not a connection failure.
 const isReplyError = (error: unknown): boolean =>
   error instanceof Error && error.name === 'ReplyError'
+
+// SCAN's MATCH is a glob: a namespace holding *, ?, [ or \\ must match itself only.
+const globEscape = (text: string): string => text.replace(/[*?[\]\\]/g, '\\$&')
 
 const ms = (date: Date | null): string => (date === null ? '' : String(date.getTime()))
 

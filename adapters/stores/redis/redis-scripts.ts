@@ -236,6 +236,16 @@ if not current or current == '' or tonumber(current) < tonumber(ARGV[1]) then
 end
 return 0`
 
+// Pepper rotation: moves a record to a new digest key if its id still points at `from`
+// (KEYS: id key, old record key, new record key; ARGV: from, to). No prelude: no namespace needed.
+const REHASH = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+redis.call('RENAME', KEYS[2], KEYS[3])
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`
+
 const script = (source: string): Script => ({
   source,
   sha: createHash('sha1').update(source).digest('hex'),
@@ -251,6 +261,7 @@ export const SCRIPTS = {
   roll: script(ROLL),
   startGrace: script(START_GRACE),
   listPage: script(LIST_PAGE),
+  rehash: script(REHASH),
 }
 
 /** The page index member of a record: `<createdAt, 16 digits>:<id>`, ordered as listPage. */

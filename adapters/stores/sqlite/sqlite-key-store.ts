@@ -124,6 +124,7 @@ export class SqliteKeyStore implements KeyStore {
   readonly #owned: boolean
   readonly #table: string
   readonly #channel: string | undefined
+  readonly #tableName: string
   readonly #local = new Set<Listener>()
   readonly #statements: {
     insert: Database.Statement
@@ -173,6 +174,7 @@ export class SqliteKeyStore implements KeyStore {
       throw error
     }
     const t = `"${table}"`
+    this.#tableName = table
     const page = (status: KeyStatusFilter): Database.Statement<[Record<string, unknown>], Row> =>
       db.prepare(`SELECT ${COLUMNS} FROM ${t}
         WHERE user_id = @user AND ${STARTS_WITH} AND ${STATUS[status]}
@@ -330,6 +332,49 @@ export class SqliteKeyStore implements KeyStore {
 
   async touch(keyId: string, at: Date): Promise<void> {
     this.#statements.touch.run(at.getTime(), keyId, at.getTime())
+  }
+
+  // Pepper rotation (0.2): the optional methods of the port.
+
+  /** The record stored under one of `hashes`; `null` when none. */
+  async findByHashes(hashes: readonly string[]): Promise<ApiKeyRecord | null> {
+    for (const hash of hashes) {
+      const row = this.#statements.find.get(hash)
+      if (row !== undefined) return toRecord(row)
+    }
+    return null
+  }
+
+  /** Replaces the digest of `keyId` by `to` if it is still `from` (one statement). */
+  async rehash(keyId: string, from: string, to: string): Promise<boolean> {
+    try {
+      return this.#rotation().rehash.run(to, keyId, from).changes === 1
+    } catch (error) {
+      // Another record already has `to`: not re-keyed, nothing broken.
+      if ((error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false
+      throw error
+    }
+  }
+
+  /** Records not revoked per digest version (the pepper id before `$`, `''` for none). */
+  async countDigestVersions(): Promise<Record<string, number>> {
+    const rows = this.#rotation().count.all() as { version: string; n: number }[]
+    return Object.fromEntries(rows.map((row) => [row.version, row.n]))
+  }
+
+  #rotationStatements: { rehash: Database.Statement; count: Database.Statement } | undefined
+
+  #rotation(): { rehash: Database.Statement; count: Database.Statement } {
+    if (this.#rotationStatements !== undefined) return this.#rotationStatements
+    const t = `"${this.#tableName}"`
+    this.#rotationStatements = {
+      rehash: this.#db.prepare(`UPDATE ${t} SET hash = ? WHERE id = ? AND hash = ?`),
+      count: this.#db.prepare(
+        `SELECT CASE WHEN instr(hash, '$') > 0 THEN substr(hash, 1, instr(hash, '$') - 1) ELSE '' END
+           AS version, count(*) AS n FROM ${t} WHERE revoked_at IS NULL GROUP BY 1`,
+      ),
+    }
+    return this.#rotationStatements
   }
 
   async roll(request: KeyRollRequest): Promise<KeyRollResult | null> {

@@ -10,7 +10,7 @@ import { AuthError } from '../../errors.js'
 import { singleHeaderValue } from '../../lib/header-value.js'
 import type { AuthRequest, AuthResponse } from '../types.js'
 import { createKeyResolver } from './key-set.js'
-import { createLeakAction, type Disable } from './leak-action.js'
+import { createLeakAction } from './leak-action.js'
 import { readMatches } from './matches.js'
 import { resolveSecretScanningOptions, type SecretScanningOptions } from './options.js'
 import { checkSignature } from './signature.js'
@@ -52,12 +52,12 @@ export function createSecretScanningHandler(
 ): SecretScanningHandler {
   const settings = resolveSecretScanningOptions(options)
   const logger = auth.options.logger
-  const disable = (auth as { disableKey?: Disable }).disableKey
-  if (settings.action === 'disable' && typeof disable !== 'function') {
+  // Disabling needs the store's optional `setDisabled`: refused here, not on GitHub's first report.
+  if (settings.action === 'disable' && typeof auth.options.store.setDisabled !== 'function') {
     throw new AuthError('CONFIGURATION_ERROR', {
       message:
-        "Invalid secret scanning options: action: 'disable' needs a service that can disable keys; use 'revoke' or 'notify'",
-      issues: [{ path: ['action'], message: 'this service cannot disable keys' }],
+        "Invalid secret scanning options: action: 'disable' needs a store that can disable keys (setDisabled); use 'revoke' or 'notify'",
+      issues: [{ path: ['action'], message: 'the store cannot disable keys' }],
     })
   }
   const resolveKey = createKeyResolver({
@@ -71,7 +71,7 @@ export function createSecretScanningHandler(
     logger,
   })
 
-  const handle = createLeakAction(auth, settings, disable)
+  const handle = createLeakAction(auth, settings)
 
   return async (request) => {
     if (!matchesPath(request.path, settings.path)) return null

@@ -5,18 +5,15 @@
  */
 import type { ApiKeyAuth } from '../../service/api-key-auth.js'
 import { describeError } from '../../lib/describe-error.js'
+import type { KeyRefInput } from '../../service/key-lifecycle.js'
 import type { ApiKeyInfo } from '../../types.js'
 import type { SecretMatch } from './matches.js'
 import type { LeakAction, ResolvedSecretScanningOptions } from './options.js'
-
-/** A service's `disableKey`, where it has one. */
-export type Disable = (input: { userId: string; keyId: string }) => Promise<unknown>
 
 /** Builds the action; it resolves whether the match is one of this service's keys. */
 export function createLeakAction(
   auth: ApiKeyAuth,
   settings: ResolvedSecretScanningOptions,
-  disable: Disable | undefined,
 ): (match: SecretMatch) => Promise<boolean> {
   const logger = auth.options.logger
   const report = (info: ApiKeyInfo, match: SecretMatch, action: LeakAction): void => {
@@ -53,13 +50,20 @@ export function createLeakAction(
     if (settings.action === 'disable') {
       const info = await auth.lookupKey(match.token)
       if (info === null) return false
-      if (info.revokedAt === null) {
-        await (disable as Disable).call(auth, { userId: info.userId, keyId: info.id })
+      if (info.revokedAt === null && info.disabledAt === null) {
+        await auth.disableKey(ownerRef(info), {
+          actor: { type: 'system', id: 'github' },
+          reason: 'leaked',
+        })
         if (notified.add(info.id)) report(info, match, 'disable')
       }
       return true
     }
-    const result = await auth.revokeByKey(match.token, { reason: 'leaked', source: match.url })
+    const result = await auth.revokeByKey(match.token, {
+      reason: 'leaked',
+      source: match.url,
+      reportedBy: 'github',
+    })
     if (result.status === 'revoked' && result.key !== null) report(result.key, match, 'revoke')
     return result.key !== null
   }
@@ -78,5 +82,15 @@ function createOnceSet(max: number): { add(id: string): boolean } {
       seen.add(id)
       return true
     },
+  }
+}
+
+// The reference `disableKey` takes: a user key by its user, another owner kind by its id.
+function ownerRef(info: ApiKeyInfo): KeyRefInput {
+  if (info.ownerType === 'user') return { userId: info.userId, keyId: info.id }
+  return {
+    ownerType: info.ownerType,
+    ownerId: info.userId.slice(info.ownerType.length + 1),
+    keyId: info.id,
   }
 }
