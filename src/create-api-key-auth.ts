@@ -110,7 +110,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     pepperStatus: lookup.status,
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
-    chargeLimits: createLimiter(opts, clock).charge,
+    chargeLimits: createLimiter(opts, clock, observability.limitHit).charge,
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
     errorResponse: createErrorResponder(opts.realm, opts.logger),

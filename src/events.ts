@@ -116,12 +116,13 @@ export interface AuthDeniedEvent {
   request: RequestMetadata | null
 }
 
-/** `limit.hit`: a rate limit or a credit balance refused a request (issue 12). */
+/** `limit.hit`: a rate limit or a credit balance refused a request (`auth.chargeLimits`). */
 export interface LimitHitEvent {
   at: Date
   keyId: string
   userId: string
-  keyPrefix: string
+  /** Always `null` for now: a charge knows the principal, which holds no display prefix. */
+  keyPrefix: string | null
   /** Which limit, e.g. `'rate'` or `'credits'`. */
   limit: string
   /** When a retry may succeed, in milliseconds; `null` when it will not by waiting. */

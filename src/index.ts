@@ -181,7 +181,7 @@ export type {
   GuardedRequest,
 } from './http/authenticate-request.js'
 export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './http/create-api-key-routes.js'
-export type { ApiKeyRoutesOptions } from './http/routes-options.js'
+export type { ApiKeyRoutesOptions, KeyManagerCheck } from './http/routes-options.js'
 export type { BodySource } from './http/read-body.js'
 export type { SessionRejectionReason } from './http/session/rejections.js'
 export type {

@@ -288,6 +288,19 @@ describe('events', () => {
     })
   })
 
+  it('a rate limit refusal emits limit.hit with the key and when to retry', async () => {
+    const h = setup({ limits: { defaults: { rate: [{ name: 'd', limit: 1, windowMs: 60_000 }] } } })
+    const hits = record(h, ['limit.hit'])
+    const { key, id } = await h.issue()
+    const guard = createApiKeyGuard(h.auth)
+    expect((await guard({ headers: { authorization: `Bearer ${key}` } })).ok).toBe(true)
+    expect((await guard({ headers: { authorization: `Bearer ${key}` } })).ok).toBe(false)
+    await delivered()
+    for (const event of hits) parseEvent(event)
+    expect(hits).toMatchObject([{ type: 'limit.hit', keyId: id, userId: 'u123', limit: 'rate' }])
+    expect((hits[0] as AuthEventMap['limit.hit']).retryAfterMs).toBeGreaterThan(0)
+  })
+
   it('every event name has a schema', () => {
     expect(Object.keys(eventSchemas).sort()).toEqual([...AUTH_EVENT_NAMES].sort())
   })

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { AuthError, generateApiKey, type UsageStore } from '../src/index.js'
+import { createApiKeyGuard } from '../src/http/index.js'
 import { setup } from './support/setup.js'
 
 // Counts reads of Error.stackTraceLimit: every AuthError construction reads it once.
@@ -148,5 +149,25 @@ describe('hot path', () => {
       expect(result).toBeInstanceOf(Promise)
       result.catch(() => {})
     }
+  })
+
+  it('without limits on the key or instance defaults, the guard never charges limits', async () => {
+    const h = setup({ spy: { touch: false } })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    let charged = 0
+    const auth = Object.assign(Object.create(Object.getPrototypeOf(h.auth) as object), h.auth, {
+      chargeLimits: () => {
+        charged++
+        return Promise.resolve({})
+      },
+    }) as typeof h.auth
+    const guard = createApiKeyGuard(auth, { scopes: ['models:read'], cost: 5 })
+    for (let i = 0; i < 20; i++) {
+      expect(await guard({ headers: { authorization: `Bearer ${key}` } })).toEqual({
+        ok: true,
+        principal: expect.anything(),
+      })
+    }
+    expect(charged).toBe(0)
   })
 })

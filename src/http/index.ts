@@ -32,7 +32,7 @@ export {
   MAX_BODY_BYTES,
 } from './create-api-key-routes.js'
 export type { ApiKeyRoutesHandler, BodyErrorTranslator } from './create-api-key-routes.js'
-export type { ApiKeyRoutesOptions } from './routes-options.js'
+export type { ApiKeyRoutesOptions, KeyManagerCheck } from './routes-options.js'
 
 // Web-standard requests and responses (fetch, Hono, Next.js, Bun, Deno, workerd)
 export { fromWebRequest, guardedWebRequest, readWebBody, toWebResponse, webHeaders } from './web.js'
@@ -62,5 +62,5 @@ export type {
 } from './types.js'
 
 // The verified key of an `AuthResult`, named here so that the kit's types are complete.
-export type { ApiKeyPrincipal } from '../types.js'
+export type { ApiKeyPrincipal, JsonValue, KeyMetadata, KeyOwnerType } from '../types.js'
 export type { AnyOfScopes, RequiredScopes } from '../scope.js'

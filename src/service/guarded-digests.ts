@@ -35,6 +35,8 @@ export interface GuardedDigestsDeps {
   find: (digest: string, embeddedUserId: string) => Promise<ApiKeyRecord | null>
   timeoutMs: number
   logger: AuthLogger
+  /** Checks beyond the record's fields (its limits): the name of what is unsound, if anything. */
+  unsound?: (record: ApiKeyRecord) => string | undefined
 }
 
 /** Adds the rotation methods over `store`. */
@@ -60,8 +62,8 @@ export function guardDigests(store: KeyStore, deps: GuardedDigestsDeps): Guarded
     }
     const record: unknown = await call('findByHashes', () => many(digests))
     if (record === null) return null
-    const field = findCorruptField(record)
     const sound = record as ApiKeyRecord
+    const field = findCorruptField(record) ?? deps.unsound?.(sound)
     if (field !== undefined || !digests.some((digest) => digestsEqual(sound.hash, digest))) {
       throw corrupt('store returned a corrupt record', {
         field: field ?? 'hash',

@@ -79,7 +79,14 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
 
   return {
     find,
-    ...guardDigests(store, { call, corrupt, find, timeoutMs, logger }),
+    ...guardDigests(store, {
+      call,
+      corrupt,
+      find,
+      timeoutMs,
+      logger,
+      unsound: (record) => (soundLimits(record.limits) ? undefined : 'limits'),
+    }),
 
     // A store answering anything but an array of that user's sound records is broken: fail
     // closed. Only the records of this instance's prefix and environment are returned: a `test`

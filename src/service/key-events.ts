@@ -10,6 +10,7 @@ import type { AuthEventName } from '../events.js'
 import type { ApiKeyInfo } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { EventBus } from './event-bus.js'
+import type { LimitHitReporter } from './limiter.js'
 import type { CachedKey } from './verification-cache.js'
 
 /**
@@ -165,6 +166,24 @@ export function createKeyEvents(bus: EventBus, clock: ServiceClock): KeyEvents {
       })
     },
     wants: (name) => bus.has(name),
+  }
+}
+
+/** Builds the `limit.hit` reporter over `bus`. */
+export function createLimitHitReporter(bus: EventBus, clock: ServiceClock): LimitHitReporter {
+  const now = safeClock(clock)
+  return (principal, outcome) => {
+    if (!bus.has('limit.hit')) return
+    const { retryAfterMs } = outcome
+    bus.emit('limit.hit', {
+      at: new Date(now()),
+      keyId: principal.keyId,
+      userId: principal.userId,
+      keyPrefix: null,
+      limit: outcome.deniedBy === 'credits' ? 'credits' : 'rate',
+      retryAfterMs: retryAfterMs === undefined ? null : Math.max(0, Math.ceil(retryAfterMs)),
+      request: null,
+    })
   }
 }
 

@@ -23,6 +23,9 @@ export interface ChargeOptions {
 /** What {@link createLimiter} reads of the options: limits, the store deadline, the logger. */
 export type LimiterOptions = Pick<ResolvedAuthOptions, 'limits' | 'storeTimeoutMs' | 'logger'>
 
+/** Reports a refusal by a limit (`limit.hit`); it checks for listeners itself. */
+export type LimitHitReporter = (principal: ApiKeyPrincipal, outcome: LimitOutcome) => void
+
 /** The limits half of the service. */
 export interface Limiter {
   /**
@@ -37,7 +40,11 @@ const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, s
 const WARN_EVERY_MS = 10_000
 
 /** Builds the limiter. */
-export function createLimiter(options: LimiterOptions, clock: ServiceClock): Limiter {
+export function createLimiter(
+  options: LimiterOptions,
+  clock: ServiceClock,
+  onLimitHit?: LimitHitReporter,
+): Limiter {
   const { limits, logger, storeTimeoutMs } = options
   const { store, defaults } = limits
   const inProcess = store instanceof MemoryLimitStore
@@ -103,6 +110,7 @@ export function createLimiter(options: LimiterOptions, clock: ServiceClock): Lim
     const quota = credits?.refill?.amount ?? credits?.remaining
     const headers = limits.headers ? limitHeaders(outcome, quota) : NO_HEADERS
     if (outcome.allowed) return headers
+    onLimitHit?.(principal, outcome)
     throw new AuthError(outcome.deniedBy === 'credits' ? 'CREDITS_EXHAUSTED' : 'RATE_LIMITED', {
       limitHeaders: headers,
       ...(outcome.retryAfterMs === undefined

@@ -10,10 +10,12 @@ import { createEventBus } from './event-bus.js'
 import {
   createDenialReporter,
   createKeyEvents,
+  createLimitHitReporter,
   type DenialReporter,
   type KeyEvents,
 } from './key-events.js'
 import { createExpiryNotifier } from './expiry-notifier.js'
+import type { LimitHitReporter } from './limiter.js'
 import { UsageCounter } from './usage-counter.js'
 import { createUsageReader } from './usage-report.js'
 
@@ -23,6 +25,8 @@ export interface Observability {
   denied: DenialReporter
   /** `key.*` emitters for the management parts. */
   keyEvents: KeyEvents
+  /** `limit.hit` for the limiter. */
+  limitHit: LimitHitReporter
   /** The counter, when usage counting is on. */
   usage: UsageCounter | undefined
   /** The service's own methods. */
@@ -51,6 +55,7 @@ export function createObservability(
   return {
     denied: createDenialReporter(events, clock),
     keyEvents: createKeyEvents(events, clock),
+    limitHit: createLimitHitReporter(events, clock),
     usage,
     api: {
       on: events.on,

@@ -177,6 +177,7 @@ export class UsageCounter {
     const rows = this.#closed
     this.#closed = []
     if (rows.length === 0) return
+    // WebCrypto's UUID v4: on every runtime, no node:crypto import.
     this.#unsent.push({ id: crypto.randomUUID(), rows: mergeRows(rows) })
     if (this.#unsent.length > MAX_UNSENT_BATCHES) {
       const lost = this.#unsent.shift() as UsageBatch

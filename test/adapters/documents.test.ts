@@ -1,6 +1,6 @@
 /**
  * The routes' documents (the key page, its module and stylesheet, the OpenAPI document) over each
- * framework: a `text` response is sent as is, with its own content type, never JSON-encoded.
+ * framework and the fetch adapter: a `text` response is sent as is, with its own content type, never JSON-encoded.
  */
 import type { AddressInfo } from 'node:net'
 import type { Server } from 'node:http'
@@ -10,6 +10,7 @@ import Koa from 'koa'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import * as ex from '../../adapters/frameworks/express/index.js'
 import * as fa from '../../adapters/frameworks/fastify/index.js'
+import * as fe from '../../adapters/frameworks/fetch/index.js'
 import * as ko from '../../adapters/frameworks/koa/index.js'
 import { COMPONENT_SOURCE } from '../../src/http/ui/component-source.js'
 import { apiKeyRoutesOpenApi, createApiKeyAuth, MemoryKeyStore } from '../../src/index.js'
@@ -54,6 +55,20 @@ beforeAll(async () => {
     close: () => new Promise((r) => koaServer.close(r)),
   })
 })
+describe('documents over fetch (web Request/Response)', () => {
+  test('the module is sent as is; the page needs a session; HEAD has no body', async () => {
+    const routes = fe.apiKeyRoutes(auth, options)
+    const script = await routes.fetch(new Request(`http://x${BASE}/ui/vydra-api-keys.js`))
+    expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8')
+    expect(await script.text()).toBe(COMPONENT_SOURCE)
+    const head = await routes.fetch(
+      new Request(`http://x${BASE}/ui/vydra-api-keys.css`, { method: 'HEAD' }),
+    )
+    expect(await head.text()).toBe('')
+    expect((await routes.fetch(new Request(`http://x${BASE}/ui`))).status).toBe(401)
+  })
+})
+
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()))
 })

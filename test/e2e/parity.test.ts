@@ -16,7 +16,6 @@ const COMPARED = [
   'content-type',
   'retry-after',
   'allow',
-  'ratelimit-policy',
 ]
 
 interface Row {

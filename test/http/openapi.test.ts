@@ -101,7 +101,14 @@ describe('apiKeyRoutesOpenApi', () => {
     // Every code the key routes can answer per request. Not theirs: CONFIGURATION_ERROR (thrown
     // at start-up), METHOD_NOT_ALLOWED (the shared 405 response), SIGNATURE_INVALID (the
     // secret-scanning endpoint). A new code a route answers must be added to its table entry.
-    const elsewhere = ['CONFIGURATION_ERROR', 'METHOD_NOT_ALLOWED', 'SIGNATURE_INVALID']
+    // RATE_LIMITED and CREDITS_EXHAUSTED are the guard's (chargeLimits), on protected routes only.
+    const elsewhere = [
+      'CONFIGURATION_ERROR',
+      'METHOD_NOT_ALLOWED',
+      'SIGNATURE_INVALID',
+      'RATE_LIMITED',
+      'CREDITS_EXHAUSTED',
+    ]
     const perRequest = Object.keys(AUTH_ERROR_STATUS).filter((c) => !elsewhere.includes(c))
     expect([...seen].sort()).toEqual(perRequest.sort())
     expect(document.components.responses.MethodNotAllowed).toBeDefined()

@@ -32,7 +32,7 @@ describe('LruCache', () => {
       cache.set('a', 'A', 0)
       expect([max, ttl, cache.size, cache.get('a', 0)]).toEqual([max, ttl, 0, undefined])
     }
-    // Not even an entry read earlier than the head (which `set` would not release on its own).
+    // Nor a pair set out of order (the guard and the eviction loop each make sure of it).
     for (const ttl of [0, -5]) {
       const cache = new LruCache<string>(4, ttl)
       cache.set('a', 'A', 100)

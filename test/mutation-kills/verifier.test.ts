@@ -198,3 +198,29 @@ describe("a 'firstUse' roll starts the old key's grace once", () => {
     f.auth.close()
   })
 })
+
+describe('a record with a first-use grace but no predecessor', () => {
+  it('asks no store to start a grace (there is no old key to end)', async () => {
+    // A store that answers such a record (the library's roll always writes both fields).
+    class OddStore extends MemoryKeyStore {
+      calls = 0
+      override async findByHash(hash: string): Promise<ApiKeyRecord | null> {
+        const record = await super.findByHash(hash)
+        return record === null ? null : { ...record, firstUseGraceMs: 60_000, rolledFrom: null }
+      }
+      override async startRollGrace(keyId: string, at: Date): Promise<ApiKeyRecord | null> {
+        this.calls++
+        return super.startRollGrace(keyId, at)
+      }
+    }
+    const store = new OddStore()
+    const clock = createClock()
+    const auth = createApiKeyAuth({ store, now: clock.now, logger: createLogSink().logger })
+    const created = await auth.createKey({ userId: 'u1', name: 'k' })
+    registerKey(created.key)
+    await auth.verifyKey(created.key)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(store.calls).toBe(0)
+    auth.close()
+  })
+})
