@@ -2,28 +2,27 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fc, test } from '@fast-check/vitest'
-import { createRequire, syncBuiltinESMExports } from 'node:module'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { generateApiKey, isAuthError } from '../../src/index.js'
+import { digestsEqual } from '../../src/hash.js'
 import { recordFor, setup } from '../support/setup.js'
 
-// Spy on the comparator the core uses, keeping its real behaviour. Patched on the builtin itself
-// (and synced into its ESM namespace), so it works whether or not src/ was imported before this
-// file, as in a run without module isolation (the mutation-testing run).
-const comparisons = { calls: [] as [number, number][] }
-const nodeCrypto = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')
-const realTimingSafeEqual = nodeCrypto.timingSafeEqual
-beforeAll(() => {
-  nodeCrypto.timingSafeEqual = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => {
-    comparisons.calls.push([a.byteLength, b.byteLength])
-    return realTimingSafeEqual(a, b)
-  }
-  syncBuiltinESMExports()
-})
-afterAll(() => {
-  nodeCrypto.timingSafeEqual = realTimingSafeEqual
-  syncBuiltinESMExports()
-})
+// The comparator the core uses on digests (src/hash.ts). Since issue 15 it is plain JavaScript
+// (no `node:crypto`, so the core runs on every runtime): an XOR fold over every character with no
+// early exit. These tests pin that it is the one comparator, that it is exact, and that the work
+// it does depends only on the length of its first argument, never on where the inputs differ.
+// A string-like value that records which of its characters were read:
+function counted(text: string): { value: string; read: () => number } {
+  const indices = new Set<number>()
+  const value = {
+    length: text.length,
+    charCodeAt: (i: number) => {
+      indices.add(i)
+      return text.charCodeAt(i)
+    },
+  } as unknown as string
+  return { value, read: () => indices.size }
+}
 
 const SRC = join(import.meta.dirname, '../../src')
 
@@ -69,29 +68,44 @@ function findSecretComparisons(text: string): string[] {
 }
 
 describe('TIM: timing side channels', () => {
-  beforeEach(() => {
-    comparisons.calls.length = 0
+  it('TIM-01 the digest comparison reads every character whatever the inputs: no early exit', () => {
+    const stored = 'a'.repeat(64)
+    for (const presented of [
+      stored, // equal
+      `b${stored.slice(1)}`, // differs at the first character
+      `${stored.slice(0, 63)}b`, // differs at the last
+      'b'.repeat(64), // differs everywhere
+      stored.slice(0, 10), // shorter
+      `${stored}aa`, // longer
+      '', // empty
+    ]) {
+      const probe = counted(stored)
+      expect(digestsEqual(probe.value, presented)).toBe(presented === stored)
+      // Every character of the stored digest is read, wherever (and whether) the inputs differ.
+      expect(probe.read()).toBe(64)
+    }
   })
 
-  it('TIM-01 verification compares the stored digest with timingSafeEqual on equal-length buffers', async () => {
+  it('TIM-01 a store answering another (shorter) digest is refused, never equal', async () => {
     const { auth, spy } = setup({ cache: false })
     const key = generateApiKey('u123')
     await spy.memory.insert(recordFor(key))
-    await auth.verifyKey(key)
-    expect(comparisons.calls.length).toBeGreaterThanOrEqual(1)
-    for (const [a, b] of comparisons.calls) expect(a).toBe(b)
-
-    // A store answering with a record of another (shorter) digest: refused, compared safely.
-    comparisons.calls.length = 0
+    await expect(auth.verifyKey(key)).resolves.toMatchObject({ userId: 'u123' })
     const other = generateApiKey('u123')
     spy.findResult = () => recordFor(other, { hash: 'abc' })
     await expect(auth.verifyKey(other)).rejects.toMatchObject({ code: 'AUTH_UNAVAILABLE' })
-    expect(comparisons.calls.length).toBeGreaterThanOrEqual(1)
-    for (const [a, b] of comparisons.calls) expect(a).toBe(b)
   })
 
+  test.prop([fc.string({ maxLength: 80 }), fc.string({ maxLength: 80 })], { numRuns: 500 })(
+    'TIM-01 digestsEqual is exact: equal exactly when the strings are',
+    (a, b) => {
+      expect(digestsEqual(a, b)).toBe(a === b)
+      expect(digestsEqual(a, a)).toBe(true)
+    },
+  )
+
   test.prop([fc.string({ minLength: 0, maxLength: 600, unit: 'binary' })], { numRuns: 300 })(
-    'TIM-02 random inputs of length 0…600 never escape as non-AuthErrors and never reach the comparator with unequal lengths',
+    'TIM-02 random inputs of length 0…600 never escape as non-AuthErrors',
     async (input) => {
       const { auth } = setup({ cache: false })
       for (const value of [input, `Bearer ${input}`]) {
@@ -105,7 +119,6 @@ describe('TIM: timing side channels', () => {
           )
         }
       }
-      for (const [a, b] of comparisons.calls) expect(a).toBe(b)
     },
   )
 
@@ -118,9 +131,8 @@ describe('TIM: timing side channels', () => {
     fc.string({ unit: 'binary', maxLength: 70 }),
   )
   test.prop([storedDigest], { numRuns: 200 })(
-    'TIM-02 well-formed keys against stored digests of any length reach the comparator with equal lengths only',
+    'TIM-02 well-formed keys against stored digests of any length: only the right digest verifies',
     async (stored) => {
-      comparisons.calls.length = 0
       const { auth, spy } = setup({ cache: false })
       const key = generateApiKey('u123')
       spy.findResult = () => recordFor(key, stored === 'own' ? {} : { hash: stored })
@@ -131,8 +143,6 @@ describe('TIM: timing side channels', () => {
       expect(outcome).toBe(
         stored === 'own' || stored === recordFor(key).hash ? 'ok' : 'AUTH_UNAVAILABLE',
       )
-      expect(comparisons.calls.length).toBeGreaterThanOrEqual(1)
-      for (const [a, b] of comparisons.calls) expect(a).toBe(b)
     },
   )
 
@@ -151,11 +161,18 @@ describe('TIM: timing side channels', () => {
     expect(findSecretComparisons('if (pepper === undefined) return')).toHaveLength(0)
   })
 
-  it('TIM-01 the digest comparison in src/ goes through timingSafeEqual', () => {
+  it('TIM-01 every stored digest is compared with digestsEqual, whose loop has no exit', () => {
     const hash = code(join(SRC, 'hash.ts'))
-    expect(hash).toMatch(/timingSafeEqual\(/)
-    // The one place a stored digest is compared with the presented key's.
-    const guard = code(join(SRC, 'service', 'guarded-store.ts'))
-    expect(guard).toMatch(/digestsEqual\(sound\.hash, digest\)/)
+    const body = /export function digestsEqual[\s\S]*?\n}/.exec(hash)?.[0] ?? ''
+    expect(body).toMatch(/for \(/)
+    // One return, after the loop; nothing leaves the loop early.
+    expect(body.match(/\breturn\b/g)).toHaveLength(1)
+    expect(body).not.toMatch(/\bbreak\b|\bwhile\b/)
+    expect(code(join(SRC, 'service', 'guarded-store.ts'))).toMatch(
+      /digestsEqual\(sound\.hash, digest\)/,
+    )
+    expect(code(join(SRC, 'service', 'guarded-digests.ts'))).toMatch(
+      /digestsEqual\(sound\.hash, digest\)/,
+    )
   })
 })
