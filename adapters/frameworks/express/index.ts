@@ -55,18 +55,7 @@ export function requireApiKey(
 ): RequestHandler {
   const guard = createApiKeyGuard(auth, options)
   return (req, res, next) => {
-    // Getters: the path and address are read only for an event about a refusal.
-    guard({
-      headers: req.headers,
-      rawHeaders: req.rawHeaders,
-      method: req.method,
-      get path() {
-        return req.path
-      },
-      get clientAddress() {
-        return req.ip
-      },
-    })
+    guard(new GuardedExpressRequest(req))
       .then((result) => {
         if (!result.ok) return send(res, result.response)
         if ('headers' in result && result.headers !== undefined) res.set(result.headers)
@@ -75,6 +64,31 @@ export function requireApiKey(
         next()
       })
       .catch(next)
+  }
+}
+
+// What the guard reads of an Express request. A class, so that the path and the client address
+// (read only for an `auth.denied` event) are getters on the prototype, not closures built per
+// request (that cost about 20 % of throughput: docs/benchmarks.md).
+class GuardedExpressRequest {
+  readonly source: Request
+  constructor(source: Request) {
+    this.source = source
+  }
+  get headers(): Request['headers'] {
+    return this.source.headers
+  }
+  get rawHeaders(): string[] {
+    return this.source.rawHeaders
+  }
+  get method(): string {
+    return this.source.method
+  }
+  get path(): string {
+    return this.source.path
+  }
+  get clientAddress(): string | undefined {
+    return this.source.ip
   }
 }
 

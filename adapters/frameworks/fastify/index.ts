@@ -62,21 +62,39 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
 ): onRequestAsyncHookHandler<RawServer> {
   const guard = createApiKeyGuard(auth, options)
   return async function vydraRequireApiKey(request, reply) {
-    // Getters: the path and address are read only for an event about a refusal.
-    const result = await guard({
-      headers: request.headers,
-      rawHeaders: request.raw.rawHeaders,
-      method: request.method,
-      get path() {
-        return request.url.split('?', 1)[0]
-      },
-      get clientAddress() {
-        return request.ip
-      },
-    })
+    const result = await guard(new GuardedFastifyRequest(request))
     if (!result.ok) return send(reply as FastifyReply, result.response)
     if ('headers' in result && result.headers !== undefined) reply.headers(result.headers)
     request.auth = result.principal
+  }
+}
+
+// What the guard reads of a Fastify request. A class, so that the path and the client address
+// (read only for an `auth.denied` event) are getters on the prototype: an object literal with
+// getters built per request (two closures and a slow-mode object each time) cost about 20 % of
+// the library's throughput (docs/benchmarks.md, "Quiet-machine run after the 0.2 merges").
+type GuardedSource = Pick<FastifyRequest, 'headers' | 'method' | 'url' | 'ip'> & {
+  raw: { rawHeaders: string[] }
+}
+class GuardedFastifyRequest {
+  readonly source: GuardedSource
+  constructor(source: GuardedSource) {
+    this.source = source
+  }
+  get headers(): FastifyRequest['headers'] {
+    return this.source.headers
+  }
+  get rawHeaders(): string[] {
+    return this.source.raw.rawHeaders
+  }
+  get method(): string {
+    return this.source.method
+  }
+  get path(): string | undefined {
+    return this.source.url.split('?', 1)[0]
+  }
+  get clientAddress(): string {
+    return this.source.ip
   }
 }
 
