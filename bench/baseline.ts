@@ -6,8 +6,8 @@
  * section builds the working tree and each baseline revision with their own tsup config
  * (bench/lib/build-rev.ts), loads every build's root entry into this one process, gives each the
  * same inputs (its own `MemoryKeyStore`, the same options, a key of the same owner, name, scopes
- * and length), and measures their cache hits in interleaved rounds whose order alternates
- * (A B, B A, …), so drift and order hit every build alike. The ratio is per round.
+ * and length), and measures their cache hits in interleaved rounds whose order rotates
+ * (A B C, B C A, C A B, then reversed), so drift and order hit every build alike. The ratio is per round.
  *
  * `--baseline=<rev>[,<rev>…]` (default `6dccf27,7f3284c`): the first is the one the target is
  * checked against (6dccf27: main just before the lifecycle merge; 7f3284c: the library before
@@ -22,7 +22,7 @@ import { cpuOf, pinSelf } from './lib/cpu.js'
 import { formatRate, formatRange, formatRatio, met, summarize } from './lib/stats.js'
 import { printNote, printTable } from './lib/table.js'
 
-const ROUNDS = QUICK ? 5 : 15
+const ROUNDS = QUICK ? 6 : 18
 const MIN_CPU_TIME_NS = (QUICK ? 150 : 500) * 1e6
 const DEFAULT_BASELINES = '6dccf27,7f3284c'
 /** Issue 11: the hit at least this fast relative to the first baseline. */
@@ -60,12 +60,14 @@ async function subject(build: RevBuild): Promise<Subject> {
   const principal = await auth.verifyKey(key, SCOPES)
   if (principal.userId !== 'bench_user') throw new Error(`${build.label}: wrong principal`)
   // A loop compiled from its own source per build, so the builds never share a call site's
-  // feedback (a shared one would go polymorphic and charge both for it).
+  // feedback (a shared one would go polymorphic and charge both for it). The source differs by
+  // its comment: V8 caches `new Function` by source text, feedback included.
   const make = new Function(
     'auth',
     'key',
     'options',
-    'return async (n) => { for (let i = 0; i < n; i++) await auth.verifyKey(key, options) }',
+    `/* ${build.entry} */\n` +
+      'return async (n) => { for (let i = 0; i < n; i++) await auth.verifyKey(key, options) }',
   )
   return { build, key, loop: make(auth, key, SCOPES) as Subject['loop'] }
 }
@@ -119,8 +121,11 @@ async function main(): Promise<void> {
   const ops = subjects.map(() => [] as number[])
   const wall = subjects.map(() => [] as number[])
   for (let round = 0; round < ROUNDS; round++) {
-    const order = subjects.map((_, i) => i)
-    if (round % 2 === 1) order.reverse()
+    // Each build takes each place in the round equally often: rotated by one per round, and
+    // reversed every other cycle of rotations.
+    const n = subjects.length
+    const order = subjects.map((_, i) => (i + round) % n)
+    if (Math.floor(round / n) % 2 === 1) order.reverse()
     for (const i of order) {
       const result = await sample(subjects[i] as Subject, MIN_CPU_TIME_NS)
       ops[i]?.push(result.perCpuSecond)
@@ -163,7 +168,7 @@ async function main(): Promise<void> {
     'Each build is its tree’s own tsup build (JavaScript only), loaded by its root entry; each ' +
       'has its own MemoryKeyStore, `{ logger: false }`, and a key of the same owner, name, scopes ' +
       "and length; the case is `verifyKey(key, { scopes: ['models:read'] })` on a warm cache. " +
-      'Rounds alternate the order of the builds. The rates count this process’s CPU time ' +
+      'Rounds rotate the order of the builds (each takes every place equally often). The rates count this process’s CPU time ' +
       '(process.cpuUsage), which the other processes on a shared core do not inflate; the wall ' +
       `rates are shown for comparison. Runs on ${cpuOf('server')}; load average ` +
       `${start.toFixed(2)} at the start, ${loadavg()[0]?.toFixed(2)} at the end.`,
