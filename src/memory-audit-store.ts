@@ -24,6 +24,7 @@ export interface MemoryAuditStoreOptions {
  */
 export class MemoryAuditStore implements AuditStore {
   readonly #byKey = new Map<string, AuditRecord[]>()
+  readonly #ids = new Set<string>()
   readonly #maxPerKey: number
 
   constructor(options: MemoryAuditStoreOptions = {}) {
@@ -31,13 +32,22 @@ export class MemoryAuditStore implements AuditStore {
     this.#maxPerKey = Number.isInteger(max) && max > 0 ? max : 1_000
   }
 
-  /** Appends copies of `records`. */
+  /** Appends copies of `records`; a batch with an id already kept is refused as a whole. */
   appendAudit(records: readonly AuditRecord[]): Promise<void> {
+    const ids = new Set(records.map((r) => r.id))
+    if (ids.size < records.length || [...ids].some((id) => this.#ids.has(id))) {
+      return Promise.reject(new Error('MemoryAuditStore: duplicate audit record id'))
+    }
     for (const record of records) {
+      this.#ids.add(record.id)
       let list = this.#byKey.get(record.keyId)
       if (list === undefined) this.#byKey.set(record.keyId, (list = []))
       list.push(structuredClone(record))
-      if (list.length > this.#maxPerKey) list.splice(0, list.length - this.#maxPerKey)
+      if (list.length > this.#maxPerKey) {
+        for (const dropped of list.splice(0, list.length - this.#maxPerKey)) {
+          this.#ids.delete(dropped.id)
+        }
+      }
     }
     return Promise.resolve()
   }

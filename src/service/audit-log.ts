@@ -14,7 +14,7 @@ import type {
   AuditWrite,
 } from '../audit-store.js'
 import { AuthError } from '../errors.js'
-import type { EventActor } from '../events.js'
+import type { EventActor, RequestMetadata } from '../events.js'
 import { describeError } from '../lib/describe-error.js'
 import { uuidV7 } from '../lib/uuid-v7.js'
 import { withTimeout } from '../lib/with-timeout.js'
@@ -100,6 +100,12 @@ function copyActor(actor: EventActor | undefined): EventActor | null {
   return { type, id: id.slice(0, MAX_TEXT) }
 }
 
+// The request's known fields, `null` when it has none (as every store reads it back).
+function requestOf(context: ManagementContext | undefined): RequestMetadata | null {
+  const request = copyRequest(context?.request)
+  return request === null || Object.keys(request).length === 0 ? null : request
+}
+
 const present = (records: ReadonlyArray<AuditRecord | undefined>): AuditRecord[] =>
   records.filter((r): r is AuditRecord => r !== undefined)
 
@@ -122,7 +128,7 @@ export function createAuditLog(deps: AuditLogDeps): AuditLog {
         actor: copyActor(context?.actor),
         reason: contextReason(context),
         changes,
-        request: copyRequest(context?.request),
+        request: requestOf(context),
       }
     },
     forStore: (records) => {
