@@ -36,6 +36,14 @@ export type { ApiKeyRoutesOptions, KeyManagerCheck } from './routes-options.js'
 
 // Web-standard requests and responses (fetch, Hono, Next.js, Bun, Deno, workerd)
 export { fromWebRequest, guardedWebRequest, readWebBody, toWebResponse, webHeaders } from './web.js'
+export type { WebClientAddress } from './web.js'
+export {
+  assertClientAddressSource,
+  clientAddressOf,
+  resolveClientAddress,
+  trustedProxies,
+  withoutClientAddress,
+} from './client-address.js'
 
 // Bodies, cookies, CSRF and sessions
 export { readBody } from './read-body.js'

@@ -5,6 +5,7 @@
  * @module
  */
 import type { GuardedRequest } from './authenticate-request.js'
+import { clientAddressOf } from './client-address.js'
 import type { AuthRequest, AuthRequestHeaders, AuthResponse } from './types.js'
 
 /**
@@ -26,23 +27,40 @@ export function webHeaders(headers: Headers): AuthRequestHeaders {
 }
 
 /**
- * What a guard (`createApiKeyGuard`) reads of a web `Request`: its headers, and its method and
- * path for the `auth.denied` event (the path is parsed only if an event asks for it).
+ * What a guard (`createApiKeyGuard`) reads of a web `Request`: its headers, its method and path
+ * for the `auth.denied` event (the path is parsed only if an event asks for it), and its client
+ * address: `clientAddress(request)` (the runtime's peer address), or behind `trustProxy`
+ * proxies the address `X-Forwarded-For` names (`clientAddressOf`).
  *
  * @example
  * ```ts
  * const result = await guard(guardedWebRequest(request))
  * ```
  */
-export function guardedWebRequest(request: Request): GuardedRequest {
+export function guardedWebRequest(
+  request: Request,
+  clientAddress?: WebClientAddress,
+  trustProxy = 0,
+): GuardedRequest {
+  const headers = webHeaders(request.headers)
   return {
-    headers: webHeaders(request.headers),
+    headers,
     method: request.method.toUpperCase(),
     get path() {
       return new URL(request.url).pathname
     },
+    get clientAddress() {
+      return clientAddressOf(clientAddress?.(request), headers, trustProxy)
+    },
   }
 }
+
+/**
+ * The peer address of a web `Request`, which a web runtime knows but the `Request` does not
+ * carry: Bun's `server.requestIP(request)?.address`, Deno's `info.remoteAddr.hostname`,
+ * Cloudflare's `CF-Connecting-IP` header (docs/limits.md, "Client address").
+ */
+export type WebClientAddress = (request: Request) => string | undefined
 
 /**
  * Reads a web body stream, at most `limit` bytes. Resolves `null` as soon as it is known to be

@@ -18,13 +18,17 @@ export const json = (
   })
 
 /** The test service as one fetch handler, built from `@vydra/auth/fetch` alone. */
-export function createFetchApp(ctx: AppContext): (request: Request) => Promise<Response> {
+export function createFetchApp(
+  ctx: AppContext,
+  clientAddress?: fe.RequireApiKeyOptions['clientAddress'],
+): (request: Request) => Promise<Response> {
   const routes = fe.apiKeyRoutes(ctx.auth, ROUTE_OPTIONS)
+  const peer = clientAddress === undefined ? {} : { clientAddress }
   const guards = new Map(
-    ROUTES.map((r) => [r, fe.requireApiKey(serviceOf(ctx, r), guardOptions(r))]),
+    ROUTES.map((r) => [r, fe.requireApiKey(serviceOf(ctx, r), { ...guardOptions(r), ...peer })]),
   )
   const fragile = fe.requireApiKey(ctx.failing)
-  const any = fe.requireApiKey(ctx.auth)
+  const any = fe.requireApiKey(ctx.auth, peer)
   const respond = async (
     request: Request,
     guard: (request: Request) => Promise<unknown>,

@@ -2,9 +2,10 @@
  * The test service on the web-standard adapters (issue 15): Hono with `@vydra/auth/hono`, and a
  * plain fetch handler with `@vydra/auth/fetch`, both on Node through `@hono/node-server`.
  */
-import { type ServerType, serve } from '@hono/node-server'
+import { type HttpBindings, type ServerType, serve } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import type { AddressInfo } from 'node:net'
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
 import * as ho from '../../adapters/frameworks/hono/index.js'
 import {
   type AppContext,
@@ -19,11 +20,20 @@ import { ROUTE_OPTIONS } from './fixture.js'
 
 /** Starts the plain fetch service on Node. */
 export function startFetch(ctx: AppContext): Promise<RunningApp> {
-  return listen(createFetchApp(ctx))
+  // The socket's peer address, as Bun's `server.requestIP` would give it (docs/fetch.md).
+  const peers = new WeakMap<Request, string>()
+  const app = createFetchApp(ctx, (request) => peers.get(request))
+  return listen((request, env) => {
+    const address = (env as Partial<HttpBindings> | undefined)?.incoming?.socket.remoteAddress
+    if (address !== undefined) peers.set(request, address)
+    return app(request)
+  })
 }
 
 /** Starts the Hono service on Node. */
 export function startHono(ctx: AppContext): Promise<RunningApp> {
+  // The socket's peer address through Hono's connection info (docs/hono.md).
+  const peer = { clientAddress: (c: Context) => getConnInfo(c).remote.address }
   const app = new Hono()
   app.onError((error) => {
     ctx.frameworkErrors.push(error.message)
@@ -32,7 +42,7 @@ export function startHono(ctx: AppContext): Promise<RunningApp> {
   app.get('/api/v1/health', () => json({ status: 'ok' }))
   app.route('/', ho.apiKeyRoutes(ctx.auth, ROUTE_OPTIONS))
   for (const route of ROUTES) {
-    const guard = ho.requireApiKey(serviceOf(ctx, route), guardOptions(route))
+    const guard = ho.requireApiKey(serviceOf(ctx, route), { ...guardOptions(route), ...peer })
     app.on(route.method, route.path, guard, (c) => {
       ctx.onHit(route.path, c.get('auth'))
       return json(echo(route.path, c.get('auth')))
@@ -42,10 +52,10 @@ export function startHono(ctx: AppContext): Promise<RunningApp> {
     ctx.onHit('/api/v1/fragile', c.get('auth'))
     return json(echo('/api/v1/fragile', c.get('auth')))
   })
-  app.get('/api/v1/boom', ho.requireApiKey(ctx.auth), () => {
+  app.get('/api/v1/boom', ho.requireApiKey(ctx.auth, peer), () => {
     throw new Error('downstream failure')
   })
-  app.use('/api/v1/private/*', ho.requireApiKey(ctx.auth))
+  app.use('/api/v1/private/*', ho.requireApiKey(ctx.auth, peer))
   app.get('/api/v1/private/thing', (c) => {
     const principal = (c.var as { auth?: Parameters<AppContext['onHit']>[1] }).auth
     ctx.onHit('/api/v1/private/thing', principal)
@@ -54,7 +64,9 @@ export function startHono(ctx: AppContext): Promise<RunningApp> {
   return listen(app.fetch)
 }
 
-function listen(fetch: (request: Request) => Promise<Response> | Response): Promise<RunningApp> {
+function listen(
+  fetch: (request: Request, env?: unknown) => Promise<Response> | Response,
+): Promise<RunningApp> {
   return new Promise((resolve) => {
     const server: ServerType = serve(
       { fetch, hostname: '127.0.0.1', port: 0 },

@@ -6,21 +6,34 @@
  */
 import {
   type ApiKeyGuardOptions,
+  assertClientAddressSource,
+  withoutClientAddress,
   type ApiKeyRoutesOptions,
   createApiKeyGuard,
   createApiKeyRoutes,
   fromWebRequest,
   guardedWebRequest,
   toWebResponse,
+  trustedProxies,
+  type WebClientAddress,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
 /**
  * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
- * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
- * principal is `null`).
+ * `{ anyOf }`: one of them), checked at set-up, `optional` (no `Authorization` header: the
+ * principal is `null`), and `clientAddress`.
  */
-export type RequireApiKeyOptions = ApiKeyGuardOptions
+export interface RequireApiKeyOptions extends ApiKeyGuardOptions {
+  /**
+   * The peer address of a request, which a `Request` does not carry: Bun's
+   * `(request) => server.requestIP(request)?.address`, Deno's `info.remoteAddr.hostname`, or
+   * Cloudflare's `request.headers.get('cf-connecting-ip')`. It feeds events and
+   * failed-authentication throttling (docs/limits.md, "Client address"); with
+   * `limits.failedAuth` on and no trusted proxy it is required (`CONFIGURATION_ERROR`).
+   */
+  clientAddress?: WebClientAddress
+}
 
 /** Authenticates a web `Request`: the principal, or the `Response` to send instead. */
 export type FetchApiKeyGuard = (request: Request) => Promise<ApiKeyPrincipal | Response>
@@ -59,9 +72,16 @@ export function requireApiKey(
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
 ): OptionalFetchApiKeyGuard {
-  const guard = createApiKeyGuard(auth, options)
+  const split = withoutClientAddress(options)
+  const guard = createApiKeyGuard(auth, split.guardOptions)
+  const clientAddress = assertClientAddressSource<WebClientAddress>(
+    auth,
+    split.clientAddress,
+    'requireApiKey',
+  )
+  const trust = trustedProxies(auth)
   return async (request) => {
-    const result = await guard(guardedWebRequest(request))
+    const result = await guard(guardedWebRequest(request, clientAddress, trust))
     if (!result.ok) return toWebResponse(result.response, request.method)
     if ('headers' in result && result.headers !== undefined) added.set(request, result.headers)
     return result.principal

@@ -7,6 +7,8 @@ import { type Context, Hono, type MiddlewareHandler } from 'hono'
 import { basePath } from 'hono/route'
 import {
   type ApiKeyGuardOptions,
+  assertClientAddressSource,
+  withoutClientAddress,
   type ApiKeyRoutesOptions,
   type AuthRequest,
   createApiKeyGuard,
@@ -14,16 +16,26 @@ import {
   readWebBody,
   guardedWebRequest,
   toWebResponse,
+  trustedProxies,
   webHeaders,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
 /**
  * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
- * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header:
- * `c.get('auth')` is `null`).
+ * `{ anyOf }`: one of them), checked at set-up, `optional` (no `Authorization` header:
+ * `c.get('auth')` is `null`), and `clientAddress`.
  */
-export type RequireApiKeyOptions = ApiKeyGuardOptions
+export interface RequireApiKeyOptions extends ApiKeyGuardOptions {
+  /**
+   * The peer address of a request: Hono's `getConnInfo` of your runtime's adapter
+   * (`(c) => getConnInfo(c).remote.address`, from `hono/bun`, `hono/deno`, `hono/cloudflare-workers`
+   * or `@hono/node-server/conninfo`). It feeds events and failed-authentication throttling
+   * (docs/limits.md, "Client address"); with `limits.failedAuth` on and no trusted proxy it is
+   * required (`CONFIGURATION_ERROR`).
+   */
+  clientAddress?: (c: Context) => string | undefined
+}
 
 /** The variables {@link requireApiKey} sets: `c.get('auth')` is the verified key. */
 export interface ApiKeyVariables {
@@ -65,10 +77,16 @@ export function requireApiKey(
 ):
   | MiddlewareHandler<{ Variables: ApiKeyVariables }>
   | MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> {
-  const guard = createApiKeyGuard(auth, options)
+  const split = withoutClientAddress(options)
+  const guard = createApiKeyGuard(auth, split.guardOptions)
+  const clientAddress = assertClientAddressSource<
+    NonNullable<RequireApiKeyOptions['clientAddress']>
+  >(auth, split.clientAddress, 'requireApiKey')
+  const trust = trustedProxies(auth)
   // One middleware for both overloads: without `optional` the guard never yields `null`.
   const middleware: MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> = async (c, next) => {
-    const result = await guard(guardedWebRequest(c.req.raw))
+    const peer = clientAddress === undefined ? undefined : () => clientAddress(c)
+    const result = await guard(guardedWebRequest(c.req.raw, peer, trust))
     if (!result.ok) return toWebResponse(result.response, c.req.method)
     c.set('auth', result.principal)
     await next()

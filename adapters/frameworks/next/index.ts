@@ -6,21 +6,34 @@
  */
 import {
   type ApiKeyGuardOptions,
+  assertClientAddressSource,
+  withoutClientAddress,
   type ApiKeyRoutesOptions,
   createApiKeyGuard,
   createApiKeyRoutes,
   fromWebRequest,
   guardedWebRequest,
   toWebResponse,
+  trustedProxies,
+  type WebClientAddress,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
 /**
  * Options of {@link withApiKey}: the scopes the key must hold (an array: all of them;
- * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
- * handler gets `null`).
+ * `{ anyOf }`: one of them), checked at set-up, `optional` (no `Authorization` header: the
+ * handler gets `null`), and `clientAddress`.
  */
-export type WithApiKeyOptions = ApiKeyGuardOptions
+export interface WithApiKeyOptions extends ApiKeyGuardOptions {
+  /**
+   * The client address of a request: a route handler sees no socket, so behind Vercel or
+   * another proxy set `limits.failedAuth.trustProxy` (the address then comes from
+   * `X-Forwarded-For`), or read it from your platform's header here. It feeds events and
+   * failed-authentication throttling (docs/limits.md, "Client address"); with
+   * `limits.failedAuth` on and no trusted proxy it is required (`CONFIGURATION_ERROR`).
+   */
+  clientAddress?: WebClientAddress
+}
 
 /** A route handler as Next.js calls it: the request and its context (`{ params }`). */
 export type RouteHandler<R extends Request, C> = (request: R, context: C) => Promise<Response>
@@ -59,14 +72,21 @@ export function withApiKey<R extends Request, C>(
   options: WithApiKeyOptions,
   handler: (request: R, context: C, principal: ApiKeyPrincipal) => Response | Promise<Response>,
 ): RouteHandler<R, C> {
-  const guard = createApiKeyGuard(auth, options)
+  const split = withoutClientAddress(options)
+  const guard = createApiKeyGuard(auth, split.guardOptions)
+  const clientAddress = assertClientAddressSource<WebClientAddress>(
+    auth,
+    split.clientAddress,
+    'withApiKey',
+  )
+  const trust = trustedProxies(auth)
   const run = handler as (
     request: R,
     context: C,
     principal: ApiKeyPrincipal | null,
   ) => Response | Promise<Response>
   return async (request, context) => {
-    const result = await guard(guardedWebRequest(request))
+    const result = await guard(guardedWebRequest(request, clientAddress, trust))
     if (!result.ok) return toWebResponse(result.response, request.method)
     const response = await run(request, context, result.principal)
     if (!('headers' in result) || result.headers === undefined) return response
