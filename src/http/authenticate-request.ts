@@ -78,7 +78,7 @@ async function authenticate(
     if (principal.limits === undefined && !charge.defaults) {
       return { ok: true, principal }
     }
-    const headers = await auth.chargeLimits(principal, { cost: charge.cost })
+    const headers = await auth.chargeLimits(principal, { cost: charge.cost, request })
     return { ok: true, principal, headers }
   } catch (error) {
     if (address !== undefined && throttle !== undefined && isAuthError(error)) {
