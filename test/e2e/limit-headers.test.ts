@@ -18,7 +18,6 @@ import { registerKey } from '../support/secret-scan.js'
 import { type Framework, type RunningApp, startApp } from './apps.js'
 import { json } from './fetch-app.js'
 import { REGISTRY } from './fixture.js'
-import { send } from './http.js'
 
 const FRAMEWORKS: Framework[] = ['express', 'express4', 'fastify', 'koa', 'koa2', 'hono', 'fetch']
 const LIMITS = {
