@@ -47,7 +47,13 @@ export function createLifecycleApi(
     rollKey: lifecycle.rollKey,
     disableKey: lifecycle.disableKey,
     enableKey: lifecycle.enableKey,
-    updateKey: createKeyUpdater({ clock, store, lifecycle, registry: deps.registry }),
+    updateKey: createKeyUpdater({
+      clock,
+      store,
+      lifecycle,
+      registry: deps.registry,
+      defaults: opts.limits.defaults,
+    }),
   }
   return {
     ...withLifecycleEvents(methods, lifecycle.findOwn, deps.events),
