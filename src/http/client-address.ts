@@ -29,11 +29,11 @@ function normalise(address: string): string {
  *
  * @example
  * ```ts
- * resolveClientAddress('10.0.0.2', '203.0.113.7, 198.51.100.1', 1) // '198.51.100.1'
- * resolveClientAddress('10.0.0.2', '203.0.113.7', 0) // '10.0.0.2'
+ * forwardedClientAddress('10.0.0.2', '203.0.113.7, 198.51.100.1', 1) // '198.51.100.1'
+ * forwardedClientAddress('10.0.0.2', '203.0.113.7', 0) // '10.0.0.2'
  * ```
  */
-export function resolveClientAddress(
+export function forwardedClientAddress(
   socketAddress: string | undefined,
   forwardedFor: string | readonly string[] | undefined,
   trustProxy: number,
@@ -63,46 +63,25 @@ export function clientAddressOf(
   headers: AuthRequestHeaders,
   trustProxy: number,
 ): string | undefined {
-  return resolveClientAddress(socketAddress, headers['x-forwarded-for'], trustProxy)
+  return forwardedClientAddress(socketAddress, headers['x-forwarded-for'], trustProxy)
 }
 
 /**
  * Set-up check of the adapters without a socket (fetch, Hono, Next): with failed-authentication
- * throttling on and no trusted proxy, they need the application's `clientAddress` function (the
- * runtime's peer address), or every client would share one address.
+ * throttling on and no trusted proxy, they need the application's `clientAddress` resolver (the
+ * runtime's peer address), or every client would be unknown and never throttled.
  */
-export function assertClientAddressSource<F>(
+export function requireClientAddressSource(
   auth: ApiKeyAuth,
-  clientAddress: unknown,
+  resolver: unknown,
   call: string,
-): F | undefined {
-  if (clientAddress !== undefined && typeof clientAddress !== 'function') {
-    throw new AuthError('CONFIGURATION_ERROR', {
-      message: `${call}: clientAddress must be a function of the request`,
-    })
-  }
+): void {
   const throttle = auth.failedAuthThrottle
-  if (throttle !== undefined && throttle.trustProxy === 0 && clientAddress === undefined) {
+  if (throttle !== undefined && throttle.trustProxy === 0 && resolver === undefined) {
     throw new AuthError('CONFIGURATION_ERROR', {
       message:
         `${call}: limits.failedAuth needs the client address: pass clientAddress (the ` +
         "runtime's peer address, e.g. Bun's server.requestIP) or set limits.failedAuth.trustProxy",
     })
   }
-  return clientAddress as F | undefined
-}
-
-/**
- * Splits the `clientAddress` option of a web adapter off its guard options; anything that is not
- * an object goes to the guard as it is, which says what was expected.
- */
-export function withoutClientAddress<T>(options: T): {
-  clientAddress: unknown
-  guardOptions: T
-} {
-  if (typeof options !== 'object' || options === null || !('clientAddress' in options)) {
-    return { clientAddress: undefined, guardOptions: options }
-  }
-  const { clientAddress, ...rest } = options as T & { clientAddress?: unknown }
-  return { clientAddress, guardOptions: rest as T }
 }

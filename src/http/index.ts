@@ -36,13 +36,17 @@ export type { ApiKeyRoutesOptions, KeyManagerCheck } from './routes-options.js'
 
 // Web-standard requests and responses (fetch, Hono, Next.js, Bun, Deno, workerd)
 export { fromWebRequest, guardedWebRequest, readWebBody, toWebResponse, webHeaders } from './web.js'
-export type { WebClientAddress } from './web.js'
 export {
-  assertClientAddressSource,
-  clientAddressOf,
+  checkWebClientAddress,
   resolveClientAddress,
+  type WebClientAddress,
+  type WebClientAddressOption,
+} from './web.js'
+export {
+  clientAddressOf,
+  forwardedClientAddress,
+  requireClientAddressSource,
   trustedProxies,
-  withoutClientAddress,
 } from './client-address.js'
 
 // Bodies, cookies, CSRF and sessions

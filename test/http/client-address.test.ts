@@ -1,8 +1,8 @@
 /** The one client-address rule of every adapter (src/http/client-address.ts). */
 import { describe, expect, test } from 'vitest'
-import { resolveClientAddress } from '../../src/http/index.js'
+import { forwardedClientAddress } from '../../src/http/index.js'
 
-describe('resolveClientAddress', () => {
+describe('forwardedClientAddress', () => {
   test.each([
     // [socket, X-Forwarded-For, trustProxy, expected]
     ['10.0.0.2', undefined, 0, '10.0.0.2'],
@@ -22,6 +22,6 @@ describe('resolveClientAddress', () => {
     [undefined, undefined, 0, undefined],
     ['not an address', undefined, 0, undefined],
   ] as const)('%j with X-Forwarded-For %j behind %d proxies is %j', (socket, xff, n, expected) => {
-    expect(resolveClientAddress(socket, xff, n)).toBe(expected)
+    expect(forwardedClientAddress(socket, xff, n)).toBe(expected)
   })
 })

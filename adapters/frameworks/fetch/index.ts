@@ -6,34 +6,32 @@
  */
 import {
   type ApiKeyGuardOptions,
-  assertClientAddressSource,
-  withoutClientAddress,
   type ApiKeyRoutesOptions,
   createApiKeyGuard,
   createApiKeyRoutes,
   fromWebRequest,
   guardedWebRequest,
+  checkWebClientAddress,
+  requireClientAddressSource,
   toWebResponse,
   trustedProxies,
-  type WebClientAddress,
+  type WebClientAddressOption,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
+
+export type { WebClientAddress, WebClientAddressOption } from '../../../src/http/index.js'
 
 /**
  * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
  * `{ anyOf }`: one of them), checked at set-up, `optional` (no `Authorization` header: the
- * principal is `null`), and `clientAddress`.
+ * principal is `null`), and `clientAddress` for events and failed-authentication throttling
+ * (the runtime's peer address, e.g. Bun's `server.requestIP(request)?.address`; required with
+ * `limits.failedAuth` on and no trusted proxy: docs/limits.md, "Client address").
  */
-export interface RequireApiKeyOptions extends ApiKeyGuardOptions {
-  /**
-   * The peer address of a request, which a `Request` does not carry: Bun's
-   * `(request) => server.requestIP(request)?.address`, Deno's `info.remoteAddr.hostname`, or
-   * Cloudflare's `request.headers.get('cf-connecting-ip')`. It feeds events and
-   * failed-authentication throttling (docs/limits.md, "Client address"); with
-   * `limits.failedAuth` on and no trusted proxy it is required (`CONFIGURATION_ERROR`).
-   */
-  clientAddress?: WebClientAddress
-}
+export type RequireApiKeyOptions = ApiKeyGuardOptions & WebClientAddressOption
+
+/** Options of {@link apiKeyRoutes}: the routes' options and `clientAddress` for events. */
+export type FetchApiKeyRoutesOptions = ApiKeyRoutesOptions & WebClientAddressOption
 
 /** Authenticates a web `Request`: the principal, or the `Response` to send instead. */
 export type FetchApiKeyGuard = (request: Request) => Promise<ApiKeyPrincipal | Response>
@@ -72,13 +70,9 @@ export function requireApiKey(
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
 ): OptionalFetchApiKeyGuard {
-  const split = withoutClientAddress(options)
-  const guard = createApiKeyGuard(auth, split.guardOptions)
-  const clientAddress = assertClientAddressSource<WebClientAddress>(
-    auth,
-    split.clientAddress,
-    'requireApiKey',
-  )
+  const guard = createApiKeyGuard(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'requireApiKey')
+  requireClientAddressSource(auth, clientAddress, 'requireApiKey')
   const trust = trustedProxies(auth)
   return async (request) => {
     const result = await guard(guardedWebRequest(request, clientAddress, trust))
@@ -130,11 +124,14 @@ export interface FetchApiKeyRoutes {
  */
 export function apiKeyRoutes(
   auth: ApiKeyAuth,
-  options: ApiKeyRoutesOptions = {},
+  options: FetchApiKeyRoutesOptions = {},
 ): FetchApiKeyRoutes {
   const routes = createApiKeyRoutes(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'apiKeyRoutes')
   const handle = async (request: Request): Promise<Response | null> => {
-    const response = await routes(fromWebRequest(request))
+    const response = await routes(
+      fromWebRequest(request, undefined, clientAddress, trustedProxies(auth)),
+    )
     return response === null ? null : toWebResponse(response, request.method)
   }
   return {

@@ -6,34 +6,31 @@
  */
 import {
   type ApiKeyGuardOptions,
-  assertClientAddressSource,
-  withoutClientAddress,
   type ApiKeyRoutesOptions,
   createApiKeyGuard,
   createApiKeyRoutes,
   fromWebRequest,
+  checkWebClientAddress,
+  requireClientAddressSource,
+  trustedProxies,
   guardedWebRequest,
   toWebResponse,
-  trustedProxies,
-  type WebClientAddress,
+  type WebClientAddressOption,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
+export type { WebClientAddress, WebClientAddressOption } from '../../../src/http/index.js'
+
 /**
  * Options of {@link withApiKey}: the scopes the key must hold (an array: all of them;
- * `{ anyOf }`: one of them), checked at set-up, `optional` (no `Authorization` header: the
- * handler gets `null`), and `clientAddress`.
+ * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
+ * handler gets `null`), and `clientAddress` for events (Next.js gives a route handler no
+ * address: on Vercel, `(request) => request.headers.get('x-real-ip') ?? undefined`).
  */
-export interface WithApiKeyOptions extends ApiKeyGuardOptions {
-  /**
-   * The client address of a request: a route handler sees no socket, so behind Vercel or
-   * another proxy set `limits.failedAuth.trustProxy` (the address then comes from
-   * `X-Forwarded-For`), or read it from your platform's header here. It feeds events and
-   * failed-authentication throttling (docs/limits.md, "Client address"); with
-   * `limits.failedAuth` on and no trusted proxy it is required (`CONFIGURATION_ERROR`).
-   */
-  clientAddress?: WebClientAddress
-}
+export type WithApiKeyOptions = ApiKeyGuardOptions & WebClientAddressOption
+
+/** Options of {@link apiKeyRoutes}: the routes' options and `clientAddress` for events. */
+export type NextApiKeyRoutesOptions = ApiKeyRoutesOptions & WebClientAddressOption
 
 /** A route handler as Next.js calls it: the request and its context (`{ params }`). */
 export type RouteHandler<R extends Request, C> = (request: R, context: C) => Promise<Response>
@@ -72,13 +69,9 @@ export function withApiKey<R extends Request, C>(
   options: WithApiKeyOptions,
   handler: (request: R, context: C, principal: ApiKeyPrincipal) => Response | Promise<Response>,
 ): RouteHandler<R, C> {
-  const split = withoutClientAddress(options)
-  const guard = createApiKeyGuard(auth, split.guardOptions)
-  const clientAddress = assertClientAddressSource<WebClientAddress>(
-    auth,
-    split.clientAddress,
-    'withApiKey',
-  )
+  const guard = createApiKeyGuard(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'withApiKey')
+  requireClientAddressSource(auth, clientAddress, 'withApiKey')
   const trust = trustedProxies(auth)
   const run = handler as (
     request: R,
@@ -125,11 +118,14 @@ export interface ApiKeyRouteHandlers {
  */
 export function apiKeyRoutes(
   auth: ApiKeyAuth,
-  options: ApiKeyRoutesOptions = {},
+  options: NextApiKeyRoutesOptions = {},
 ): ApiKeyRouteHandlers {
   const routes = createApiKeyRoutes(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'apiKeyRoutes')
   const handle = async (request: Request): Promise<Response> => {
-    const response = await routes(fromWebRequest(request))
+    const response = await routes(
+      fromWebRequest(request, undefined, clientAddress, trustedProxies(auth)),
+    )
     if (response === null) return new Response('Not Found', { status: 404 })
     return toWebResponse(response, request.method)
   }
