@@ -151,8 +151,13 @@ export type {
   LimitState,
   WindowUsage,
 } from './limits/sliding-window.js'
-export type { LimitOutagePolicy, LimitsOptions, ResolvedLimitsOptions } from './options/limits.js'
-export type { ChargeOptions } from './create-api-key-auth.js'
+export type {
+  FailedAuthOptions,
+  LimitOutagePolicy,
+  LimitsOptions,
+  ResolvedLimitsOptions,
+} from './options/limits.js'
+export type { ChargeOptions, FailedAuthThrottle } from './create-api-key-auth.js'
 
 // Pure functions
 export { formatKeyPrefix, generateApiKey, parseApiKey } from './api-key.js'

@@ -94,7 +94,13 @@ export function createLifecycleRoutes(
       const { owner } = await ownerOf(request)
       const body = parse(updateBodySchema, await readJson(request))
       const info = await asResource(
-        auth.updateKey({ ...owner, keyId: id, ...(body as Omit<typeof body, 'metadata'>) }),
+        auth.updateKey({
+          ...owner,
+          keyId: id,
+          ...(body as Omit<typeof body, 'metadata'>),
+          // A key's owner may lower their limits, never raise them (docs/limits.md).
+          limitsNarrowOnly: true,
+        }),
       )
       return { status: 200, headers: JSON_HEADERS, body: keyToJson(info) }
     },
