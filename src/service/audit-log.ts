@@ -103,7 +103,10 @@ function copyActor(actor: EventActor | undefined): EventActor | null {
 // The request's known fields, `null` when it has none (as every store reads it back).
 function requestOf(context: ManagementContext | undefined): RequestMetadata | null {
   const request = copyRequest(context?.request)
-  return request === null || Object.keys(request).length === 0 ? null : request
+  if (request === null) return null
+  // Empty values say nothing (and a store may not tell them from absent ones).
+  const known = Object.entries(request).filter(([, value]) => value !== '')
+  return known.length === 0 ? null : (Object.fromEntries(known) as RequestMetadata)
 }
 
 const present = (records: ReadonlyArray<AuditRecord | undefined>): AuditRecord[] =>
