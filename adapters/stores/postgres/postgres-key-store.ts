@@ -293,6 +293,9 @@ export class PostgresKeyStore implements KeyStore, AuditStore {
             metadata = CASE WHEN $5::boolean THEN $6::json ELSE metadata END,
             scopes = CASE WHEN $7::boolean THEN $8::text[] ELSE scopes END,
             expires_at = CASE WHEN $9::boolean THEN $10::timestamptz ELSE expires_at END,
+            extra = CASE WHEN NOT $15::boolean THEN extra
+              WHEN $16::jsonb IS NULL THEN (COALESCE(extra::jsonb, '{}'::jsonb) - 'limits')::json
+              ELSE jsonb_set(COALESCE(extra::jsonb, '{}'::jsonb), '{limits}', $16::jsonb)::json END,
             changed_at = $13
           WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
             AND scopes = $11::text[] AND expires_at IS NOT DISTINCT FROM $12::timestamptz
@@ -667,6 +670,8 @@ export class PostgresKeyStore implements KeyStore, AuditStore {
         expected.expiresAt,
         new Date(),
         this.#channel,
+        patch.limits !== undefined,
+        patch.limits === undefined || patch.limits === null ? null : JSON.stringify(patch.limits),
       ],
     })
     if (rows[0] !== undefined) return { ok: true, record: toRecord(rows[0]) }

@@ -550,6 +550,9 @@ export class SqliteKeyStore implements KeyStore, AuditStore {
       if (patch.expiresAt !== undefined) {
         record.expiresAt = patch.expiresAt === null ? null : new Date(patch.expiresAt.getTime())
       }
+      // Usage limits live in the `extra` JSON, which #save rewrites from the record.
+      if (patch.limits === null) delete record.limits
+      else if (patch.limits !== undefined) record.limits = structuredClone(patch.limits)
       this.#save(record)
       this.#writeAudit(audit)
       return { ok: true, record }
