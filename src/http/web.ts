@@ -35,12 +35,25 @@ export function webHeaders(headers: Headers): AuthRequestHeaders {
  * ```
  */
 export function guardedWebRequest(request: Request): GuardedRequest {
-  return {
-    headers: webHeaders(request.headers),
-    method: request.method.toUpperCase(),
-    get path() {
-      return new URL(request.url).pathname
-    },
+  return new GuardedWebRequest(request)
+}
+
+// A class, so that the method and the path (read only for an `auth.denied` event) are getters on
+// the prototype: an object literal with a getter, built per request, is a closure and a
+// slow-mode object each time, which cost the Node adapters about 20 % of their throughput
+// (docs/benchmarks.md). Pinned in test/hot-path.test.ts.
+class GuardedWebRequest implements GuardedRequest {
+  readonly headers: AuthRequestHeaders
+  readonly #source: Request
+  constructor(source: Request) {
+    this.#source = source
+    this.headers = webHeaders(source.headers)
+  }
+  get method(): string {
+    return this.#source.method.toUpperCase()
+  }
+  get path(): string {
+    return new URL(this.#source.url).pathname
   }
 }
 
