@@ -1,5 +1,5 @@
 /**
- * Section 12 (issue 15): Hono with `@vydra/auth/hono` against a hand-written Hono middleware
+ * Section 13 (issue 15): Hono with `@vydra/auth/hono` against a hand-written Hono middleware
  * doing the reference pipeline (bench/http/hand.ts) and against Hono's own `bearerAuth` with the
  * same 1,000 keys, on Node (`@hono/node-server`) and on Bun (`Bun.serve` with `app.fetch`, Bun
  * from its npm package). Built like section 2 (bench/http.ts): every server in its own process
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   // Bun is a devDependency (the runtime suite runs on it): missing means a failed install.
   const runtimes: Runtime[] = existsSync(BUN) ? ['node', 'bun'] : ['node']
   if (runtimes.length === 1) {
-    printUnavailable('12. Hono on Bun', `${BUN} not found (npm package "bun"): run npm ci`)
+    printUnavailable('13. Hono on Bun', `${BUN} not found (npm package "bun"): run npm ci`)
     if (process.env.CI === 'true') process.exitCode = 1
   }
   const variants: Variant[] = runtimes.flatMap((r) => KINDS.map((k): Variant => `${r}-${k}`))
@@ -125,7 +125,7 @@ function report(runtimes: readonly Runtime[], runs: Map<Variant, Run[]>): void {
     }
   }
   printTable(
-    `12. Hono on Node and Bun (1,000 keys, MemoryKeyStore, cache on; ${ROUNDS} interleaved rounds)`,
+    `13. Hono on Node and Bun (1,000 keys, MemoryKeyStore, cache on; ${ROUNDS} interleaved rounds)`,
     [
       'server',
       'median req/s',

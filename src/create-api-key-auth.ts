@@ -19,6 +19,7 @@ import { wireStore } from './service/store-wiring.js'
 import { createVerifier } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
 import { createLifecycleApi, otherOwnerHeads } from './service/lifecycle-api.js'
+import { createAuditLog } from './service/audit-log.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './service/key-manager.js'
@@ -34,6 +35,7 @@ export type { PepperStatus } from './service/pepper-rotation.js'
 export type { ManagementContext } from './service/key-events.js'
 export type { UsageQuery, UsageReport } from './service/usage-report.js'
 export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notifier.js'
+export type { AuditPage, ListEventsInput } from './service/audit-listing.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -58,6 +60,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const observability = createObservability(opts, clock, head)
   const { cache, store, lookup } = wireStore(opts, scheme, head, otherHeads)
   const registry = createScopeRegistry(opts.scopes)
+  const audit = createAuditLog(opts)
   const verifier = createVerifier({
     keyHead: head,
     otherHeads,
@@ -79,6 +82,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     registry,
     onCreate: (digest) => lookup.evictStored(digest),
     events: observability.keyEvents,
+    audit,
   })
   const byKey = createKeyLookups({
     keyHead: head,
@@ -88,6 +92,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     lookup,
     hash,
     events: observability.keyEvents,
+    audit,
   })
   const lifecycle = createLifecycleApi({
     opts,
@@ -97,6 +102,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     store,
     registry,
     events: observability.keyEvents,
+    audit,
   })
 
   return {

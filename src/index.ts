@@ -36,6 +36,8 @@ export type {
   UsageQuery,
   UsageReport,
   VerifyOptions,
+  AuditPage,
+  ListEventsInput,
 } from './create-api-key-auth.js'
 export type {
   ApiKeyAuthOptions,
@@ -87,6 +89,18 @@ export type { ExpiringKey, ExpiryStore } from './expiry-store.js'
 // Usage counts
 export { MemoryUsageStore } from './memory-usage-store.js'
 export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
+
+// Audit log (docs/audit-log.md)
+export { MemoryAuditStore } from './memory-audit-store.js'
+export type { MemoryAuditStoreOptions } from './memory-audit-store.js'
+export type {
+  AuditAction,
+  AuditQuery,
+  AuditRecord,
+  AuditStore,
+  AuditValue,
+  AuditWrite,
+} from './audit-store.js'
 
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'

@@ -18,6 +18,8 @@ export interface CliIo {
   stdout: Out
   stderr: Out
   env: Readonly<Record<string, string | undefined>>
+  /** The directory a relative `--config` is resolved against (default: the process's). */
+  cwd?: string
 }
 
 type Colour = 'red' | 'green' | 'yellow' | 'dim' | 'bold'

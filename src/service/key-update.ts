@@ -18,6 +18,8 @@ import { copyMetadata, metadataSchema } from './key-metadata.js'
 import { keyNotFound } from './key-owner.js'
 import { KEY_NAME_SCHEMA } from './key-name.js'
 import type { ScopeRegistry } from './scope-registry.js'
+import { auditChanges, type AuditLog } from './audit-log.js'
+import type { ManagementContext } from './key-events.js'
 
 /** Input of `updateKey`: the fields to change, each optional. */
 export interface UpdateKeyInput extends KeyRefInput {
@@ -37,6 +39,8 @@ export interface KeyUpdaterDeps {
   store: GuardedStore
   lifecycle: KeyLifecycle
   registry: ScopeRegistry
+  /** Where each update's audit record goes. */
+  audit: AuditLog
 }
 
 // Concurrent updates of one key retry this often before answering 409.
@@ -98,9 +102,9 @@ function wideningIssues(
 /** Builds `updateKey`. */
 export function createKeyUpdater(
   deps: KeyUpdaterDeps,
-): (input: UpdateKeyInput) => Promise<ApiKeyInfo> {
+): (input: UpdateKeyInput, context?: ManagementContext) => Promise<ApiKeyInfo> {
   const { store, clock } = deps
-  return async (input) => {
+  return async (input, context) => {
     const parsed = schema.safeParse(
       input === null || typeof input !== 'object'
         ? {}
@@ -140,11 +144,16 @@ export function createKeyUpdater(
         })
       }
       if (issues.length > 0) throw new AuthError('VALIDATION_ERROR', { issues })
-      const result = await store.update(record.id, owner.key, patch, {
-        scopes: record.scopes,
-        expiresAt: record.expiresAt,
-      })
+      const audit = deps.audit.record('updated', record, now, context, auditChanges(patch))
+      const result = await store.update(
+        record.id,
+        owner.key,
+        patch,
+        { scopes: record.scopes, expiresAt: record.expiresAt },
+        deps.audit.forStore([audit]),
+      )
       if (result === null) throw keyNotFound()
+      await deps.audit.after([audit], result.ok)
       if (result.ok) return recordToInfo(result.record, now)
       // Someone changed the scopes or expiry since the read: check the patch against theirs.
     }

@@ -11,16 +11,23 @@ import {
   createApiKeyRoutes,
   fromWebRequest,
   guardedWebRequest,
+  checkWebClientAddress,
   toWebResponse,
+  type WebClientAddressOption,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
+export type { WebClientAddress, WebClientAddressOption } from '../../../src/http/index.js'
+
 /**
  * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
- * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
- * principal is `null`).
+ * `{ anyOf }`: one of them), checked at set-up, `optional` (no `Authorization` header: the
+ * principal is `null`), and `clientAddress` for events.
  */
-export type RequireApiKeyOptions = ApiKeyGuardOptions
+export type RequireApiKeyOptions = ApiKeyGuardOptions & WebClientAddressOption
+
+/** Options of {@link apiKeyRoutes}: the routes' options and `clientAddress` for events. */
+export type FetchApiKeyRoutesOptions = ApiKeyRoutesOptions & WebClientAddressOption
 
 /** Authenticates a web `Request`: the principal, or the `Response` to send instead. */
 export type FetchApiKeyGuard = (request: Request) => Promise<ApiKeyPrincipal | Response>
@@ -60,8 +67,9 @@ export function requireApiKey(
   options: RequireApiKeyOptions = {},
 ): OptionalFetchApiKeyGuard {
   const guard = createApiKeyGuard(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'requireApiKey')
   return async (request) => {
-    const result = await guard(guardedWebRequest(request))
+    const result = await guard(guardedWebRequest(request, clientAddress))
     if (!result.ok) return toWebResponse(result.response, request.method)
     if ('headers' in result && result.headers !== undefined) added.set(request, result.headers)
     return result.principal
@@ -110,11 +118,12 @@ export interface FetchApiKeyRoutes {
  */
 export function apiKeyRoutes(
   auth: ApiKeyAuth,
-  options: ApiKeyRoutesOptions = {},
+  options: FetchApiKeyRoutesOptions = {},
 ): FetchApiKeyRoutes {
   const routes = createApiKeyRoutes(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'apiKeyRoutes')
   const handle = async (request: Request): Promise<Response | null> => {
-    const response = await routes(fromWebRequest(request))
+    const response = await routes(fromWebRequest(request, undefined, clientAddress))
     return response === null ? null : toWebResponse(response, request.method)
   }
   return {
