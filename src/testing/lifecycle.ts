@@ -453,6 +453,46 @@ function updateCases<S extends KeyStore>(withStore: WithStore<S>): void {
   )
 
   it(
+    "update replaces a key's usage limits, removes them with null, and keeps unknown fields",
+    withStore(async (store) => {
+      const { record } = makeTestRecord({ scopes: ['a:read'] })
+      const withExtra = {
+        ...record,
+        limits: { rate: [{ name: 'rpm', limit: 60, windowMs: 60_000 }] },
+        laterField: { kept: [1, 'two'] },
+      } as ApiKeyRecord
+      await store.insert(withExtra)
+      const expected = { scopes: ['a:read'], expiresAt: null }
+      const limits = {
+        rate: [
+          { name: 'rpm', limit: 30, windowMs: 60_000 },
+          { name: 'daily', limit: 1000, windowMs: 86_400_000 },
+        ],
+        credits: { remaining: 5, refill: { amount: 5, intervalMs: 3_600_000 } },
+      }
+      const result = await store.update?.(record.id, record.userId, { limits }, expected)
+      expect(result?.ok === true && result.record.limits).toEqual(limits)
+      const stored = (await store.findByHash(record.hash)) as Record<string, unknown> | null
+      expect(stored?.limits).toEqual(limits)
+      expect(stored?.laterField).toEqual({ kept: [1, 'two'] })
+      expect(stored?.name).toBe(record.name)
+      // Read back by listing too (every path that builds a record).
+      const listed = (await store.listByUser(record.userId)).find((r) => r.id === record.id)
+      expect(listed?.limits).toEqual(limits)
+      const cleared = await store.update?.(record.id, record.userId, { limits: null }, expected)
+      expect(cleared?.ok).toBe(true)
+      const after = (await store.findByHash(record.hash)) as Record<string, unknown> | null
+      expect(after?.limits ?? null).toBeNull()
+      expect(after?.laterField).toEqual({ kept: [1, 'two'] })
+      // A key that never had limits gets them.
+      const { record: plain } = makeTestRecord({ scopes: ['a:read'] })
+      await store.insert(plain)
+      await store.update?.(plain.id, plain.userId, { limits: { rate: [] } }, expected)
+      expect((await store.findByHash(plain.hash))?.limits).toEqual({ rate: [] })
+    }),
+  )
+
+  it(
     'concurrent updates from one expectation: exactly one applies',
     withStore(async (store) => {
       const { record } = makeTestRecord({ scopes: ['a:read', 'b:read', 'c:read'] })

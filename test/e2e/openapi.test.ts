@@ -4,6 +4,9 @@
  * mismatch, so a passing build means something.
  */
 import { describe, expect, test } from 'vitest'
+import type { z } from 'zod'
+import type { apiKeyJsonSchema } from '../../src/http/key-route-schemas.js'
+import type { ApiKeyJson } from '../../src/index.js'
 import { createConformanceChecker, KEYS_BASE } from './openapi-conformance.js'
 import type { Res } from './http.js'
 
@@ -78,4 +81,16 @@ describe('the OpenAPI conformance check', () => {
       }),
     ).toEqual(['content type text/html is not documented'])
   })
+})
+
+// The public `ApiKeyJson` (what `apiKeyToJson` returns, the CLI's --json) has exactly the fields
+// of the document's `ApiKey` schema: checked by tsc.
+type SameKeys<A, B> = [keyof A] extends [keyof B]
+  ? [keyof B] extends [keyof A]
+    ? true
+    : false
+  : false
+const sameFields: SameKeys<ApiKeyJson, z.infer<typeof apiKeyJsonSchema>> = true
+test('the JSON view and the schema have the same fields', () => {
+  expect(sameFields).toBe(true)
 })

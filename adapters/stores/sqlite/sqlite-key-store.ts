@@ -43,7 +43,7 @@ export interface SqliteKeyStoreOptions {
   table?: string
   /**
    * Table of the audit log (`auditStore: store`): append-only, one row per management change.
-   * Same rule as `table`. @defaultValue `` `${table}_audit` ``
+   * Lower-case letters, digits and `_`, at most 54 characters. @defaultValue `` `${table}_audit` ``
    */
   auditTable?: string
 }
@@ -74,6 +74,9 @@ interface Row {
 type Listener = (hash: string) => void
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
+// The audit table's name: a table's name and `_audit`; its index adds `_key_idx` (PostgreSQL
+// keeps 63 characters of a name).
+const AUDIT_IDENTIFIER = /^[a-z_][a-z0-9_]{0,53}$/
 const SYNCHRONOUS_EXTRA = 3
 /** The schema version {@link SqliteKeyStore.migrate} brings a table to. */
 const SCHEMA_VERSION = 3
@@ -171,10 +174,10 @@ export class SqliteKeyStore implements KeyStore, AuditStore {
     }
     this.#table = table
     const auditTable = options.auditTable ?? `${table}_audit`
-    if (typeof auditTable !== 'string' || !IDENTIFIER.test(auditTable)) {
+    if (typeof auditTable !== 'string' || !AUDIT_IDENTIFIER.test(auditTable)) {
       if (this.#owned) this.#db.close()
       throw new AuthError('CONFIGURATION_ERROR', {
-        message: `SqliteKeyStore: auditTable must match ${IDENTIFIER.source}`,
+        message: `SqliteKeyStore: auditTable must match ${AUDIT_IDENTIFIER.source}`,
       })
     }
     this.#auditTable = auditTable
@@ -547,6 +550,9 @@ export class SqliteKeyStore implements KeyStore, AuditStore {
       if (patch.expiresAt !== undefined) {
         record.expiresAt = patch.expiresAt === null ? null : new Date(patch.expiresAt.getTime())
       }
+      // Usage limits live in the `extra` JSON, which #save rewrites from the record.
+      if (patch.limits === null) delete record.limits
+      else if (patch.limits !== undefined) record.limits = structuredClone(patch.limits)
       this.#save(record)
       this.#writeAudit(audit)
       return { ok: true, record }
