@@ -3,8 +3,8 @@
  * `requireApiKey` takes.
  * @module
  */
-import type { ApiKeyAuth, VerifyOptions } from '../create-api-key-auth.js'
-import { AuthError } from '../errors.js'
+import type { ApiKeyAuth, FailedAuthThrottle, VerifyOptions } from '../create-api-key-auth.js'
+import { AuthError, isAuthError } from '../errors.js'
 import { type AuthenticateNow, authenticateNowOf } from '../lib/authenticate-now.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { MAX_COST } from '../limits/schema.js'
@@ -32,7 +32,7 @@ export function authenticateRequest(
   request: GuardedRequest,
   scopes: RequiredScopes = [],
 ): Promise<AuthResult> {
-  const plan = guardPlan(auth, scopes, false, 1, auth.options.limits?.defaults !== undefined)
+  const plan = guardPlan(auth, scopes, false, 1)
   return settledResult(guardRequest(plan, request, { scopes, request }))
 }
 
@@ -48,6 +48,7 @@ export function guardRequest(
   request: GuardedRequest,
   options: VerifyOptions,
 ): AuthResult | Promise<AuthResult> {
+  if (plan.throttle !== undefined) return guardThrottled(plan, plan.throttle, request, options)
   try {
     // Node keeps only the first Authorization line; two lines are ambiguous, so neither counts.
     if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
@@ -56,9 +57,41 @@ export function guardRequest(
     // The request itself is the metadata: read (method, path, client address) only on a refusal
     // that someone listens to, so a success builds nothing more than before.
     const principal = plan.authenticate(request.headers.authorization, options)
-    if (principal instanceof Promise) return principal.then(plan.charge, plan.fail)
-    return plan.charge(principal)
+    if (principal instanceof Promise) {
+      return principal.then((verified) => plan.charge(verified, request), plan.fail)
+    }
+    return plan.charge(principal, request)
   } catch (error) {
+    return plan.fail(error)
+  }
+}
+
+// With failed-authentication throttling on: the throttle comes first, so an address over the
+// cap is refused before its key is hashed or looked up, and only a 401 is counted
+// (docs/limits.md). Its store calls are I/O anyway, so this path stays a plain async function.
+async function guardThrottled(
+  plan: GuardPlan,
+  throttle: FailedAuthThrottle,
+  request: GuardedRequest,
+  options: VerifyOptions,
+): Promise<AuthResult> {
+  let address: string | undefined
+  try {
+    address = request.clientAddress
+    const wait = address === undefined ? 0 : throttle.retryAfter(address)
+    if (wait > 0) {
+      throw new AuthError('RATE_LIMITED', { reason: 'failed_auth', retryAfterSeconds: wait })
+    }
+    if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
+      throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
+    }
+    const principal = await plan.authenticate(request.headers.authorization, options)
+    return await plan.charge(principal, request)
+  } catch (error) {
+    if (address !== undefined && isAuthError(error) && error.status === 401) {
+      const instead = await throttle.recordFailure(address)
+      if (instead !== undefined) return plan.fail(instead)
+    }
     return plan.fail(error)
   }
 }
@@ -70,8 +103,13 @@ export interface GuardPlan {
   readonly optional: boolean
   /** `auth.authenticate`, in its synchronous form when it has one. */
   readonly authenticate: AuthenticateNow
+  /** Failed-authentication throttling, when on. */
+  readonly throttle: FailedAuthThrottle | undefined
   /** The verified principal to the result: charged against limits when some can apply. */
-  readonly charge: (principal: ApiKeyPrincipal) => AuthResult | Promise<AuthResult>
+  readonly charge: (
+    principal: ApiKeyPrincipal,
+    request: GuardedRequest,
+  ) => AuthResult | Promise<AuthResult>
   /** Any failure to the response to send (unknown errors: 503, fail closed). */
   readonly fail: (error: unknown) => AuthResult
 }
@@ -81,8 +119,8 @@ function guardPlan(
   scopes: RequiredScopes,
   optional: boolean,
   cost: number,
-  defaults: boolean,
 ): GuardPlan {
+  const defaults = auth.options.limits?.defaults !== undefined
   const fail = (error: unknown): AuthResult => ({ ok: false, response: auth.errorResponse(error) })
   const charged = (principal: ApiKeyPrincipal) => (headers: Record<string, string>) =>
     ({ ok: true, principal, headers }) as AuthResult
@@ -90,14 +128,15 @@ function guardPlan(
     auth,
     scopes,
     optional,
+    throttle: auth.failedAuthThrottle,
     // Whoever replaced `auth.authenticate` (a spy, a wrapper) is called as before.
     authenticate:
       authenticateNowOf(auth.authenticate) ??
       ((authorization, options) => auth.authenticate(authorization, options)),
-    charge: (principal) => {
+    charge: (principal, request) => {
       if (principal.limits === undefined && !defaults) return { ok: true, principal }
       try {
-        return auth.chargeLimits(principal, { cost }).then(charged(principal), fail)
+        return auth.chargeLimits(principal, { cost, request }).then(charged(principal), fail)
       } catch (error) {
         return fail(error)
       }
@@ -213,13 +252,7 @@ export function planGuard(auth: ApiKeyAuth, options: ApiKeyGuardOptions = {}): G
     })
   }
   const cost = checkCost(options?.cost, call)
-  return guardPlan(
-    auth,
-    scopes,
-    optional === true,
-    cost,
-    auth.options.limits?.defaults !== undefined,
-  )
+  return guardPlan(auth, scopes, optional === true, cost)
 }
 
 // A route's cost is the developer's: a bad one fails at set-up, never on a request.

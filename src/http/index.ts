@@ -38,6 +38,18 @@ export type { ApiKeyRoutesOptions, KeyManagerCheck } from './routes-options.js'
 
 // Web-standard requests and responses (fetch, Hono, Next.js, Bun, Deno, workerd)
 export { fromWebRequest, guardedWebRequest, readWebBody, toWebResponse, webHeaders } from './web.js'
+export {
+  checkWebClientAddress,
+  resolveClientAddress,
+  type WebClientAddress,
+  type WebClientAddressOption,
+} from './web.js'
+export {
+  clientAddressOf,
+  forwardedClientAddress,
+  requireClientAddressSource,
+  trustedProxies,
+} from './client-address.js'
 
 // Bodies, cookies, CSRF and sessions
 export { readBody } from './read-body.js'

@@ -15,6 +15,7 @@ import {
   planGuard,
 } from './authenticate-request.js'
 import { describeArgument } from './check-arguments.js'
+import { clientAddressOf, trustedProxies } from './client-address.js'
 import type { AuthRequestHeaders, AuthResult, OptionalAuthResult } from './types.js'
 
 /**
@@ -31,8 +32,12 @@ export interface RequestAccessors<R> {
   method(request: R): string | undefined
   /** Path without the query string. */
   path(request: R): string | undefined
-  /** The client's address under the framework's own trusted-proxy setting. */
-  clientAddress(request: R): string | undefined
+  /**
+   * The socket's peer address (`req.socket.remoteAddress`). The guard resolves the client
+   * address from it by the library's one rule (`clientAddressOf`: `X-Forwarded-For` only
+   * behind `limits.failedAuth.trustProxy` proxies), never by the framework's own setting.
+   */
+  socketAddress(request: R): string | undefined
 }
 
 /**
@@ -62,7 +67,7 @@ export type OptionalRequestGuard<R> = (
  *   rawHeaders: (req) => req.rawHeaders,
  *   method: (req) => req.method,
  *   path: (req) => req.url?.split('?', 1)[0],
- *   clientAddress: (req) => req.socket.remoteAddress,
+ *   socketAddress: (req) => req.socket.remoteAddress,
  * })
  * const result = await guard(req)
  * if (!result.ok) return send(result.response)
@@ -94,19 +99,20 @@ export function createRequestGuard<R>(
   checkAccessors(accessors)
   const View = viewOf(accessors)
   const { scopes } = plan
+  const trust = trustedProxies(auth)
   if (!plan.optional) {
     return (request) => {
-      const view = new View(request, scopes)
+      const view = new View(request, scopes, trust)
       return guardRequest(plan, view, view)
     }
   }
   return (request) => {
-    const view = new View(request, scopes)
+    const view = new View(request, scopes, trust)
     return hasNoAuthorization(view) ? ANONYMOUS : guardRequest(plan, view, view)
   }
 }
 
-const ACCESSORS = ['headers', 'rawHeaders', 'method', 'path', 'clientAddress'] as const
+const ACCESSORS = ['headers', 'rawHeaders', 'method', 'path', 'socketAddress'] as const
 
 // An adapter's mistake fails at set-up, saying what was expected, never on a request.
 function checkAccessors(accessors: unknown): void {
@@ -134,7 +140,7 @@ interface RequestView {
   readonly clientAddress: string | undefined
 }
 
-type RequestViewClass<R> = new (source: R, scopes: RequiredScopes) => RequestView
+type RequestViewClass<R> = new (source: R, scopes: RequiredScopes, trust: number) => RequestView
 
 const views = new WeakMap<object, RequestViewClass<never>>()
 
@@ -147,13 +153,16 @@ const views = new WeakMap<object, RequestViewClass<never>>()
 function viewOf<R>(accessors: RequestAccessors<R>): RequestViewClass<R> {
   const known = views.get(accessors) as RequestViewClass<R> | undefined
   if (known !== undefined) return known
-  const { headers, rawHeaders, method, path, clientAddress } = accessors
+  const { headers, rawHeaders, method, path, socketAddress } = accessors
   class View implements RequestView {
     readonly source: R
     readonly scopes: RequiredScopes
-    constructor(source: R, scopes: RequiredScopes) {
+    /** `trustProxy` of the service (`trustedProxies`). */
+    readonly trust: number
+    constructor(source: R, scopes: RequiredScopes, trust: number) {
       this.source = source
       this.scopes = scopes
+      this.trust = trust
     }
     get request(): RequestView {
       return this
@@ -170,8 +179,9 @@ function viewOf<R>(accessors: RequestAccessors<R>): RequestViewClass<R> {
     get path(): string | undefined {
       return path(this.source)
     }
+    // The library's rule (docs/limits.md, "Client address"), whatever the framework's setting.
     get clientAddress(): string | undefined {
-      return clientAddress(this.source)
+      return clientAddressOf(socketAddress(this.source), headers(this.source), this.trust)
     }
   }
   views.set(accessors, View as RequestViewClass<never>)

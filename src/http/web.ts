@@ -4,7 +4,10 @@
  * APIs (no `Buffer`, no streams of Node), so it runs on Bun, Deno and workerd.
  * @module
  */
+import { AuthError } from '../errors.js'
 import type { GuardedRequest } from './authenticate-request.js'
+import { describeArgument } from './check-arguments.js'
+import { clientAddressOf } from './client-address.js'
 import type { AuthRequest, AuthRequestHeaders, AuthResponse } from './types.js'
 
 /**
@@ -26,22 +29,103 @@ export function webHeaders(headers: Headers): AuthRequestHeaders {
 }
 
 /**
- * What a guard (`createApiKeyGuard`) reads of a web `Request`: its headers, and its method and
- * path for the `auth.denied` event (the path is parsed only if an event asks for it).
+ * Resolves the client address of a web `Request`, for the `auth.denied` and `key.*` events. Web
+ * runtimes have no standard for it: pass what your platform trusts (Cloudflare's
+ * `CF-Connecting-IP`, the address your server hands you, `X-Forwarded-For` only behind a proxy
+ * you control). Called only when an event needs the address; a resolver that throws or returns
+ * anything but a string leaves the address out.
+ *
+ * @example
+ * ```ts
+ * const clientAddress: WebClientAddress = (request) =>
+ *   request.headers.get('cf-connecting-ip') ?? undefined
+ * ```
+ */
+export type WebClientAddress = (request: Request) => string | undefined
+
+/** The option of the web adapters (fetch, Next.js) that says how to find the client address. */
+export interface WebClientAddressOption {
+  /**
+   * Resolves the client's address for the `auth.denied` and `key.*` events (web runtimes have no
+   * standard one): e.g. `(request) => request.headers.get('cf-connecting-ip') ?? undefined` on
+   * Cloudflare. Read `X-Forwarded-For` only behind a proxy you control. Without it, events carry
+   * the method and path only.
+   */
+  clientAddress?: WebClientAddress
+}
+
+/**
+ * Checks a web adapter's `clientAddress` option once, at set-up: a function or nothing.
+ * @internal
+ */
+export function checkWebClientAddress<F>(value: F | undefined, call: string): F | undefined {
+  if (value === undefined || typeof value === 'function') return value
+  throw new AuthError('CONFIGURATION_ERROR', {
+    message: `${call}: clientAddress must be a function of the request returning a string, got ${describeArgument(value)}`,
+  })
+}
+
+/**
+ * Calls a `clientAddress` resolver: its string, or `undefined` when there is no resolver, it
+ * throws, or it returns anything else. Never throws.
+ * @internal
+ */
+export function resolveClientAddress<T>(
+  resolver: ((source: T) => string | undefined) | undefined,
+  source: T,
+): string | undefined {
+  if (resolver === undefined) return undefined
+  try {
+    const address: unknown = resolver(source)
+    return typeof address === 'string' ? address : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// What a guard reads of a web `Request`. A class, so that the path and the client address (read
+// only for an `auth.denied` event) are getters on the prototype, not closures per request.
+class GuardedWebRequest {
+  readonly headers: AuthRequestHeaders
+  readonly method: string
+  readonly source: Request
+  readonly #clientAddress: WebClientAddress | undefined
+  readonly #trustProxy: number
+  constructor(source: Request, clientAddress: WebClientAddress | undefined, trustProxy: number) {
+    this.source = source
+    this.headers = webHeaders(source.headers)
+    this.method = source.method.toUpperCase()
+    this.#clientAddress = clientAddress
+    this.#trustProxy = trustProxy
+  }
+  get path(): string {
+    return new URL(this.source.url).pathname
+  }
+  // The resolver gives the peer; behind trusted proxies, X-Forwarded-For decides (client-address.ts).
+  get clientAddress(): string | undefined {
+    const peer = resolveClientAddress(this.#clientAddress, this.source)
+    return clientAddressOf(peer, this.headers, this.#trustProxy)
+  }
+}
+
+/**
+ * What a guard (`createApiKeyGuard`) reads of a web `Request`: its headers, and for the
+ * `auth.denied` event its method, path (parsed from the URL only if an event asks for it) and,
+ * with a `clientAddress` resolver, the client's address: the resolver's answer (the runtime's
+ * peer), or behind `trustProxy` proxies the address `X-Forwarded-For` names there
+ * (`clientAddressOf`; docs/limits.md, "Client address").
  *
  * @example
  * ```ts
  * const result = await guard(guardedWebRequest(request))
  * ```
  */
-export function guardedWebRequest(request: Request): GuardedRequest {
-  return {
-    headers: webHeaders(request.headers),
-    method: request.method.toUpperCase(),
-    get path() {
-      return new URL(request.url).pathname
-    },
-  }
+export function guardedWebRequest(
+  request: Request,
+  clientAddress?: WebClientAddress,
+  trustProxy = 0,
+): GuardedRequest {
+  return new GuardedWebRequest(request, clientAddress, trustProxy)
 }
 
 /**
@@ -92,17 +176,26 @@ export async function readWebBody(
 /**
  * A web `Request` as the kit's {@link AuthRequest}, for `createApiKeyRoutes`. `path` defaults to
  * the URL's path (still percent-encoded, as Express and Koa hand it over); pass the part below
- * where your routes are mounted when they are mounted under a prefix.
+ * where your routes are mounted when they are mounted under a prefix. `clientAddress` resolves
+ * the address the key routes put in their events ({@link WebClientAddress}), read through
+ * `X-Forwarded-For` behind `trustProxy` proxies as the guards do.
  *
  * @example
  * ```ts
  * const response = await routes(fromWebRequest(request))
  * ```
  */
-export function fromWebRequest(request: Request, path?: string): AuthRequest {
+export function fromWebRequest(
+  request: Request,
+  path?: string,
+  clientAddress?: WebClientAddress,
+  trustProxy = 0,
+): AuthRequest {
   const url = new URL(request.url)
   const headers = webHeaders(request.headers)
+  const address = clientAddressOf(resolveClientAddress(clientAddress, request), headers, trustProxy)
   return {
+    ...(address === undefined ? {} : { clientAddress: address }),
     method: request.method.toUpperCase(),
     path: path ?? url.pathname,
     query: url.search.slice(1),

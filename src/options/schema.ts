@@ -3,6 +3,7 @@
  * compile time (`satisfies`): an option added to one and not the other does not build.
  * @module
  */
+import type { AuditStore } from '../audit-store.js'
 import { z } from 'zod'
 import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
 import { sessionSchema } from './session.js'
@@ -45,6 +46,13 @@ const expiryStoreSchema = z.custom<ExpiryStore>(
     isObject(value) &&
     ['listExpiring', 'claimNotice'].every((m) => isFunction((value as Record<string, unknown>)[m])),
   { message: 'must implement ExpiryStore (listExpiring, claimNotice)' },
+)
+
+const auditStoreSchema = z.custom<AuditStore>(
+  (value) =>
+    isObject(value) &&
+    ['appendAudit', 'listAudit'].every((m) => isFunction((value as Record<string, unknown>)[m])),
+  { message: 'must implement AuditStore (appendAudit, listAudit)' },
 )
 
 const loggerSchema = z.union(
@@ -127,6 +135,7 @@ const shape = {
   usageStore: usageStoreSchema.optional(),
   usageFlushMs: z.number().int().min(1_000).max(300_000).optional(),
   expiryStore: expiryStoreSchema.optional(),
+  auditStore: auditStoreSchema.optional(),
 } satisfies { [K in keyof Required<ApiKeyAuthOptions>]: z.ZodType<ApiKeyAuthOptions[K]> }
 
 /** Validates the options object as a whole: unknown options are refused. */

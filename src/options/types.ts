@@ -3,6 +3,7 @@
  * To add an option: ARCHITECTURE.md, "Adding an option".
  * @module
  */
+import type { AuditStore } from '../audit-store.js'
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import type { LimitsOptions, ResolvedLimitsOptions } from './limits.js'
@@ -120,6 +121,13 @@ export interface ApiKeyAuthOptions {
    * exactly once. Without it `notifyExpiring` is a `CONFIGURATION_ERROR`.
    */
   expiryStore?: ExpiryStore
+  /**
+   * Where the audit log goes: one record per management change (create, revoke, roll, update,
+   * disable, enable), listed by `auth.listEvents`. Pass the key store itself when it is also
+   * an `AuditStore` (`PostgresKeyStore`, `SqliteKeyStore`) to write each record in the same
+   * transaction as its change. Without it nothing is recorded. See docs/audit-log.md.
+   */
+  auditStore?: AuditStore
 }
 
 /**
@@ -153,4 +161,5 @@ export interface ResolvedAuthOptions {
   usageStore: UsageStore | undefined
   usageFlushMs: number
   expiryStore: ExpiryStore | undefined
+  auditStore: AuditStore | undefined
 }

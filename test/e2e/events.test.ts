@@ -1,6 +1,7 @@
 /**
  * Events over real HTTP on every framework build: `auth.denied` carries the method, the path and
- * the client address the framework resolved; the key routes name the actor (the session user or
+ * the client address the framework resolved (the web builds through their `clientAddress`
+ * option), the same payload on every build for the same request; the key routes name the actor (the session user or
  * the `*` key) of `key.created` and `key.revoked`. Payloads hold to the strict schemas.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
@@ -11,7 +12,15 @@ import { type Framework, type RunningApp, startApp } from './apps.js'
 import { createFixture, type Fixture } from './fixture.js'
 import { json, send } from './http.js'
 
-const FRAMEWORKS: readonly Framework[] = ['express', 'express4', 'fastify', 'koa', 'koa2']
+const FRAMEWORKS: readonly Framework[] = [
+  'express',
+  'express4',
+  'fastify',
+  'koa',
+  'koa2',
+  'hono',
+  'fetch',
+]
 const LOOPBACK = /^(?:127\.0\.0\.1|::ffff:127\.0\.0\.1|::1)$/
 
 // Listeners run on a later turn of the event loop.
@@ -105,5 +114,47 @@ describe.each(FRAMEWORKS)('events over %s', (framework) => {
     for (const event of events) {
       expect((event.request as { clientAddress: string }).clientAddress).toMatch(LOOPBACK)
     }
+  })
+})
+
+describe('auth.denied parity: the same payload on every build for the same request', () => {
+  let f: Fixture
+  const apps = new Map<Framework, RunningApp>()
+  const denied: Record<string, unknown>[] = []
+  beforeAll(async () => {
+    f = await createFixture()
+    for (const fw of FRAMEWORKS) apps.set(fw, await startApp(fw, f))
+    f.auth.on('auth.denied', (event) => void denied.push({ ...event }))
+  })
+  afterAll(async () => {
+    for (const app of apps.values()) await app.close()
+  })
+
+  const REQUESTS = [
+    { label: 'unknown key', path: '/api/v1/models', key: () => f.keys.unknown },
+    { label: 'missing scope', path: '/api/v1/models', key: () => f.keys.accountRead },
+    { label: 'revoked key', path: '/api/v1/models', key: () => f.keys.revoked },
+    { label: 'malformed', path: '/api/v1/models', key: () => 'not-a-key' },
+  ]
+
+  test.each(REQUESTS)('$label', async ({ path, key }) => {
+    const payloads = new Map<Framework, Record<string, unknown>>()
+    for (const fw of FRAMEWORKS) {
+      const res = await send((apps.get(fw) as RunningApp).url, {
+        path: `${path}?page=2`,
+        headers: [['Authorization', `Bearer ${key()}`]],
+      })
+      expect(res.status).toBeGreaterThanOrEqual(400)
+      await delivered()
+      const events = denied.splice(0)
+      expect(events).toHaveLength(1)
+      parseEvent(events[0])
+      const { at, ...payload } = events[0] as Record<string, unknown>
+      expect(at).toBeInstanceOf(Date)
+      payloads.set(fw, payload)
+    }
+    const reference = payloads.get('express') as Record<string, unknown>
+    expect(reference.request).toMatchObject({ method: 'GET', path })
+    for (const fw of FRAMEWORKS) expect({ fw, ...payloads.get(fw) }).toEqual({ fw, ...reference })
   })
 })

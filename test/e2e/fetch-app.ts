@@ -18,13 +18,16 @@ export const json = (
   })
 
 /** The test service as one fetch handler, built from `@vydra/auth/fetch` alone. */
-export function createFetchApp(ctx: AppContext): (request: Request) => Promise<Response> {
-  const routes = fe.apiKeyRoutes(ctx.auth, ROUTE_OPTIONS)
+export function createFetchApp(
+  ctx: AppContext,
+  web: fe.WebClientAddressOption = {},
+): (request: Request) => Promise<Response> {
+  const routes = fe.apiKeyRoutes(ctx.auth, { ...ROUTE_OPTIONS, ...web })
   const guards = new Map(
-    ROUTES.map((r) => [r, fe.requireApiKey(serviceOf(ctx, r), guardOptions(r))]),
+    ROUTES.map((r) => [r, fe.requireApiKey(serviceOf(ctx, r), { ...guardOptions(r), ...web })]),
   )
-  const fragile = fe.requireApiKey(ctx.failing)
-  const any = fe.requireApiKey(ctx.auth)
+  const fragile = fe.requireApiKey(ctx.failing, web)
+  const any = fe.requireApiKey(ctx.auth, web)
   const respond = async (
     request: Request,
     guard: (request: Request) => Promise<unknown>,

@@ -14,6 +14,7 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
+  clientAddressOf,
   createApiKeyRoutes,
   createRequestGuard,
   createBodyErrorTranslator,
@@ -23,6 +24,7 @@ import {
   type RequestAccessors,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
+  trustedProxies,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -82,7 +84,7 @@ const EXPRESS_REQUEST: RequestAccessors<Request> = {
   rawHeaders: (req) => req.rawHeaders,
   method: (req) => req.method,
   path: (req) => req.path,
-  clientAddress: (req) => req.ip,
+  socketAddress: (req) => req.socket.remoteAddress,
 }
 
 /**
@@ -100,7 +102,7 @@ export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}
   const handle = createApiKeyRoutes(auth, options)
   const router = Router()
   router.use((req, res, next) => {
-    handle(toAuthRequest(req))
+    handle(toAuthRequest(req, auth))
       .then((response) => (response === null ? next() : send(res, response)))
       .catch(next)
   })
@@ -150,13 +152,13 @@ export function secretScanningRoute(
 ): RequestHandler {
   const handle = createSecretScanningHandler(auth, options)
   return (req, res, next) => {
-    handle(toAuthRequest(req))
+    handle(toAuthRequest(req, auth))
       .then((response) => (response === null ? next() : send(res, response)))
       .catch(next)
   }
 }
 
-function toAuthRequest(req: Request): AuthRequest {
+function toAuthRequest(req: Request, auth: ApiKeyAuth): AuthRequest {
   return {
     method: req.method,
     path: req.path,
@@ -164,9 +166,9 @@ function toAuthRequest(req: Request): AuthRequest {
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
-    // Trusted-proxy rule: Express's own (`trust proxy`).
+    // The library's trusted-proxy rule (docs/limits.md, "Client address").
     get clientAddress() {
-      return req.ip
+      return clientAddressOf(req.socket.remoteAddress, req.headers, trustedProxies(auth))
     },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: req.readableEnded ? (req.body as unknown) : undefined,

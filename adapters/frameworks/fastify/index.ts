@@ -16,6 +16,7 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
+  clientAddressOf,
   createApiKeyRoutes,
   createRequestGuard,
   createSecretScanningHandler,
@@ -23,6 +24,7 @@ import {
   type RequestAccessors,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
+  trustedProxies,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -82,7 +84,7 @@ const FASTIFY_REQUEST: RequestAccessors<FastifyRequest> = {
   rawHeaders: (request) => request.raw.rawHeaders,
   method: (request) => request.method,
   path: (request) => request.url.split('?', 1)[0],
-  clientAddress: (request) => request.ip,
+  socketAddress: (request) => request.raw.socket?.remoteAddress,
 }
 
 const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, options) => {
@@ -100,7 +102,7 @@ const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, option
     const route = request.routeOptions.url ?? base
     const prefixLength = route.length - base.length - (route.endsWith('/*') ? 2 : 0)
     const path = (request.url.split('?')[0] ?? '').slice(prefixLength)
-    const response = await handle(toAuthRequest(request, path))
+    const response = await handle(toAuthRequest(request, path, trustedProxies(auth)))
     if (response === null) return reply.callNotFound()
     return send(reply, response)
   }
@@ -150,7 +152,7 @@ const secretScanning: FastifyPluginAsync<SecretScanningPluginOptions> = async (
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url,
     handler: async (request, reply) => {
-      const response = await handle(toAuthRequest(request, url))
+      const response = await handle(toAuthRequest(request, url, trustedProxies(auth)))
       if (response === null) return reply.callNotFound()
       return send(reply, response)
     },
@@ -186,7 +188,7 @@ function withPluginMeta<T extends object>(plugin: T, name: string): T {
   })
 }
 
-function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
+function toAuthRequest(request: FastifyRequest, path: string, trust: number): AuthRequest {
   const body = request.body
   return {
     method: request.method,
@@ -195,9 +197,9 @@ function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
     headers: request.headers,
     rawHeaders: request.raw.rawHeaders,
     protocol: request.protocol,
-    // Trusted-proxy rule: Fastify's own (`trustProxy`).
+    // The library's trusted-proxy rule (docs/limits.md, "Client address").
     get clientAddress() {
-      return request.ip
+      return clientAddressOf(request.raw.socket?.remoteAddress, request.headers, trust)
     },
     body: isStream(body) ? undefined : body,
     readBody: (limit) => (isStream(body) ? readBody(body, limit) : readBody(request.raw, limit)),

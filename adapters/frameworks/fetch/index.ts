@@ -11,16 +11,27 @@ import {
   createApiKeyRoutes,
   fromWebRequest,
   guardedWebRequest,
+  checkWebClientAddress,
+  requireClientAddressSource,
   toWebResponse,
+  trustedProxies,
+  type WebClientAddressOption,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
+export type { WebClientAddress, WebClientAddressOption } from '../../../src/http/index.js'
+
 /**
  * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
- * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
- * principal is `null`).
+ * `{ anyOf }`: one of them), checked at set-up, `optional` (no `Authorization` header: the
+ * principal is `null`), and `clientAddress` for events and failed-authentication throttling
+ * (the runtime's peer address, e.g. Bun's `server.requestIP(request)?.address`; required with
+ * `limits.failedAuth` on and no trusted proxy: docs/limits.md, "Client address").
  */
-export type RequireApiKeyOptions = ApiKeyGuardOptions
+export type RequireApiKeyOptions = ApiKeyGuardOptions & WebClientAddressOption
+
+/** Options of {@link apiKeyRoutes}: the routes' options and `clientAddress` for events. */
+export type FetchApiKeyRoutesOptions = ApiKeyRoutesOptions & WebClientAddressOption
 
 /** Authenticates a web `Request`: the principal, or the `Response` to send instead. */
 export type FetchApiKeyGuard = (request: Request) => Promise<ApiKeyPrincipal | Response>
@@ -60,8 +71,11 @@ export function requireApiKey(
   options: RequireApiKeyOptions = {},
 ): OptionalFetchApiKeyGuard {
   const guard = createApiKeyGuard(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'requireApiKey')
+  requireClientAddressSource(auth, clientAddress, 'requireApiKey')
+  const trust = trustedProxies(auth)
   return async (request) => {
-    const result = await guard(guardedWebRequest(request))
+    const result = await guard(guardedWebRequest(request, clientAddress, trust))
     if (!result.ok) return toWebResponse(result.response, request.method)
     if ('headers' in result && result.headers !== undefined) added.set(request, result.headers)
     return result.principal
@@ -110,11 +124,14 @@ export interface FetchApiKeyRoutes {
  */
 export function apiKeyRoutes(
   auth: ApiKeyAuth,
-  options: ApiKeyRoutesOptions = {},
+  options: FetchApiKeyRoutesOptions = {},
 ): FetchApiKeyRoutes {
   const routes = createApiKeyRoutes(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'apiKeyRoutes')
   const handle = async (request: Request): Promise<Response | null> => {
-    const response = await routes(fromWebRequest(request))
+    const response = await routes(
+      fromWebRequest(request, undefined, clientAddress, trustedProxies(auth)),
+    )
     return response === null ? null : toWebResponse(response, request.method)
   }
   return {

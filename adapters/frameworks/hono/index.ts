@@ -11,19 +11,41 @@ import {
   type AuthRequest,
   createApiKeyGuard,
   createApiKeyRoutes,
+  checkWebClientAddress,
+  clientAddressOf,
   readWebBody,
+  requireClientAddressSource,
+  trustedProxies,
   guardedWebRequest,
+  resolveClientAddress,
   toWebResponse,
   webHeaders,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
+/** How the Hono adapter finds the client address for events. */
+export interface HonoClientAddressOption {
+  /**
+   * Resolves the client's address for the `auth.denied` and `key.*` events and for
+   * failed-authentication throttling, from the context: e.g. `(c) => getConnInfo(c).remote.address`
+   * with the `getConnInfo` of your runtime's adapter (`hono/bun`, `hono/deno`,
+   * `@hono/node-server/conninfo`), or a header your platform sets. Behind
+   * `limits.failedAuth.trustProxy` proxies, `X-Forwarded-For` decides instead; with
+   * `limits.failedAuth` on and no trusted proxy it is required (docs/limits.md, "Client address").
+   * Without it, events carry the method and path only.
+   */
+  clientAddress?: (c: Context) => string | undefined
+}
+
 /**
  * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
- * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header:
- * `c.get('auth')` is `null`).
+ * `{ anyOf }`: one of them), checked at set-up, `optional` (no `Authorization` header:
+ * `c.get('auth')` is `null`), and `clientAddress` for events.
  */
-export type RequireApiKeyOptions = ApiKeyGuardOptions
+export type RequireApiKeyOptions = ApiKeyGuardOptions & HonoClientAddressOption
+
+/** Options of {@link apiKeyRoutes}: the routes' options and `clientAddress` for events. */
+export type HonoApiKeyRoutesOptions = ApiKeyRoutesOptions & HonoClientAddressOption
 
 /** The variables {@link requireApiKey} sets: `c.get('auth')` is the verified key. */
 export interface ApiKeyVariables {
@@ -66,9 +88,18 @@ export function requireApiKey(
   | MiddlewareHandler<{ Variables: ApiKeyVariables }>
   | MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> {
   const guard = createApiKeyGuard(auth, options)
+  const resolver = checkWebClientAddress(options.clientAddress, 'requireApiKey')
+  requireClientAddressSource(auth, resolver, 'requireApiKey')
+  const trust = trustedProxies(auth)
   // One middleware for both overloads: without `optional` the guard never yields `null`.
   const middleware: MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> = async (c, next) => {
-    const result = await guard(guardedWebRequest(c.req.raw))
+    const result = await guard(
+      guardedWebRequest(
+        c.req.raw,
+        resolver === undefined ? undefined : () => resolveClientAddress(resolver, c),
+        trust,
+      ),
+    )
     if (!result.ok) return toWebResponse(result.response, c.req.method)
     c.set('auth', result.principal)
     await next()
@@ -99,12 +130,13 @@ export function requireApiKey(
  * app.route('/', apiKeyRoutes(auth, { session }))
  * ```
  */
-export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}): Hono {
+export function apiKeyRoutes(auth: ApiKeyAuth, options: HonoApiKeyRoutesOptions = {}): Hono {
   const routes = createApiKeyRoutes(auth, options)
+  const resolver = checkWebClientAddress(options.clientAddress, 'apiKeyRoutes')
   const base = options.basePath ?? '/api/v1/api-keys'
   const app = new Hono()
   const handler = async (c: Context, next: () => Promise<void>): Promise<Response | void> => {
-    const response = await routes(toAuthRequest(c))
+    const response = await routes(toAuthRequest(c, resolver, trustedProxies(auth)))
     if (response === null) return next()
     return toWebResponse(response, c.req.method)
   }
@@ -113,8 +145,15 @@ export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}
   return app
 }
 
-function toAuthRequest(c: Context): AuthRequest {
+function toAuthRequest(
+  c: Context,
+  resolver: HonoClientAddressOption['clientAddress'],
+  trust: number,
+): AuthRequest {
   const raw = c.req.raw
+  const headers = webHeaders(raw.headers)
+  // The library's rule: the resolver's peer, or X-Forwarded-For behind trusted proxies.
+  const address = clientAddressOf(resolveClientAddress(resolver, c), headers, trust)
   const url = new URL(raw.url)
   // The path below where the sub-app is mounted, still percent-encoded as the other adapters see it.
   const prefix = basePath(c)
@@ -125,10 +164,11 @@ function toAuthRequest(c: Context): AuthRequest {
         ? url.pathname.slice(prefix.length)
         : c.req.path.slice(prefix.length)
   return {
+    ...(address === undefined ? {} : { clientAddress: address }),
     method: raw.method.toUpperCase(),
     path,
     query: url.search.slice(1),
-    headers: webHeaders(raw.headers),
+    headers,
     protocol: url.protocol.slice(0, -1),
     readBody: async (limit) => {
       if (!raw.bodyUsed) return readWebBody(raw, limit)

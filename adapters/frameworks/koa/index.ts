@@ -7,6 +7,7 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
+  clientAddressOf,
   createApiKeyRoutes,
   createRequestGuard,
   createBodyErrorTranslator,
@@ -16,6 +17,7 @@ import {
   type RequestAccessors,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
+  trustedProxies,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -76,7 +78,7 @@ const KOA_REQUEST: RequestAccessors<Context> = {
   rawHeaders: (ctx) => ctx.req.rawHeaders,
   method: (ctx) => ctx.method,
   path: (ctx) => ctx.path,
-  clientAddress: (ctx) => ctx.ip,
+  socketAddress: (ctx) => ctx.req.socket?.remoteAddress,
 }
 
 /**
@@ -91,7 +93,7 @@ const KOA_REQUEST: RequestAccessors<Context> = {
 export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}): Middleware {
   const handle = createApiKeyRoutes(auth, options)
   return async (ctx, next) => {
-    const response = await handle(toAuthRequest(ctx))
+    const response = await handle(toAuthRequest(ctx, trustedProxies(auth)))
     if (response === null) return next()
     send(ctx, response)
   }
@@ -143,13 +145,13 @@ export function secretScanningRoute(
 ): Middleware {
   const handle = createSecretScanningHandler(auth, options)
   return async (ctx, next) => {
-    const response = await handle(toAuthRequest(ctx))
+    const response = await handle(toAuthRequest(ctx, trustedProxies(auth)))
     if (response === null) return next()
     send(ctx, response)
   }
 }
 
-function toAuthRequest(ctx: Context): AuthRequest {
+function toAuthRequest(ctx: Context, trust: number): AuthRequest {
   return {
     method: ctx.method,
     path: ctx.path,
@@ -157,9 +159,9 @@ function toAuthRequest(ctx: Context): AuthRequest {
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
-    // Trusted-proxy rule: Koa's own (`app.proxy`).
+    // The library's trusted-proxy rule (docs/limits.md, "Client address").
     get clientAddress() {
-      return ctx.ip
+      return clientAddressOf(ctx.req.socket?.remoteAddress, ctx.req.headers, trust)
     },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: ctx.req.readableEnded ? (ctx.request as { body?: unknown }).body : undefined,

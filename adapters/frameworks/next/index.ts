@@ -10,17 +10,27 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   fromWebRequest,
+  checkWebClientAddress,
+  requireClientAddressSource,
+  trustedProxies,
   guardedWebRequest,
   toWebResponse,
+  type WebClientAddressOption,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
+
+export type { WebClientAddress, WebClientAddressOption } from '../../../src/http/index.js'
 
 /**
  * Options of {@link withApiKey}: the scopes the key must hold (an array: all of them;
  * `{ anyOf }`: one of them), checked at set-up, and `optional` (no `Authorization` header: the
- * handler gets `null`).
+ * handler gets `null`), and `clientAddress` for events (Next.js gives a route handler no
+ * address: on Vercel, `(request) => request.headers.get('x-real-ip') ?? undefined`).
  */
-export type WithApiKeyOptions = ApiKeyGuardOptions
+export type WithApiKeyOptions = ApiKeyGuardOptions & WebClientAddressOption
+
+/** Options of {@link apiKeyRoutes}: the routes' options and `clientAddress` for events. */
+export type NextApiKeyRoutesOptions = ApiKeyRoutesOptions & WebClientAddressOption
 
 /** A route handler as Next.js calls it: the request and its context (`{ params }`). */
 export type RouteHandler<R extends Request, C> = (request: R, context: C) => Promise<Response>
@@ -60,13 +70,16 @@ export function withApiKey<R extends Request, C>(
   handler: (request: R, context: C, principal: ApiKeyPrincipal) => Response | Promise<Response>,
 ): RouteHandler<R, C> {
   const guard = createApiKeyGuard(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'withApiKey')
+  requireClientAddressSource(auth, clientAddress, 'withApiKey')
+  const trust = trustedProxies(auth)
   const run = handler as (
     request: R,
     context: C,
     principal: ApiKeyPrincipal | null,
   ) => Response | Promise<Response>
   return async (request, context) => {
-    const result = await guard(guardedWebRequest(request))
+    const result = await guard(guardedWebRequest(request, clientAddress, trust))
     if (!result.ok) return toWebResponse(result.response, request.method)
     const response = await run(request, context, result.principal)
     if (!('headers' in result) || result.headers === undefined) return response
@@ -105,11 +118,14 @@ export interface ApiKeyRouteHandlers {
  */
 export function apiKeyRoutes(
   auth: ApiKeyAuth,
-  options: ApiKeyRoutesOptions = {},
+  options: NextApiKeyRoutesOptions = {},
 ): ApiKeyRouteHandlers {
   const routes = createApiKeyRoutes(auth, options)
+  const clientAddress = checkWebClientAddress(options.clientAddress, 'apiKeyRoutes')
   const handle = async (request: Request): Promise<Response> => {
-    const response = await routes(fromWebRequest(request))
+    const response = await routes(
+      fromWebRequest(request, undefined, clientAddress, trustedProxies(auth)),
+    )
     if (response === null) return new Response('Not Found', { status: 404 })
     return toWebResponse(response, request.method)
   }
