@@ -277,13 +277,13 @@ describe.runIf(serverRuns('postgres', postgres))(
       }>(before).checks.find((c) => c.name === 'schema')
       expect(schema).toMatchObject({
         ok: false,
-        detail: 'schema version 1; this release needs 2',
+        detail: 'schema version 1; this release needs 3',
         fix: 'Run vydra-auth migrate with the same --store.',
       })
       expect((await cli(['migrate', '--store', store])).code).toBe(0)
       const after = await cli(['doctor', '--store', store])
       expect(after.code, after.stdout).toBe(0)
-      expect(after.stdout).toMatch(/^ok +schema +schema version 2;/m)
+      expect(after.stdout).toMatch(/^ok +schema +schema version 3;/m)
     })
   },
 )
