@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AuthError, generateApiKey, type UsageStore } from '../src/index.js'
-import { createApiKeyGuard } from '../src/http/index.js'
+import { createApiKeyGuard, guardedWebRequest } from '../src/http/index.js'
 import { setup } from './support/setup.js'
 
 // Counts reads of Error.stackTraceLimit: every AuthError construction reads it once.
@@ -189,6 +189,24 @@ describe('adapters build no closures per request', () => {
       expect(source).toMatch(/guard\(new Guarded\w+Request\(/)
     })
   }
+
+  // The web adapters (fetch, Hono, Next.js) hand the guard `guardedWebRequest(request)`, which
+  // must build the same kind of class instance (issue 15's Hono benchmark).
+  it('guardedWebRequest builds a class instance, not a literal with getters', () => {
+    const source = readFileSync(join(import.meta.dirname, '../src/http/web.ts'), 'utf8')
+    expect(source).toMatch(/return new GuardedWebRequest\(request\b/)
+    expect(source).not.toMatch(/return \{[^}]*\bget \w+\(\)/)
+    // Data properties only: the getters live on the prototype.
+    const own = Object.getOwnPropertyDescriptors(guardedWebRequest(new Request('http://x/a')))
+    for (const descriptor of Object.values(own)) expect(descriptor.get).toBeUndefined()
+    for (const framework of ['fetch', 'hono', 'next']) {
+      const adapter = readFileSync(
+        join(import.meta.dirname, `../adapters/frameworks/${framework}/index.ts`),
+        'utf8',
+      )
+      expect(adapter).toMatch(/guard\(\s*guardedWebRequest\(/)
+    }
+  })
 })
 
 describe('the verifier keeps the 0.1 shape of a hit (issue 11: within 3 % of the pre-issue build)', () => {
