@@ -645,6 +645,28 @@ export function describeE2e(framework: Framework): void {
           ['Origin', 'https://evil.example'],
         ])
         expect([csrf.status, errorCode(csrf)]).toEqual([403, 'CSRF_REJECTED'])
+        // Every other cookie-authenticated write is checked the same way.
+        for (const [method, path, body] of [
+          ['PATCH', `${KEYS}/${made.id}`, JSON.stringify({ name: 'evil' })],
+          ['POST', `${KEYS}/${made.id}/disable`, undefined],
+          ['POST', `${KEYS}/${made.id}/enable`, undefined],
+        ] as const) {
+          const crossSite = await send(url, {
+            method,
+            path,
+            headers: await cookieHeaders('dora', [
+              ['Origin', 'https://evil.example'],
+              ...(body === undefined
+                ? []
+                : ([['Content-Type', 'application/json']] as [string, string][])),
+            ]),
+            body,
+          })
+          expect([crossSite.status, errorCode(crossSite)], `${method} ${path}`).toEqual([
+            403,
+            'CSRF_REJECTED',
+          ])
+        }
         const rolled = remember(await post(`${KEYS}/${made.id}/roll`, { gracePeriodMs: 60_000 }))
         expect(rolled.status).toBe(201)
         expect(rolled.headers['cache-control']).toBe('no-store')

@@ -12,6 +12,7 @@ import { json, recordResponses, send } from '../e2e/http.js'
 import { type Answer, conformanceFailures, KEYS_BASE } from '../e2e/openapi-conformance.js'
 import { expectNoLeak } from '../support/leak.js'
 import { registerKey } from '../support/secret-scan.js'
+import { publicKeyCases } from './public-key-cases.js'
 import { bundle, type Runtime, type RuntimeServer, startRuntime } from './runtimes.js'
 import type { FixtureState } from './worker.js'
 
@@ -109,6 +110,10 @@ for (const runtime of RUNTIMES) {
       })
     }
 
+    // Public-key sessions and secret scanning: WebCrypto where node:crypto is missing (workerd).
+    publicKeyCases(() => url)
+
+    // Last: the answers of every test above.
     test(`DOC-OPENAPI every answer of the key routes on ${runtime} matches the document`, () => {
       expect(answers.length).toBeGreaterThan(10)
       expect(conformanceFailures(answers)).toEqual([])
