@@ -129,8 +129,10 @@ export class LeasingLimitStore implements LimitStore {
     const outcome = await this.#call({ ...check, cost: take })
     if (!outcome.allowed) {
       this.#leases.delete(key)
-      // Near the limit a whole batch does not fit, but this request may.
-      return take > check.cost ? this.#call(check) : outcome
+      // Near the limit a whole batch does not fit, but this request may (the refusal says
+      // what is left in every window: ask again only when the cost fits all of them).
+      const fits = outcome.rate.every((r) => r.remaining >= check.cost)
+      return take > check.cost && fits ? this.#call(check) : outcome
     }
     const shortest = Math.min(...check.rate.map((r) => r.windowMs))
     const lease: Lease = {
