@@ -170,6 +170,8 @@ export type {
   RandomBytes,
 } from './api-key.js'
 export { hashApiKey } from './hash.js'
+export { apiKeyToJson } from './key-json.js'
+export type { ApiKeyJson } from './key-json.js'
 export { secretPattern, secretPatternParts } from './secret-pattern.js'
 export type { SecretPatternOptions, SecretPatternParts } from './secret-pattern.js'
 export { parseBearerHeader } from './bearer.js'

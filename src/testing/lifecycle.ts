@@ -765,6 +765,7 @@ export function serviceLifecycleConformance<S extends KeyStore>(
       }),
     )
   }
+  if (capabilities.roll === true) serviceRollCases(withStore, makeAuth)
   if (capabilities.roll === true && capabilities.startRollGrace === true) {
     it(
       'firstUse race: 5 instances verifying the new key at once agree on the old key’s end',
@@ -795,4 +796,68 @@ export function serviceLifecycleConformance<S extends KeyStore>(
       }),
     )
   }
+}
+
+const settle = (promise: Promise<unknown>): Promise<string> =>
+  promise.then(
+    () => 'ok',
+    (error: { code?: string }) => error.code ?? 'thrown',
+  )
+
+// `auth.rollKey` over the store: what the user sees, on every store that declares `roll`.
+function serviceRollCases<S extends KeyStore>(
+  withStore: WithStore<S>,
+  makeAuth: (store: S) => ApiKeyAuth,
+): void {
+  it(
+    'through the service, roll copies name, scopes, metadata, limits and expiry to the new key',
+    withStore(async (store) => {
+      const auth = makeAuth(store)
+      const limits = { rate: [{ name: 'rpm', limit: 60, windowMs: 60_000 }] }
+      const old = await auth.createKey({
+        userId: 'svc_roll_copy',
+        name: 'deploy',
+        scopes: ['models:read', 'jobs:read'],
+        metadata: { plan: 'pro', tags: ['a', { b: 1 }] },
+        limits,
+        expiresInDays: 30,
+      })
+      const rolled = await auth.rollKey({ userId: 'svc_roll_copy', keyId: old.id })
+      const before = await auth.verifyKey(old.key)
+      const after = await auth.verifyKey(rolled.key)
+      expect(after).toMatchObject({
+        keyId: rolled.id,
+        userId: 'svc_roll_copy',
+        name: 'deploy',
+        scopes: ['models:read', 'jobs:read'],
+        metadata: { plan: 'pro', tags: ['a', { b: 1 }] },
+        limits,
+      })
+      expect(time(after.expiresAt)).toBe(time(before.expiresAt))
+      expect(rolled.apiKey).toMatchObject({ rolledFrom: old.id, limits })
+    }),
+  )
+
+  it(
+    'through the service, rolling the first key again within the grace rolls the new key and ends the first one’s grace at once',
+    withStore(async (store) => {
+      const auth = makeAuth(store)
+      const owner = 'svc_roll_twice'
+      const first = await auth.createKey({ userId: owner, name: 'k' })
+      const second = await auth.rollKey({ userId: owner, keyId: first.id, gracePeriodMs: HOUR })
+      expect(await settle(auth.verifyKey(first.key))).toBe('ok')
+      const third = await auth.rollKey({ userId: owner, keyId: first.id, gracePeriodMs: HOUR })
+      expect(third.apiKey.rolledFrom).toBe(second.id)
+      expect(third.previous.id).toBe(second.id)
+      expect(await settle(auth.verifyKey(first.key))).toBe('KEY_EXPIRED')
+      expect(await settle(auth.verifyKey(second.key))).toBe('ok')
+      expect(await settle(auth.verifyKey(third.key))).toBe('ok')
+      const listed = await auth.listKeys(owner)
+      expect(listed.find((k) => k.id === first.id)).toMatchObject({
+        replacedBy: second.id,
+        status: 'expired',
+      })
+      expect(listed.find((k) => k.id === second.id)?.replacedBy).toBe(third.id)
+    }),
+  )
 }
