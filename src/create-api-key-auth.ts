@@ -17,6 +17,7 @@ import { createKeyLookups } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { wireStore } from './service/store-wiring.js'
 import { createVerifier } from './service/verifier.js'
+import { guardTelemetry, withTelemetry } from './service/telemetry-wiring.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
 import { createLifecycleApi, otherOwnerHeads } from './service/lifecycle-api.js'
 
@@ -56,7 +57,8 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const stored = (key: string): string => scheme.stored(hash(key))
   const clock = createServiceClock(opts.now, opts.logger)
   const observability = createObservability(opts, clock, head)
-  const { cache, store, lookup } = wireStore(opts, scheme, head, otherHeads)
+  const telemetry = guardTelemetry(opts.telemetry, opts.logger)
+  const { cache, store, lookup } = wireStore(opts, scheme, head, otherHeads, clock, telemetry)
   const registry = createScopeRegistry(opts.scopes)
   const verifier = createVerifier({
     keyHead: head,
@@ -70,6 +72,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     maxTouched: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 10_000),
     denied: observability.denied,
     usage: observability.usage,
+    telemetry,
   })
   const keys = createKeyManager({
     ...opts, // prefix, environment, maxKeysPerUser, maxExpiresInDays, ownerTypes
@@ -99,7 +102,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     events: observability.keyEvents,
   })
 
-  return {
+  const api: ApiKeyAuth = {
     options: opts,
     ...lifecycle,
     createKey: keys.createKey,
@@ -122,4 +125,5 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       await observability.close()
     },
   }
+  return telemetry === undefined ? api : withTelemetry(api, telemetry, cache, store)
 }

@@ -86,6 +86,7 @@ export function resolveOptions(input: unknown): {
     usageStore: o.usageStore,
     usageFlushMs: o.usageFlushMs ?? DEFAULTS.usageFlushMs,
     expiryStore: o.expiryStore,
+    telemetry: o.telemetry,
   }
   if (session !== undefined) hideSession(resolved, session)
   const ring = isPepperRing(o.pepper) ? copyPepperRing(o.pepper) : undefined

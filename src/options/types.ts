@@ -3,6 +3,7 @@
  * To add an option: ARCHITECTURE.md, "Adding an option".
  * @module
  */
+import type { AuthTelemetry } from '../telemetry.js'
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import type { LimitsOptions, ResolvedLimitsOptions } from './limits.js'
@@ -120,6 +121,11 @@ export interface ApiKeyAuthOptions {
    * exactly once. Without it `notifyExpiring` is a `CONFIGURATION_ERROR`.
    */
   expiryStore?: ExpiryStore
+  /**
+   * Where the service reports spans and metrics: `openTelemetry()` from `@vydra/auth/otel`, or
+   * your own {@link AuthTelemetry}. Without it nothing is measured (docs/observability.md).
+   */
+  telemetry?: AuthTelemetry
 }
 
 /**
@@ -153,4 +159,5 @@ export interface ResolvedAuthOptions {
   usageStore: UsageStore | undefined
   usageFlushMs: number
   expiryStore: ExpiryStore | undefined
+  telemetry: AuthTelemetry | undefined
 }

@@ -10,6 +10,9 @@ import { guardStore, type GuardedStore } from './guarded-store.js'
 import { createRecordLookup, type RecordLookup } from './pepper-rotation.js'
 import { VerificationCache } from './verification-cache.js'
 import { embeddedOwnerKey } from './verifier.js'
+import type { ServiceClock } from './clock.js'
+import type { AuthTelemetry } from '../telemetry.js'
+import { createPropagationProbe } from './propagation-probe.js'
 
 /** The three parts, wired. */
 export interface StoreWiring {
@@ -20,13 +23,16 @@ export interface StoreWiring {
 
 /**
  * Builds the parts for `opts`, whose user keys start with `keyHead` and other owners' keys with
- * one of `otherHeads`, under `scheme`'s digests.
+ * one of `otherHeads`, under `scheme`'s digests. With telemetry, a revocation of a key this
+ * instance was accepting is also measured (`propagation-probe.ts`).
  */
 export function wireStore(
   opts: ResolvedAuthOptions,
   scheme: DigestScheme,
   keyHead: string,
   otherHeads: readonly string[],
+  clock: ServiceClock,
+  telemetry: AuthTelemetry | undefined,
 ): StoreWiring {
   // The loader only runs on a verification, after all three exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
@@ -37,8 +43,16 @@ export function wireStore(
     keyHead: `${opts.prefix}_${opts.environment}_`,
     timeoutMs: opts.storeTimeoutMs,
     logger: opts.logger,
-    onRevoke: (digest) => lookup.evictStored(digest),
+    telemetry,
+    onRevoke: (digest) => {
+      if (probe !== undefined) probe(digest)
+      lookup.evictStored(digest)
+    },
   })
+  const probe =
+    telemetry === undefined
+      ? undefined
+      : createPropagationProbe({ scheme, cache, store, clock, telemetry })
   const lookup = createRecordLookup({
     scheme,
     store,

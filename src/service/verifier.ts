@@ -26,6 +26,8 @@ import {
   type RequiredScopes,
 } from '../scope.js'
 import type { RequestMetadata } from '../events.js'
+import type { AuthTelemetry, VerificationSource } from '../telemetry.js'
+import { createOutcomeReport } from './outcome-report.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
@@ -64,6 +66,8 @@ export interface VerifierDeps {
   denied: DenialReporter
   /** Counts outcomes per key, when usage counting is on. */
   usage: UsageCounter | undefined
+  /** Told every outcome, when the `telemetry` option is given. */
+  telemetry: AuthTelemetry | undefined
 }
 
 /** The verification half of the service. */
@@ -76,9 +80,9 @@ export interface Verifier {
 
 /** Builds the verifier over a cache that reads through `deps.store`. */
 export function createVerifier(deps: VerifierDeps): Verifier {
-  const { keyHead, hash, clock, cache, usage } = deps
+  const { keyHead, hash, clock, cache, usage, telemetry } = deps
   const { touch, lastTouch } = createTouchThrottle(deps)
-  const report = createRefusalReport(deps)
+  const { report, loadedOk } = createOutcomeReport(deps)
 
   const decide = createDecision(deps, touch)
 
@@ -89,58 +93,65 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     cached: CachedKey | undefined,
     options: VerifyOptions | undefined,
     now: number,
+    source: VerificationSource,
   ): Promise<never> => {
-    report(error, cached, options, now)
+    report(error, cached, options, now, source, Number.NaN)
     return rejectLater(error)
   }
 
+  // `startedAt`: `performance.now()` before the store read, with telemetry only (else NaN).
   const afterLoad =
-    (options: VerifyOptions | undefined) =>
+    (options: VerifyOptions | undefined, startedAt: number) =>
     (loaded: CachedKey | null): ApiKeyPrincipal => {
       const now = clock()
       if (loaded === null) {
         const error = new AuthError('KEY_NOT_FOUND')
-        report(error, undefined, options, now)
+        report(error, undefined, options, now, 'miss', startedAt)
         throw error
       }
       const result = decide(loaded, now, options)
       if (result instanceof AuthError) {
-        report(result, loaded, options, now)
+        report(result, loaded, options, now, 'miss', startedAt)
         throw result
       }
-      if (usage !== undefined) usage.count(result.keyId, now, 'OK')
+      loadedOk(result.keyId, now, startedAt)
       return result
     }
 
   // A store failure (503) is a refusal too.
   const loadFailed =
-    (options: VerifyOptions | undefined) =>
+    (options: VerifyOptions | undefined, startedAt: number) =>
     (error: unknown): never => {
-      report(error, undefined, options, Number.NaN)
+      report(error, undefined, options, Number.NaN, 'miss', startedAt)
       throw error
     }
 
   const verifyKey = (key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal> => {
     try {
       if (typeof key !== 'string' || !isAcceptedKey(key, keyHead, deps.otherHeads)) {
-        return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN)
+        return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN, 'none')
       }
       const digest = hash(key)
       const now = clock()
       const cached = cache.hit(digest, now)
       if (cached !== undefined) {
         const result = decide(cached, now, options)
-        if (result !== cached.principal) return deny(result, cached, options, now)
+        if (result !== cached.principal) return deny(result, cached, options, now, 'hit')
         if (usage !== undefined) usage.count(result.keyId, now, 'OK')
+        // Constant arguments: a hit allocates nothing here (the hook decides what it builds).
+        if (telemetry !== undefined) telemetry.verified('OK', 'hit', Number.NaN, Number.NaN)
         return Promise.resolve(result)
       }
       if (cache.knownMissing(digest, now)) {
-        return deny(new AuthError('KEY_NOT_FOUND'), undefined, options, now)
+        return deny(new AuthError('KEY_NOT_FOUND'), undefined, options, now, 'negative')
       }
-      return cache.load(digest, key, now).then(afterLoad(options), loadFailed(options))
+      const startedAt = telemetry === undefined ? Number.NaN : performance.now()
+      return cache
+        .load(digest, key, now)
+        .then(afterLoad(options, startedAt), loadFailed(options, startedAt))
     } catch (error) {
       // The clock or the hasher failing is still a rejection, never a synchronous throw.
-      report(error, undefined, options, Number.NaN)
+      report(error, undefined, options, Number.NaN, 'none', Number.NaN)
       return Promise.reject(error)
     }
   }
@@ -153,7 +164,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     try {
       key = parseBearerHeader(authorization)
     } catch (error) {
-      return deny(error, undefined, options, Number.NaN)
+      return deny(error, undefined, options, Number.NaN, 'none')
     }
     return verifyKey(key, options)
   }
@@ -201,24 +212,6 @@ function createDecision(
       if (cached.startsGrace) startGrace(store, cached, now)
     }
     return cached.principal
-  }
-}
-
-type RefusalReport = (
-  error: unknown,
-  cached: CachedKey | undefined,
-  options: VerifyOptions | undefined,
-  now: number,
-) => void
-
-// A refusal counts in the key's usage (when the key is known) and goes to `auth.denied`.
-function createRefusalReport(deps: VerifierDeps): RefusalReport {
-  const { usage, denied } = deps
-  return (error, cached, options, now) => {
-    if (usage !== undefined && cached !== undefined && error instanceof AuthError) {
-      usage.count(cached.principal.keyId, now, error.code)
-    }
-    denied(error, cached, options?.scopes, options?.request, now)
   }
 }
 
