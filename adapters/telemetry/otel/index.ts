@@ -10,6 +10,7 @@
  */
 import {
   type Attributes,
+  createNoopMeter,
   metrics,
   type MeterProvider,
   ProxyTracerProvider,
@@ -103,6 +104,9 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): AuthTelemetry
   )
   const hitSpans = options.hitSpans !== false
   const tracing = tracingCheck(provider)
+  // The API's meter when no SDK was registered: every instrument is a no-op, for good (metrics
+  // have no proxy), so a verification has nothing to count.
+  const metered = meter !== createNoopMeter()
 
   const verifications = meter.createCounter(N.verifications, {
     description: 'Verifications of API keys, by outcome and cache source',
@@ -126,6 +130,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): AuthTelemetry
   })
   const counts = { hit: 0, miss: 0, negative: 0 }
   const entries = createEntries()
+  const hitOk = entries('hit', 'OK')
   const storeAttributes = createAttributeCache((operation: string, outcome: string) => ({
     [N.storeOperation]: operation,
     [N.outcome]: outcome,
@@ -134,7 +139,9 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): AuthTelemetry
 
   return {
     verified: (outcome, source, storeMs, startedAt) => {
-      const entry = entries(source, outcome)
+      // The API alone (no SDK): return before building or looking up anything.
+      if (!metered && !tracing()) return
+      const entry = source === 'hit' && outcome === 'OK' ? hitOk : entries(source, outcome)
       verifications.add(1, entry.attributes)
       if (source !== 'none') counts[source]++
       if ((source === 'hit' && !hitSpans) || !tracing()) return
