@@ -1,8 +1,8 @@
 /**
  * `npm run bench [-- --quick] [--only=core,http,stores,memory,scale,observability,fleet-lifecycle,
- * limits,leaks] [--no-pin] [--connections=N]`: bundles every section the way the package is built (esbuild,
- * Node 20 target, dependencies external, no name-keeping helpers), then runs each section in its own
- * Node process, one after another, printing one markdown table per section, and at the end the
+ * limits,leaks,baseline] [--no-pin] [--connections=N] [--baseline=<rev>,…]`: bundles every
+ * section the way the package is built (esbuild, Node 20 target, dependencies external, no
+ * name-keeping helpers), then runs each section in its own Node process, one after another, printing one markdown table per section, and at the end the
  * table of issue 10's targets. Sections pin themselves to CPUs (bench/lib/cpu.ts).
  */
 import { spawnSync } from 'node:child_process'
@@ -29,6 +29,7 @@ const SECTIONS = [
   { name: 'fleet-lifecycle', title: '9. Fleet lifecycle', flags: [] },
   { name: 'limits', title: '10. Usage limits: accuracy, cost, memory', flags: ['--expose-gc'] },
   { name: 'leaks', title: '11. Leaked keys: leak to rejection, pepper ring cost', flags: [] },
+  { name: 'baseline', title: '12. Cache hit against the pre-issue build', flags: [] },
 ]
 
 // Flags every section reads (bench/lib/args.ts, bench/lib/cpu.ts); `--only` is ours.

@@ -13,13 +13,16 @@ import { createObservability } from './service/observability.js'
 import { createDigestScheme } from './service/digest-scheme.js'
 import { createKeyManager } from './service/key-manager.js'
 import { createLimiter } from './service/limiter.js'
+import { createFailedAuthThrottle } from './service/failed-auth-throttle.js'
 import { createKeyLookups } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { wireStore } from './service/store-wiring.js'
 import { createVerifier } from './service/verifier.js'
-import { guardTelemetry, withTelemetry } from './service/telemetry-wiring.js'
+import { withTelemetry } from './service/telemetry-wiring.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
+import type { FailedAuthThrottle } from './service/failed-auth-throttle.js'
 import { createLifecycleApi, otherOwnerHeads } from './service/lifecycle-api.js'
+import { createAuditLog } from './service/audit-log.js'
 
 export { CREATE_KEY_MESSAGE } from './service/key-manager.js'
 export type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './service/key-manager.js'
@@ -29,12 +32,14 @@ export type { UpdateKeyInput } from './service/key-update.js'
 export type { KeyOwnerInput } from './service/key-owner.js'
 export type { VerifyOptions } from './service/verifier.js'
 export type { ChargeOptions } from './service/limiter.js'
+export type { FailedAuthThrottle } from './service/failed-auth-throttle.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { PepperStatus } from './service/pepper-rotation.js'
 export type { ManagementContext } from './service/key-events.js'
 export type { UsageQuery, UsageReport } from './service/usage-report.js'
 export type { ExpiryNotice, NotifyExpiringOptions } from './service/expiry-notifier.js'
+export type { AuditPage, ListEventsInput } from './service/audit-listing.js'
 
 /**
  * Creates the auth service. Options are validated here, once; a bad option throws
@@ -52,18 +57,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const head = keyHead(opts.prefix, opts.environment)
   const otherHeads = otherOwnerHeads(opts)
   const scheme = createDigestScheme(secrets.pepper, secrets.pepperRing)
-  const hash = scheme.hash
   // What a new record stores: the digest under the current pepper, with its id.
-  const stored = (key: string): string => scheme.stored(hash(key))
+  const stored = (key: string): string => scheme.stored(scheme.hash(key))
   const clock = createServiceClock(opts.now, opts.logger)
   const observability = createObservability(opts, clock, head)
-  const telemetry = guardTelemetry(opts.telemetry, opts.logger)
-  const { cache, store, lookup } = wireStore(opts, scheme, head, otherHeads, clock, telemetry)
+  const { cache, store, lookup, telemetry } = wireStore(opts, scheme, head, otherHeads, clock)
   const registry = createScopeRegistry(opts.scopes)
+  const audit = createAuditLog(opts)
   const verifier = createVerifier({
     keyHead: head,
     otherHeads,
-    hash,
+    hash: scheme.hash,
     clock,
     cache: cache,
     store,
@@ -82,6 +86,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     registry,
     onCreate: (digest) => lookup.evictStored(digest),
     events: observability.keyEvents,
+    audit,
   })
   const byKey = createKeyLookups({
     keyHead: head,
@@ -89,8 +94,9 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     clock,
     store,
     lookup,
-    hash,
+    hash: scheme.hash,
     events: observability.keyEvents,
+    audit,
   })
   const lifecycle = createLifecycleApi({
     opts,
@@ -100,9 +106,10 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     store,
     registry,
     events: observability.keyEvents,
+    audit,
   })
 
-  const api: ApiKeyAuth = {
+  return withTelemetry(telemetry, cache, store, {
     options: opts,
     ...lifecycle,
     createKey: keys.createKey,
@@ -114,6 +121,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     chargeLimits: createLimiter(opts, clock, observability.limitHit).charge,
+    ...throttleOf(opts, clock),
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
     errorResponse: createErrorResponder(opts.realm, opts.logger),
@@ -124,6 +132,14 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       store.close()
       await observability.close()
     },
-  }
-  return telemetry === undefined ? api : withTelemetry(api, telemetry, cache, store)
+  })
+}
+
+// Present only when the option is on, so that `'failedAuthThrottle' in auth` says so.
+function throttleOf(
+  opts: Parameters<typeof createFailedAuthThrottle>[0],
+  clock: Parameters<typeof createFailedAuthThrottle>[1],
+): { failedAuthThrottle?: FailedAuthThrottle } {
+  const throttle = createFailedAuthThrottle(opts, clock)
+  return throttle === undefined ? {} : { failedAuthThrottle: throttle }
 }

@@ -36,6 +36,8 @@ export type {
   UsageQuery,
   UsageReport,
   VerifyOptions,
+  AuditPage,
+  ListEventsInput,
 } from './create-api-key-auth.js'
 export type {
   ApiKeyAuthOptions,
@@ -89,6 +91,18 @@ export { MemoryUsageStore } from './memory-usage-store.js'
 export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
 export type { AuthTelemetry, TelemetryView, VerificationSource } from './telemetry.js'
 
+// Audit log (docs/audit-log.md)
+export { MemoryAuditStore } from './memory-audit-store.js'
+export type { MemoryAuditStoreOptions } from './memory-audit-store.js'
+export type {
+  AuditAction,
+  AuditQuery,
+  AuditRecord,
+  AuditStore,
+  AuditValue,
+  AuditWrite,
+} from './audit-store.js'
+
 // Storage
 export { MemoryKeyStore } from './memory-key-store.js'
 export type {
@@ -138,8 +152,13 @@ export type {
   LimitState,
   WindowUsage,
 } from './limits/sliding-window.js'
-export type { LimitOutagePolicy, LimitsOptions, ResolvedLimitsOptions } from './options/limits.js'
-export type { ChargeOptions } from './create-api-key-auth.js'
+export type {
+  FailedAuthOptions,
+  LimitOutagePolicy,
+  LimitsOptions,
+  ResolvedLimitsOptions,
+} from './options/limits.js'
+export type { ChargeOptions, FailedAuthThrottle } from './create-api-key-auth.js'
 
 // Pure functions
 export { formatKeyPrefix, generateApiKey, parseApiKey } from './api-key.js'
@@ -150,6 +169,8 @@ export type {
   RandomBytes,
 } from './api-key.js'
 export { hashApiKey } from './hash.js'
+export { apiKeyToJson } from './key-json.js'
+export type { ApiKeyJson } from './key-json.js'
 export { secretPattern, secretPatternParts } from './secret-pattern.js'
 export type { SecretPatternOptions, SecretPatternParts } from './secret-pattern.js'
 export { parseBearerHeader } from './bearer.js'

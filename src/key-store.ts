@@ -7,6 +7,8 @@
  * `CONFIGURATION_ERROR` at start-up when an option asks for it. See `docs/stores.md`.
  * @module
  */
+import type { KeyLimits } from './limits/types.js'
+import type { AuditWrite } from './audit-store.js'
 import type { ApiKeyRecord, KeyMetadata } from './types.js'
 
 /**
@@ -80,6 +82,11 @@ export interface KeyUpdatePatch {
   metadata?: KeyMetadata
   scopes?: string[]
   expiresAt?: Date | null
+  /**
+   * Replaces the key's usage limits as a whole (0.2, issue 12); `null` removes them. A store
+   * keeps them as it keeps them at insert (the built-in ones in their `extra` JSON).
+   */
+  limits?: KeyLimits | null
 }
 
 /** The values the core checked a narrowing against: the update applies only if they still hold. */
@@ -127,13 +134,19 @@ export interface KeyCap {
  * Where keys live. Required methods return `null` or `[]` for absence and throw only for
  * infrastructure failures, which the core turns into 503 `AUTH_UNAVAILABLE`.
  *
+ * The management methods (`insert`, `insertCapped`, `revoke`, `roll`, `setDisabled`, `update`)
+ * take a trailing `audit` argument (0.2) only when the store is also the service's
+ * {@link AuditStore} (the same object): it must then write those records in the same
+ * transaction as the change, if and only if the change happened (inserted; revoked now, not
+ * before; rolled; disabled or enabled now; updated). Any other store never receives it.
+ *
  * "Owner" below is the record's `userId` (`org:<id>` or `svc:<id>` for non-user owners): every
  * method that takes a `keyId` and a `userId` checks both in the same atomic operation as its
  * write and answers `null` (changing nothing) when no such key belongs to that owner.
  */
 export interface KeyStore {
   /** Stores a new record. Rejects when the id or the hash already exists. */
-  insert(record: ApiKeyRecord): Promise<void>
+  insert(record: ApiKeyRecord, audit?: AuditWrite): Promise<void>
   /** The record with this digest, revoked and expired ones included; `null` when none. */
   findByHash(hash: string): Promise<ApiKeyRecord | null>
   /** Every record of one user, revoked and expired ones included; `[]` when none. */
@@ -144,7 +157,13 @@ export interface KeyStore {
    * `null` when there is no such key or another user owns it. `reason` (0.2) is stored as
    * `revokedReason`; a 0.1 store ignores it.
    */
-  revoke(keyId: string, userId: string, at: Date, reason?: string): Promise<ApiKeyRecord | null>
+  revoke(
+    keyId: string,
+    userId: string,
+    at: Date,
+    reason?: string,
+    audit?: AuditWrite,
+  ): Promise<ApiKeyRecord | null>
   /**
    * Optional: sets `lastUsedAt = at` unless it is already `at` or later. The core calls it at
    * most once per key per `touchIntervalMs`, off the request path. Unknown ids are ignored.
@@ -194,7 +213,7 @@ export interface KeyStore {
    * succeeds; the other is refused `replaced`. `null`: no such key of that owner. Rejects when
    * the new id or hash exists (nothing changed).
    */
-  roll?(request: KeyRollRequest): Promise<KeyRollResult | null>
+  roll?(request: KeyRollRequest, audit?: AuditWrite): Promise<KeyRollResult | null>
   /**
    * Optional (0.2), atomic: the first successful verification of `keyId` (a key issued by a
    * `'firstUse'` roll) starts the grace of the key it replaced. If the record's
@@ -211,7 +230,12 @@ export interface KeyStore {
    * core answers 409). Returns the record after the change, `null` for no such key of that
    * owner.
    */
-  setDisabled?(keyId: string, userId: string, at: Date | null): Promise<ApiKeyRecord | null>
+  setDisabled?(
+    keyId: string,
+    userId: string,
+    at: Date | null,
+    audit?: AuditWrite,
+  ): Promise<ApiKeyRecord | null>
   /**
    * Optional (0.2), atomic compare-and-set: applies `patch` only if the stored `scopes` and
    * `expiresAt` still equal `expected` (the values the core checked that the patch only
@@ -224,6 +248,7 @@ export interface KeyStore {
     userId: string,
     patch: KeyUpdatePatch,
     expected: KeyUpdateExpectation,
+    audit?: AuditWrite,
   ): Promise<KeyUpdateResult | null>
   /**
    * Optional (0.2): one page of an owner's records, ordered by `createdAt` then `id`
@@ -240,7 +265,7 @@ export interface KeyStore {
    * across every instance sharing the store (without it the cap is exact per process only).
    * Rejects like `insert` on a duplicate id or hash.
    */
-  insertCapped?(record: ApiKeyRecord, cap: KeyCap): Promise<boolean>
+  insertCapped?(record: ApiKeyRecord, cap: KeyCap, audit?: AuditWrite): Promise<boolean>
   /**
    * Optional (0.2, telemetry): whether the connection that delivers {@link KeyStore.onRevoke} /
    * {@link KeyStore.onInvalidate} is up and subscribed right now. Read by the telemetry gauge

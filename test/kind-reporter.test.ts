@@ -20,6 +20,22 @@ describe('kind reporter', () => {
       ['test/package/docs.test.ts', 'docs', 'package'],
       ['test/cli/cli.test.ts', 'vydra-auth on redis', 'cli'],
       ['test/browser/key-page.test.ts', 'the key page in Chromium', 'browser'],
+      [
+        'test/runtimes/runtimes.test.ts',
+        'e2e table on bun (@vydra/auth/fetch) HDR-01 no header',
+        'runtimes bun',
+      ],
+      [
+        'test/runtimes/runtimes.test.ts',
+        'e2e table on deno (@vydra/auth/fetch) the service runs there; workerd has no node:crypto',
+        'runtimes deno',
+      ],
+      [
+        'test/runtimes/runtimes.test.ts',
+        'e2e table on workerd (@vydra/auth/fetch) SCP-03 scope',
+        'runtimes workerd',
+      ],
+      ['test/runtimes/runtimes.test.ts', 'a helper outside the table', 'runtimes shared'],
     ]
     for (const [file, name, kind] of cases) expect([file, kindOf(file, name)]).toEqual([file, kind])
   })
@@ -32,10 +48,13 @@ describe('kind reporter', () => {
         ['unit', { ran: 100, skipped: 0 }],
         ['e2e express', { ran: 148, skipped: 0 }],
         ['stores sqlite', { ran: 20, skipped: 0 }],
+        ['runtimes workerd', { ran: 50, skipped: 0 }],
+        ['package', { ran: 3, skipped: 0 }],
+        ['runtimes bun', { ran: 50, skipped: 0 }],
       ]),
     )
     expect(line).toBe(
-      'Tests by kind (416 ran): unit 100 · e2e express 148, koa 148 · stores redis 0 (+22 skipped), sqlite 20',
+      'Tests by kind (519 ran): unit 100 · e2e express 148, koa 148 · stores redis 0 (+22 skipped), sqlite 20 · runtimes bun 50, workerd 50 · package 3',
     )
   })
 })

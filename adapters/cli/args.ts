@@ -13,6 +13,8 @@ export interface CliArgs {
   graceSeconds?: number
   environment?: string
   prefix?: string
+  /** `--config` or `VYDRA_AUTH_CONFIG`: the application's key rules (`./config.ts`). */
+  config?: string
   timeoutMs: number
   json: boolean
   help: boolean
@@ -27,6 +29,7 @@ const OPTIONS = {
   'grace-seconds': { type: 'string' },
   environment: { type: 'string' },
   prefix: { type: 'string' },
+  config: { type: 'string' },
   timeout: { type: 'string' },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -61,6 +64,7 @@ export function parseCli(
     graceSeconds: integer(values['grace-seconds'], '--grace-seconds'),
     environment: values.environment ?? env.VYDRA_AUTH_ENVIRONMENT,
     prefix: values.prefix ?? env.VYDRA_AUTH_PREFIX,
+    config: values.config ?? (env.VYDRA_AUTH_CONFIG || undefined),
     timeoutMs: integer(values.timeout, '--timeout') ?? 5_000,
     json: values.json,
     help: values.help,

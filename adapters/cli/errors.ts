@@ -3,7 +3,7 @@
  * on them, so they never change meaning.
  * @module
  */
-import { isAuthError } from '../../src/index.js'
+import { isAuthError, type ValidationIssue } from '../../src/index.js'
 
 /** Exit codes of `vydra-auth`. */
 export const EXIT = Object.freeze({
@@ -27,6 +27,8 @@ export class CliError extends Error {
     message: string,
     readonly code: string,
     readonly hint?: string,
+    /** A `VALIDATION_ERROR`'s issues, as the HTTP routes give them (`--json` prints them). */
+    readonly issues?: readonly ValidationIssue[],
   ) {
     super(message)
     this.name = 'CliError'
@@ -51,6 +53,8 @@ export function toCliError(error: unknown): CliError {
       error.code === 'CONFIGURATION_ERROR' ? EXIT.usage : EXIT.invalid,
       message,
       error.code,
+      undefined,
+      error.code === 'VALIDATION_ERROR' ? error.issues : undefined,
     )
   }
   return new CliError(

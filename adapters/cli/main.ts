@@ -8,6 +8,7 @@ import { type CliArgs, parseCli } from './args.js'
 import { doctor } from './commands/doctor.js'
 import { keys } from './commands/keys.js'
 import { pattern } from './commands/pattern.js'
+import { type CliConfig, loadConfig } from './config.js'
 import { CliError, EXIT, type ExitCode, toCliError } from './errors.js'
 import { openStore, type OpenStore } from './open-store.js'
 import { type CliIo, painter } from './output.js'
@@ -21,6 +22,8 @@ export interface CommandContext {
   args: CliArgs
   io: CliIo
   opened: OpenStore
+  /** The key rules of `--config` (the scope registry, the cap…); empty without a config. */
+  rules: CliConfig
   /** The service on the opened store, with the pepper from the environment. */
   auth(): ApiKeyAuth
 }
@@ -34,6 +37,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
     if (args.help || args.command.length === 0) {
       ;(args.help ? io.stdout : io.stderr).write(USAGE)
       return args.help ? EXIT.ok : EXIT.usage
+    }
+    // The config's prefix and environment fill what neither a flag nor the environment set.
+    const rules =
+      args.config === undefined ? {} : await loadConfig(args.config, io.cwd ?? process.cwd())
+    args = {
+      ...args,
+      prefix: args.prefix ?? rules.prefix,
+      environment: args.environment ?? rules.environment,
     }
     const [group] = args.command
     if (group === 'pattern') {
@@ -69,7 +80,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<ExitCode>
       args: current,
       io,
       opened: store,
-      auth: () => service(current, store, io),
+      rules,
+      auth: () => service(current, rules, store, io),
     }
     const work =
       group === 'keys' ? keys(context) : group === 'doctor' ? doctor(context) : migrate(context)
@@ -90,10 +102,12 @@ async function migrate({ opened, io, args }: CommandContext): Promise<ExitCode> 
   return EXIT.ok
 }
 
-function service(args: CliArgs, opened: OpenStore, io: CliIo): ApiKeyAuth {
+function service(args: CliArgs, rules: CliConfig, opened: OpenStore, io: CliIo): ApiKeyAuth {
   const pepper = io.env.VYDRA_AUTH_PEPPER
   const warn = (message: string): void => io.stderr.write(`warning: ${message}\n`)
   return createApiKeyAuth({
+    // The application's key rules: `keys create` refuses what its routes would refuse.
+    ...rules,
     store: opened.store,
     pepper: pepper === undefined || pepper === '' ? null : pepper,
     ...(args.prefix === undefined ? {} : { prefix: args.prefix }),
@@ -112,6 +126,7 @@ function report(error: CliError, io: CliIo, json: boolean): void {
         code: error.code,
         message: error.message,
         ...(error.hint ? { hint: error.hint } : {}),
+        ...(error.issues?.length ? { issues: error.issues } : {}),
       },
     }
     io.stderr.write(`${JSON.stringify(body)}\n`)

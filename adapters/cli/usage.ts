@@ -19,6 +19,8 @@ Options:
   --store <url>               postgres://…, redis://…, sqlite:./keys.db (or VYDRA_AUTH_STORE)
   --environment <name>        the keys' environment (default live, or VYDRA_AUTH_ENVIRONMENT)
   --prefix <prefix>           the keys' prefix (default vydra, or VYDRA_AUTH_PREFIX)
+  --config <file>             the application's key rules: scope registry, cap, prefix…
+                              (an .mjs/.js default export or .json; or VYDRA_AUTH_CONFIG)
   --timeout <ms>              how long the store may take (default 5000)
   --json                      machine-readable output
   -h, --help                  this text

@@ -3,8 +3,8 @@
  * `requireApiKey` takes.
  * @module
  */
-import type { ApiKeyAuth, VerifyOptions } from '../create-api-key-auth.js'
-import { AuthError } from '../errors.js'
+import type { ApiKeyAuth, FailedAuthThrottle, VerifyOptions } from '../create-api-key-auth.js'
+import { AuthError, isAuthError } from '../errors.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { MAX_COST } from '../limits/schema.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
@@ -33,20 +33,41 @@ export function authenticateRequest(
   return authenticate(auth, request, scopes, {
     cost: 1,
     defaults: auth.options.limits?.defaults !== undefined,
+    throttle: auth.failedAuthThrottle,
   })
+}
+
+/** What a guard decided at set-up: the route's cost, and which limits can apply. */
+interface GuardPlan {
+  cost: number
+  /** Instance default limits exist: every key may be limited. */
+  defaults: boolean
+  /** Failed-authentication throttling, when on. */
+  throttle: FailedAuthThrottle | undefined
 }
 
 // The one path of every guard: duplicate lines refused, then the service decides; every failure
 // becomes the response to send.
 // Limits come last (401 > 403 > 429), and only when some can apply: without limits on the key or
 // instance defaults, a request costs one property read more than before.
+// Failed-authentication throttling comes first: an address over the cap is refused before its
+// key is hashed or looked up, and only a 401 is counted (docs/limits.md).
 async function authenticate(
   auth: ApiKeyAuth,
   request: GuardedRequest,
   scopes: RequiredScopes,
-  charge: { cost: number; defaults: boolean },
+  charge: GuardPlan,
 ): Promise<AuthResult> {
+  const throttle = charge.throttle
+  let address: string | undefined
   try {
+    if (throttle !== undefined) {
+      address = request.clientAddress
+      const wait = address === undefined ? 0 : throttle.retryAfter(address)
+      if (wait > 0) {
+        throw new AuthError('RATE_LIMITED', { reason: 'failed_auth', retryAfterSeconds: wait })
+      }
+    }
     // Node keeps only the first Authorization line; two lines are ambiguous, so neither counts.
     if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
       throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
@@ -57,9 +78,15 @@ async function authenticate(
     if (principal.limits === undefined && !charge.defaults) {
       return { ok: true, principal }
     }
-    const headers = await auth.chargeLimits(principal, { cost: charge.cost })
+    const headers = await auth.chargeLimits(principal, { cost: charge.cost, request })
     return { ok: true, principal, headers }
   } catch (error) {
+    if (address !== undefined && throttle !== undefined && isAuthError(error)) {
+      if (error.status === 401) {
+        const instead = await throttle.recordFailure(address)
+        if (instead !== undefined) return { ok: false, response: auth.errorResponse(instead) }
+      }
+    }
     return { ok: false, response: auth.errorResponse(error) }
   }
 }
@@ -148,9 +175,10 @@ export function createApiKeyGuard(
       message: `${call}: optional must be true or false, got ${describeArgument(optional)}`,
     })
   }
-  const charge = {
+  const charge: GuardPlan = {
     cost: checkCost(options?.cost, call),
     defaults: auth.options.limits?.defaults !== undefined,
+    throttle: auth.failedAuthThrottle,
   }
   if (optional !== true) return (request) => authenticate(auth, request, scopes, charge)
   return (request) =>

@@ -42,6 +42,12 @@ export {
   type WebClientAddress,
   type WebClientAddressOption,
 } from './web.js'
+export {
+  clientAddressOf,
+  forwardedClientAddress,
+  requireClientAddressSource,
+  trustedProxies,
+} from './client-address.js'
 
 // Bodies, cookies, CSRF and sessions
 export { readBody } from './read-body.js'

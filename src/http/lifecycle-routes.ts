@@ -8,6 +8,7 @@
 import type { z } from 'zod'
 import type { ApiKeyAuth } from '../create-api-key-auth.js'
 import { AuthError, isAuthError, type ValidationIssue } from '../errors.js'
+import { apiKeyToJson } from '../key-json.js'
 import { singleHeaderValue } from '../lib/header-value.js'
 import type { ApiKeyInfo } from '../types.js'
 import type { CallerResolver } from './caller.js'
@@ -94,7 +95,13 @@ export function createLifecycleRoutes(
       const { owner } = await ownerOf(request)
       const body = parse(updateBodySchema, await readJson(request))
       const info = await asResource(
-        auth.updateKey({ ...owner, keyId: id, ...(body as Omit<typeof body, 'metadata'>) }),
+        auth.updateKey({
+          ...owner,
+          keyId: id,
+          ...(body as Omit<typeof body, 'metadata'>),
+          // A key's owner may lower their limits, never raise them (docs/limits.md).
+          limitsNarrowOnly: true,
+        }),
       )
       return { status: 200, headers: JSON_HEADERS, body: keyToJson(info) }
     },
@@ -118,28 +125,9 @@ export function revokeReasonOf(request: AuthRequest): string | undefined {
   return reason === null ? undefined : reason
 }
 
-/** A key as the routes show it. */
+/** A key as the routes show it: the core's view, which the CLI prints too. */
 export function keyToJson(info: ApiKeyInfo): ApiKeyJson {
-  return {
-    id: info.id,
-    userId: info.userId,
-    name: info.name,
-    keyPrefix: info.keyPrefix,
-    scopes: info.scopes,
-    createdAt: info.createdAt.toISOString(),
-    expiresAt: iso(info.expiresAt),
-    lastUsedAt: iso(info.lastUsedAt),
-    revokedAt: iso(info.revokedAt),
-    status: info.status,
-    ownerType: info.ownerType,
-    createdBy: info.createdBy,
-    metadata: info.metadata,
-    disabledAt: iso(info.disabledAt),
-    revokedReason: info.revokedReason,
-    replacedBy: info.replacedBy,
-    rolledFrom: info.rolledFrom,
-    graceEndsAt: iso(info.graceEndsAt),
-  }
+  return apiKeyToJson(info)
 }
 
 /** An unknown or foreign id is a missing resource on these routes, not a bad credential: 404. */

@@ -87,6 +87,7 @@ export function resolveOptions(input: unknown): {
     usageFlushMs: o.usageFlushMs ?? DEFAULTS.usageFlushMs,
     expiryStore: o.expiryStore,
     telemetry: o.telemetry,
+    auditStore: o.auditStore,
   }
   if (session !== undefined) hideSession(resolved, session)
   const ring = isPepperRing(o.pepper) ? copyPepperRing(o.pepper) : undefined

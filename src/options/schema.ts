@@ -4,6 +4,7 @@
  * @module
  */
 import type { AuthTelemetry } from '../telemetry.js'
+import type { AuditStore } from '../audit-store.js'
 import { z } from 'zod'
 import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
 import { sessionSchema } from './session.js'
@@ -58,6 +59,13 @@ const telemetrySchema = z.custom<AuthTelemetry>(
     message:
       'must implement AuthTelemetry (verified, operation, storeCall, revocationPropagated, attach): openTelemetry() from @vydra/auth/otel',
   },
+)
+
+const auditStoreSchema = z.custom<AuditStore>(
+  (value) =>
+    isObject(value) &&
+    ['appendAudit', 'listAudit'].every((m) => isFunction((value as Record<string, unknown>)[m])),
+  { message: 'must implement AuditStore (appendAudit, listAudit)' },
 )
 
 const loggerSchema = z.union(
@@ -141,6 +149,7 @@ const shape = {
   telemetry: telemetrySchema.optional(),
   usageFlushMs: z.number().int().min(1_000).max(300_000).optional(),
   expiryStore: expiryStoreSchema.optional(),
+  auditStore: auditStoreSchema.optional(),
 } satisfies { [K in keyof Required<ApiKeyAuthOptions>]: z.ZodType<ApiKeyAuthOptions[K]> }
 
 /** Validates the options object as a whole: unknown options are refused. */

@@ -4,6 +4,7 @@
  * @module
  */
 import type { AuthTelemetry } from '../telemetry.js'
+import type { AuditStore } from '../audit-store.js'
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
 import type { LimitsOptions, ResolvedLimitsOptions } from './limits.js'
@@ -126,6 +127,13 @@ export interface ApiKeyAuthOptions {
    * your own {@link AuthTelemetry}. Without it nothing is measured (docs/observability.md).
    */
   telemetry?: AuthTelemetry
+  /**
+   * Where the audit log goes: one record per management change (create, revoke, roll, update,
+   * disable, enable), listed by `auth.listEvents`. Pass the key store itself when it is also
+   * an `AuditStore` (`PostgresKeyStore`, `SqliteKeyStore`) to write each record in the same
+   * transaction as its change. Without it nothing is recorded. See docs/audit-log.md.
+   */
+  auditStore?: AuditStore
 }
 
 /**
@@ -160,4 +168,5 @@ export interface ResolvedAuthOptions {
   usageFlushMs: number
   expiryStore: ExpiryStore | undefined
   telemetry: AuthTelemetry | undefined
+  auditStore: AuditStore | undefined
 }

@@ -17,7 +17,9 @@ import type { UsageQuery, UsageReport } from './usage-report.js'
 import type { ExpiryNotice, NotifyExpiringOptions } from './expiry-notifier.js'
 import type { VerifyOptions } from './verifier.js'
 import type { ChargeOptions } from './limiter.js'
+import type { FailedAuthThrottle } from './failed-auth-throttle.js'
 import type { PepperStatus } from './pepper-rotation.js'
+import type { AuditPage, ListEventsInput } from './audit-listing.js'
 
 /** Sizes of the verification cache, for monitoring and tests. */
 export interface CacheStats {
@@ -85,6 +87,13 @@ export interface ApiKeyAuth {
   updateKey(input: UpdateKeyInput, context?: ManagementContext): Promise<ApiKeyInfo>
   /** One page of an owner's keys, oldest first, with a status filter and a cursor. */
   listKeyPage(input: ListKeyPageInput): Promise<ApiKeyPage>
+  /**
+   * One page of a key's audit log (`auditStore`), newest first, with a cursor: who created,
+   * rolled, updated, disabled, enabled or revoked it, when, from where (docs/audit-log.md).
+   * @throws `KEY_NOT_FOUND` (unknown, another owner's or another environment's key),
+   *   `VALIDATION_ERROR`, `NOT_SUPPORTED` (no `auditStore`), `AUTH_UNAVAILABLE`.
+   */
+  listEvents(input: ListEventsInput): Promise<AuditPage>
   /** Verifies a presented key and its scopes. @throws {@link AuthError} */
   verifyKey(key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal>
   /** Parses an `Authorization` header value, then {@link ApiKeyAuth.verifyKey}. @throws {@link AuthError} */
@@ -98,6 +107,12 @@ export interface ApiKeyAuth {
    * `AUTH_UNAVAILABLE` when the limit store fails and the outage policy is `'closed'`.
    */
   chargeLimits(principal: ApiKeyPrincipal, options?: ChargeOptions): Promise<Record<string, string>>
+  /**
+   * Failed-authentication throttling (`limits.failedAuth`), which the guard of every adapter
+   * consults with the request's client address; absent when the option is off
+   * (docs/limits.md, "Failed-authentication throttling").
+   */
+  readonly failedAuthThrottle?: FailedAuthThrottle
   /**
    * Checks, once at set-up, the scopes a route will require: each must be well formed and, with
    * a registry, covered by it. Returns them frozen, for `verifyKey`/`authenticate` on each

@@ -3,6 +3,7 @@
  * integrity) and evicting this instance's cache for every key they change. Internal.
  * @module
  */
+import type { AuditWrite } from '../audit-store.js'
 import { AuthError } from '../errors.js'
 import type {
   KeyCap,
@@ -32,18 +33,25 @@ export interface StoreCapabilities {
 /** The lifecycle half of the guarded store. Each write evicts what it changed, here at once. */
 export interface GuardedLifecycle {
   readonly capabilities: StoreCapabilities
-  roll(request: KeyRollRequest): Promise<KeyRollResult | null>
+  /** `audit` (here and below): records the store writes in the change's transaction. */
+  roll(request: KeyRollRequest, audit?: AuditWrite): Promise<KeyRollResult | null>
   /** Fire and forget; `onFailure` runs when the store could not be asked (to ask again). */
   startRollGrace(keyId: string, at: Date, onFailure: () => void): void
-  setDisabled(keyId: string, userId: string, at: Date | null): Promise<ApiKeyRecord | null>
+  setDisabled(
+    keyId: string,
+    userId: string,
+    at: Date | null,
+    audit?: AuditWrite,
+  ): Promise<ApiKeyRecord | null>
   update(
     keyId: string,
     userId: string,
     patch: KeyUpdatePatch,
     expected: KeyUpdateExpectation,
+    audit?: AuditWrite,
   ): Promise<KeyUpdateResult | null>
   listPage(userId: string, query: KeyPageQuery): Promise<ApiKeyRecord[]>
-  insertCapped(record: ApiKeyRecord, cap: KeyCap): Promise<boolean>
+  insertCapped(record: ApiKeyRecord, cap: KeyCap, audit?: AuditWrite): Promise<boolean>
 }
 
 /** What {@link guardLifecycle} shares with the guarded store. */
@@ -94,18 +102,26 @@ export function guardLifecycle(store: KeyStore, deps: LifecycleGuardDeps): Guard
 
     ...guardRoll(store, deps, sound),
 
-    setDisabled: async (keyId, userId, at) => {
+    setDisabled: async (keyId, userId, at, audit) => {
       if (setDisabled === undefined) return unsupported()
-      const result: unknown = await call('setDisabled', () => setDisabled(keyId, userId, at))
+      const result: unknown = await call('setDisabled', () =>
+        audit === undefined
+          ? setDisabled(keyId, userId, at)
+          : setDisabled(keyId, userId, at, audit),
+      )
       if (result === null) return null
       const record = sound(result, 'setDisabled', userId)
       invalidate(record.hash)
       return record
     },
 
-    update: async (keyId, userId, patch, expected) => {
+    update: async (keyId, userId, patch, expected, audit) => {
       if (update === undefined) return unsupported()
-      const result: unknown = await call('update', () => update(keyId, userId, patch, expected))
+      const result: unknown = await call('update', () =>
+        audit === undefined
+          ? update(keyId, userId, patch, expected)
+          : update(keyId, userId, patch, expected, audit),
+      )
       if (result === null) return null
       const answer = result as KeyUpdateResult
       if (answer?.ok === true) {
@@ -126,9 +142,11 @@ export function guardLifecycle(store: KeyStore, deps: LifecycleGuardDeps): Guard
       return records.map((r) => sound(r, 'listPage', userId))
     },
 
-    insertCapped: async (record, cap) => {
+    insertCapped: async (record, cap, audit) => {
       if (insertCapped === undefined) return unsupported()
-      const inserted: unknown = await call('insertCapped', () => insertCapped(record, cap))
+      const inserted: unknown = await call('insertCapped', () =>
+        audit === undefined ? insertCapped(record, cap) : insertCapped(record, cap, audit),
+      )
       if (typeof inserted !== 'boolean') {
         throw deps.corrupt('store returned a malformed insertCapped result', { keyId: record.id })
       }
@@ -149,9 +167,11 @@ function guardRoll(
   const roll = store.roll?.bind(store)
   const startRollGrace = store.startRollGrace?.bind(store)
   return {
-    roll: async (request) => {
+    roll: async (request, audit) => {
       if (roll === undefined) return unsupported()
-      const result: unknown = await call('roll', () => roll(request))
+      const result: unknown = await call('roll', () =>
+        audit === undefined ? roll(request) : roll(request, audit),
+      )
       if (result === null) return null
       const answer = result as KeyRollResult
       if (answer?.ok === true) {

@@ -5,6 +5,7 @@
  */
 import { AuthError, isAuthError } from '../errors.js'
 import { digestsEqual } from '../hash.js'
+import type { AuditWrite } from '../audit-store.js'
 import type { KeyStore } from '../key-store.js'
 import { findCorruptField } from '../lib/check-record.js'
 import { describeError } from '../lib/describe-error.js'
@@ -25,9 +26,16 @@ export interface GuardedStore extends GuardedLifecycle, GuardedDigests {
   find(digest: string, embeddedUserId: string): Promise<ApiKeyRecord | null>
   /** The user's records of this instance's prefix and environment. */
   list(userId: string): Promise<ApiKeyRecord[]>
-  insert(record: ApiKeyRecord): Promise<void>
+  /** `audit`: records the store writes in the insert's transaction (docs/audit-log.md). */
+  insert(record: ApiKeyRecord, audit?: AuditWrite): Promise<void>
   /** The revoked record, or `null` when the store has no such key of that user. */
-  revoke(keyId: string, userId: string, at: Date, reason?: string): Promise<ApiKeyRecord | null>
+  revoke(
+    keyId: string,
+    userId: string,
+    at: Date,
+    reason?: string,
+    audit?: AuditWrite,
+  ): Promise<ApiKeyRecord | null>
   /** Whether the store records `lastUsedAt` at all. */
   readonly touches: boolean
   /** Asks for a `lastUsedAt` write and returns at once: a slow or failing write is only logged. */
@@ -60,21 +68,7 @@ export interface GuardedStoreOptions {
 export function guardStore(store: KeyStore, options: GuardedStoreOptions): GuardedStore {
   const { keyHead, timeoutMs, logger } = options
 
-  const guarded = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
-    withTimeout(fn, timeoutMs, () => {
-      logger.error(`store ${operation} timed out`, { timeoutMs })
-      return new AuthError('AUTH_UNAVAILABLE', { reason: 'store_timeout' })
-    }).catch((cause: unknown) => {
-      if (isAuthError(cause) && cause.code === 'AUTH_UNAVAILABLE') throw cause
-      logger.error(`store ${operation} failed`, { error: describeError(cause) })
-      throw new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'store_error' })
-    })
-  const telemetry = options.telemetry
-  const call =
-    telemetry === undefined
-      ? guarded
-      : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
-          timed(telemetry, operation, () => guarded(operation, fn))
+  const call = createCall(options)
 
   const corrupt = (message: string, context: Record<string, unknown>): AuthError => {
     logger.error(message, context)
@@ -115,16 +109,22 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
       return (records as ApiKeyRecord[]).filter((record) => record.keyPrefix.startsWith(keyHead))
     },
 
-    insert: (record) => call('insert', () => store.insert(record)),
+    // The audit argument only when there is one: a 0.1 store is called as in 0.1.
+    insert: (record, audit) =>
+      call('insert', () =>
+        audit === undefined ? store.insert(record) : store.insert(record, audit),
+      ),
 
     ...guardLifecycle(store, { call, corrupt, invalidate: options.onRevoke, logger }),
 
-    revoke: async (keyId, userId, at, reason) => {
+    revoke: async (keyId, userId, at, reason, audit) => {
       // Without a reason the store is called as in 0.1: three arguments.
       const record: unknown = await call('revoke', () =>
-        reason === undefined
-          ? store.revoke(keyId, userId, at)
-          : store.revoke(keyId, userId, at, reason),
+        audit !== undefined
+          ? store.revoke(keyId, userId, at, reason, audit)
+          : reason === undefined
+            ? store.revoke(keyId, userId, at)
+            : store.revoke(keyId, userId, at, reason),
       )
       if (record === null) return null
       // `?.`: a store may answer undefined; the corrupt-record check below then fails closed.
@@ -166,6 +166,29 @@ function listenerState(store: KeyStore): boolean | undefined {
   } catch {
     return undefined
   }
+}
+
+// Every store call: a deadline, failures mapped to 503 (logged), and with telemetry its timing.
+function createCall(
+  options: GuardedStoreOptions,
+): <T>(operation: string, fn: () => Promise<T>) => Promise<T> {
+  const { timeoutMs, logger } = options
+  const guarded = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+    withTimeout(fn, timeoutMs, () => {
+      logger.error(`store ${operation} timed out`, { timeoutMs })
+      return new AuthError('AUTH_UNAVAILABLE', { reason: 'store_timeout' })
+    }).catch((cause: unknown) => {
+      if (isAuthError(cause) && cause.code === 'AUTH_UNAVAILABLE') throw cause
+      logger.error(`store ${operation} failed`, { error: describeError(cause) })
+      throw new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'store_error' })
+    })
+  const telemetry = options.telemetry
+  const call =
+    telemetry === undefined
+      ? guarded
+      : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+          timed(telemetry, operation, () => guarded(operation, fn))
+  return call
 }
 
 // Reports a call's duration, from before it starts until it settles, and its outcome.

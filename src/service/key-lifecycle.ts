@@ -16,6 +16,8 @@ import type { GuardedStore } from './guarded-store.js'
 import { CREATE_KEY_MESSAGE, toIssues, type CreatedApiKey } from './key-manager.js'
 import { keyNotFound, resolveOwner, type KeyOwnerInput, type ResolvedOwner } from './key-owner.js'
 import type { KeyOwnerType } from '../types.js'
+import type { AuditLog } from './audit-log.js'
+import type { ManagementContext } from './key-events.js'
 
 /** Input of `rollKey`. */
 export interface RollKeyInput extends KeyOwnerInput {
@@ -59,13 +61,15 @@ export interface KeyLifecycleDeps {
   hash: (key: string) => string
   clock: ServiceClock
   store: GuardedStore
+  /** Where each change's audit record goes. */
+  audit: AuditLog
 }
 
-/** The lifecycle operations of the service. */
+/** The lifecycle operations of the service; `context` says who asks, from where, why. */
 export interface KeyLifecycle {
-  rollKey(input: RollKeyInput): Promise<RolledApiKey>
-  disableKey(input: KeyRefInput): Promise<ApiKeyInfo>
-  enableKey(input: KeyRefInput): Promise<ApiKeyInfo>
+  rollKey(input: RollKeyInput, context?: ManagementContext): Promise<RolledApiKey>
+  disableKey(input: KeyRefInput, context?: ManagementContext): Promise<ApiKeyInfo>
+  enableKey(input: KeyRefInput, context?: ManagementContext): Promise<ApiKeyInfo>
   /** The owner's record `keyId` of this environment, or `KEY_NOT_FOUND`. */
   findOwn(input: KeyRefInput): Promise<{ owner: ResolvedOwner; record: ApiKeyRecord }>
 }
@@ -95,7 +99,11 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
 
   const rollKey = createRollKey(deps, findOwn)
 
-  const setDisabled = async (input: KeyRefInput, disable: boolean): Promise<ApiKeyInfo> => {
+  const setDisabled = async (
+    input: KeyRefInput,
+    disable: boolean,
+    context: ManagementContext | undefined,
+  ): Promise<ApiKeyInfo> => {
     if (!store.capabilities.disable) throw new AuthError('NOT_SUPPORTED')
     const { owner, record } = await findOwn(input)
     if (record.revokedAt !== null) {
@@ -105,8 +113,23 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
       })
     }
     const now = clock()
-    const changed = await store.setDisabled(record.id, owner.key, disable ? new Date(now) : null)
+    const audit = deps.audit.record(disable ? 'disabled' : 'enabled', record, now, context)
+    const changed = await store.setDisabled(
+      record.id,
+      owner.key,
+      disable ? new Date(now) : null,
+      deps.audit.forStore([audit]),
+    )
     if (changed === null) throw keyNotFound()
+    // Changed by this call (the store keeps an earlier `disabledAt`, and enabling an enabled
+    // key changes nothing).
+    const wasDisabled = (record.disabledAt ?? null) !== null
+    const changedNow =
+      changed.revokedAt === null &&
+      (disable
+        ? !wasDisabled && changed.disabledAt?.getTime() === now
+        : wasDisabled && (changed.disabledAt ?? null) === null)
+    await deps.audit.after([audit], changedNow)
     // Revoked between the read and the write: the store changed nothing.
     if (changed.revokedAt !== null) {
       throw new AuthError('KEY_STATE_CONFLICT', {
@@ -119,8 +142,8 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
 
   return {
     rollKey,
-    disableKey: (input) => setDisabled(input, true),
-    enableKey: (input) => setDisabled(input, false),
+    disableKey: (input, context) => setDisabled(input, true, context),
+    enableKey: (input, context) => setDisabled(input, false, context),
     findOwn,
   }
 }
@@ -130,14 +153,14 @@ export function createKeyLifecycle(deps: KeyLifecycleDeps): KeyLifecycle {
 function createRollKey(
   deps: KeyLifecycleDeps,
   findOwn: KeyLifecycle['findOwn'],
-): (input: RollKeyInput) => Promise<RolledApiKey> {
+): (input: RollKeyInput, context?: ManagementContext) => Promise<RolledApiKey> {
   const { store, clock } = deps
   const rollSchema = z.object({
     gracePeriodMs: z.number().int().min(0).max(deps.maxRollGraceMs).optional(),
     graceStarts: z.enum(['now', 'firstUse']).optional(),
     actorId: z.string().min(1).max(200).optional(),
   })
-  return async (input: RollKeyInput): Promise<RolledApiKey> => {
+  return async (input: RollKeyInput, context?: ManagementContext): Promise<RolledApiKey> => {
     const parsed = rollSchema.safeParse(input ?? {})
     if (!parsed.success) {
       throw new AuthError('VALIDATION_ERROR', { issues: toIssues(parsed.error.issues) })
@@ -148,6 +171,10 @@ function createRollKey(
       throw new AuthError('NOT_SUPPORTED')
     }
     const { owner } = await findOwn(input)
+    const actorId = parsed.data.actorId
+    // Who rolls: the caller's context, else the `actorId` of the input (a user).
+    const who: ManagementContext | undefined =
+      context ?? (actorId === undefined ? undefined : { actor: { type: 'user', id: actorId } })
     let keyId = input.keyId
     for (let hop = 0; hop < MAX_ROLL_HOPS; hop++) {
       const key = generateApiKey(owner.ownerId, {
@@ -164,15 +191,22 @@ function createRollKey(
         createdAt: new Date(now),
         createdBy: parsed.data.actorId ?? null,
       }
-      const result = await store.roll({
-        keyId,
-        userId: owner.key,
-        next,
-        at: new Date(now),
-        graceMs,
-        graceStarts,
-      })
+      const audit = [
+        deps.audit.record('rolled', { id: keyId, userId: owner.key }, now, who, {
+          newKeyId: next.id,
+          gracePeriodMs: graceMs,
+          graceStarts,
+        }),
+        deps.audit.record('created', { id: next.id, userId: owner.key }, now, who, {
+          rolledFrom: keyId,
+        }),
+      ]
+      const result = await store.roll(
+        { keyId, userId: owner.key, next, at: new Date(now), graceMs, graceStarts },
+        deps.audit.forStore(audit),
+      )
       if (result === null) throw keyNotFound()
+      await deps.audit.after(audit, result.ok)
       if (result.ok) {
         const old = result.previous
         return {

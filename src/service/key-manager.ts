@@ -19,6 +19,8 @@ import { keyNotFound, requireOwner, resolveOwner, type KeyOwnerInput } from './k
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
 import type { KeyEvents, ManagementContext } from './key-events.js'
+import { auditChanges, type AuditLog } from './audit-log.js'
+import type { AuditRecord } from '../audit-store.js'
 import type { ScopeRegistry } from './scope-registry.js'
 
 /** The reminder returned with every new key. */
@@ -73,6 +75,8 @@ export interface KeyManagerDeps {
   onCreate: (digest: string) => void
   /** Where `key.created` and `key.revoked` go. */
   events: KeyEvents
+  /** Where their audit records go. */
+  audit: AuditLog
 }
 
 /** The management half of the service. */
@@ -135,8 +139,11 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
       }
       return { key, record }
     }
-    const created = await insertWithinCap(owner.key, build)
+    const created = await insertWithinCap(owner.key, build, (record, now) =>
+      deps.audit.record('created', record, now, context, auditChanges(record)),
+    )
     deps.onCreate(created.record.hash)
+    await deps.audit.after([created.audit], true)
     const apiKey = toInfo(created.record, created.now)
     deps.events.created(apiKey, context)
     return {
@@ -183,8 +190,18 @@ function createRevokeKey(deps: KeyManagerDeps): (input: RevokeKeyInput) => Promi
     const before = own.find((r) => r.id === keyId)
     if (before === undefined) throw keyNotFound()
     const now = clock()
-    const record = await store.revoke(keyId, owner.key, new Date(now), reason)
+    const audit = deps.audit.record('revoked', before, now, {
+      ...context,
+      reason: reason ?? context?.reason,
+    })
+    const write = deps.audit.forStore([audit])
+    const record = await store.revoke(keyId, owner.key, new Date(now), reason, write)
     if (record === null) throw keyNotFound()
+    // Revoked by this call: the store kept an earlier `revokedAt` otherwise.
+    await deps.audit.after(
+      [audit],
+      before.revokedAt === null && record.revokedAt?.getTime() === now,
+    )
     const info = toInfo(record, now)
     // Revoking again changes nothing, so it is no event.
     if (before.revokedAt === null) deps.events.revoked(info, context)
@@ -195,25 +212,29 @@ function createRevokeKey(deps: KeyManagerDeps): (input: RevokeKeyInput) => Promi
 // Inserts a new key within `maxKeysPerUser`: exact across the fleet when the store counts and
 // inserts in one step (`insertCapped`); otherwise creations of one owner run one at a time here
 // (exact per process).
+type Inserted = { key: string; record: ApiKeyRecord; now: number; audit: AuditRecord | undefined }
+type AuditOf = (record: ApiKeyRecord, now: number) => AuditRecord | undefined
+
 function createCappedInsert(
   deps: KeyManagerDeps,
 ): (
   ownerKey: string,
   build: (now: number) => { key: string; record: ApiKeyRecord },
-) => Promise<{ key: string; record: ApiKeyRecord; now: number }> {
+  auditOf: AuditOf,
+) => Promise<Inserted> {
   const { store, clock } = deps
   const withUserLock = createUserLocks()
-  return async (
-    ownerKey: string,
-    build: (now: number) => { key: string; record: ApiKeyRecord },
-  ): Promise<{ key: string; record: ApiKeyRecord; now: number }> => {
+  return async (ownerKey, build, auditOf): Promise<Inserted> => {
     const keyPrefix = `${deps.prefix}_${deps.environment}_`
     if (store.capabilities.cap) {
       const now = clock()
       const built = build(now)
+      const audit = auditOf(built.record, now)
       const cap = { max: deps.maxKeysPerUser, keyPrefix, at: new Date(now) }
-      if (!(await store.insertCapped(built.record, cap))) throw new AuthError('KEY_LIMIT_REACHED')
-      return { ...built, now }
+      if (!(await store.insertCapped(built.record, cap, deps.audit.forStore([audit])))) {
+        throw new AuthError('KEY_LIMIT_REACHED')
+      }
+      return { ...built, now, audit }
     }
     return withUserLock(ownerKey, async () => {
       const existing = await store.list(ownerKey)
@@ -221,8 +242,9 @@ function createCappedInsert(
       const active = existing.filter((r) => countsTowardCap(r, keyPrefix, now))
       if (active.length >= deps.maxKeysPerUser) throw new AuthError('KEY_LIMIT_REACHED')
       const built = build(now)
-      await store.insert(built.record)
-      return { ...built, now }
+      const audit = auditOf(built.record, now)
+      await store.insert(built.record, deps.audit.forStore([audit]))
+      return { ...built, now, audit }
     })
   }
 }

@@ -15,6 +15,8 @@ import { createKeyUpdater } from './key-update.js'
 import type { KeyEvents } from './key-events.js'
 import { withLifecycleEvents } from './lifecycle-events.js'
 import type { ScopeRegistry } from './scope-registry.js'
+import type { AuditLog } from './audit-log.js'
+import { createEventLister } from './audit-listing.js'
 
 /** What {@link createLifecycleApi} needs. */
 export interface LifecycleApiDeps {
@@ -27,6 +29,8 @@ export interface LifecycleApiDeps {
   registry: ScopeRegistry
   /** Emitters of the lifecycle events. */
   events: KeyEvents
+  /** The audit log the changes are recorded in and `listEvents` reads. */
+  audit: AuditLog
 }
 
 /**
@@ -35,23 +39,40 @@ export interface LifecycleApiDeps {
  */
 export function createLifecycleApi(
   deps: LifecycleApiDeps,
-): Pick<ApiKeyAuth, 'rollKey' | 'disableKey' | 'enableKey' | 'updateKey' | 'listKeyPage'> {
+): Pick<
+  ApiKeyAuth,
+  'rollKey' | 'disableKey' | 'enableKey' | 'updateKey' | 'listKeyPage' | 'listEvents'
+> {
   const { opts, clock, store } = deps
   if (deps.maxRollGraceMsGiven && !store.capabilities.roll) {
     throw new AuthError('CONFIGURATION_ERROR', {
       message: 'maxRollGraceMs is set, but the store cannot roll keys (it has no roll method)',
     })
   }
-  const lifecycle = createKeyLifecycle({ ...opts, hash: deps.hash, clock, store })
+  const { audit } = deps
+  const lifecycle = createKeyLifecycle({ ...opts, hash: deps.hash, clock, store, audit })
   const methods = {
     rollKey: lifecycle.rollKey,
     disableKey: lifecycle.disableKey,
     enableKey: lifecycle.enableKey,
-    updateKey: createKeyUpdater({ clock, store, lifecycle, registry: deps.registry }),
+    updateKey: createKeyUpdater({
+      clock,
+      store,
+      lifecycle,
+      registry: deps.registry,
+      audit,
+      defaults: opts.limits.defaults,
+    }),
   }
   return {
     ...withLifecycleEvents(methods, lifecycle.findOwn, deps.events),
     listKeyPage: createKeyLister({ ...opts, clock, store }),
+    listEvents: createEventLister({
+      store: audit.store,
+      findOwn: lifecycle.findOwn,
+      timeoutMs: opts.storeTimeoutMs,
+      logger: opts.logger,
+    }),
   }
 }
 

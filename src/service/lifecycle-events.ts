@@ -12,7 +12,7 @@ import type { KeyLifecycle, KeyRefInput } from './key-lifecycle.js'
 
 type LifecycleMethods = Pick<ApiKeyAuth, 'rollKey' | 'disableKey' | 'enableKey' | 'updateKey'>
 
-const UPDATABLE = ['name', 'metadata', 'scopes', 'expiresAt'] as const
+const UPDATABLE = ['name', 'metadata', 'scopes', 'expiresAt', 'limits'] as const
 
 /** Wraps `api` to emit through `events`; `findOwn` reads a key's record before or after. */
 export function withLifecycleEvents(
@@ -32,7 +32,7 @@ export function withLifecycleEvents(
     async (input: KeyRefInput, context?: ManagementContext) => {
       const name = disable ? 'key.disabled' : 'key.enabled'
       const before = events.wants(name) ? await read(input) : null
-      const info = await api[method](input)
+      const info = await api[method](input, context)
       // Records of stores without the lifecycle fields have no `disabledAt` at all: not disabled.
       if (before !== null && ((before.disabledAt ?? null) === null) === disable) {
         events.stateChanged(name, info, context)
@@ -42,7 +42,7 @@ export function withLifecycleEvents(
 
   return {
     rollKey: async (input, context?: ManagementContext) => {
-      const rolled = await api.rollKey(input)
+      const rolled = await api.rollKey(input, context)
       if (events.wants('key.rolled')) {
         const previous = await read({ ...input, keyId: rolled.previous.id })
         const actor = typeof input.actorId === 'string' ? input.actorId : undefined
@@ -55,7 +55,7 @@ export function withLifecycleEvents(
     disableKey: setState('disableKey', true),
     enableKey: setState('enableKey', false),
     updateKey: async (input, context?: ManagementContext) => {
-      const info = await api.updateKey(input)
+      const info = await api.updateKey(input, context)
       const changes = UPDATABLE.filter((field) => input[field] !== undefined)
       events.updated(info, changes, context)
       return info

@@ -25,6 +25,8 @@ export interface OutcomeReport {
   report: RefusalReport
   /** A key verified after a store read (a cache miss). */
   loadedOk(keyId: string, now: number, startedAt: number): void
+  /** The handler of a failed store read (503): reports it as a refusal and rethrows. */
+  loadFailed(options: VerifyOptions | undefined, startedAt: number): (error: unknown) => never
 }
 
 /** Builds the reports over the verifier's usage counter, denial reporter and telemetry. */
@@ -32,17 +34,22 @@ export function createOutcomeReport(
   deps: Pick<VerifierDeps, 'usage' | 'denied' | 'telemetry'>,
 ): OutcomeReport {
   const { usage, denied, telemetry } = deps
+  const report: RefusalReport = (error, cached, options, now, source, startedAt) => {
+    const authError = error instanceof AuthError
+    if (usage !== undefined && cached !== undefined && authError) {
+      usage.count(cached.principal.keyId, now, error.code)
+    }
+    denied(error, cached, options?.scopes, options?.request, now)
+    if (telemetry !== undefined) {
+      const storeMs = Number.isNaN(startedAt) ? Number.NaN : performance.now() - startedAt
+      telemetry.verified(authError ? error.code : 'AUTH_UNAVAILABLE', source, storeMs, startedAt)
+    }
+  }
   return {
-    report: (error, cached, options, now, source, startedAt) => {
-      const authError = error instanceof AuthError
-      if (usage !== undefined && cached !== undefined && authError) {
-        usage.count(cached.principal.keyId, now, error.code)
-      }
-      denied(error, cached, options?.scopes, options?.request, now)
-      if (telemetry !== undefined) {
-        const storeMs = Number.isNaN(startedAt) ? Number.NaN : performance.now() - startedAt
-        telemetry.verified(authError ? error.code : 'AUTH_UNAVAILABLE', source, storeMs, startedAt)
-      }
+    report,
+    loadFailed: (options, startedAt) => (error) => {
+      report(error, undefined, options, Number.NaN, 'miss', startedAt)
+      throw error
     },
     loadedOk: (keyId, now, startedAt) => {
       if (usage !== undefined) usage.count(keyId, now, 'OK')

@@ -7,6 +7,7 @@ import { isWellFormedKey } from '../api-key.js'
 import type { ApiKeyInfo, ApiKeyRecord } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
+import type { AuditLog } from './audit-log.js'
 import type { KeyEvents } from './key-events.js'
 import { toInfo } from './key-manager.js'
 import type { RecordLookup } from './pepper-rotation.js'
@@ -51,6 +52,8 @@ export interface RevokeByKeyDeps {
   findByKey: (key: string) => Promise<ApiKeyRecord | null>
   /** Emitters of `key.revoked` and `key.leaked`. */
   events?: KeyEvents
+  /** Where the revocation's audit record goes. */
+  audit?: AuditLog
 }
 
 const NOT_FOUND: RevokeByKeyResult = Object.freeze({ status: 'not_found', key: null })
@@ -74,14 +77,23 @@ export function createRevokeByKey(
     if (record.revokedAt !== null)
       return { status: 'already_revoked', key: toInfo(record, deps.clock()) }
     const at = new Date(deps.clock())
-    const revoked = await deps.store.revoke(record.id, record.userId, at, reason)
+    const id = typeof options?.reportedBy === 'string' ? options.reportedBy : 'revokeByKey'
+    const context = { actor: { type: 'system', id: id.slice(0, 100) }, reason } as const
+    // The source (a URL) is not recorded: it is the reporter's text and may quote the key.
+    const audit = deps.audit?.record(
+      reason === 'leaked' ? 'leaked' : 'revoked',
+      record,
+      at.getTime(),
+      context,
+    )
+    const write = deps.audit?.forStore([audit])
+    const revoked = await deps.store.revoke(record.id, record.userId, at, reason, write)
     if (revoked === null) return NOT_FOUND
     // Two revocations racing: the store kept the first `revokedAt`, so only one caller revoked.
     const ours = revoked.revokedAt?.getTime() === at.getTime()
+    await deps.audit?.after([audit], ours)
     const info = toInfo(revoked, at.getTime())
     if (ours && deps.events !== undefined) {
-      const id = typeof options?.reportedBy === 'string' ? options.reportedBy : 'revokeByKey'
-      const context = { actor: { type: 'system', id: id.slice(0, 100) }, reason } as const
       deps.events.revoked(info, context)
       if (reason === 'leaked') deps.events.leaked(info, context, options?.source ?? null)
     }
@@ -125,6 +137,7 @@ export interface KeyLookupsDeps {
   /** The cache key (current-pepper digest) of a key. */
   hash: (key: string) => string
   events: KeyEvents
+  audit: AuditLog
 }
 
 /** Builds `revokeByKey` and `lookupKey` over the service's record lookup (every pepper). */
@@ -132,11 +145,19 @@ export function createKeyLookups(deps: KeyLookupsDeps): {
   revokeByKey: ReturnType<typeof createRevokeByKey>
   lookupKey: ReturnType<typeof createLookupKey>
 } {
-  const { keyHead, otherHeads, clock, store, lookup, hash, events } = deps
+  const { keyHead, otherHeads, clock, store, lookup, hash, events, audit } = deps
   const findByKey = (key: string): Promise<ApiKeyRecord | null> =>
     lookup.find(hash(key), key, embeddedOwnerKey(key, keyHead, otherHeads))
   return {
-    revokeByKey: createRevokeByKey({ keyHead, otherHeads, clock, store, findByKey, events }),
+    revokeByKey: createRevokeByKey({
+      keyHead,
+      otherHeads,
+      clock,
+      store,
+      findByKey,
+      events,
+      audit,
+    }),
     lookupKey: createLookupKey({ keyHead, otherHeads, clock, findByKey }),
   }
 }

@@ -13,12 +13,15 @@ import { embeddedOwnerKey } from './verifier.js'
 import type { ServiceClock } from './clock.js'
 import type { AuthTelemetry } from '../telemetry.js'
 import { createPropagationProbe } from './propagation-probe.js'
+import { guardTelemetry } from './telemetry-wiring.js'
 
 /** The three parts, wired. */
 export interface StoreWiring {
   cache: VerificationCache
   store: GuardedStore
   lookup: RecordLookup
+  /** The `telemetry` option's hooks, guarded (telemetry-wiring.ts); `undefined` without it. */
+  telemetry: AuthTelemetry | undefined
 }
 
 /**
@@ -32,8 +35,8 @@ export function wireStore(
   keyHead: string,
   otherHeads: readonly string[],
   clock: ServiceClock,
-  telemetry: AuthTelemetry | undefined,
 ): StoreWiring {
+  const telemetry = guardTelemetry(opts.telemetry, opts.logger)
   // The loader only runs on a verification, after all three exist.
   const cache = new VerificationCache(opts.cache, (digest, key) =>
     lookup.find(digest, key, embeddedOwnerKey(key, keyHead, otherHeads)),
@@ -59,5 +62,5 @@ export function wireStore(
     evict: (cacheKey) => cache.evict(cacheKey),
     maxAliases: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 1_000),
   })
-  return { cache, store, lookup }
+  return { cache, store, lookup, telemetry }
 }

@@ -27,6 +27,7 @@ export const MANAGEMENT_OPERATIONS = [
   'flushUsage',
   'notifyExpiring',
   'pepperStatus',
+  'listEvents',
 ] as const satisfies readonly (keyof ApiKeyAuth)[]
 
 type Managed = Pick<ApiKeyAuth, (typeof MANAGEMENT_OPERATIONS)[number]>
@@ -99,14 +100,16 @@ export function guardTelemetry(
 
 /**
  * The service with telemetry: `attach` told what gauges may read (cache sizes, the store's
- * listener), and the management methods run inside `telemetry.operation`.
+ * listener), and the management methods run inside `telemetry.operation`. Without telemetry,
+ * `api` as it is.
  */
 export function withTelemetry(
-  api: ApiKeyAuth,
-  telemetry: AuthTelemetry,
+  telemetry: AuthTelemetry | undefined,
   cache: Pick<VerificationCache, 'stats'>,
   store: Pick<GuardedStore, 'listenerConnected'>,
+  api: ApiKeyAuth,
 ): ApiKeyAuth {
+  if (telemetry === undefined) return api
   telemetry.attach({
     cacheSizes: () => cache.stats(),
     listenerConnected: () => store.listenerConnected(),

@@ -361,3 +361,5 @@ export function keyStoreConformance<S extends KeyStore>(
 
 export { limitStoreConformance } from './limit-store-conformance.js'
 export type { LimitStoreConformanceOptions } from './limit-store-conformance.js'
+export { auditStoreConformance, makeAuditRecord } from './audit-store-conformance.js'
+export type { AuditStoreConformanceOptions } from './audit-store-conformance.js'

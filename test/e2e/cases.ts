@@ -648,10 +648,6 @@ add(
     },
   }),
 )
-// The fetch adapter's guard returns the principal and the application builds the response, so
-// an admitted request's RateLimit fields are the application's to add (docs/limits.md); only
-// the Node adapters' answer is pinned here.
-;(rows.at(-1) as Case).web = okAs('limited', 'plan_user')
 add(
   'LIM-02',
   'an unlimited key gets no RateLimit fields',

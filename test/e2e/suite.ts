@@ -15,7 +15,8 @@ import { type Framework, type RunningApp, startApp, WEB_FRAMEWORKS } from './app
 import { type Case, CASES, NO_ERROR, type Req } from './cases.js'
 import { docCases } from './errors-doc.js'
 import { createFixture, type Fixture, MAX_KEYS, SESSION_SECRET } from './fixture.js'
-import { json, type Res, send } from './http.js'
+import { json, recordResponses, type Res, send } from './http.js'
+import { createConformanceChecker, KEYS_BASE } from './openapi-conformance.js'
 import { rawRequest } from './raw-http.js'
 
 const KEYS = '/api/v1/api-keys'
@@ -174,7 +175,12 @@ export function describeE2e(framework: Framework): void {
     let f: Fixture
     let app: RunningApp
     let url: string
+    // Every answer of the key routes on this build, checked against the OpenAPI document last.
+    const answers: { req: Req; res: Res }[] = []
     beforeAll(async () => {
+      recordResponses((req, res) => {
+        if (req.path.startsWith(KEYS_BASE)) answers.push({ req, res })
+      })
       f = await createFixture()
       app = await startApp(framework, f)
       url = app.url
@@ -639,6 +645,28 @@ export function describeE2e(framework: Framework): void {
           ['Origin', 'https://evil.example'],
         ])
         expect([csrf.status, errorCode(csrf)]).toEqual([403, 'CSRF_REJECTED'])
+        // Every other cookie-authenticated write is checked the same way.
+        for (const [method, path, body] of [
+          ['PATCH', `${KEYS}/${made.id}`, JSON.stringify({ name: 'evil' })],
+          ['POST', `${KEYS}/${made.id}/disable`, undefined],
+          ['POST', `${KEYS}/${made.id}/enable`, undefined],
+        ] as const) {
+          const crossSite = await send(url, {
+            method,
+            path,
+            headers: await cookieHeaders('dora', [
+              ['Origin', 'https://evil.example'],
+              ...(body === undefined
+                ? []
+                : ([['Content-Type', 'application/json']] as [string, string][])),
+            ]),
+            body,
+          })
+          expect([crossSite.status, errorCode(crossSite)], `${method} ${path}`).toEqual([
+            403,
+            'CSRF_REJECTED',
+          ])
+        }
         const rolled = remember(await post(`${KEYS}/${made.id}/roll`, { gracePeriodMs: 60_000 }))
         expect(rolled.status).toBe(201)
         expect(rolled.headers['cache-control']).toBe('no-store')
@@ -934,7 +962,59 @@ export function describeE2e(framework: Framework): void {
         expect(API_KEY_AUTH_PATTERN.test(f.logs.text())).toBe(false)
       })
     })
+
+    // Runs after every other test of this build (vitest keeps the order within a file).
+    describe('OpenAPI conformance', () => {
+      test(`DOC-OPENAPI every answer of the key routes on ${framework} matches the document`, () => {
+        expectConformance(answers)
+      })
+    })
   })
+}
+
+/** Every recorded answer matches the document, and the suite covered each operation's answers. */
+function expectConformance(answers: readonly { req: Req; res: Res }[]): void {
+  const checker = createConformanceChecker()
+  const checked = answers.filter(({ req }) => checker.documentedPath(req.path) !== null)
+  const failures = checked.flatMap(({ req, res }) =>
+    checker
+      .problems(req, res)
+      .map((p) => `${req.method ?? 'GET'} ${req.path} → ${res.status}: ${p}`),
+  )
+  expect(failures).toEqual([])
+  // What the suite must have exercised on every build: each operation's success and its main
+  // errors (503 on the key routes is covered by the store-outage unit tests, not here).
+  const seen = new Set(
+    checked.map(({ req, res }) => {
+      const path = (checker.documentedPath(req.path) ?? '').slice(KEYS_BASE.length) || '/'
+      return `${req.method ?? 'GET'} ${path} ${res.status}`
+    }),
+  )
+  for (const expected of [
+    'POST / 201',
+    'POST / 400',
+    'POST / 401',
+    'POST / 403',
+    'POST / 409',
+    'POST / 413',
+    'POST / 415',
+    'GET / 200',
+    'GET / 401',
+    'GET / 403',
+    'DELETE /{id} 200',
+    'DELETE /{id} 401',
+    'DELETE /{id} 404',
+    'PATCH /{id} 200',
+    'PATCH /{id} 400',
+    'POST /{id}/roll 201',
+    'POST /{id}/roll 400',
+    'POST /{id}/roll 409',
+    'POST /{id}/disable 200',
+    'POST /{id}/enable 200',
+  ]) {
+    expect(seen, expected).toContain(expected)
+  }
+  expect(checked.length).toBeGreaterThan(50)
 }
 
 export type { Req }

@@ -60,7 +60,7 @@ describe('npx vydra-auth from the tarball', () => {
   })
 
   test.runIf(serverRuns('postgres', postgres))(
-    'migrate, create and list on a real PostgreSQL',
+    'migrate, create and list on a real PostgreSQL; scopes checked against a config file',
     async () => {
       const store = `postgres://${postgres?.user}@${postgres?.host}:${postgres?.port}/${postgres?.database}?table=${uniqueName('npx')}`
       const env = { VYDRA_AUTH_STORE: store }
@@ -74,6 +74,21 @@ describe('npx vydra-auth from the tarball', () => {
       const listed = await npx(['keys', 'list', '--user', 'npx_user', '--json'], env)
       expect(JSON.parse(listed.stdout)).toMatchObject({ keys: [{ id, name: 'from npx' }] })
       expect(listed.stdout).not.toContain(key)
+
+      // The application's scope registry from a config file next to it (docs/cli.md).
+      writeFileSync(
+        join(dir, 'vydra-auth.config.mjs'),
+        "export default { scopes: ['models:read', 'jobs:read'] }\n",
+      )
+      const config = { ...env, VYDRA_AUTH_CONFIG: './vydra-auth.config.mjs' }
+      const scoped = ['keys', 'create', '--user', 'npx_user', '--name', 'scoped', '--json']
+      const refused = await npx([...scoped, '--scopes', 'billing:read'], config)
+      expect(refused.code).toBe(1)
+      expect(JSON.parse(refused.stderr)).toMatchObject({
+        error: { code: 'VALIDATION_ERROR', issues: [{ path: ['scopes'] }] },
+      })
+      const allowed = await npx([...scoped, '--scopes', 'jobs:read'], config)
+      expect(allowed.code, allowed.stderr).toBe(0)
     },
   )
 })

@@ -1,6 +1,7 @@
 /**
  * A vitest reporter that closes `npm test` with one line saying what ran, per kind of test:
- * unit, property, security, adapters, e2e per framework, stores per backend, package. Listed
+ * unit, property, security, adapters, e2e per framework, stores per backend, runtimes (the
+ * e2e table on Bun, Deno, workerd: `npm run test:runtimes`), package. Listed
  * after vitest's default reporter (vitest.config.ts), whose closing lines stay as they are.
  */
 import { relative } from 'node:path'
@@ -18,6 +19,12 @@ export function kindOf(file: string, fullName: string): string {
   const path = file.replaceAll('\\', '/')
   const e2e = /^test\/e2e\/([\w-]+)\.test\.ts$/.exec(path)
   if (e2e !== null) return `e2e ${e2e[1]}`
+  if (path.startsWith('test/runtimes/')) {
+    // `npm run test:runtimes`: the e2e table on other runtimes, named first in the describe
+    // ("e2e table on deno …"); the leftmost name wins over one a case's title mentions.
+    const runtime = /\b(bun|deno|workerd)\b/i.exec(fullName)?.[1]
+    return `runtimes ${runtime?.toLowerCase() ?? 'shared'}`
+  }
   if (path.startsWith('test/stores/') || path.startsWith('test/conformance/')) {
     const named = /(memory|sqlite|postgres|redis)[-\s]key[-\s]store/i.exec(path)?.[1]
     const backend =
@@ -37,6 +44,7 @@ const ORDER = [
   'adapters',
   'e2e',
   'stores',
+  'runtimes',
   'cli',
   'browser',
   'package',

@@ -1,8 +1,8 @@
 /** `vydra-auth keys create|list|show|revoke`: the service's key management, for one owner. */
-import type { ApiKeyInfo } from '../../../src/index.js'
+import { type ApiKeyInfo, apiKeyToJson } from '../../../src/index.js'
 import { CliError, EXIT, type ExitCode } from '../errors.js'
 import type { CommandContext } from '../main.js'
-import { createdJson, keyJson, keyTable, printCreated } from '../output.js'
+import { createdJson, keyTable, printCreated } from '../output.js'
 
 const SUBCOMMANDS = ['create', 'list', 'show', 'revoke', 'roll', 'disable', 'enable'] as const
 
@@ -50,7 +50,7 @@ export async function keys(context: CommandContext): Promise<ExitCode> {
   if (sub === 'list') {
     const listed = await auth.listKeys(userId)
     print(
-      { keys: listed.map(keyJson), nextCursor: null },
+      { keys: listed.map(apiKeyToJson), nextCursor: null },
       listed.length === 0 ? `No keys for ${userId}.` : keyTable(listed, io, now),
     )
     return EXIT.ok
@@ -58,7 +58,7 @@ export async function keys(context: CommandContext): Promise<ExitCode> {
   if (sub === 'show') {
     const found = (await auth.listKeys(userId)).find((k) => k.id === id)
     if (found === undefined) throw notFound()
-    print(keyJson(found), keyTable([found], io, now))
+    print(apiKeyToJson(found), keyTable([found], io, now))
     return EXIT.ok
   }
   const keyId = id as string
@@ -90,7 +90,7 @@ export async function keys(context: CommandContext): Promise<ExitCode> {
     const change = sub === 'disable' ? auth.disableKey : auth.enableKey
     const changed = await change.call(auth, { userId, keyId }).catch(missing)
     print(
-      keyJson(changed),
+      apiKeyToJson(changed),
       `${sub === 'disable' ? 'Disabled' : 'Enabled'} ${changed.id} (${changed.name}).`,
     )
     return EXIT.ok

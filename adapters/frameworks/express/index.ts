@@ -13,6 +13,7 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
+  clientAddressOf,
   createApiKeyGuard,
   createApiKeyRoutes,
   createBodyErrorTranslator,
@@ -20,6 +21,7 @@ import {
   readBody,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
+  trustedProxies,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -54,8 +56,9 @@ export function requireApiKey(
   options: RequireApiKeyOptions = {},
 ): RequestHandler {
   const guard = createApiKeyGuard(auth, options)
+  const trust = trustedProxies(auth)
   return (req, res, next) => {
-    guard(new GuardedExpressRequest(req))
+    guard(new GuardedExpressRequest(req, trust))
       .then((result) => {
         if (!result.ok) return send(res, result.response)
         if ('headers' in result && result.headers !== undefined) res.set(result.headers)
@@ -72,8 +75,10 @@ export function requireApiKey(
 // request (that cost about 20 % of throughput: docs/benchmarks.md).
 class GuardedExpressRequest {
   readonly source: Request
-  constructor(source: Request) {
+  readonly trust: number
+  constructor(source: Request, trust: number) {
     this.source = source
+    this.trust = trust
   }
   get headers(): Request['headers'] {
     return this.source.headers
@@ -87,8 +92,9 @@ class GuardedExpressRequest {
   get path(): string {
     return this.source.path
   }
+  // The library's rule (docs/limits.md, "Client address"), not Express's `trust proxy`.
   get clientAddress(): string | undefined {
-    return this.source.ip
+    return clientAddressOf(this.source.socket.remoteAddress, this.source.headers, this.trust)
   }
 }
 
@@ -107,7 +113,7 @@ export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}
   const handle = createApiKeyRoutes(auth, options)
   const router = Router()
   router.use((req, res, next) => {
-    handle(toAuthRequest(req))
+    handle(toAuthRequest(req, auth))
       .then((response) => (response === null ? next() : send(res, response)))
       .catch(next)
   })
@@ -157,13 +163,13 @@ export function secretScanningRoute(
 ): RequestHandler {
   const handle = createSecretScanningHandler(auth, options)
   return (req, res, next) => {
-    handle(toAuthRequest(req))
+    handle(toAuthRequest(req, auth))
       .then((response) => (response === null ? next() : send(res, response)))
       .catch(next)
   }
 }
 
-function toAuthRequest(req: Request): AuthRequest {
+function toAuthRequest(req: Request, auth: ApiKeyAuth): AuthRequest {
   return {
     method: req.method,
     path: req.path,
@@ -171,9 +177,9 @@ function toAuthRequest(req: Request): AuthRequest {
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
-    // Trusted-proxy rule: Express's own (`trust proxy`).
+    // The library's trusted-proxy rule (docs/limits.md, "Client address").
     get clientAddress() {
-      return req.ip
+      return clientAddressOf(req.socket.remoteAddress, req.headers, trustedProxies(auth))
     },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: req.readableEnded ? (req.body as unknown) : undefined,

@@ -16,12 +16,14 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
+  clientAddressOf,
   createApiKeyGuard,
   createApiKeyRoutes,
   createSecretScanningHandler,
   readBody,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
+  trustedProxies,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -61,8 +63,9 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
   options: RequireApiKeyOptions = {},
 ): onRequestAsyncHookHandler<RawServer> {
   const guard = createApiKeyGuard(auth, options)
+  const trust = trustedProxies(auth)
   return async function vydraRequireApiKey(request, reply) {
-    const result = await guard(new GuardedFastifyRequest(request))
+    const result = await guard(new GuardedFastifyRequest(request, trust))
     if (!result.ok) return send(reply as FastifyReply, result.response)
     if ('headers' in result && result.headers !== undefined) reply.headers(result.headers)
     request.auth = result.principal
@@ -73,13 +76,15 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
 // (read only for an `auth.denied` event) are getters on the prototype: an object literal with
 // getters built per request (two closures and a slow-mode object each time) cost about 20 % of
 // the library's throughput (docs/benchmarks.md, "Quiet-machine run after the 0.2 merges").
-type GuardedSource = Pick<FastifyRequest, 'headers' | 'method' | 'url' | 'ip'> & {
-  raw: { rawHeaders: string[] }
+type GuardedSource = Pick<FastifyRequest, 'headers' | 'method' | 'url'> & {
+  raw: { rawHeaders: string[]; socket?: { remoteAddress?: string | undefined } }
 }
 class GuardedFastifyRequest {
   readonly source: GuardedSource
-  constructor(source: GuardedSource) {
+  readonly trust: number
+  constructor(source: GuardedSource, trust: number) {
     this.source = source
+    this.trust = trust
   }
   get headers(): FastifyRequest['headers'] {
     return this.source.headers
@@ -93,8 +98,9 @@ class GuardedFastifyRequest {
   get path(): string | undefined {
     return this.source.url.split('?', 1)[0]
   }
-  get clientAddress(): string {
-    return this.source.ip
+  // The library's rule (docs/limits.md, "Client address"), not Fastify's `trustProxy`.
+  get clientAddress(): string | undefined {
+    return clientAddressOf(this.source.raw.socket?.remoteAddress, this.source.headers, this.trust)
   }
 }
 
@@ -113,7 +119,7 @@ const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, option
     const route = request.routeOptions.url ?? base
     const prefixLength = route.length - base.length - (route.endsWith('/*') ? 2 : 0)
     const path = (request.url.split('?')[0] ?? '').slice(prefixLength)
-    const response = await handle(toAuthRequest(request, path))
+    const response = await handle(toAuthRequest(request, path, trustedProxies(auth)))
     if (response === null) return reply.callNotFound()
     return send(reply, response)
   }
@@ -163,7 +169,7 @@ const secretScanning: FastifyPluginAsync<SecretScanningPluginOptions> = async (
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url,
     handler: async (request, reply) => {
-      const response = await handle(toAuthRequest(request, url))
+      const response = await handle(toAuthRequest(request, url, trustedProxies(auth)))
       if (response === null) return reply.callNotFound()
       return send(reply, response)
     },
@@ -199,7 +205,7 @@ function withPluginMeta<T extends object>(plugin: T, name: string): T {
   })
 }
 
-function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
+function toAuthRequest(request: FastifyRequest, path: string, trust: number): AuthRequest {
   const body = request.body
   return {
     method: request.method,
@@ -208,9 +214,9 @@ function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
     headers: request.headers,
     rawHeaders: request.raw.rawHeaders,
     protocol: request.protocol,
-    // Trusted-proxy rule: Fastify's own (`trustProxy`).
+    // The library's trusted-proxy rule (docs/limits.md, "Client address").
     get clientAddress() {
-      return request.ip
+      return clientAddressOf(request.raw.socket?.remoteAddress, request.headers, trust)
     },
     body: isStream(body) ? undefined : body,
     readBody: (limit) => (isStream(body) ? readBody(body, limit) : readBody(request.raw, limit)),

@@ -7,6 +7,7 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
+  clientAddressOf,
   createApiKeyGuard,
   createApiKeyRoutes,
   createBodyErrorTranslator,
@@ -14,6 +15,7 @@ import {
   readBody,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
+  trustedProxies,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -42,8 +44,9 @@ export type RequireApiKeyOptions = ApiKeyGuardOptions
  */
 export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = {}): Middleware {
   const guard = createApiKeyGuard(auth, options)
+  const trust = trustedProxies(auth)
   return async (ctx, next) => {
-    const result = await guard(new GuardedKoaRequest(ctx))
+    const result = await guard(new GuardedKoaRequest(ctx, trust))
     if (!result.ok) return send(ctx, result.response)
     if ('headers' in result && result.headers !== undefined) ctx.set(result.headers)
     // Optional and no header: the handler runs with no principal.
@@ -57,8 +60,10 @@ export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = 
 // (that cost about 20 % of throughput: docs/benchmarks.md).
 class GuardedKoaRequest {
   readonly source: Context
-  constructor(source: Context) {
+  readonly trust: number
+  constructor(source: Context, trust: number) {
     this.source = source
+    this.trust = trust
   }
   get headers(): Context['req']['headers'] {
     return this.source.req.headers
@@ -72,8 +77,13 @@ class GuardedKoaRequest {
   get path(): string {
     return this.source.path
   }
-  get clientAddress(): string {
-    return this.source.ip
+  // The library's rule (docs/limits.md, "Client address"), not Koa's `app.proxy`.
+  get clientAddress(): string | undefined {
+    return clientAddressOf(
+      this.source.req.socket?.remoteAddress,
+      this.source.req.headers,
+      this.trust,
+    )
   }
 }
 
@@ -89,7 +99,7 @@ class GuardedKoaRequest {
 export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}): Middleware {
   const handle = createApiKeyRoutes(auth, options)
   return async (ctx, next) => {
-    const response = await handle(toAuthRequest(ctx))
+    const response = await handle(toAuthRequest(ctx, trustedProxies(auth)))
     if (response === null) return next()
     send(ctx, response)
   }
@@ -141,13 +151,13 @@ export function secretScanningRoute(
 ): Middleware {
   const handle = createSecretScanningHandler(auth, options)
   return async (ctx, next) => {
-    const response = await handle(toAuthRequest(ctx))
+    const response = await handle(toAuthRequest(ctx, trustedProxies(auth)))
     if (response === null) return next()
     send(ctx, response)
   }
 }
 
-function toAuthRequest(ctx: Context): AuthRequest {
+function toAuthRequest(ctx: Context, trust: number): AuthRequest {
   return {
     method: ctx.method,
     path: ctx.path,
@@ -155,9 +165,9 @@ function toAuthRequest(ctx: Context): AuthRequest {
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
-    // Trusted-proxy rule: Koa's own (`app.proxy`).
+    // The library's trusted-proxy rule (docs/limits.md, "Client address").
     get clientAddress() {
-      return ctx.ip
+      return clientAddressOf(ctx.req.socket?.remoteAddress, ctx.req.headers, trust)
     },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: ctx.req.readableEnded ? (ctx.request as { body?: unknown }).body : undefined,

@@ -7,6 +7,10 @@ import Database from 'better-sqlite3'
 import {
   AuthError,
   type ApiKeyRecord,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditStore,
+  type AuditWrite,
   type KeyCap,
   type KeyPageQuery,
   type KeyRollRequest,
@@ -28,6 +32,7 @@ import {
   rolledRecord,
   rollRefusal,
 } from '../shared/lifecycle-record.js'
+import { AUDIT_COLUMNS, auditRecordOf, auditRowValues, type AuditRow } from '../shared/audit-row.js'
 
 /** Options of {@link SqliteKeyStore}. */
 export interface SqliteKeyStoreOptions {
@@ -36,6 +41,11 @@ export interface SqliteKeyStoreOptions {
    * @defaultValue `'vydra_api_keys'`
    */
   table?: string
+  /**
+   * Table of the audit log (`auditStore: store`): append-only, one row per management change.
+   * Lower-case letters, digits and `_`, at most 54 characters. @defaultValue `` `${table}_audit` ``
+   */
+  auditTable?: string
 }
 
 interface Row {
@@ -64,9 +74,12 @@ interface Row {
 type Listener = (hash: string) => void
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
+// The audit table's name: a table's name and `_audit`; its index adds `_key_idx` (PostgreSQL
+// keeps 63 characters of a name).
+const AUDIT_IDENTIFIER = /^[a-z_][a-z0-9_]{0,53}$/
 const SYNCHRONOUS_EXTRA = 3
 /** The schema version {@link SqliteKeyStore.migrate} brings a table to. */
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 const VERSIONS = 'vydra_schema_versions'
 const COLUMNS_V1 =
   'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at'
@@ -119,12 +132,13 @@ const channels = new Map<string, Set<Listener>>()
  * const auth = createApiKeyAuth({ store: new SqliteKeyStore('./keys.db') })
  * ```
  */
-export class SqliteKeyStore implements KeyStore {
+export class SqliteKeyStore implements KeyStore, AuditStore {
   readonly #db: Database.Database
   readonly #owned: boolean
   readonly #table: string
   readonly #channel: string | undefined
   readonly #tableName: string
+  readonly #auditTable: string
   readonly #local = new Set<Listener>()
   readonly #statements: {
     insert: Database.Statement
@@ -136,6 +150,8 @@ export class SqliteKeyStore implements KeyStore {
     save: Database.Statement
     revoke: Database.Statement<[string | null, number, string, string], Row>
     touch: Database.Statement<[number, string, number]>
+    audit: Database.Statement
+    auditPage: Database.Statement<[string, string | null, string | null, number], AuditRow>
   }
 
   constructor(database: string | Database.Database, options: SqliteKeyStoreOptions = {}) {
@@ -157,6 +173,14 @@ export class SqliteKeyStore implements KeyStore {
       })
     }
     this.#table = table
+    const auditTable = options.auditTable ?? `${table}_audit`
+    if (typeof auditTable !== 'string' || !AUDIT_IDENTIFIER.test(auditTable)) {
+      if (this.#owned) this.#db.close()
+      throw new AuthError('CONFIGURATION_ERROR', {
+        message: `SqliteKeyStore: auditTable must match ${AUDIT_IDENTIFIER.source}`,
+      })
+    }
+    this.#auditTable = auditTable
     const db = this.#db
     // Readers never block the writer, and a crash cannot tear a write (no-op for :memory:).
     db.pragma('journal_mode = WAL')
@@ -209,6 +233,12 @@ export class SqliteKeyStore implements KeyStore {
       touch: db.prepare(
         `UPDATE ${t} SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
       ),
+      audit: db.prepare(
+        `INSERT INTO "${auditTable}" (${AUDIT_COLUMNS.join(', ')})
+         VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
+      ),
+      auditPage: db.prepare(`SELECT ${AUDIT_COLUMNS.join(', ')} FROM "${auditTable}"
+        WHERE key_id = ? AND (? IS NULL OR id < ?) ORDER BY id DESC LIMIT ?`),
     }
     this.#channel = db.memory ? undefined : `${realpathSync(db.name)}\0${table}`
   }
@@ -263,6 +293,22 @@ export class SqliteKeyStore implements KeyStore {
       }
       db.exec(`CREATE INDEX IF NOT EXISTS "${this.#table}_user_page_idx"
         ON ${t} (user_id, created_at, id)`)
+      // Version 3: the audit log's table (append-only; see docs/audit-log.md).
+      db.exec(`CREATE TABLE IF NOT EXISTS "${this.#auditTable}" (
+        id TEXT PRIMARY KEY NOT NULL,
+        key_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        actor_type TEXT,
+        actor_id TEXT,
+        reason TEXT,
+        changes TEXT,
+        request_method TEXT,
+        request_path TEXT,
+        client_address TEXT
+      ) STRICT;
+      CREATE INDEX IF NOT EXISTS "${this.#auditTable}_key_idx" ON "${this.#auditTable}" (key_id, id);`)
       db.prepare(
         `INSERT INTO ${VERSIONS} (table_name, version) VALUES (?, ?)
          ON CONFLICT (table_name) DO UPDATE SET version = excluded.version`,
@@ -271,11 +317,37 @@ export class SqliteKeyStore implements KeyStore {
     run.immediate()
   }
 
-  async insert(record: ApiKeyRecord): Promise<void> {
-    this.#statements.insert.run(...toRow(record))
+  /** With `audit`, the records are written in the insert's transaction. */
+  async insert(record: ApiKeyRecord, audit?: AuditWrite): Promise<void> {
+    if (audit === undefined) {
+      this.#statements.insert.run(...toRow(record))
+      return
+    }
+    this.#db
+      .transaction(() => {
+        this.#statements.insert.run(...toRow(record))
+        this.#writeAudit(audit)
+      })
+      .immediate()
   }
 
-  async insertCapped(record: ApiKeyRecord, cap: KeyCap): Promise<boolean> {
+  /** Appends audit records (all or none); for a store used as a separate audit store. */
+  async appendAudit(records: readonly AuditRecord[]): Promise<void> {
+    this.#db.transaction(() => this.#writeAudit(records)).immediate()
+  }
+
+  /** A key's audit records, newest first, before the cursor. */
+  async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    return this.#statements.auditPage
+      .all(query.keyId, query.before, query.before, query.limit)
+      .map(auditRecordOf)
+  }
+
+  #writeAudit(records: AuditWrite | undefined): void {
+    for (const record of records ?? []) this.#statements.audit.run(...auditRowValues(record))
+  }
+
+  async insertCapped(record: ApiKeyRecord, cap: KeyCap, audit?: AuditWrite): Promise<boolean> {
     const run = this.#db.transaction((): boolean => {
       const { held } = this.#statements.held.get({
         user: record.userId,
@@ -284,6 +356,7 @@ export class SqliteKeyStore implements KeyStore {
       }) as { held: number }
       if (held >= cap.max) return false
       this.#statements.insert.run(...toRow(record))
+      this.#writeAudit(audit)
       return true
     })
     return run.immediate()
@@ -313,18 +386,26 @@ export class SqliteKeyStore implements KeyStore {
       .map(toRecord)
   }
 
+  /** With `audit`, the records are written in the revocation's transaction if it revoked. */
   async revoke(
     keyId: string,
     userId: string,
     at: Date,
     reason?: string,
+    audit?: AuditWrite,
   ): Promise<ApiKeyRecord | null> {
-    const row = this.#statements.revoke.get(
-      typeof reason === 'string' ? reason : null,
-      at.getTime(),
-      keyId,
-      userId,
-    )
+    const run = (): Row | undefined => {
+      const before = audit === undefined ? undefined : this.#ownedRecord(keyId, userId)
+      const revoked = this.#statements.revoke.get(
+        typeof reason === 'string' ? reason : null,
+        at.getTime(),
+        keyId,
+        userId,
+      )
+      if (revoked !== undefined && before?.revokedAt === null) this.#writeAudit(audit)
+      return revoked
+    }
+    const row = audit === undefined ? run() : this.#db.transaction(run).immediate()
     if (row === undefined) return null
     this.#emit([row.hash])
     return toRecord(row)
@@ -377,7 +458,7 @@ export class SqliteKeyStore implements KeyStore {
     return this.#rotationStatements
   }
 
-  async roll(request: KeyRollRequest): Promise<KeyRollResult | null> {
+  async roll(request: KeyRollRequest, audit?: AuditWrite): Promise<KeyRollResult | null> {
     const at = request.at.getTime()
     const run = this.#db.transaction((): KeyRollResult | null => {
       const old = this.#ownedRecord(request.keyId, request.userId)
@@ -397,6 +478,7 @@ export class SqliteKeyStore implements KeyStore {
         ended = predecessor
       }
       this.#save(old)
+      this.#writeAudit(audit)
       return { ok: true, previous: old, next, ended }
     })
     const result = run.immediate()
@@ -428,7 +510,12 @@ export class SqliteKeyStore implements KeyStore {
     return old
   }
 
-  async setDisabled(keyId: string, userId: string, at: Date | null): Promise<ApiKeyRecord | null> {
+  async setDisabled(
+    keyId: string,
+    userId: string,
+    at: Date | null,
+    audit?: AuditWrite,
+  ): Promise<ApiKeyRecord | null> {
     const run = this.#db.transaction((): [ApiKeyRecord | null, boolean] => {
       const record = this.#ownedRecord(keyId, userId)
       if (record === undefined) return [null, false]
@@ -436,6 +523,7 @@ export class SqliteKeyStore implements KeyStore {
       if ((at === null) === (record.disabledAt == null)) return [record, false]
       record.disabledAt = at === null ? null : new Date(at.getTime())
       this.#save(record)
+      this.#writeAudit(audit)
       return [record, true]
     })
     const [record, changed] = run.immediate()
@@ -448,6 +536,7 @@ export class SqliteKeyStore implements KeyStore {
     userId: string,
     patch: KeyUpdatePatch,
     expected: KeyUpdateExpectation,
+    audit?: AuditWrite,
   ): Promise<KeyUpdateResult | null> {
     const run = this.#db.transaction((): KeyUpdateResult | null => {
       const record = this.#ownedRecord(keyId, userId)
@@ -461,7 +550,11 @@ export class SqliteKeyStore implements KeyStore {
       if (patch.expiresAt !== undefined) {
         record.expiresAt = patch.expiresAt === null ? null : new Date(patch.expiresAt.getTime())
       }
+      // Usage limits live in the `extra` JSON, which #save rewrites from the record.
+      if (patch.limits === null) delete record.limits
+      else if (patch.limits !== undefined) record.limits = structuredClone(patch.limits)
       this.#save(record)
+      this.#writeAudit(audit)
       return { ok: true, record }
     })
     const result = run.immediate()

@@ -59,6 +59,14 @@ vydra-api-keys .vak-danger { background: var(--vak-danger); border-color: var(--
 .vak-active { color: var(--vak-success); }
 .vak-revoked { color: var(--vak-danger); }
 .vak-expired, .vak-disabled { color: var(--vak-muted); }
+.vak-toolbar { display: flex; gap: 0.5rem; align-items: center; margin: 0.5rem 0; }
+.vak-toolbar label { font-weight: 600; font-size: 0.875rem; }
+.vak-pager { display: flex; gap: 1rem; align-items: center; justify-content: space-between; margin: 0.5rem 0; }
+.vak-list-status { color: var(--vak-muted); margin: 0; }
+.vak-row-actions { white-space: nowrap; }
+.vak-row-actions button + button { margin-left: 0.25rem; }
+.vak-edit-form { display: flex; flex-direction: column; gap: 0.75rem; }
+.vak-grace { margin: 0 0 0.5rem; }
 .vak-dialog { border: 1px solid var(--vak-border); border-radius: var(--vak-radius); padding: 1.25rem; max-width: 28rem; color: var(--vak-text); background: var(--vak-background); }
 .vak-dialog::backdrop { background: rgb(0 0 0 / 0.4); }
 .vak-dialog h3 { margin-top: 0; }
