@@ -107,6 +107,10 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): AuthTelemetry
   // The API's meter when no SDK was registered: every instrument is a no-op, for good (metrics
   // have no proxy), so a verification has nothing to count.
   const metered = meter !== createNoopMeter()
+  // With the API alone (no meter, no tracer behind the proxy) a verification returns at once;
+  // whether a tracer has been registered since is asked again every 1,024 verifications.
+  let idle = !metered && !tracing()
+  let idleCalls = 0
 
   const verifications = meter.createCounter(N.verifications, {
     description: 'Verifications of API keys, by outcome and cache source',
@@ -139,8 +143,11 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): AuthTelemetry
 
   return {
     verified: (outcome, source, storeMs, startedAt) => {
-      // The API alone (no SDK): return before building or looking up anything.
-      if (!metered && !tracing()) return
+      if (idle) {
+        if ((++idleCalls & 1023) !== 0) return
+        idle = !tracing()
+        if (idle) return
+      }
       const entry = source === 'hit' && outcome === 'OK' ? hitOk : entries(source, outcome)
       verifications.add(1, entry.attributes)
       if (source !== 'none') counts[source]++
