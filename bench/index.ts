@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--only=core,http,stores,memory,scale,observability,fleet-lifecycle,
- * limits,leaks,baseline] [--no-pin] [--connections=N] [--baseline=<rev>,…]`: bundles every
+ * limits,leaks,baseline,hono] [--no-pin] [--connections=N] [--baseline=<rev>,…]`: bundles every
  * section the way the package is built (esbuild, Node 20 target, dependencies external, no
  * name-keeping helpers), then runs each section in its own Node process, one after another, printing one markdown table per section, and at the end the
  * table of issue 10's targets. Sections pin themselves to CPUs (bench/lib/cpu.ts).
@@ -30,6 +30,7 @@ const SECTIONS = [
   { name: 'limits', title: '10. Usage limits: accuracy, cost, memory', flags: ['--expose-gc'] },
   { name: 'leaks', title: '11. Leaked keys: leak to rejection, pepper ring cost', flags: [] },
   { name: 'baseline', title: '12. Cache hit against the pre-issue build', flags: [] },
+  { name: 'hono', title: '13. Hono on Node and Bun', flags: [] },
 ]
 
 // Flags every section reads (bench/lib/args.ts, bench/lib/cpu.ts); `--only` is ours.
@@ -47,7 +48,7 @@ function printTargets(file: string, ran: ReadonlySet<string>): void {
   })
   process.stdout.write(
     [
-      '### Targets (issue 10)',
+      '### Targets (issues 10 and 15)',
       '',
       '| target | measured | met? | note |',
       '| --- | --- | --- | --- |',
@@ -74,7 +75,8 @@ async function main(): Promise<void> {
     entryPoints: Object.fromEntries(
       // fleet-revocation is its own entry so that, split into a chunk, its "run when main" check
       // compares the chunk's URL, not the section's, with argv[1].
-      [...SECTIONS.map((s) => s.name), 'http/server', 'fleet-revocation']
+      // The Hono server keeps its folder (hono/server.mjs): Bun and Node both run it.
+      [...SECTIONS.map((s) => s.name), 'http/server', 'hono/server', 'fleet-revocation']
         .map((name) => [name.replace('http/', ''), join(root, 'bench', `${name}.ts`)])
         .filter(([, file]) => existsSync(file as string)),
     ),

@@ -132,6 +132,8 @@ export { keyStatus, LIFECYCLE_DEFAULTS } from './key-record.js'
 // Usage limits (docs/limits.md)
 export { MemoryLimitStore } from './memory-limit-store.js'
 export type { MemoryLimitStoreOptions } from './memory-limit-store.js'
+export { LeasingLimitStore } from './leasing-limit-store.js'
+export type { LeasingOptions } from './leasing-limit-store.js'
 export type { LimitStore } from './limit-store.js'
 export type {
   CreditLimit,

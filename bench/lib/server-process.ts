@@ -21,17 +21,30 @@ process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL')
 })
 
+/** Which program serves a variant: by default this Node running `bench/http/server.ts`. */
+export interface Launch {
+  /** The executable, e.g. Bun's binary. */
+  command: string
+  /** The bundled server script it runs. */
+  script: string
+}
+
 /**
- * Spawns `bench/http/server.ts <variant>` on the server CPU (see ./cpu.ts) and resolves once it
- * listens.
+ * Spawns `bench/http/server.ts <variant>` (or `launch`'s script with its executable) on the
+ * server CPU (see ./cpu.ts) and resolves once it listens.
  */
 export function startServer(
   variant: string,
   keysFile: string,
   env: Record<string, string> = {},
+  launch: Launch = { command: process.execPath, script: SERVER },
 ): Promise<ServerProcess> {
   // `taskset -c N node …` execs node: the child's pid is the server's, for its CPU time.
-  const [command, args] = pinnedCommand('server', process.execPath, [SERVER, variant, keysFile])
+  const [command, args] = pinnedCommand('server', launch.command, [
+    launch.script,
+    variant,
+    keysFile,
+  ])
   const child: ChildProcess = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env, NODE_ENV: 'production' },

@@ -46,6 +46,16 @@ export const TARGETS = [
     section: 'scale',
     target: 'SQLite: cache-miss cost at the largest size ≤ 1.5× at 10³ keys',
   },
+  {
+    id: 'hono',
+    section: 'hono',
+    target: 'Hono on Node + @vydra/auth/hono ≥ 0.97× hand-written middleware (issue 15)',
+  },
+  {
+    id: 'hono-bearer-auth',
+    section: 'hono',
+    target: 'Hono on Node: ≥ 1.0× hono/bearer-auth (1,000 keys; issue 15)',
+  },
 ] as const
 
 export type TargetId = (typeof TARGETS)[number]['id']

@@ -24,6 +24,8 @@ export type {
   GuardedRequest,
   OptionalApiKeyGuard,
 } from './authenticate-request.js'
+export { createRequestGuard } from './request-guard.js'
+export type { OptionalRequestGuard, RequestAccessors, RequestGuard } from './request-guard.js'
 
 // The key-management routes
 export {

@@ -9,13 +9,17 @@
  *   `rejectLater`, which spares Node's unhandled-rejection bookkeeping;
  * - `decide` returns its error instead of throwing it, so a hit never unwinds a stack (and 4xx
  *   `AuthError`s capture none, see errors.ts);
- * - a hit asks the throttle's map only once per `touchIntervalMs` (`CachedKey.touchedAt`);
+ * - a hit asks the throttle's map (touch-throttle.ts) only once per `touchIntervalMs`
+ *   (`CachedKey.touchedAt`);
+ * - a hit answers in the same turn to the HTTP layer (`authenticate[AUTHENTICATE_NOW]`,
+ *   lib/authenticate-now.ts), and an exact `Bearer <key>` header is scanned once, not twice;
  * - the grammar and checksum are checked in one pass before any hash (api-key.ts).
  * @module
  */
-import { isWellFormedKey, SECRET_LENGTH } from '../api-key.js'
+import { isWellFormedKey } from '../api-key.js'
 import { parseBearerHeader } from '../bearer.js'
 import { AuthError } from '../errors.js'
+import { AUTHENTICATE_NOW } from '../lib/authenticate-now.js'
 import { rejectLater } from '../lib/reject-later.js'
 import {
   type AnyOfScopes,
@@ -27,12 +31,16 @@ import {
 } from '../scope.js'
 import type { RequestMetadata } from '../events.js'
 import type { AuthTelemetry, VerificationSource } from '../telemetry.js'
-import { createOutcomeReport } from './outcome-report.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
 import type { DenialReporter } from './key-events.js'
+import { createRefusalReport } from './refusal-report.js'
+import { createLoadHandlers } from './load-handlers.js'
+import { createTouchThrottle } from './touch-throttle.js'
 import type { UsageCounter } from './usage-counter.js'
+// The owner a key names: moved to key-owner.ts, still importable from here.
+export { embeddedOwnerKey, embeddedUserId } from './key-owner.js'
 import type { CachedKey, VerificationCache } from './verification-cache.js'
 
 /** Options of `verifyKey` and `authenticate`. */
@@ -82,7 +90,7 @@ export interface Verifier {
 export function createVerifier(deps: VerifierDeps): Verifier {
   const { keyHead, otherHeads, hash, clock, cache, usage, telemetry } = deps
   const { touch, lastTouch } = createTouchThrottle(deps)
-  const { report, loadedOk, loadFailed } = createOutcomeReport(deps)
+  const report = createRefusalReport(deps)
 
   const decide = createDecision(deps, touch)
 
@@ -99,35 +107,15 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     return rejectLater(error)
   }
 
-  // `startedAt`: `performance.now()` before the store read, with telemetry only (else NaN).
-  const afterLoad =
-    (options: VerifyOptions | undefined, startedAt: number) =>
-    (loaded: CachedKey | null): ApiKeyPrincipal => {
-      const now = clock()
-      if (loaded === null) {
-        const error = new AuthError('KEY_NOT_FOUND')
-        report(error, undefined, options, now, 'miss', startedAt)
-        throw error
-      }
-      const result = decide(loaded, now, options)
-      if (result instanceof AuthError) {
-        report(result, loaded, options, now, 'miss', startedAt)
-        throw result
-      }
-      loadedOk(result.keyId, now, startedAt)
-      return result
-    }
+  const { afterLoad, loadFailed } = createLoadHandlers(deps, decide, report)
 
-  const verifyKey = (key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal> => {
+  // An accepted key (well formed, of an owner kind this instance takes): the principal itself on
+  // a cache hit, in this turn; a promise when the store must be read or the key is refused.
+  const verifyAccepted = (
+    key: string,
+    options: VerifyOptions | undefined,
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
     try {
-      // The user head is checked here, not inside a helper: V8 then inlines the one-pass check
-      // into this function as in 0.1 (behind a helper it did not, and a hit cost ~5 % more).
-      if (
-        typeof key !== 'string' ||
-        (!isWellFormedKey(key, keyHead) && !isOtherOwnerKey(key, otherHeads))
-      ) {
-        return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN, 'none')
-      }
       const digest = hash(key)
       const now = clock()
       const cached = cache.hit(digest, now)
@@ -137,7 +125,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         if (usage !== undefined) usage.count(result.keyId, now, 'OK')
         // Constant arguments: a hit allocates nothing here (the hook decides what it builds).
         if (telemetry !== undefined) telemetry.verified('OK', 'hit', Number.NaN, Number.NaN)
-        return Promise.resolve(result)
+        return result
       }
       if (cache.knownMissing(digest, now)) {
         return deny(new AuthError('KEY_NOT_FOUND'), undefined, options, now, 'negative')
@@ -153,23 +141,82 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     }
   }
 
-  const authenticate = (
+  const verifyNow = (
+    key: unknown,
+    options: VerifyOptions | undefined,
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
+    // The user head is checked here, not inside a helper: V8 then inlines the one-pass check
+    // into this function as in 0.1 (behind a helper it did not, and a hit cost ~5 % more).
+    if (
+      typeof key === 'string' &&
+      (isWellFormedKey(key, keyHead) || isOtherOwnerKey(key, otherHeads))
+    ) {
+      return verifyAccepted(key, options)
+    }
+    try {
+      return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN, 'none')
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  // What `authenticate` answers, synchronously on a cache hit (lib/authenticate-now.ts).
+  const authenticateNow = (
     authorization: unknown,
     options?: VerifyOptions,
-  ): Promise<ApiKeyPrincipal> => {
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
+    // `Bearer <key>` exactly, as clients send it: a well-formed key holds only token68
+    // characters and no whitespace, so parseBearerHeader would return this very key. Scanning
+    // the header once instead of twice is a measurable share of a hit (docs/benchmarks.md);
+    // anything else (other casing, extra spaces, a malformed key) takes the full parse below.
+    if (typeof authorization === 'string' && authorization.startsWith('Bearer ')) {
+      const key = authorization.slice(7)
+      // Inlined as in verifyNow.
+      if (isWellFormedKey(key, keyHead) || isOtherOwnerKey(key, otherHeads)) {
+        return verifyAccepted(key, options)
+      }
+    }
     let key: string
     try {
       key = parseBearerHeader(authorization)
     } catch (error) {
       return deny(error, undefined, options, Number.NaN, 'none')
     }
-    return verifyKey(key, options)
+    return verifyNow(key, options)
   }
 
-  return { verifyKey, authenticate, touchedCount: () => lastTouch.size }
+  return { ...promiseForms(verifyNow, authenticateNow), touchedCount: () => lastTouch.size }
 }
 
-type Decision = (
+type Answer = (
+  value: unknown,
+  options?: VerifyOptions,
+) => ApiKeyPrincipal | Promise<ApiKeyPrincipal>
+
+// The public, promise-returning `verifyKey` and `authenticate`; the latter carries its
+// synchronous form for the HTTP layer (lib/authenticate-now.ts).
+function promiseForms(
+  verifyNow: Answer,
+  authenticateNow: Answer,
+): Pick<Verifier, 'verifyKey' | 'authenticate'> {
+  return {
+    verifyKey: (key, options) => settled(verifyNow(key, options)),
+    authenticate: Object.assign(
+      (authorization: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal> =>
+        settled(authenticateNow(authorization, options)),
+      { [AUTHENTICATE_NOW]: authenticateNow },
+    ),
+  }
+}
+
+// A hit's principal settles one tick later, as it always has; anything pending is returned as is.
+// (A principal is a frozen plain object, never a promise.)
+function settled(value: ApiKeyPrincipal | Promise<ApiKeyPrincipal>): Promise<ApiKeyPrincipal> {
+  return value instanceof Promise ? value : Promise.resolve(value)
+}
+
+/** The decision on a cached or loaded key: the principal, or the error to reject with. */
+export type Decision = (
   cached: CachedKey,
   now: number,
   options: VerifyOptions | undefined,
@@ -216,27 +263,6 @@ function createDecision(
   }
 }
 
-// Asks for a `lastUsedAt` write at most once per key per interval; `touch` returns when the
-// key's last write was asked for (now, or earlier when throttled).
-function createTouchThrottle(deps: VerifierDeps): {
-  touch: (keyId: string, now: number) => number
-  lastTouch: Map<string, number>
-} {
-  const { store, touchIntervalMs, maxTouched } = deps
-  const lastTouch = new Map<string, number>()
-  const touch = (keyId: string, now: number): number => {
-    if (!store.touches) return now
-    const last = lastTouch.get(keyId)
-    if (last !== undefined && now - last < touchIntervalMs) return last
-    lastTouch.delete(keyId)
-    lastTouch.set(keyId, now)
-    if (lastTouch.size > maxTouched) lastTouch.delete(lastTouch.keys().next().value as string)
-    store.touch(keyId, new Date(now))
-    return now
-  }
-  return { touch, lastTouch }
-}
-
 // The any-of decision: undefined when a scope of `anyOf` is held; a 403 naming every
 // alternative otherwise (any one of them would do). An empty or non-array list grants nothing.
 function refuseAnyOf(granted: readonly string[], required: AnyOfScopes): AuthError | undefined {
@@ -250,11 +276,6 @@ function refuseAnyOf(granted: readonly string[], required: AnyOfScopes): AuthErr
   return new AuthError('INSUFFICIENT_SCOPE', { requiredScopes: missingScopes([], anyOf) })
 }
 
-/** The user id a well-formed key names (between the head and the secret). */
-export function embeddedUserId(key: string, keyHead: string): string {
-  return key.slice(keyHead.length, key.length - SECRET_LENGTH - 1)
-}
-
 // A well-formed key of another enabled owner kind (org, svc), asked only when the key is not a
 // user key; with no other kinds enabled the loop does not run.
 function isOtherOwnerKey(key: string, heads: readonly string[]): boolean {
@@ -262,25 +283,6 @@ function isOtherOwnerKey(key: string, heads: readonly string[]): boolean {
     if (isWellFormedKey(key, heads[i] as string)) return true
   }
   return false
-}
-
-/**
- * The stored owner (`userId` of the record) a well-formed key names: the embedded id for a user
- * key, `org:<id>` / `svc:<id>` for the others (see `ownerKey`).
- */
-export function embeddedOwnerKey(
-  key: string,
-  keyHead: string,
-  otherHeads: readonly string[],
-): string {
-  if (key.startsWith(keyHead)) return embeddedUserId(key, keyHead)
-  for (const head of otherHeads) {
-    if (key.startsWith(head)) {
-      const kind = head.slice(head.lastIndexOf('_', head.length - 2) + 1, -1)
-      return `${kind}:${embeddedUserId(key, head)}`
-    }
-  }
-  return embeddedUserId(key, keyHead)
 }
 
 // Revoked, expired (own expiry or a roll's grace end), disabled, in that order; `null` for a

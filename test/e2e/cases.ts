@@ -1004,5 +1004,52 @@ for (const query of ['limit=0', 'limit=201', 'limit=abc', 'status=gone', 'cursor
   )
 }
 
+// Issue 14, the audit log: GET :id/events (reads only, so the table stays stateless).
+const events = (id: string | undefined, query = ''): string => `${KEYS_PATH}/${id}/events${query}`
+add(
+  'AUD-01',
+  "GET :id/events of the caller's own key is 200",
+  (f) => ({ path: events(f.keyIds.K), headers: asStar(f) }),
+  { status: 200, challenge: null, headers: { 'cache-control': /^no-store$/ } },
+)
+add(
+  'AUD-01',
+  'GET :id/events of an unknown id is 404, no challenge',
+  (f) => ({ path: events(NOBODY), headers: asStar(f) }),
+  notFound,
+)
+add(
+  'AUD-01',
+  "GET :id/events of another user's key is the same 404",
+  (f) => ({ path: events(f.keyIds.attacker), headers: asStar(f) }),
+  notFound,
+)
+add(
+  'AUD-02',
+  'GET :id/events without credentials is 401 SESSION_REQUIRED',
+  (f) => ({ path: events(f.keyIds.K) }),
+  { status: 401, code: 'SESSION_REQUIRED', challenge: NO_ERROR },
+)
+add(
+  'AUD-02',
+  'GET :id/events with a key without * is 403',
+  (f) => ({ path: events(f.keyIds.K), headers: bearer(`Bearer ${f.keys.K}`) }),
+  { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('*') },
+)
+add(
+  'AUD-02',
+  'POST :id/events is 405',
+  (f) => ({ method: 'POST', path: events(f.keyIds.K), headers: asStar(f) }),
+  { status: 405, code: 'METHOD_NOT_ALLOWED', challenge: null },
+)
+for (const query of ['limit=0', 'limit=201', 'limit=abc', 'cursor=bm9wZQ']) {
+  add(
+    'AUD-03',
+    `GET :id/events?${query} is 400 VALIDATION_ERROR`,
+    (f) => ({ path: events(f.keyIds.K, `?${query}`), headers: asStar(f) }),
+    badInput,
+  )
+}
+
 /** The golden table. */
 export const CASES: readonly Case[] = rows

@@ -11,6 +11,7 @@ import type { Fixture } from '../e2e/fixture.js'
 import { json, send } from '../e2e/http.js'
 import { expectNoLeak } from '../support/leak.js'
 import { registerKey } from '../support/secret-scan.js'
+import { publicKeyCases } from './public-key-cases.js'
 import { bundle, type Runtime, type RuntimeServer, startRuntime } from './runtimes.js'
 import type { FixtureState } from './worker.js'
 
@@ -102,5 +103,8 @@ for (const runtime of RUNTIMES) {
         await checkRemote(url, c, runtime)
       })
     }
+
+    // Public-key sessions and secret scanning: WebCrypto where node:crypto is missing (workerd).
+    publicKeyCases(() => url)
   })
 }

@@ -6,6 +6,9 @@
  */
 import { createFetchApp } from '../e2e/fetch-app.js'
 import { createFixture, type Fixture } from '../e2e/fixture.js'
+import { createPublicKeyApp, type PublicKeyConfig } from './public-key-app.js'
+
+let publicKeyApp: ((request: Request) => Promise<Response | null>) | undefined
 
 let ready: Promise<{ f: Fixture; app: (request: Request) => Promise<Response> }> | undefined
 
@@ -22,9 +25,19 @@ export interface FixtureState {
 
 /** Serves the test service. */
 export async function handle(request: Request): Promise<Response> {
+  const { pathname } = new URL(request.url)
+  if (pathname === '/__pk/configure' && request.method === 'POST') {
+    // A new service per configuration: each session key kind gets a fresh store.
+    publicKeyApp = createPublicKeyApp((await request.json()) as PublicKeyConfig)
+    return new Response(null, { status: 204 })
+  }
+  if (pathname.startsWith('/pk/') && publicKeyApp !== undefined) {
+    const answered = await publicKeyApp(request)
+    if (answered !== null) return answered
+  }
   ready ??= createFixture().then((f) => ({ f, app: createFetchApp(f) }))
   const { f, app } = await ready
-  if (new URL(request.url).pathname === '/__fixture') {
+  if (pathname === '/__fixture') {
     const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
       ?.getBuiltinModule
     const state: FixtureState = {

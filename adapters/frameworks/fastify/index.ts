@@ -17,10 +17,11 @@ import {
   type AuthRequest,
   type AuthResponse,
   clientAddressOf,
-  createApiKeyGuard,
   createApiKeyRoutes,
+  createRequestGuard,
   createSecretScanningHandler,
   readBody,
+  type RequestAccessors,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
   trustedProxies,
@@ -62,46 +63,28 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
 ): onRequestAsyncHookHandler<RawServer> {
-  const guard = createApiKeyGuard(auth, options)
-  const trust = trustedProxies(auth)
+  const guard = createRequestGuard(auth, options, FASTIFY_REQUEST)
+  // Async, as Fastify's own hooks and a hand-written one are; on a cache hit the guard answers
+  // in this turn, so the hook awaits nothing (an `await` of a settled value is still a
+  // microtask and a promise per request: docs/benchmarks.md).
   return async function vydraRequireApiKey(request, reply) {
-    const result = await guard(new GuardedFastifyRequest(request, trust))
+    const decided = guard(request as unknown as FastifyRequest)
+    const result = decided instanceof Promise ? await decided : decided
     if (!result.ok) return send(reply as FastifyReply, result.response)
-    if ('headers' in result && result.headers !== undefined) reply.headers(result.headers)
+    if (result.headers !== undefined) reply.headers(result.headers)
     request.auth = result.principal
   }
 }
 
-// What the guard reads of a Fastify request. A class, so that the path and the client address
-// (read only for an `auth.denied` event) are getters on the prototype: an object literal with
-// getters built per request (two closures and a slow-mode object each time) cost about 20 % of
-// the library's throughput (docs/benchmarks.md, "Quiet-machine run after the 0.2 merges").
-type GuardedSource = Pick<FastifyRequest, 'headers' | 'method' | 'url'> & {
-  raw: { rawHeaders: string[]; socket?: { remoteAddress?: string | undefined } }
-}
-class GuardedFastifyRequest {
-  readonly source: GuardedSource
-  readonly trust: number
-  constructor(source: GuardedSource, trust: number) {
-    this.source = source
-    this.trust = trust
-  }
-  get headers(): FastifyRequest['headers'] {
-    return this.source.headers
-  }
-  get rawHeaders(): string[] {
-    return this.source.raw.rawHeaders
-  }
-  get method(): string {
-    return this.source.method
-  }
-  get path(): string | undefined {
-    return this.source.url.split('?', 1)[0]
-  }
-  // The library's rule (docs/limits.md, "Client address"), not Fastify's `trustProxy`.
-  get clientAddress(): string | undefined {
-    return clientAddressOf(this.source.raw.socket?.remoteAddress, this.source.headers, this.trust)
-  }
+// How the guard reads a Fastify request: given once, so a request builds nothing but the
+// guard's one view (src/http/request-guard.ts). The path and the client address are read only
+// for an `auth.denied` event.
+const FASTIFY_REQUEST: RequestAccessors<FastifyRequest> = {
+  headers: (request) => request.headers,
+  rawHeaders: (request) => request.raw.rawHeaders,
+  method: (request) => request.method,
+  path: (request) => request.url.split('?', 1)[0],
+  socketAddress: (request) => request.raw.socket?.remoteAddress,
 }
 
 const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, options) => {

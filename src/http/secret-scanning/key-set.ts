@@ -4,10 +4,10 @@
  * key set means `AUTH_UNAVAILABLE`, never "accept".
  * @module
  */
-import type { KeyObject } from 'node:crypto'
-import { nodeCrypto } from '../../lib/node-crypto.js'
+import type { webcrypto } from 'node:crypto'
 import { AuthError } from '../../errors.js'
 import { describeError } from '../../lib/describe-error.js'
+import { pemToSpki, spkiKind } from '../../lib/spki.js'
 import type { AuthLogger } from '../../options/types.js'
 
 /** One key of the set, as GitHub publishes it. */
@@ -33,8 +33,11 @@ export interface KeySetSettings {
   logger: AuthLogger
 }
 
+/** A WebCrypto key (the global `CryptoKey` of every runtime). */
+export type VerificationKey = webcrypto.CryptoKey
+
 /** The verification key of an id: a P-256 key, `null` when the set has no such key. */
-export type KeyResolver = (id: string) => Promise<KeyObject | null>
+export type KeyResolver = (id: string) => Promise<VerificationKey | null>
 
 const MAX_KEY_SET_BYTES = 65_536
 
@@ -42,13 +45,13 @@ const MAX_KEY_SET_BYTES = 65_536
 export function createKeyResolver(settings: KeySetSettings): KeyResolver {
   if (settings.keys !== undefined) {
     const keys = toKeyMap(settings.keys, settings.logger)
-    return async (id) => keys.get(id) ?? null
+    return async (id) => (await keys).get(id) ?? null
   }
-  let keys: Map<string, KeyObject> | undefined
+  let keys: Map<string, VerificationKey> | undefined
   let fetchedAt = Number.NEGATIVE_INFINITY
-  let inflight: Promise<Map<string, KeyObject>> | undefined
+  let inflight: Promise<Map<string, VerificationKey>> | undefined
 
-  const refresh = (): Promise<Map<string, KeyObject>> => {
+  const refresh = (): Promise<Map<string, VerificationKey>> => {
     inflight ??= fetchKeySet(settings)
       .then((fresh) => {
         keys = fresh
@@ -73,7 +76,7 @@ export function createKeyResolver(settings: KeySetSettings): KeyResolver {
   }
 }
 
-async function fetchKeySet(settings: KeySetSettings): Promise<Map<string, KeyObject>> {
+async function fetchKeySet(settings: KeySetSettings): Promise<Map<string, VerificationKey>> {
   const unavailable = (cause: unknown): AuthError => {
     settings.logger.error('secret scanning key set unavailable', {
       url: settings.url,
@@ -102,32 +105,41 @@ async function fetchKeySet(settings: KeySetSettings): Promise<Map<string, KeyObj
   }
   const list = (parsed as { public_keys?: unknown } | null)?.public_keys
   if (!Array.isArray(list)) throw unavailable(new Error('no public_keys array'))
-  const keys = toKeyMap(list as SecretScanningPublicKey[], settings.logger)
+  const keys = await toKeyMap(list as SecretScanningPublicKey[], settings.logger)
   if (keys.size === 0) throw unavailable(new Error('no usable P-256 key'))
   return keys
 }
 
-// Only ECDSA P-256 keys count: a key of another type or curve can verify nothing here.
-function toKeyMap(
+// Only ECDSA P-256 keys count: a key of another type or curve can verify nothing here. Keys are
+// read with WebCrypto (SPKI PEM, as GitHub publishes them), the same on every runtime; which
+// kind of key a PEM holds is read from its algorithm identifier first, so that a key of another
+// kind is told apart from an unreadable one.
+async function toKeyMap(
   list: readonly SecretScanningPublicKey[],
   logger: AuthLogger,
-): Map<string, KeyObject> {
-  const keys = new Map<string, KeyObject>()
+): Promise<Map<string, VerificationKey>> {
+  const keys = new Map<string, VerificationKey>()
+  const unreadable = (): void =>
+    logger.warn('secret scanning key set: an unreadable key is ignored')
   for (const entry of list) {
     const id = entry?.key_identifier
     if (typeof id !== 'string' || typeof entry.key !== 'string') continue
+    const der = pemToSpki(entry.key)
+    const kind = der === undefined ? undefined : spkiKind(der)
+    if (der === undefined || kind === undefined) {
+      unreadable()
+      continue
+    }
+    if (kind.type !== 'ec' || kind.curve !== 'P-256') {
+      logger.warn('secret scanning key set: a key that is not ECDSA P-256 is ignored')
+      continue
+    }
     try {
-      // Reading PEM keys is node:crypto's: without it (workerd) no key is usable, so the
-      // endpoint answers 503 (fail closed) instead of accepting unverified reports.
-      if (nodeCrypto === undefined) throw new Error('node:crypto is not available')
-      const key = nodeCrypto.createPublicKey(entry.key)
-      if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
-        keys.set(id, key)
-      } else {
-        logger.warn('secret scanning key set: a key that is not ECDSA P-256 is ignored')
-      }
+      const algorithm = { name: 'ECDSA', namedCurve: 'P-256' }
+      keys.set(id, await crypto.subtle.importKey('spki', der, algorithm, false, ['verify']))
     } catch {
-      logger.warn('secret scanning key set: an unreadable key is ignored')
+      // Not a point of the curve, or otherwise not a key.
+      unreadable()
     }
   }
   return keys

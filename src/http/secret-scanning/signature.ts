@@ -5,8 +5,9 @@
  * @module
  */
 import { AuthError } from '../../errors.js'
-import { nodeCrypto } from '../../lib/node-crypto.js'
 import { countHeaderLines } from '../../lib/count-header-lines.js'
+import { derToRawSignature } from '../../lib/ecdsa-signature.js'
+import { decodeBase64 } from '../../lib/spki.js'
 import type { AuthRequest } from '../types.js'
 import type { KeyResolver } from './key-set.js'
 
@@ -32,18 +33,16 @@ export async function checkSignature(
   const key = await resolveKey(id)
   if (key === null) throw unsigned('unknown_key')
   let valid = false
-  try {
-    // DER, as GitHub sends it: a raw r||s signature is refused, not guessed at.
-    // A key exists only where node:crypto does (key-set.ts), so `verify` is there too.
-    valid =
-      nodeCrypto?.verify(
-        'sha256',
-        body,
-        { key, dsaEncoding: 'der' },
-        Buffer.from(signature, 'base64'),
-      ) ?? false
-  } catch {
-    valid = false
+  // DER, as GitHub sends it: a raw r||s signature is refused, not guessed at. WebCrypto takes
+  // r||s, so the DER form is checked strictly (as OpenSSL does) and converted.
+  const raw = derToRawSignature(decodeBase64(signature) ?? new Uint8Array())
+  if (raw !== undefined) {
+    try {
+      const algorithm = { name: 'ECDSA', hash: 'SHA-256' }
+      valid = await crypto.subtle.verify(algorithm, key, raw, body)
+    } catch {
+      valid = false
+    }
   }
   if (!valid) throw unsigned('bad_signature')
 }

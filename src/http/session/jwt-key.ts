@@ -4,20 +4,28 @@
  * @module
  */
 import type { JsonWebKey, KeyObject, webcrypto } from 'node:crypto'
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose'
+import { createRemoteJWKSet, type JWK, type JWTVerifyGetKey } from 'jose'
 import { AuthError } from '../../errors.js'
 import { nodeCrypto } from '../../lib/node-crypto.js'
 import type { JwtSessionOptions } from '../../options/session.js'
+import { algorithmsOfKind, isCryptoKey, webPublicKey } from './web-public-key.js'
 
 const HMAC_ALGORITHMS = ['HS256', 'HS384', 'HS512']
 // With a JWKS the key type pins the algorithm family, so symmetric algorithms are never offered.
 const JWKS_DEFAULT_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'ES512', 'EdDSA']
 
 /** What `jwtVerify` takes as the key. */
-export type VerifyKey = KeyObject | Uint8Array | JWTVerifyGetKey
+export type VerifyKey = KeyObject | webcrypto.CryptoKey | JWK | Uint8Array | JWTVerifyGetKey
 
-/** The verification key and algorithms of `session.jwt`. @throws `CONFIGURATION_ERROR` */
-export function resolveJwtKey(jwt: JwtSessionOptions): { key: VerifyKey; algorithms: string[] } {
+/**
+ * The verification key and algorithms of `session.jwt`. A public key is read with `node:crypto`
+ * where the runtime has it (`crypto`, for tests: `undefined` takes the WebCrypto path of
+ * workerd). @throws `CONFIGURATION_ERROR`
+ */
+export function resolveJwtKey(
+  jwt: JwtSessionOptions,
+  crypto: typeof nodeCrypto = nodeCrypto,
+): { key: VerifyKey; algorithms: string[] } {
   if (jwt.secret !== undefined) {
     const algorithms = jwt.algorithms ?? ['HS256']
     if (!algorithms.every((alg) => HMAC_ALGORITHMS.includes(alg))) {
@@ -33,8 +41,8 @@ export function resolveJwtKey(jwt: JwtSessionOptions): { key: VerifyKey; algorit
     }
     return { key: createRemoteJWKSet(new URL(String(jwt.jwksUrl))), algorithms }
   }
-  const key = toPublicKey(jwt.publicKey)
-  const derived = algorithmsFor(key)
+  const { key, derived } =
+    crypto === undefined ? webPublicKey(jwt.publicKey) : nodePublicKey(crypto, jwt.publicKey)
   const algorithms = jwt.algorithms ?? derived
   if (algorithms.length === 0 || !algorithms.every((alg) => derived.includes(alg))) {
     throw configError('session.jwt.algorithms do not fit the public key')
@@ -42,61 +50,28 @@ export function resolveJwtKey(jwt: JwtSessionOptions): { key: VerifyKey; algorit
   return { key, algorithms }
 }
 
-function toPublicKey(value: unknown): KeyObject {
-  // Reading PEM and JWK keys and their curves is node:crypto's; a runtime without it (workerd
-  // without nodejs_compat) takes a secret or a jwksUrl instead (docs/runtimes.md).
-  const crypto = nodeCrypto
-  if (crypto === undefined) {
-    throw configError(
-      'session.jwt.publicKey needs node:crypto, which this runtime lacks: use session.jwt.jwksUrl or session.jwt.secret',
-    )
-  }
+// Reading PEM and JWK keys and their curves with node:crypto (Node, Bun, Deno): every format it
+// reads is accepted, as in 0.1.
+function nodePublicKey(
+  crypto: NonNullable<typeof nodeCrypto>,
+  value: unknown,
+): { key: KeyObject; derived: string[] } {
+  let key: KeyObject
   try {
-    let key: KeyObject
     if (value instanceof crypto.KeyObject) key = value
     else if (isCryptoKey(value)) key = crypto.KeyObject.from(value)
     else if (typeof value === 'string') key = crypto.createPublicKey({ key: value, format: 'pem' })
     else key = crypto.createPublicKey({ key: value as JsonWebKey, format: 'jwk' })
     if (key.type !== 'public') throw new Error('not a public key')
-    return key
   } catch (cause) {
     throw new AuthError('CONFIGURATION_ERROR', {
       message: 'session.jwt.publicKey is not a readable public key',
       cause,
     })
   }
-}
-
-function isCryptoKey(value: unknown): value is webcrypto.CryptoKey {
-  const CryptoKeyClass = (globalThis as { CryptoKey?: abstract new () => unknown }).CryptoKey
-  return CryptoKeyClass !== undefined && value instanceof CryptoKeyClass
-}
-
-// The algorithms a key can verify; never read from a token header.
-function algorithmsFor(key: KeyObject): string[] {
-  switch (key.asymmetricKeyType) {
-    case 'rsa':
-      return ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
-    case 'rsa-pss':
-      // jose cannot verify with an id-RSASSA-PSS key ("Unsupported JWK Key Type"): every session
-      // would be a 503. Refuse it at start-up, saying what works instead.
-      throw configError(
-        'session.jwt.publicKey is an RSA-PSS (id-RSASSA-PSS) key, which jose cannot verify with: give the same key as an RSA (rsaEncryption) key, which verifies PS256, PS384 and PS512 too',
-      )
-    case 'ec':
-      return ecAlgorithm(key.asymmetricKeyDetails?.namedCurve)
-    case 'ed25519':
-      return ['EdDSA', 'Ed25519']
-    default:
-      return []
-  }
-}
-
-function ecAlgorithm(curve: string | undefined): string[] {
-  if (curve === 'P-256' || curve === 'prime256v1') return ['ES256']
-  if (curve === 'P-384' || curve === 'secp384r1') return ['ES384']
-  if (curve === 'P-521' || curve === 'secp521r1') return ['ES512']
-  return []
+  // The algorithms a key can verify; never read from a token header.
+  const derived = algorithmsOfKind(key.asymmetricKeyType, key.asymmetricKeyDetails?.namedCurve)
+  return { key, derived }
 }
 
 function configError(message: string): AuthError {
