@@ -8,7 +8,8 @@
  * database's own cache either. Each size is its own table / namespace / file, so the rounds
  * interleave sizes and the ratios pair runs made under the same conditions.
  *
- * `--scale-sizes=1000,100000` and `--scale-stores=postgres,sqlite` narrow the run.
+ * `--scale-sizes=1000,100000` and `--scale-stores=postgres,sqlite` narrow the run;
+ * `--sqlite-mmap=<bytes>` opens the SQLite store with that `mmapSize` (its plan says so).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -24,7 +25,7 @@ import {
   startPostgres,
   startRedis,
 } from '../test/support/servers.js'
-import { option, QUICK } from './lib/args.js'
+import { intOption, option, QUICK } from './lib/args.js'
 import { removeOnExit } from './lib/cleanup.js'
 import { cpuOf, pinSelf, pinTree } from './lib/cpu.js'
 import {
@@ -49,6 +50,8 @@ const SIZES = (
   .map(Number)
   .sort((a, b) => a - b)
 const HEAP_SIZES = QUICK ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]
+/** `SqliteKeyStore`'s `mmapSize` (`--sqlite-mmap=<bytes>`); unset: the store's default. */
+const SQLITE_MMAP = option('sqlite-mmap') === undefined ? undefined : intOption('sqlite-mmap', 1)
 const STORES = (list('scale-stores') ?? ['postgres', 'redis', 'sqlite']) as StoreKind[]
 const ROUNDS = QUICK ? 2 : 5
 /** Seconds per size and round: one caller (latency), then CALLERS at once (throughput). */
@@ -195,7 +198,7 @@ async function main(): Promise<void> {
   try {
     for (const kind of STORES) {
       const seed = async (size: number): Promise<Seeded | undefined> => {
-        if (kind === 'sqlite') return seedSqlite(dir, size, PROBES)
+        if (kind === 'sqlite') return seedSqlite(dir, size, PROBES, SQLITE_MMAP)
         if (kind === 'postgres') {
           if (binaries.postgres === undefined) return undefined
           if (pool === undefined) {

@@ -8,6 +8,7 @@ import { encodeBase62Fixed, isBase62Code, randomBase62, type RandomBytes } from 
 
 export type { RandomBytes }
 import { crc32Ascii, CRC32_INITIAL, crc32Final, crc32Step } from './lib/crc32.js'
+import { ownerKey } from './key-record.js'
 import { DEFAULTS } from './options/defaults.js'
 import type { KeyOwnerType } from './types.js'
 
@@ -51,9 +52,20 @@ export interface GenerateApiKeyOptions extends ApiKeyFormatOptions {
 
 /** The parts of a well-formed key. */
 export interface ParsedApiKey {
+  /** First part of the key (`vydra`). */
   prefix: string
+  /** Second part of the key (`live`, `test`). */
   environment: string
+  /**
+   * The owner as records and principals name it: the embedded id for a user key (`u123`), and
+   * `org:<id>` / `svc:<id>` for an organisation or service key, the same string as the stored
+   * record's `userId` and the verified principal's `userId`. Compare {@link ParsedApiKey.ownerId}.
+   */
   userId: string
+  /** The owner kind the key names (`vydra_live_org_…` is `'org'`); covered by the checksum. */
+  ownerType: KeyOwnerType
+  /** The id embedded in the key, without its kind (`acme` for `vydra_live_org_acme_…`). */
+  ownerId: string
   /** The secret part, including its checksum. Never log or store it. */
   secret: string
 }
@@ -191,31 +203,44 @@ function base62CodeOf(digit: number): number {
   return digit < 10 ? 48 + digit : digit < 36 ? 55 + digit : 61 + digit
 }
 
+const OWNER_TYPES: readonly KeyOwnerType[] = ['user', 'org', 'svc']
+
 /**
- * Splits a key into its parts, checking grammar, lengths and checksum. Never does I/O.
+ * Splits a key into its parts, checking grammar, lengths and checksum. Never does I/O. Keys of
+ * every owner kind parse (`vydra_live_user_…`, `vydra_live_org_…`, `vydra_live_svc_…`): whether an
+ * instance accepts org and service keys is its `ownerTypes` option, which verification checks,
+ * not this function.
  *
  * @throws {@link AuthError} `INVALID_FORMAT` for anything that is not a well-formed key of this
  *   prefix and environment; it never throws anything else.
  *
  * @example
  * ```ts
- * parseApiKey('vydra_live_user_org_42_X7kM9pQ…') // { prefix: 'vydra', environment: 'live', userId: 'org_42', secret: 'X7kM9pQ…' }
- * parseApiKey(key, { environment: 'test' })     // throws INVALID_FORMAT for a live key
+ * parseApiKey('vydra_live_user_u123_X7kM9pQ…') // { prefix: 'vydra', environment: 'live', userId: 'u123', ownerType: 'user', ownerId: 'u123', secret: 'X7kM9pQ…' }
+ * parseApiKey('vydra_live_org_acme_X7kM9pQ…')  // { …, userId: 'org:acme', ownerType: 'org', ownerId: 'acme', … }
+ * parseApiKey(key, { environment: 'test' })    // throws INVALID_FORMAT for a live key
  * ```
  */
 export function parseApiKey(key: unknown, options: ApiKeyFormatOptions = {}): ParsedApiKey {
   const prefix = options?.prefix ?? DEFAULTS.prefix
   const environment = options?.environment ?? DEFAULTS.environment
-  if (typeof key !== 'string' || !isWellFormedKey(key, keyHead(prefix, environment))) {
-    throw new AuthError('INVALID_FORMAT')
+  if (typeof key === 'string') {
+    for (const ownerType of OWNER_TYPES) {
+      const head = keyHead(prefix, environment, ownerType)
+      if (!isWellFormedKey(key, head)) continue
+      const separator = key.length - SECRET_LENGTH - 1
+      const ownerId = key.slice(head.length, separator)
+      return {
+        prefix,
+        environment,
+        userId: ownerKey(ownerType, ownerId),
+        ownerType,
+        ownerId,
+        secret: key.slice(separator + 1),
+      }
+    }
   }
-  const separator = key.length - SECRET_LENGTH - 1
-  return {
-    prefix,
-    environment,
-    userId: key.slice(keyHead(prefix, environment).length, separator),
-    secret: key.slice(separator + 1),
-  }
+  throw new AuthError('INVALID_FORMAT')
 }
 
 /**

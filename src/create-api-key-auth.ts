@@ -13,11 +13,13 @@ import { createObservability } from './service/observability.js'
 import { createDigestScheme } from './service/digest-scheme.js'
 import { createKeyManager } from './service/key-manager.js'
 import { createLimiter } from './service/limiter.js'
+import { createFailedAuthThrottle } from './service/failed-auth-throttle.js'
 import { createKeyLookups } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { wireStore } from './service/store-wiring.js'
 import { createVerifier } from './service/verifier.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
+import type { FailedAuthThrottle } from './service/failed-auth-throttle.js'
 import { createLifecycleApi, otherOwnerHeads } from './service/lifecycle-api.js'
 import { createAuditLog } from './service/audit-log.js'
 
@@ -29,6 +31,7 @@ export type { UpdateKeyInput } from './service/key-update.js'
 export type { KeyOwnerInput } from './service/key-owner.js'
 export type { VerifyOptions } from './service/verifier.js'
 export type { ChargeOptions } from './service/limiter.js'
+export type { FailedAuthThrottle } from './service/failed-auth-throttle.js'
 export type { RevokeByKeyOptions, RevokeByKeyResult } from './service/revoke-by-key.js'
 export type { ApiKeyAuth, CacheStats } from './service/api-key-auth.js'
 export type { PepperStatus } from './service/pepper-rotation.js'
@@ -117,6 +120,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     chargeLimits: createLimiter(opts, clock, observability.limitHit).charge,
+    ...throttleOf(opts, clock),
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
     errorResponse: createErrorResponder(opts.realm, opts.logger),
@@ -128,4 +132,13 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       await observability.close()
     },
   }
+}
+
+// Present only when the option is on, so that `'failedAuthThrottle' in auth` says so.
+function throttleOf(
+  opts: Parameters<typeof createFailedAuthThrottle>[0],
+  clock: Parameters<typeof createFailedAuthThrottle>[1],
+): { failedAuthThrottle?: FailedAuthThrottle } {
+  const throttle = createFailedAuthThrottle(opts, clock)
+  return throttle === undefined ? {} : { failedAuthThrottle: throttle }
 }

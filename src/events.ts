@@ -121,12 +121,13 @@ export interface LimitHitEvent {
   at: Date
   keyId: string
   userId: string
-  /** Always `null` for now: a charge knows the principal, which holds no display prefix. */
+  /** The key's display prefix; `null` only for a principal the service did not build. */
   keyPrefix: string | null
   /** Which limit, e.g. `'rate'` or `'credits'`. */
   limit: string
   /** When a retry may succeed, in milliseconds; `null` when it will not by waiting. */
   retryAfterMs: number | null
+  /** Method, path and client address of the refused request, when the adapter knows them. */
   request: RequestMetadata | null
 }
 

@@ -131,6 +131,8 @@ export { keyStatus, LIFECYCLE_DEFAULTS } from './key-record.js'
 // Usage limits (docs/limits.md)
 export { MemoryLimitStore } from './memory-limit-store.js'
 export type { MemoryLimitStoreOptions } from './memory-limit-store.js'
+export { LeasingLimitStore } from './leasing-limit-store.js'
+export type { LeasingOptions } from './leasing-limit-store.js'
 export type { LimitStore } from './limit-store.js'
 export type {
   CreditLimit,
@@ -151,8 +153,13 @@ export type {
   LimitState,
   WindowUsage,
 } from './limits/sliding-window.js'
-export type { LimitOutagePolicy, LimitsOptions, ResolvedLimitsOptions } from './options/limits.js'
-export type { ChargeOptions } from './create-api-key-auth.js'
+export type {
+  FailedAuthOptions,
+  LimitOutagePolicy,
+  LimitsOptions,
+  ResolvedLimitsOptions,
+} from './options/limits.js'
+export type { ChargeOptions, FailedAuthThrottle } from './create-api-key-auth.js'
 
 // Pure functions
 export { formatKeyPrefix, generateApiKey, parseApiKey } from './api-key.js'
@@ -163,6 +170,8 @@ export type {
   RandomBytes,
 } from './api-key.js'
 export { hashApiKey } from './hash.js'
+export { apiKeyToJson } from './key-json.js'
+export type { ApiKeyJson } from './key-json.js'
 export { secretPattern, secretPatternParts } from './secret-pattern.js'
 export type { SecretPatternOptions, SecretPatternParts } from './secret-pattern.js'
 export { parseBearerHeader } from './bearer.js'

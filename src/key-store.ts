@@ -7,6 +7,7 @@
  * `CONFIGURATION_ERROR` at start-up when an option asks for it. See `docs/stores.md`.
  * @module
  */
+import type { KeyLimits } from './limits/types.js'
 import type { AuditWrite } from './audit-store.js'
 import type { ApiKeyRecord, KeyMetadata } from './types.js'
 
@@ -81,6 +82,11 @@ export interface KeyUpdatePatch {
   metadata?: KeyMetadata
   scopes?: string[]
   expiresAt?: Date | null
+  /**
+   * Replaces the key's usage limits as a whole (0.2, issue 12); `null` removes them. A store
+   * keeps them as it keeps them at insert (the built-in ones in their `extra` JSON).
+   */
+  limits?: KeyLimits | null
 }
 
 /** The values the core checked a narrowing against: the update applies only if they still hold. */

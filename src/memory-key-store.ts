@@ -213,6 +213,8 @@ export class MemoryKeyStore implements KeyStore {
     if (patch.expiresAt !== undefined) {
       record.expiresAt = patch.expiresAt === null ? null : new Date(patch.expiresAt.getTime())
     }
+    if (patch.limits === null) delete record.limits
+    else if (patch.limits !== undefined) record.limits = structuredClone(patch.limits)
     this.#emit(this.#invalidateListeners, record.hash)
     return { ok: true, record: copy(record) }
   }

@@ -19,6 +19,9 @@ import {
 // CRC-32 of everything before it (Python's zlib.crc32) in 6 base62 digits.
 const KNOWN_KEY = 'vydra_live_user_u123_0123456789ABCDEFGHIJKLMNOPQRSTUV4Dam3h'
 const KNOWN_ORG_KEY = 'vydra_live_user_org_team_42_0123456789ABCDEFGHIJKLMNOPQRSTUV3QF5pq'
+// Owner kinds of issue 11, computed the same way.
+const KNOWN_ORG_OWNER_KEY = 'vydra_live_org_acme_0123456789ABCDEFGHIJKLMNOPQRSTUV1NNQnn'
+const KNOWN_SVC_KEY = 'vydra_live_svc_billing-export_0123456789ABCDEFGHIJKLMNOPQRSTUV0KDi4N'
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 const counting = (n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => i % 62)
 
@@ -30,8 +33,52 @@ describe('key format', () => {
       prefix: 'vydra',
       environment: 'live',
       userId: 'org_team_42',
+      ownerType: 'user',
+      ownerId: 'org_team_42',
       secret: '0123456789ABCDEFGHIJKLMNOPQRSTUV3QF5pq',
     })
+  })
+
+  it('parses organisation and service keys (issue 11): owner kind and id added, userId as records name it', () => {
+    const random = { randomBytes: counting }
+    expect(generateApiKey({ userId: 'acme', ownerType: 'org', ...random })).toBe(
+      KNOWN_ORG_OWNER_KEY,
+    )
+    expect(generateApiKey({ userId: 'billing-export', ownerType: 'svc', ...random })).toBe(
+      KNOWN_SVC_KEY,
+    )
+    expect(parseApiKey(KNOWN_ORG_OWNER_KEY)).toEqual({
+      prefix: 'vydra',
+      environment: 'live',
+      userId: 'org:acme',
+      ownerType: 'org',
+      ownerId: 'acme',
+      secret: '0123456789ABCDEFGHIJKLMNOPQRSTUV1NNQnn',
+    })
+    expect(parseApiKey(KNOWN_SVC_KEY)).toEqual({
+      prefix: 'vydra',
+      environment: 'live',
+      userId: 'svc:billing-export',
+      ownerType: 'svc',
+      ownerId: 'billing-export',
+      secret: '0123456789ABCDEFGHIJKLMNOPQRSTUV0KDi4N',
+    })
+    expect(parseApiKey(KNOWN_KEY)).toMatchObject({
+      userId: 'u123',
+      ownerType: 'user',
+      ownerId: 'u123',
+    })
+    // The checksum covers the kind: another kind, or an unknown one, is not a key.
+    for (const kind of ['svc', 'user', 'team']) {
+      const forged = KNOWN_ORG_OWNER_KEY.replace('_org_', `_${kind}_`)
+      expect(() => parseApiKey(forged), kind).toThrow(
+        expect.objectContaining({ code: 'INVALID_FORMAT' }),
+      )
+    }
+    // Prefix and environment still bind every kind.
+    const test = generateApiKey({ userId: 'acme', ownerType: 'org', environment: 'test' })
+    expect(() => parseApiKey(test)).toThrow(expect.objectContaining({ code: 'INVALID_FORMAT' }))
+    expect(parseApiKey(test, { environment: 'test' }).userId).toBe('org:acme')
   })
 
   it('every other digit at every checksum position is INVALID_FORMAT (all six positions compared)', () => {

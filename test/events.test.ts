@@ -288,17 +288,52 @@ describe('events', () => {
     })
   })
 
-  it('a rate limit refusal emits limit.hit with the key and when to retry', async () => {
+  it('a rate limit refusal emits limit.hit with the key, its prefix, the request and when to retry', async () => {
     const h = setup({ limits: { defaults: { rate: [{ name: 'd', limit: 1, windowMs: 60_000 }] } } })
     const hits = record(h, ['limit.hit'])
     const { key, id } = await h.issue()
     const guard = createApiKeyGuard(h.auth)
-    expect((await guard({ headers: { authorization: `Bearer ${key}` } })).ok).toBe(true)
-    expect((await guard({ headers: { authorization: `Bearer ${key}` } })).ok).toBe(false)
+    const request = {
+      headers: { authorization: `Bearer ${key}`, cookie: 'session=s3cr3t' },
+      method: 'POST',
+      path: '/api/v1/generate',
+      clientAddress: '203.0.113.7',
+    }
+    expect((await guard(request)).ok).toBe(true)
+    expect((await guard(request)).ok).toBe(false)
     await delivered()
     for (const event of hits) parseEvent(event)
-    expect(hits).toMatchObject([{ type: 'limit.hit', keyId: id, userId: 'u123', limit: 'rate' }])
+    const prefix = (await h.auth.listKeys('u123'))[0]?.keyPrefix
+    expect(prefix).toMatch(/^vydra_live_user_u123_/)
+    expect(hits).toEqual([
+      {
+        type: 'limit.hit',
+        at: expect.any(Date),
+        keyId: id,
+        userId: 'u123',
+        keyPrefix: prefix,
+        limit: 'rate',
+        retryAfterMs: expect.any(Number),
+        // Only the three documented fields: no header, no cookie, no key.
+        request: { method: 'POST', path: '/api/v1/generate', clientAddress: '203.0.113.7' },
+      },
+    ])
+    expect(JSON.stringify(hits)).not.toContain(key)
     expect((hits[0] as AuthEventMap['limit.hit']).retryAfterMs).toBeGreaterThan(0)
+  })
+
+  it('limit.hit from chargeLimits without a request has request null', async () => {
+    const h = setup({ limits: { defaults: { credits: { remaining: 0 } } } })
+    const hits = record(h, ['limit.hit'])
+    const { key } = await h.issue()
+    const principal = await h.auth.verifyKey(key)
+    await expect(h.auth.chargeLimits(principal)).rejects.toMatchObject({
+      code: 'CREDITS_EXHAUSTED',
+    })
+    await delivered()
+    for (const event of hits) parseEvent(event)
+    expect(hits).toMatchObject([{ limit: 'credits', retryAfterMs: null, request: null }])
+    expect((hits[0] as AuthEventMap['limit.hit']).keyPrefix).toMatch(/^vydra_live_user_u123_/)
   })
 
   it('every event name has a schema', () => {

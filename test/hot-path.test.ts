@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AuthError, generateApiKey, type UsageStore } from '../src/index.js'
-import { createApiKeyGuard, guardedWebRequest } from '../src/http/index.js'
+import type { RequestHandler as ExpressHandler } from 'express'
+import type { Middleware as KoaMiddleware } from 'koa'
+import { requireApiKey as expressRequireApiKey } from '../adapters/frameworks/express/index.js'
+import { requireApiKey as fastifyRequireApiKey } from '../adapters/frameworks/fastify/index.js'
+import { requireApiKey as koaRequireApiKey } from '../adapters/frameworks/koa/index.js'
+import { createApiKeyGuard, createRequestGuard, guardedWebRequest } from '../src/http/index.js'
+import { authenticateNowOf } from '../src/lib/authenticate-now.js'
 import { setup } from './support/setup.js'
 
 // Counts reads of Error.stackTraceLimit: every AuthError construction reads it once.
@@ -174,21 +180,183 @@ describe('hot path', () => {
   })
 })
 
+describe('a cache hit answers in the same turn through the HTTP layer', () => {
+  // Every promise and `await` between a hit and the framework's `next()` cost an allocation and
+  // a microtask per request: about 10 % of HTTP throughput next to a hand-written middleware
+  // (docs/benchmarks.md, "Adapter hit path"). The verifier answers a hit synchronously through
+  // `auth.authenticate[AUTHENTICATE_NOW]`, the guard passes it on, and the adapters call `next()`
+  // at once.
+  it('auth.authenticate carries a synchronous form that returns the cached principal itself', async () => {
+    const h = setup({ spy: { touch: false } })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    const principal = await h.auth.authenticate(`Bearer ${key}`, { scopes: ['models:read'] })
+    const now = authenticateNowOf(h.auth.authenticate)
+    expect(now).toBeTypeOf('function')
+    const calls = h.spy.total()
+    expect(now?.(`Bearer ${key}`, { scopes: ['models:read'] })).toBe(principal)
+    expect(h.spy.total()).toBe(calls)
+    // A miss, a refusal: a promise, as `authenticate` would return.
+    const refused = now?.(`Bearer ${key}`, { scopes: ['jobs:read'] })
+    expect(refused).toBeInstanceOf(Promise)
+    await expect(refused).rejects.toMatchObject({ code: 'INSUFFICIENT_SCOPE' })
+  })
+
+  it('the exact `Bearer <key>` shortcut answers as the full header parse does', async () => {
+    const h = setup({ spy: { touch: false } })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    const expected = await h.auth.verifyKey(key)
+    // Forms the shortcut passes to the full parse: each still verifies the same key.
+    for (const header of [`bearer ${key}`, `BEARER ${key}`, `Bearer  ${key}`, ` Bearer ${key} `]) {
+      expect(await h.auth.authenticate(header), header).toBe(expected)
+    }
+    // And what the full parse refuses is still refused, with the same code and reason.
+    for (const [header, reason] of [
+      [`Bearer ${key},x`, 'malformed_header'],
+      [`Bearer ${key} x`, 'malformed_header'],
+      [`Bearer\t${key}`, 'malformed_header'],
+      [`Bearer`, 'missing_token'],
+    ] as const) {
+      await expect(h.auth.authenticate(header), header).rejects.toMatchObject({
+        code: 'INVALID_FORMAT',
+        reason,
+      })
+    }
+    await expect(h.auth.authenticate(`Bearer ${key}x`)).rejects.toMatchObject({
+      code: 'INVALID_FORMAT',
+    })
+  })
+
+  it("createRequestGuard returns a hit's result itself, not a promise, and builds it from accessors", async () => {
+    const h = setup({ spy: { touch: false } })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    const reads: string[] = []
+    const guard = createRequestGuard(
+      h.auth,
+      { scopes: ['models:read'] },
+      {
+        headers: (r: { auth: string }) => (reads.push('headers'), { authorization: r.auth }),
+        rawHeaders: (r) => (reads.push('rawHeaders'), ['Authorization', r.auth]),
+        method: () => (reads.push('method'), 'GET'),
+        path: () => (reads.push('path'), '/x'),
+        socketAddress: () => (reads.push('socketAddress'), '127.0.0.1'),
+      },
+    )
+    await guard({ auth: `Bearer ${key}` })
+    reads.length = 0
+    const result = guard({ auth: `Bearer ${key}` })
+    expect(result).not.toBeInstanceOf(Promise)
+    expect(result).toMatchObject({ ok: true, principal: { userId: 'u123' } })
+    // A success reads the headers, never what only an `auth.denied` event needs.
+    expect(reads.sort()).toEqual(['headers', 'rawHeaders'])
+  })
+
+  it('createRequestGuard refuses accessors that are not five functions, at set-up', async () => {
+    const h = setup()
+    for (const bad of [undefined, null, 'x', {}, { headers: () => ({}) }]) {
+      expect(() =>
+        createRequestGuard(h.auth, {}, bad as unknown as Parameters<typeof createRequestGuard>[2]),
+      ).toThrow(expect.objectContaining({ code: 'CONFIGURATION_ERROR' }) as Error)
+    }
+  })
+
+  it('a replaced auth.authenticate (a spy, a wrapper) is still what the guard calls', async () => {
+    const h = setup({ spy: { touch: false } })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    let calls = 0
+    const original = h.auth.authenticate
+    h.auth.authenticate = (authorization, options) => {
+      calls++
+      return original(authorization, options)
+    }
+    const guard = createApiKeyGuard(h.auth, { scopes: ['models:read'] })
+    expect(await guard({ headers: { authorization: `Bearer ${key}` } })).toMatchObject({ ok: true })
+    expect(calls).toBe(1)
+  })
+
+  it('express and koa call next() in the same turn on a hit; the fastify hook awaits nothing', async () => {
+    const h = setup({ spy: { touch: false } })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    await h.auth.verifyKey(key)
+    const authorization = `Bearer ${key}`
+    const headers = { authorization }
+    const rawHeaders = ['Authorization', authorization]
+
+    let expressNext = 0
+    const req = { headers, rawHeaders } as unknown as Parameters<ExpressHandler>[0]
+    expressRequireApiKey(h.auth, { scopes: ['models:read'] })(
+      req,
+      {} as Parameters<ExpressHandler>[1],
+      () => expressNext++,
+    )
+    expect(expressNext).toBe(1)
+    expect(req.auth?.userId).toBe('u123')
+
+    let koaNext = 0
+    const ctx = { req: { headers, rawHeaders }, state: {} as Record<string, unknown> }
+    await koaRequireApiKey(h.auth, { scopes: ['models:read'] })(
+      ctx as unknown as Parameters<KoaMiddleware>[0],
+      () => Promise.resolve(void koaNext++),
+    )
+    expect(koaNext).toBe(1)
+    expect((ctx.state.auth as { userId: string }).userId).toBe('u123')
+
+    const request = { headers, raw: { rawHeaders }, auth: null as unknown }
+    const hook = fastifyRequireApiKey(h.auth, { scopes: ['models:read'] }) as unknown as (
+      request: unknown,
+      reply: unknown,
+    ) => Promise<unknown>
+    const settled = hook(request, {})
+    expect(await ticksToSettle(settled)).toBe(1)
+    expect((request.auth as { userId: string }).userId).toBe('u123')
+  })
+})
+
 describe('adapters build no closures per request', () => {
   // An object literal with getters passed to the guard on every request (two closures and a
   // slow-mode object each time) cost about 20 % of the library's HTTP throughput on Fastify and
-  // Koa (docs/benchmarks.md). The Node adapters pass an instance of a small class instead, whose
-  // getters live on the prototype.
+  // Koa (docs/benchmarks.md). The Node adapters give `createRequestGuard` their accessors once,
+  // in a module constant; the guard builds one small view per request from a class made once
+  // per accessors object (src/http/request-guard.ts).
   for (const framework of ['express', 'fastify', 'koa']) {
-    it(`${framework}: requireApiKey hands the guard a class instance, not a literal with getters`, () => {
+    it(`${framework}: requireApiKey reads the request through module-level accessors`, () => {
       const source = readFileSync(
         join(import.meta.dirname, `../adapters/frameworks/${framework}/index.ts`),
         'utf8',
       )
       expect(source).not.toMatch(/guard\(\{/)
-      expect(source).toMatch(/guard\(new Guarded\w+Request\(/)
+      expect(source).toMatch(/createRequestGuard\(auth, options, [A-Z_]+_REQUEST\)/)
+      expect(source).toMatch(/^const [A-Z_]+_REQUEST: RequestAccessors</m)
     })
   }
+
+  it('one view class per accessors object, whatever the number of routes', async () => {
+    const h = setup()
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    const seen = new Set<unknown>()
+    const accessors = {
+      headers: (r: { headers: Record<string, string> }) => r.headers,
+      rawHeaders: () => undefined,
+      method: () => 'GET',
+      path: () => '/',
+      socketAddress: () => undefined,
+    }
+    const spied = Object.assign(Object.create(Object.getPrototypeOf(h.auth) as object), h.auth, {
+      authenticate: (authorization: unknown, options: { request?: object }) => {
+        seen.add(Object.getPrototypeOf(options.request))
+        return h.auth.authenticate(authorization, options)
+      },
+    }) as typeof h.auth
+    for (const scopes of [['models:read'], [], { anyOf: ['models:read'] }]) {
+      await createRequestGuard(
+        spied,
+        { scopes },
+        accessors,
+      )({
+        headers: { authorization: `Bearer ${key}` },
+      })
+    }
+    expect(seen.size).toBe(1)
+  })
 
   // The web adapters (fetch, Hono, Next.js) hand the guard `guardedWebRequest(request)`, which
   // must build the same kind of class instance (issue 15's Hono benchmark).
@@ -217,9 +385,11 @@ describe('the verifier keeps the 0.1 shape of a hit (issue 11: within 3 % of the
   const source = readFileSync(join(import.meta.dirname, '../src/service/verifier.ts'), 'utf8')
 
   it('verifyKey checks the user head itself and asks the other owner kinds only after it fails', () => {
-    expect(source).toMatch(
-      /!isWellFormedKey\(key, keyHead\) && !isOtherOwnerKey\(key, otherHeads\)/,
+    // Both callers (verifyNow, and the exact-Bearer shortcut of authenticateNow) inline it.
+    const inlined = source.match(
+      /isWellFormedKey\(key, keyHead\) \|\| isOtherOwnerKey\(key, otherHeads\)/g,
     )
+    expect(inlined?.length).toBe(2)
     expect(source).not.toMatch(/function isAcceptedKey/)
   })
 

@@ -7,10 +7,12 @@ import {
   type ApiKeyAuthOptions,
   type AuthError,
   type KeyStore,
+  parseApiKey,
 } from '../src/index.js'
 import { createClock, type FakeClock } from './support/clock.js'
 import { createLogSink } from './support/log-sink.js'
 import { registerKey } from './support/secret-scan.js'
+import { setup } from './support/setup.js'
 
 const HOUR = 3_600_000
 
@@ -277,6 +279,25 @@ describe('owners', () => {
     expect(await code(plain.createKey({ ownerType: 'org', ownerId: 'acme', name: 'x' }))).toBe(
       'VALIDATION_ERROR',
     )
+  })
+})
+
+describe('org keys where they are not enabled (issue 11)', () => {
+  it('parseApiKey parses an org key, yet an instance without ownerTypes or canManage still refuses it as in 0.1', async () => {
+    const f = fleet({ ownerTypes: ['user', 'org'] })
+    const created = await f.a.createKey({ ownerType: 'org', ownerId: 'acme', name: 'org key' })
+    registerKey(created.key)
+    expect(parseApiKey(created.key)).toMatchObject({ ownerType: 'org', ownerId: 'acme' })
+    // Same store, the record is there; this instance has the defaults (and no routes, so no hook).
+    const h = setup({ spy: { memory: f.store } })
+    for (const verify of [
+      () => h.auth.verifyKey(created.key),
+      () => h.auth.authenticate(`Bearer ${created.key}`),
+    ]) {
+      expect(await code(verify())).toBe('INVALID_FORMAT')
+    }
+    // Refused by the format check: the store was never asked.
+    expect(h.spy.total()).toBe(0)
   })
 })
 

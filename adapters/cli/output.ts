@@ -38,32 +38,6 @@ export function painter(stream: Out, env: CliIo['env']): (colour: Colour, text: 
     on ? `\u001b[${CODES[colour][0]}m${text}\u001b[${CODES[colour][1]}m` : text
 }
 
-const iso = (date: Date | null | undefined): string | null => date?.toISOString() ?? null
-
-/** A key's JSON: the same fields as the HTTP routes' `ApiKey` (docs/openapi.md). */
-export function keyJson(info: ApiKeyInfo): Record<string, unknown> {
-  return {
-    id: info.id,
-    userId: info.userId,
-    name: info.name,
-    keyPrefix: info.keyPrefix,
-    scopes: info.scopes,
-    createdAt: info.createdAt.toISOString(),
-    expiresAt: iso(info.expiresAt),
-    lastUsedAt: iso(info.lastUsedAt),
-    revokedAt: iso(info.revokedAt),
-    status: info.status,
-    ownerType: info.ownerType,
-    createdBy: info.createdBy,
-    metadata: info.metadata,
-    disabledAt: iso(info.disabledAt),
-    revokedReason: info.revokedReason,
-    replacedBy: info.replacedBy,
-    rolledFrom: info.rolledFrom,
-    graceEndsAt: iso(info.graceEndsAt),
-  }
-}
-
 /** A created key's JSON: the same fields as the HTTP routes' `CreatedApiKey`. */
 export function createdJson(created: CreatedApiKey): Record<string, unknown> {
   const { apiKey } = created

@@ -154,9 +154,15 @@ export async function seedRedis(client: Redis, size: number, probeCount: number)
   }
 }
 
-export async function seedSqlite(dir: string, size: number, probeCount: number): Promise<Seeded> {
+export async function seedSqlite(
+  dir: string,
+  size: number,
+  probeCount: number,
+  mmapSize?: number,
+): Promise<Seeded> {
   const file = join(dir, `scale_${size}.db`)
-  const store = new SqliteKeyStore(file) // creates the table and its indexes
+  // Creates the table and its indexes; `mmapSize` applies to the store's connection only.
+  const store = new SqliteKeyStore(file, mmapSize === undefined ? {} : { mmapSize })
   const db = new Database(file)
   // This seeding connection only: a page cache that holds the indexes being filled (random
   // digests and ids land on random pages), no fsync, and big transactions, since each one
@@ -207,7 +213,7 @@ export async function seedSqlite(dir: string, size: number, probeCount: number):
       probes,
       seedMs: ms + checkpointMs,
       bytesPerKey: (pages * pageSize) / size,
-      plan: `findByHash: ${find} — touch: ${touch}`,
+      plan: `findByHash: ${find} — touch: ${touch}${mmapSize === undefined ? '' : ` — mmapSize ${mmapSize}`}`,
       close: async () => store.close(),
     }
   } finally {

@@ -3,12 +3,14 @@
  * `requireApiKey` takes.
  * @module
  */
-import type { ApiKeyAuth, VerifyOptions } from '../create-api-key-auth.js'
-import { AuthError } from '../errors.js'
+import type { ApiKeyAuth, FailedAuthThrottle, VerifyOptions } from '../create-api-key-auth.js'
+import { AuthError, isAuthError } from '../errors.js'
+import { type AuthenticateNow, authenticateNowOf } from '../lib/authenticate-now.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { MAX_COST } from '../limits/schema.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
 import { isAnyOfScopes, type RequiredScopes } from '../scope.js'
+import type { ApiKeyPrincipal } from '../types.js'
 import type { AuthRequest, AuthResult, OptionalAuthResult } from './types.js'
 
 /**
@@ -30,22 +32,23 @@ export function authenticateRequest(
   request: GuardedRequest,
   scopes: RequiredScopes = [],
 ): Promise<AuthResult> {
-  return authenticate(auth, request, scopes, {
-    cost: 1,
-    defaults: auth.options.limits?.defaults !== undefined,
-  })
+  const plan = guardPlan(auth, scopes, false, 1)
+  return settledResult(guardRequest(plan, request, { scopes, request }))
 }
 
 // The one path of every guard: duplicate lines refused, then the service decides; every failure
-// becomes the response to send.
+// becomes the response to send. On a cache hit (the service answers in this turn: see
+// lib/authenticate-now.ts) and without limits to charge, the result is returned in this turn
+// too, so that an adapter can call the framework's `next()` without a promise or a microtask in
+// between; only what is really pending (a store read, a limit store) is a promise.
 // Limits come last (401 > 403 > 429), and only when some can apply: without limits on the key or
 // instance defaults, a request costs one property read more than before.
-async function authenticate(
-  auth: ApiKeyAuth,
+export function guardRequest(
+  plan: GuardPlan,
   request: GuardedRequest,
-  scopes: RequiredScopes,
-  charge: { cost: number; defaults: boolean },
-): Promise<AuthResult> {
+  options: VerifyOptions,
+): AuthResult | Promise<AuthResult> {
+  if (plan.throttle !== undefined) return guardThrottled(plan, plan.throttle, request, options)
   try {
     // Node keeps only the first Authorization line; two lines are ambiguous, so neither counts.
     if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
@@ -53,15 +56,99 @@ async function authenticate(
     }
     // The request itself is the metadata: read (method, path, client address) only on a refusal
     // that someone listens to, so a success builds nothing more than before.
-    const principal = await auth.authenticate(request.headers.authorization, { scopes, request })
-    if (principal.limits === undefined && !charge.defaults) {
-      return { ok: true, principal }
+    const principal = plan.authenticate(request.headers.authorization, options)
+    if (principal instanceof Promise) {
+      return principal.then((verified) => plan.charge(verified, request), plan.fail)
     }
-    const headers = await auth.chargeLimits(principal, { cost: charge.cost })
-    return { ok: true, principal, headers }
+    return plan.charge(principal, request)
   } catch (error) {
-    return { ok: false, response: auth.errorResponse(error) }
+    return plan.fail(error)
   }
+}
+
+// With failed-authentication throttling on: the throttle comes first, so an address over the
+// cap is refused before its key is hashed or looked up, and only a 401 is counted
+// (docs/limits.md). Its store calls are I/O anyway, so this path stays a plain async function.
+async function guardThrottled(
+  plan: GuardPlan,
+  throttle: FailedAuthThrottle,
+  request: GuardedRequest,
+  options: VerifyOptions,
+): Promise<AuthResult> {
+  let address: string | undefined
+  try {
+    address = request.clientAddress
+    const wait = address === undefined ? 0 : throttle.retryAfter(address)
+    if (wait > 0) {
+      throw new AuthError('RATE_LIMITED', { reason: 'failed_auth', retryAfterSeconds: wait })
+    }
+    if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
+      throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
+    }
+    const principal = await plan.authenticate(request.headers.authorization, options)
+    return await plan.charge(principal, request)
+  } catch (error) {
+    if (address !== undefined && isAuthError(error) && error.status === 401) {
+      const instead = await throttle.recordFailure(address)
+      if (instead !== undefined) return plan.fail(instead)
+    }
+    return plan.fail(error)
+  }
+}
+
+/** What a guard decided once, at set-up. */
+export interface GuardPlan {
+  readonly auth: ApiKeyAuth
+  readonly scopes: RequiredScopes
+  readonly optional: boolean
+  /** `auth.authenticate`, in its synchronous form when it has one. */
+  readonly authenticate: AuthenticateNow
+  /** Failed-authentication throttling, when on. */
+  readonly throttle: FailedAuthThrottle | undefined
+  /** The verified principal to the result: charged against limits when some can apply. */
+  readonly charge: (
+    principal: ApiKeyPrincipal,
+    request: GuardedRequest,
+  ) => AuthResult | Promise<AuthResult>
+  /** Any failure to the response to send (unknown errors: 503, fail closed). */
+  readonly fail: (error: unknown) => AuthResult
+}
+
+function guardPlan(
+  auth: ApiKeyAuth,
+  scopes: RequiredScopes,
+  optional: boolean,
+  cost: number,
+): GuardPlan {
+  const defaults = auth.options.limits?.defaults !== undefined
+  const fail = (error: unknown): AuthResult => ({ ok: false, response: auth.errorResponse(error) })
+  const charged = (principal: ApiKeyPrincipal) => (headers: Record<string, string>) =>
+    ({ ok: true, principal, headers }) as AuthResult
+  return {
+    auth,
+    scopes,
+    optional,
+    throttle: auth.failedAuthThrottle,
+    // Whoever replaced `auth.authenticate` (a spy, a wrapper) is called as before.
+    authenticate:
+      authenticateNowOf(auth.authenticate) ??
+      ((authorization, options) => auth.authenticate(authorization, options)),
+    charge: (principal, request) => {
+      if (principal.limits === undefined && !defaults) return { ok: true, principal }
+      try {
+        return auth.chargeLimits(principal, { cost, request }).then(charged(principal), fail)
+      } catch (error) {
+        return fail(error)
+      }
+    },
+    fail,
+  }
+}
+
+// The promise form every public guard returns: a result decided in this turn settles one tick
+// later.
+function settledResult<T>(result: T | Promise<T>): Promise<T> {
+  return result instanceof Promise ? result : Promise.resolve(result)
 }
 
 /**
@@ -128,6 +215,22 @@ export function createApiKeyGuard(
   auth: ApiKeyAuth,
   options: ApiKeyGuardOptions = {},
 ): ApiKeyGuard | OptionalApiKeyGuard {
+  const plan = planGuard(auth, options)
+  const { scopes } = plan
+  if (!plan.optional) {
+    return (request) => settledResult(guardRequest(plan, request, { scopes, request }))
+  }
+  return (request) =>
+    hasNoAuthorization(request)
+      ? Promise.resolve(ANONYMOUS)
+      : settledResult(guardRequest(plan, request, { scopes, request }))
+}
+
+/**
+ * Checks the arguments of a `requireApiKey(auth, options)` once, at set-up (see
+ * {@link createApiKeyGuard}), and decides what each request will do.
+ */
+export function planGuard(auth: ApiKeyAuth, options: ApiKeyGuardOptions = {}): GuardPlan {
   const call = 'requireApiKey'
   assertAuthService(auth, call, "requireApiKey(auth, { scopes: ['models:read'] })")
   assertOptionsObject(options, call, "{ scopes: ['models:read'] }")
@@ -148,15 +251,8 @@ export function createApiKeyGuard(
       message: `${call}: optional must be true or false, got ${describeArgument(optional)}`,
     })
   }
-  const charge = {
-    cost: checkCost(options?.cost, call),
-    defaults: auth.options.limits?.defaults !== undefined,
-  }
-  if (optional !== true) return (request) => authenticate(auth, request, scopes, charge)
-  return (request) =>
-    hasNoAuthorization(request)
-      ? Promise.resolve(ANONYMOUS)
-      : authenticate(auth, request, scopes, charge)
+  const cost = checkCost(options?.cost, call)
+  return guardPlan(auth, scopes, optional === true, cost)
 }
 
 // A route's cost is the developer's: a bad one fails at set-up, never on a request.
@@ -170,10 +266,11 @@ function checkCost(cost: unknown, call: string): number {
   return cost
 }
 
-const ANONYMOUS: OptionalAuthResult = Object.freeze({ ok: true, principal: null })
+/** The result of an optional guard's request without an `Authorization` header. */
+export const ANONYMOUS: OptionalAuthResult = Object.freeze({ ok: true, principal: null })
 
 // No header line at all. An empty or blank header is present: it is verified (and refused).
-function hasNoAuthorization(request: Pick<AuthRequest, 'headers' | 'rawHeaders'>): boolean {
+export function hasNoAuthorization(request: Pick<AuthRequest, 'headers' | 'rawHeaders'>): boolean {
   return (
     request.headers.authorization === undefined &&
     countHeaderLines(request.rawHeaders, 'authorization') === 0

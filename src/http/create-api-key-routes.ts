@@ -19,6 +19,7 @@ import {
   revokeReasonOf,
 } from './lifecycle-routes.js'
 import type { AuthRequest, AuthResponse } from './types.js'
+import { createEventRoutes } from './event-routes.js'
 
 export type { ApiKeyRoutesOptions } from './routes-options.js'
 
@@ -67,6 +68,7 @@ export function createApiKeyRoutes(
   const callerOf = createCallerResolver(auth, settings)
   const documents = createDocumentRoutes(auth, settings, callerOf)
   const lifecycle = createLifecycleRoutes(auth, callerOf, readJson, settings)
+  const events = createEventRoutes(auth, callerOf, settings)
 
   return async (request) => {
     if (request.method !== 'OPTIONS') {
@@ -84,6 +86,11 @@ export function createApiKeyRoutes(
         if (request.method === 'GET' || request.method === 'HEAD')
           return await lifecycle.list(request)
         throw methodNotAllowed('GET, HEAD, POST')
+      }
+      if (route.action === 'events') {
+        if (request.method !== 'GET' && request.method !== 'HEAD')
+          throw methodNotAllowed('GET, HEAD')
+        return await events(request, route.id)
       }
       if (route.action !== undefined) {
         if (request.method !== 'POST') throw methodNotAllowed('POST')
@@ -232,7 +239,7 @@ function matchRoute(path: string, basePath: string): { id?: string; action?: str
   const parts = path.slice(basePath.length + 1).split('/')
   const [rawId = '', action] = parts
   if (rawId.length === 0 || parts.length > 2) return null
-  if (action !== undefined && !KEY_ACTIONS.has(action)) return null
+  if (action !== undefined && !KEY_ACTIONS.has(action) && action !== 'events') return null
   try {
     return { id: decodeURIComponent(rawId), ...(action === undefined ? {} : { action }) }
   } catch {

@@ -24,6 +24,8 @@ export type {
   GuardedRequest,
   OptionalApiKeyGuard,
 } from './authenticate-request.js'
+export { createRequestGuard } from './request-guard.js'
+export type { OptionalRequestGuard, RequestAccessors, RequestGuard } from './request-guard.js'
 
 // The key-management routes
 export {
@@ -42,6 +44,12 @@ export {
   type WebClientAddress,
   type WebClientAddressOption,
 } from './web.js'
+export {
+  clientAddressOf,
+  forwardedClientAddress,
+  requireClientAddressSource,
+  trustedProxies,
+} from './client-address.js'
 
 // Bodies, cookies, CSRF and sessions
 export { readBody } from './read-body.js'

@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from 'zod'
+import { keyLimitsSchema } from '../limits/schema.js'
 import { AUTH_ERROR_STATUS, type AuthErrorBody, type AuthErrorCode } from '../errors.js'
 
 const isoDate = z.iso.datetime().meta({ examples: ['2026-11-30T09:00:00.000Z'] })
@@ -100,6 +101,14 @@ export const updateBodySchema = z
       description: 'Fewer scopes: each must be covered by one the key has.',
     }),
     expiresAt: z.string().optional().meta({ description: 'An earlier expiry, ISO 8601.' }),
+    limits: keyLimitsSchema
+      .nullable()
+      .optional()
+      .meta({
+        description:
+          'Narrower usage limits: every current rate limit kept (same name and window, a limit ' +
+          "no higher), credits unchanged; null removes the key's own (docs/limits.md).",
+      }),
   })
   // `revokedAt`, `enabled`, `userId`…: refused by name, never silently ignored.
   .strict()

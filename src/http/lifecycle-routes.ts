@@ -6,10 +6,11 @@
  * @module
  */
 import type { z } from 'zod'
-import type { ApiKeyAuth } from '../create-api-key-auth.js'
+import type { ApiKeyAuth, ManagementContext } from '../create-api-key-auth.js'
 import { AuthError, isAuthError, type ValidationIssue } from '../errors.js'
+import { apiKeyToJson } from '../key-json.js'
 import { singleHeaderValue } from '../lib/header-value.js'
-import type { ApiKeyInfo } from '../types.js'
+import type { ApiKeyInfo, KeyMetadata } from '../types.js'
 import type { CallerResolver } from './caller.js'
 import {
   listQuerySchema,
@@ -50,24 +51,27 @@ export function createLifecycleRoutes(
   readJson: JsonReader,
   settings: Pick<RoutesSettings, 'canManage'>,
 ): LifecycleRoutes {
-  // The caller, then whose keys they manage (their own, or an owner `canManage` allows).
-  const ownerOf = async (request: AuthRequest): Promise<RequestOwner> =>
-    requestOwner(request, await callerOf(request, true), settings)
+  // The caller, then whose keys they manage (their own, or an owner `canManage` allows), with
+  // the change's context (actor, request) for events and the audit log.
+  const ownerOf = async (
+    request: AuthRequest,
+  ): Promise<RequestOwner & { context: ManagementContext }> => {
+    const caller = await callerOf(request, true)
+    return { ...(await requestOwner(request, caller, settings)), context: caller.context }
+  }
   return {
     action: async (request, id, action) => {
       if (action === 'roll') {
         // The body is optional: no Content-Type means "the defaults".
-        const { owner, createdBy } = await ownerOf(request)
+        const { owner, createdBy, context } = await ownerOf(request)
         const hasBody = singleHeaderValue(request.headers['content-type']) !== undefined
         const body = parse(rollBodySchema, hasBody ? await readJson(request) : {})
         const actorId = createdBy ?? owner.userId
         const rolled = await asResource(
-          auth.rollKey({
-            ...owner,
-            keyId: id,
-            ...body,
-            ...(actorId === undefined ? {} : { actorId }),
-          }),
+          auth.rollKey(
+            { ...owner, keyId: id, ...body, ...(actorId === undefined ? {} : { actorId }) },
+            context,
+          ),
         )
         const json: RolledKeyJson = {
           id: rolled.id,
@@ -82,19 +86,34 @@ export function createLifecycleRoutes(
         }
         return { status: 201, headers: { ...JSON_HEADERS, pragma: 'no-cache' }, body: json }
       }
-      const { owner } = await ownerOf(request)
+      const { owner, context } = await ownerOf(request)
       const input = { ...owner, keyId: id }
       const info = await asResource(
-        action === 'disable' ? auth.disableKey(input) : auth.enableKey(input),
+        action === 'disable' ? auth.disableKey(input, context) : auth.enableKey(input, context),
       )
       return { status: 200, headers: JSON_HEADERS, body: keyToJson(info) }
     },
 
     update: async (request, id) => {
-      const { owner } = await ownerOf(request)
-      const body = parse(updateBodySchema, await readJson(request))
+      const { owner, context } = await ownerOf(request)
+      const raw = await readJson(request)
+      const body = parse(updateBodySchema, raw)
+      // The metadata as sent, not zod's copy: a record schema drops a `__proto__` key, which the
+      // service must see to refuse it (400 naming metadata) instead of storing `{}`.
+      const metadata =
+        body.metadata === undefined ? {} : { metadata: (raw as { metadata: KeyMetadata }).metadata }
       const info = await asResource(
-        auth.updateKey({ ...owner, keyId: id, ...(body as Omit<typeof body, 'metadata'>) }),
+        auth.updateKey(
+          {
+            ...owner,
+            keyId: id,
+            ...(body as Omit<typeof body, 'metadata'>),
+            ...metadata,
+            // A key's owner may lower their limits, never raise them (docs/limits.md).
+            limitsNarrowOnly: true,
+          },
+          context,
+        ),
       )
       return { status: 200, headers: JSON_HEADERS, body: keyToJson(info) }
     },
@@ -118,28 +137,9 @@ export function revokeReasonOf(request: AuthRequest): string | undefined {
   return reason === null ? undefined : reason
 }
 
-/** A key as the routes show it. */
+/** A key as the routes show it: the core's view, which the CLI prints too. */
 export function keyToJson(info: ApiKeyInfo): ApiKeyJson {
-  return {
-    id: info.id,
-    userId: info.userId,
-    name: info.name,
-    keyPrefix: info.keyPrefix,
-    scopes: info.scopes,
-    createdAt: info.createdAt.toISOString(),
-    expiresAt: iso(info.expiresAt),
-    lastUsedAt: iso(info.lastUsedAt),
-    revokedAt: iso(info.revokedAt),
-    status: info.status,
-    ownerType: info.ownerType,
-    createdBy: info.createdBy,
-    metadata: info.metadata,
-    disabledAt: iso(info.disabledAt),
-    revokedReason: info.revokedReason,
-    replacedBy: info.replacedBy,
-    rolledFrom: info.rolledFrom,
-    graceEndsAt: iso(info.graceEndsAt),
-  }
+  return apiKeyToJson(info)
 }
 
 /** An unknown or foreign id is a missing resource on these routes, not a bad credential: 404. */

@@ -31,9 +31,10 @@ export interface AuthRequest {
   /** Reads the raw body, at most `limit` bytes; resolves `null` when it is longer. */
   readBody?: (limit: number) => Promise<Uint8Array | null>
   /**
-   * The client's address as the framework resolves it under its trusted-proxy setting (Express
-   * `req.ip`, Fastify `request.ip`, Koa `ctx.ip`), for events; never read from a header here.
-   * A getter is fine: it is read only when an event is built.
+   * The client's address, for events and failed-authentication throttling. The adapters resolve
+   * it with `clientAddressOf` (the socket's peer, or `X-Forwarded-For` behind
+   * `limits.failedAuth.trustProxy` proxies: docs/limits.md, "Client address"). A getter is
+   * fine: it is read only when an event is built or throttling is on.
    */
   clientAddress?: string
 }

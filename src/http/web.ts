@@ -7,6 +7,7 @@
 import { AuthError } from '../errors.js'
 import type { GuardedRequest } from './authenticate-request.js'
 import { describeArgument } from './check-arguments.js'
+import { clientAddressOf } from './client-address.js'
 import type { AuthRequest, AuthRequestHeaders, AuthResponse } from './types.js'
 
 /**
@@ -89,24 +90,30 @@ class GuardedWebRequest {
   readonly method: string
   readonly source: Request
   readonly #clientAddress: WebClientAddress | undefined
-  constructor(source: Request, clientAddress: WebClientAddress | undefined) {
+  readonly #trustProxy: number
+  constructor(source: Request, clientAddress: WebClientAddress | undefined, trustProxy: number) {
     this.source = source
     this.headers = webHeaders(source.headers)
     this.method = source.method.toUpperCase()
     this.#clientAddress = clientAddress
+    this.#trustProxy = trustProxy
   }
   get path(): string {
     return new URL(this.source.url).pathname
   }
+  // The resolver gives the peer; behind trusted proxies, X-Forwarded-For decides (client-address.ts).
   get clientAddress(): string | undefined {
-    return resolveClientAddress(this.#clientAddress, this.source)
+    const peer = resolveClientAddress(this.#clientAddress, this.source)
+    return clientAddressOf(peer, this.headers, this.#trustProxy)
   }
 }
 
 /**
  * What a guard (`createApiKeyGuard`) reads of a web `Request`: its headers, and for the
  * `auth.denied` event its method, path (parsed from the URL only if an event asks for it) and,
- * with a `clientAddress` resolver, the client's address.
+ * with a `clientAddress` resolver, the client's address: the resolver's answer (the runtime's
+ * peer), or behind `trustProxy` proxies the address `X-Forwarded-For` names there
+ * (`clientAddressOf`; docs/limits.md, "Client address").
  *
  * @example
  * ```ts
@@ -116,8 +123,9 @@ class GuardedWebRequest {
 export function guardedWebRequest(
   request: Request,
   clientAddress?: WebClientAddress,
+  trustProxy = 0,
 ): GuardedRequest {
-  return new GuardedWebRequest(request, clientAddress)
+  return new GuardedWebRequest(request, clientAddress, trustProxy)
 }
 
 /**
@@ -169,7 +177,8 @@ export async function readWebBody(
  * A web `Request` as the kit's {@link AuthRequest}, for `createApiKeyRoutes`. `path` defaults to
  * the URL's path (still percent-encoded, as Express and Koa hand it over); pass the part below
  * where your routes are mounted when they are mounted under a prefix. `clientAddress` resolves
- * the address the key routes put in their events ({@link WebClientAddress}).
+ * the address the key routes put in their events ({@link WebClientAddress}), read through
+ * `X-Forwarded-For` behind `trustProxy` proxies as the guards do.
  *
  * @example
  * ```ts
@@ -180,10 +189,11 @@ export function fromWebRequest(
   request: Request,
   path?: string,
   clientAddress?: WebClientAddress,
+  trustProxy = 0,
 ): AuthRequest {
   const url = new URL(request.url)
   const headers = webHeaders(request.headers)
-  const address = resolveClientAddress(clientAddress, request)
+  const address = clientAddressOf(resolveClientAddress(clientAddress, request), headers, trustProxy)
   return {
     ...(address === undefined ? {} : { clientAddress: address }),
     method: request.method.toUpperCase(),

@@ -17,6 +17,7 @@ import type { UsageQuery, UsageReport } from './usage-report.js'
 import type { ExpiryNotice, NotifyExpiringOptions } from './expiry-notifier.js'
 import type { VerifyOptions } from './verifier.js'
 import type { ChargeOptions } from './limiter.js'
+import type { FailedAuthThrottle } from './failed-auth-throttle.js'
 import type { PepperStatus } from './pepper-rotation.js'
 import type { AuditPage, ListEventsInput } from './audit-listing.js'
 
@@ -106,6 +107,12 @@ export interface ApiKeyAuth {
    * `AUTH_UNAVAILABLE` when the limit store fails and the outage policy is `'closed'`.
    */
   chargeLimits(principal: ApiKeyPrincipal, options?: ChargeOptions): Promise<Record<string, string>>
+  /**
+   * Failed-authentication throttling (`limits.failedAuth`), which the guard of every adapter
+   * consults with the request's client address; absent when the option is off
+   * (docs/limits.md, "Failed-authentication throttling").
+   */
+  readonly failedAuthThrottle?: FailedAuthThrottle
   /**
    * Checks, once at set-up, the scopes a route will require: each must be well formed and, with
    * a registry, covered by it. Returns them frozen, for `verifyKey`/`authenticate` on each

@@ -19,6 +19,7 @@ import { describeError } from '../lib/describe-error.js'
 import { uuidV7 } from '../lib/uuid-v7.js'
 import { withTimeout } from '../lib/with-timeout.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
+import type { KeyLimits } from '../limits/types.js'
 import type { KeyMetadata } from '../types.js'
 import { contextReason, copyRequest, type ManagementContext } from './key-events.js'
 
@@ -37,6 +38,8 @@ export interface AuditedFields {
   ownerType?: string | undefined
   createdBy?: string | null | undefined
   rolledFrom?: string | null | undefined
+  /** The key's own usage limits (`null`: removed, the instance defaults apply). */
+  limits?: KeyLimits | null | undefined
 }
 
 /** The audit log as the management parts use it. */
@@ -88,6 +91,10 @@ export function auditChanges(fields: AuditedFields): Record<string, AuditValue> 
   }
   if (typeof fields.createdBy === 'string') changes.createdBy = fields.createdBy.slice(0, MAX_TEXT)
   if (typeof fields.rolledFrom === 'string') changes.rolledFrom = fields.rolledFrom
+  // A plan's limits are the application's settings, not secrets: kept whole, as JSON text.
+  if (fields.limits !== undefined) {
+    changes.limits = fields.limits === null ? null : JSON.stringify(fields.limits)
+  }
   return Object.keys(changes).length === 0 ? null : changes
 }
 
@@ -103,7 +110,10 @@ function copyActor(actor: EventActor | undefined): EventActor | null {
 // The request's known fields, `null` when it has none (as every store reads it back).
 function requestOf(context: ManagementContext | undefined): RequestMetadata | null {
   const request = copyRequest(context?.request)
-  return request === null || Object.keys(request).length === 0 ? null : request
+  if (request === null) return null
+  // Empty values say nothing (and a store may not tell them from absent ones).
+  const known = Object.entries(request).filter(([, value]) => value !== '')
+  return known.length === 0 ? null : (Object.fromEntries(known) as RequestMetadata)
 }
 
 const present = (records: ReadonlyArray<AuditRecord | undefined>): AuditRecord[] =>

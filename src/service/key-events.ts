@@ -11,6 +11,7 @@ import type { ApiKeyInfo } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { EventBus } from './event-bus.js'
 import type { LimitHitReporter } from './limiter.js'
+import { keyPrefixOf } from './principal-prefix.js'
 import type { CachedKey } from './verification-cache.js'
 
 /**
@@ -172,17 +173,17 @@ export function createKeyEvents(bus: EventBus, clock: ServiceClock): KeyEvents {
 /** Builds the `limit.hit` reporter over `bus`. */
 export function createLimitHitReporter(bus: EventBus, clock: ServiceClock): LimitHitReporter {
   const now = safeClock(clock)
-  return (principal, outcome) => {
+  return (principal, outcome, request) => {
     if (!bus.has('limit.hit')) return
     const { retryAfterMs } = outcome
     bus.emit('limit.hit', {
       at: new Date(now()),
       keyId: principal.keyId,
       userId: principal.userId,
-      keyPrefix: null,
+      keyPrefix: keyPrefixOf(principal),
       limit: outcome.deniedBy === 'credits' ? 'credits' : 'rate',
       retryAfterMs: retryAfterMs === undefined ? null : Math.max(0, Math.ceil(retryAfterMs)),
-      request: null,
+      request: copyRequest(request),
     })
   }
 }

@@ -3,7 +3,7 @@
  * service (`ownerType` + `ownerId`), as the `userId` key stores hold. Internal.
  * @module
  */
-import { isValidUserId } from '../api-key.js'
+import { isValidUserId, SECRET_LENGTH } from '../api-key.js'
 import { AuthError, type ValidationIssue } from '../errors.js'
 import { ownerKey } from '../key-record.js'
 import type { KeyOwnerType } from '../types.js'
@@ -61,3 +61,27 @@ export function requireOwner(
 /** The 404 of a key that does not exist, belongs to someone else or to another environment. */
 export const keyNotFound = (): AuthError =>
   new AuthError('KEY_NOT_FOUND', { message: 'API key not found' })
+
+/** The user id a well-formed key names (between the head and the secret). */
+export function embeddedUserId(key: string, keyHead: string): string {
+  return key.slice(keyHead.length, key.length - SECRET_LENGTH - 1)
+}
+
+/**
+ * The stored owner (`userId` of the record) a well-formed key names: the embedded id for a user
+ * key, `org:<id>` / `svc:<id>` for the others (see `ownerKey`).
+ */
+export function embeddedOwnerKey(
+  key: string,
+  keyHead: string,
+  otherHeads: readonly string[],
+): string {
+  if (key.startsWith(keyHead)) return embeddedUserId(key, keyHead)
+  for (const head of otherHeads) {
+    if (key.startsWith(head)) {
+      const kind = head.slice(head.lastIndexOf('_', head.length - 2) + 1, -1)
+      return `${kind}:${embeddedUserId(key, head)}`
+    }
+  }
+  return embeddedUserId(key, keyHead)
+}

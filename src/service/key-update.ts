@@ -18,6 +18,9 @@ import { copyMetadata, metadataSchema } from './key-metadata.js'
 import { keyNotFound } from './key-owner.js'
 import { KEY_NAME_SCHEMA } from './key-name.js'
 import type { ScopeRegistry } from './scope-registry.js'
+import { freezeLimits, keyLimitsSchema } from '../limits/schema.js'
+import type { KeyLimits } from '../limits/types.js'
+import { effectiveLimits, limitWideningIssues } from './limits-narrowing.js'
 import { auditChanges, type AuditLog } from './audit-log.js'
 import type { ManagementContext } from './key-events.js'
 
@@ -31,6 +34,19 @@ export interface UpdateKeyInput extends KeyRefInput {
   scopes?: string[]
   /** An earlier expiry (a `Date` or an ISO 8601 string), in the future. */
   expiresAt?: Date | string
+  /**
+   * New usage limits, replacing the key's own as a whole (validated as at creation); `null`
+   * removes them, so that the instance defaults apply. From the server any limits may be set;
+   * with {@link UpdateKeyInput.limitsNarrowOnly} only narrower ones (docs/limits.md, "Changing a
+   * key's limits").
+   */
+  limits?: KeyLimits | null
+  /**
+   * Refuse `limits` that would let the key do more than the limits that apply to it now
+   * (`VALIDATION_ERROR` naming the field). The session route `PATCH /api/v1/api-keys/:id` always
+   * sets it: a key's owner must not raise their own plan. @defaultValue `false`
+   */
+  limitsNarrowOnly?: boolean
 }
 
 /** What {@link createKeyUpdater} needs. */
@@ -39,6 +55,8 @@ export interface KeyUpdaterDeps {
   store: GuardedStore
   lifecycle: KeyLifecycle
   registry: ScopeRegistry
+  /** The instance default limits, which apply to a key without its own. */
+  defaults?: Readonly<KeyLimits> | undefined
   /** Where each update's audit record goes. */
   audit: AuditLog
 }
@@ -62,9 +80,10 @@ const schema = z
       .transform((value) => (typeof value === 'string' ? new Date(value) : value))
       .refine((date) => !Number.isNaN(date.getTime()), 'must be a valid date')
       .optional(),
+    limits: keyLimitsSchema.nullable().optional(),
   })
   .refine((value) => Object.values(value).some((v) => v !== undefined), {
-    message: 'nothing to update: give name, metadata, scopes or expiresAt',
+    message: 'nothing to update: give name, metadata, scopes, expiresAt or limits',
   })
 
 // What in `patch` would give `record` more power than it has: each a validation issue.
@@ -113,6 +132,7 @@ export function createKeyUpdater(
             metadata: input.metadata,
             scopes: input.scopes,
             expiresAt: input.expiresAt,
+            limits: input.limits,
           },
     )
     if (!parsed.success) {
@@ -125,7 +145,11 @@ export function createKeyUpdater(
       ...(parsed.data.metadata === undefined
         ? {}
         : { metadata: copyMetadata(parsed.data.metadata) }),
+      ...(parsed.data.limits === undefined
+        ? {}
+        : { limits: parsed.data.limits === null ? null : freezeLimits(parsed.data.limits) }),
     }
+    const narrowOnly = input.limitsNarrowOnly === true
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const { owner, record } = await deps.lifecycle.findOwn(input)
       if (record.revokedAt !== null) {
@@ -136,6 +160,14 @@ export function createKeyUpdater(
       }
       const now = clock()
       const issues = wideningIssues(record, patch, now)
+      if (narrowOnly && patch.limits !== undefined) {
+        issues.push(
+          ...limitWideningIssues(
+            effectiveLimits(record.limits, deps.defaults),
+            effectiveLimits(patch.limits, deps.defaults),
+          ),
+        )
+      }
       const unknown = deps.registry.unknownGranted(patch.scopes ?? [])
       if (unknown.length > 0) {
         issues.push({

@@ -55,7 +55,14 @@ export function createLifecycleApi(
     rollKey: lifecycle.rollKey,
     disableKey: lifecycle.disableKey,
     enableKey: lifecycle.enableKey,
-    updateKey: createKeyUpdater({ clock, store, lifecycle, registry: deps.registry, audit }),
+    updateKey: createKeyUpdater({
+      clock,
+      store,
+      lifecycle,
+      registry: deps.registry,
+      audit,
+      defaults: opts.limits.defaults,
+    }),
   }
   return {
     ...withLifecycleEvents(methods, lifecycle.findOwn, deps.events),

@@ -12,7 +12,7 @@ import type { KeyLifecycle, KeyRefInput } from './key-lifecycle.js'
 
 type LifecycleMethods = Pick<ApiKeyAuth, 'rollKey' | 'disableKey' | 'enableKey' | 'updateKey'>
 
-const UPDATABLE = ['name', 'metadata', 'scopes', 'expiresAt'] as const
+const UPDATABLE = ['name', 'metadata', 'scopes', 'expiresAt', 'limits'] as const
 
 /** Wraps `api` to emit through `events`; `findOwn` reads a key's record before or after. */
 export function withLifecycleEvents(

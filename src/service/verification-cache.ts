@@ -3,6 +3,7 @@
  * TTL, single-flight lookups, and invalidation of lookups under way. Internal: not exported.
  * @module
  */
+import { rememberKeyPrefix } from './principal-prefix.js'
 import { effectiveExpiryMs, parseOwnerKey } from '../key-record.js'
 import { LruCache } from '../lib/lru-cache.js'
 import { freezeLimits } from '../limits/schema.js'
@@ -137,22 +138,24 @@ export class VerificationCache {
 
 function toCachedKey(record: ApiKeyRecord): CachedKey {
   const { ownerType, ownerId } = parseOwnerKey(record.userId)
+  const principal: ApiKeyPrincipal = Object.freeze({
+    keyId: record.id,
+    userId: record.userId,
+    scopes: Object.freeze([...record.scopes]),
+    name: record.name,
+    expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
+    ownerType,
+    ownerId,
+    metadata: deepFreeze(structuredClone(record.metadata ?? {})),
+    // Usage limits (issue 12): only a key with its own carries them, so the guard of an
+    // unlimited key reads one absent field.
+    ...(record.limits === undefined || record.limits === null
+      ? {}
+      : { limits: freezeLimits(record.limits) }),
+  })
+  rememberKeyPrefix(principal, record.keyPrefix)
   return {
-    principal: Object.freeze({
-      keyId: record.id,
-      userId: record.userId,
-      scopes: Object.freeze([...record.scopes]),
-      name: record.name,
-      expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
-      ownerType,
-      ownerId,
-      metadata: deepFreeze(structuredClone(record.metadata ?? {})),
-      // Usage limits (issue 12): only a key with its own carries them, so the guard of an
-      // unlimited key reads one absent field.
-      ...(record.limits === undefined || record.limits === null
-        ? {}
-        : { limits: freezeLimits(record.limits) }),
-    }),
+    principal,
     refusal:
       record.revokedAt !== null ? 'KEY_REVOKED' : record.disabledAt != null ? 'KEY_DISABLED' : null,
     expiresAtMs: effectiveExpiryMs(record),

@@ -9,13 +9,17 @@
  *   `rejectLater`, which spares Node's unhandled-rejection bookkeeping;
  * - `decide` returns its error instead of throwing it, so a hit never unwinds a stack (and 4xx
  *   `AuthError`s capture none, see errors.ts);
- * - a hit asks the throttle's map only once per `touchIntervalMs` (`CachedKey.touchedAt`);
+ * - a hit asks the throttle's map (touch-throttle.ts) only once per `touchIntervalMs`
+ *   (`CachedKey.touchedAt`);
+ * - a hit answers in the same turn to the HTTP layer (`authenticate[AUTHENTICATE_NOW]`,
+ *   lib/authenticate-now.ts), and an exact `Bearer <key>` header is scanned once, not twice;
  * - the grammar and checksum are checked in one pass before any hash (api-key.ts).
  * @module
  */
-import { isWellFormedKey, SECRET_LENGTH } from '../api-key.js'
+import { isWellFormedKey } from '../api-key.js'
 import { parseBearerHeader } from '../bearer.js'
 import { AuthError } from '../errors.js'
+import { AUTHENTICATE_NOW } from '../lib/authenticate-now.js'
 import { rejectLater } from '../lib/reject-later.js'
 import {
   type AnyOfScopes,
@@ -30,7 +34,11 @@ import type { ApiKeyPrincipal } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
 import type { DenialReporter } from './key-events.js'
+import { createRefusalReport, type RefusalReport } from './refusal-report.js'
+import { createTouchThrottle } from './touch-throttle.js'
 import type { UsageCounter } from './usage-counter.js'
+// The owner a key names: moved to key-owner.ts, still importable from here.
+export { embeddedOwnerKey, embeddedUserId } from './key-owner.js'
 import type { CachedKey, VerificationCache } from './verification-cache.js'
 
 /** Options of `verifyKey` and `authenticate`. */
@@ -94,42 +102,15 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     return rejectLater(error)
   }
 
-  const afterLoad =
-    (options: VerifyOptions | undefined) =>
-    (loaded: CachedKey | null): ApiKeyPrincipal => {
-      const now = clock()
-      if (loaded === null) {
-        const error = new AuthError('KEY_NOT_FOUND')
-        report(error, undefined, options, now)
-        throw error
-      }
-      const result = decide(loaded, now, options)
-      if (result instanceof AuthError) {
-        report(result, loaded, options, now)
-        throw result
-      }
-      if (usage !== undefined) usage.count(result.keyId, now, 'OK')
-      return result
-    }
+  const { afterLoad, loadFailed } = createLoadHandlers(deps, decide, report)
 
-  // A store failure (503) is a refusal too.
-  const loadFailed =
-    (options: VerifyOptions | undefined) =>
-    (error: unknown): never => {
-      report(error, undefined, options, Number.NaN)
-      throw error
-    }
-
-  const verifyKey = (key: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal> => {
+  // An accepted key (well formed, of an owner kind this instance takes): the principal itself on
+  // a cache hit, in this turn; a promise when the store must be read or the key is refused.
+  const verifyAccepted = (
+    key: string,
+    options: VerifyOptions | undefined,
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
     try {
-      // The user head is checked here, not inside a helper: V8 then inlines the one-pass check
-      // into this function as in 0.1 (behind a helper it did not, and a hit cost ~5 % more).
-      if (
-        typeof key !== 'string' ||
-        (!isWellFormedKey(key, keyHead) && !isOtherOwnerKey(key, otherHeads))
-      ) {
-        return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN)
-      }
       const digest = hash(key)
       const now = clock()
       const cached = cache.hit(digest, now)
@@ -137,7 +118,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
         const result = decide(cached, now, options)
         if (result !== cached.principal) return deny(result, cached, options, now)
         if (usage !== undefined) usage.count(result.keyId, now, 'OK')
-        return Promise.resolve(result)
+        return result
       }
       if (cache.knownMissing(digest, now)) {
         return deny(new AuthError('KEY_NOT_FOUND'), undefined, options, now)
@@ -150,20 +131,78 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     }
   }
 
-  const authenticate = (
+  const verifyNow = (
+    key: unknown,
+    options: VerifyOptions | undefined,
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
+    // The user head is checked here, not inside a helper: V8 then inlines the one-pass check
+    // into this function as in 0.1 (behind a helper it did not, and a hit cost ~5 % more).
+    if (
+      typeof key === 'string' &&
+      (isWellFormedKey(key, keyHead) || isOtherOwnerKey(key, otherHeads))
+    ) {
+      return verifyAccepted(key, options)
+    }
+    try {
+      return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+
+  // What `authenticate` answers, synchronously on a cache hit (lib/authenticate-now.ts).
+  const authenticateNow = (
     authorization: unknown,
     options?: VerifyOptions,
-  ): Promise<ApiKeyPrincipal> => {
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
+    // `Bearer <key>` exactly, as clients send it: a well-formed key holds only token68
+    // characters and no whitespace, so parseBearerHeader would return this very key. Scanning
+    // the header once instead of twice is a measurable share of a hit (docs/benchmarks.md);
+    // anything else (other casing, extra spaces, a malformed key) takes the full parse below.
+    if (typeof authorization === 'string' && authorization.startsWith('Bearer ')) {
+      const key = authorization.slice(7)
+      // Inlined as in verifyNow.
+      if (isWellFormedKey(key, keyHead) || isOtherOwnerKey(key, otherHeads)) {
+        return verifyAccepted(key, options)
+      }
+    }
     let key: string
     try {
       key = parseBearerHeader(authorization)
     } catch (error) {
       return deny(error, undefined, options, Number.NaN)
     }
-    return verifyKey(key, options)
+    return verifyNow(key, options)
   }
 
-  return { verifyKey, authenticate, touchedCount: () => lastTouch.size }
+  return { ...promiseForms(verifyNow, authenticateNow), touchedCount: () => lastTouch.size }
+}
+
+type Answer = (
+  value: unknown,
+  options?: VerifyOptions,
+) => ApiKeyPrincipal | Promise<ApiKeyPrincipal>
+
+// The public, promise-returning `verifyKey` and `authenticate`; the latter carries its
+// synchronous form for the HTTP layer (lib/authenticate-now.ts).
+function promiseForms(
+  verifyNow: Answer,
+  authenticateNow: Answer,
+): Pick<Verifier, 'verifyKey' | 'authenticate'> {
+  return {
+    verifyKey: (key, options) => settled(verifyNow(key, options)),
+    authenticate: Object.assign(
+      (authorization: unknown, options?: VerifyOptions): Promise<ApiKeyPrincipal> =>
+        settled(authenticateNow(authorization, options)),
+      { [AUTHENTICATE_NOW]: authenticateNow },
+    ),
+  }
+}
+
+// A hit's principal settles one tick later, as it always has; anything pending is returned as is.
+// (A principal is a frozen plain object, never a promise.)
+function settled(value: ApiKeyPrincipal | Promise<ApiKeyPrincipal>): Promise<ApiKeyPrincipal> {
+  return value instanceof Promise ? value : Promise.resolve(value)
 }
 
 type Decision = (
@@ -213,43 +252,42 @@ function createDecision(
   }
 }
 
-type RefusalReport = (
-  error: unknown,
-  cached: CachedKey | undefined,
-  options: VerifyOptions | undefined,
-  now: number,
-) => void
-
-// A refusal counts in the key's usage (when the key is known) and goes to `auth.denied`.
-function createRefusalReport(deps: VerifierDeps): RefusalReport {
-  const { usage, denied } = deps
-  return (error, cached, options, now) => {
-    if (usage !== undefined && cached !== undefined && error instanceof AuthError) {
-      usage.count(cached.principal.keyId, now, error.code)
-    }
-    denied(error, cached, options?.scopes, options?.request, now)
-  }
-}
-
-// Asks for a `lastUsedAt` write at most once per key per interval; `touch` returns when the
-// key's last write was asked for (now, or earlier when throttled).
-function createTouchThrottle(deps: VerifierDeps): {
-  touch: (keyId: string, now: number) => number
-  lastTouch: Map<string, number>
+// What a store read ends in: the decision on the loaded key, or a refusal (503 included).
+function createLoadHandlers(
+  deps: VerifierDeps,
+  decide: Decision,
+  report: RefusalReport,
+): {
+  afterLoad: (options: VerifyOptions | undefined) => (loaded: CachedKey | null) => ApiKeyPrincipal
+  loadFailed: (options: VerifyOptions | undefined) => (error: unknown) => never
 } {
-  const { store, touchIntervalMs, maxTouched } = deps
-  const lastTouch = new Map<string, number>()
-  const touch = (keyId: string, now: number): number => {
-    if (!store.touches) return now
-    const last = lastTouch.get(keyId)
-    if (last !== undefined && now - last < touchIntervalMs) return last
-    lastTouch.delete(keyId)
-    lastTouch.set(keyId, now)
-    if (lastTouch.size > maxTouched) lastTouch.delete(lastTouch.keys().next().value as string)
-    store.touch(keyId, new Date(now))
-    return now
-  }
-  return { touch, lastTouch }
+  const { clock, usage } = deps
+  const afterLoad =
+    (options: VerifyOptions | undefined) =>
+    (loaded: CachedKey | null): ApiKeyPrincipal => {
+      const now = clock()
+      if (loaded === null) {
+        const error = new AuthError('KEY_NOT_FOUND')
+        report(error, undefined, options, now)
+        throw error
+      }
+      const result = decide(loaded, now, options)
+      if (result instanceof AuthError) {
+        report(result, loaded, options, now)
+        throw result
+      }
+      if (usage !== undefined) usage.count(result.keyId, now, 'OK')
+      return result
+    }
+
+  // A store failure (503) is a refusal too.
+  const loadFailed =
+    (options: VerifyOptions | undefined) =>
+    (error: unknown): never => {
+      report(error, undefined, options, Number.NaN)
+      throw error
+    }
+  return { afterLoad, loadFailed }
 }
 
 // The any-of decision: undefined when a scope of `anyOf` is held; a 403 naming every
@@ -265,11 +303,6 @@ function refuseAnyOf(granted: readonly string[], required: AnyOfScopes): AuthErr
   return new AuthError('INSUFFICIENT_SCOPE', { requiredScopes: missingScopes([], anyOf) })
 }
 
-/** The user id a well-formed key names (between the head and the secret). */
-export function embeddedUserId(key: string, keyHead: string): string {
-  return key.slice(keyHead.length, key.length - SECRET_LENGTH - 1)
-}
-
 // A well-formed key of another enabled owner kind (org, svc), asked only when the key is not a
 // user key; with no other kinds enabled the loop does not run.
 function isOtherOwnerKey(key: string, heads: readonly string[]): boolean {
@@ -277,25 +310,6 @@ function isOtherOwnerKey(key: string, heads: readonly string[]): boolean {
     if (isWellFormedKey(key, heads[i] as string)) return true
   }
   return false
-}
-
-/**
- * The stored owner (`userId` of the record) a well-formed key names: the embedded id for a user
- * key, `org:<id>` / `svc:<id>` for the others (see `ownerKey`).
- */
-export function embeddedOwnerKey(
-  key: string,
-  keyHead: string,
-  otherHeads: readonly string[],
-): string {
-  if (key.startsWith(keyHead)) return embeddedUserId(key, keyHead)
-  for (const head of otherHeads) {
-    if (key.startsWith(head)) {
-      const kind = head.slice(head.lastIndexOf('_', head.length - 2) + 1, -1)
-      return `${kind}:${embeddedUserId(key, head)}`
-    }
-  }
-  return embeddedUserId(key, keyHead)
 }
 
 // Revoked, expired (own expiry or a roll's grace end), disabled, in that order; `null` for a

@@ -453,6 +453,46 @@ function updateCases<S extends KeyStore>(withStore: WithStore<S>): void {
   )
 
   it(
+    "update replaces a key's usage limits, removes them with null, and keeps unknown fields",
+    withStore(async (store) => {
+      const { record } = makeTestRecord({ scopes: ['a:read'] })
+      const withExtra = {
+        ...record,
+        limits: { rate: [{ name: 'rpm', limit: 60, windowMs: 60_000 }] },
+        laterField: { kept: [1, 'two'] },
+      } as ApiKeyRecord
+      await store.insert(withExtra)
+      const expected = { scopes: ['a:read'], expiresAt: null }
+      const limits = {
+        rate: [
+          { name: 'rpm', limit: 30, windowMs: 60_000 },
+          { name: 'daily', limit: 1000, windowMs: 86_400_000 },
+        ],
+        credits: { remaining: 5, refill: { amount: 5, intervalMs: 3_600_000 } },
+      }
+      const result = await store.update?.(record.id, record.userId, { limits }, expected)
+      expect(result?.ok === true && result.record.limits).toEqual(limits)
+      const stored = (await store.findByHash(record.hash)) as Record<string, unknown> | null
+      expect(stored?.limits).toEqual(limits)
+      expect(stored?.laterField).toEqual({ kept: [1, 'two'] })
+      expect(stored?.name).toBe(record.name)
+      // Read back by listing too (every path that builds a record).
+      const listed = (await store.listByUser(record.userId)).find((r) => r.id === record.id)
+      expect(listed?.limits).toEqual(limits)
+      const cleared = await store.update?.(record.id, record.userId, { limits: null }, expected)
+      expect(cleared?.ok).toBe(true)
+      const after = (await store.findByHash(record.hash)) as Record<string, unknown> | null
+      expect(after?.limits ?? null).toBeNull()
+      expect(after?.laterField).toEqual({ kept: [1, 'two'] })
+      // A key that never had limits gets them.
+      const { record: plain } = makeTestRecord({ scopes: ['a:read'] })
+      await store.insert(plain)
+      await store.update?.(plain.id, plain.userId, { limits: { rate: [] } }, expected)
+      expect((await store.findByHash(plain.hash))?.limits).toEqual({ rate: [] })
+    }),
+  )
+
+  it(
     'concurrent updates from one expectation: exactly one applies',
     withStore(async (store) => {
       const { record } = makeTestRecord({ scopes: ['a:read', 'b:read', 'c:read'] })
@@ -725,6 +765,7 @@ export function serviceLifecycleConformance<S extends KeyStore>(
       }),
     )
   }
+  if (capabilities.roll === true) serviceRollCases(withStore, makeAuth)
   if (capabilities.roll === true && capabilities.startRollGrace === true) {
     it(
       'firstUse race: 5 instances verifying the new key at once agree on the old key’s end',
@@ -755,4 +796,68 @@ export function serviceLifecycleConformance<S extends KeyStore>(
       }),
     )
   }
+}
+
+const settle = (promise: Promise<unknown>): Promise<string> =>
+  promise.then(
+    () => 'ok',
+    (error: { code?: string }) => error.code ?? 'thrown',
+  )
+
+// `auth.rollKey` over the store: what the user sees, on every store that declares `roll`.
+function serviceRollCases<S extends KeyStore>(
+  withStore: WithStore<S>,
+  makeAuth: (store: S) => ApiKeyAuth,
+): void {
+  it(
+    'through the service, roll copies name, scopes, metadata, limits and expiry to the new key',
+    withStore(async (store) => {
+      const auth = makeAuth(store)
+      const limits = { rate: [{ name: 'rpm', limit: 60, windowMs: 60_000 }] }
+      const old = await auth.createKey({
+        userId: 'svc_roll_copy',
+        name: 'deploy',
+        scopes: ['models:read', 'jobs:read'],
+        metadata: { plan: 'pro', tags: ['a', { b: 1 }] },
+        limits,
+        expiresInDays: 30,
+      })
+      const rolled = await auth.rollKey({ userId: 'svc_roll_copy', keyId: old.id })
+      const before = await auth.verifyKey(old.key)
+      const after = await auth.verifyKey(rolled.key)
+      expect(after).toMatchObject({
+        keyId: rolled.id,
+        userId: 'svc_roll_copy',
+        name: 'deploy',
+        scopes: ['models:read', 'jobs:read'],
+        metadata: { plan: 'pro', tags: ['a', { b: 1 }] },
+        limits,
+      })
+      expect(time(after.expiresAt)).toBe(time(before.expiresAt))
+      expect(rolled.apiKey).toMatchObject({ rolledFrom: old.id, limits })
+    }),
+  )
+
+  it(
+    'through the service, rolling the first key again within the grace rolls the new key and ends the first one’s grace at once',
+    withStore(async (store) => {
+      const auth = makeAuth(store)
+      const owner = 'svc_roll_twice'
+      const first = await auth.createKey({ userId: owner, name: 'k' })
+      const second = await auth.rollKey({ userId: owner, keyId: first.id, gracePeriodMs: HOUR })
+      expect(await settle(auth.verifyKey(first.key))).toBe('ok')
+      const third = await auth.rollKey({ userId: owner, keyId: first.id, gracePeriodMs: HOUR })
+      expect(third.apiKey.rolledFrom).toBe(second.id)
+      expect(third.previous.id).toBe(second.id)
+      expect(await settle(auth.verifyKey(first.key))).toBe('KEY_EXPIRED')
+      expect(await settle(auth.verifyKey(second.key))).toBe('ok')
+      expect(await settle(auth.verifyKey(third.key))).toBe('ok')
+      const listed = await auth.listKeys(owner)
+      expect(listed.find((k) => k.id === first.id)).toMatchObject({
+        replacedBy: second.id,
+        status: 'expired',
+      })
+      expect(listed.find((k) => k.id === second.id)?.replacedBy).toBe(third.id)
+    }),
+  )
 }

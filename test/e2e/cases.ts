@@ -648,10 +648,6 @@ add(
     },
   }),
 )
-// The fetch adapter's guard returns the principal and the application builds the response, so
-// an admitted request's RateLimit fields are the application's to add (docs/limits.md); only
-// the Node adapters' answer is pinned here.
-;(rows.at(-1) as Case).web = okAs('limited', 'plan_user')
 add(
   'LIM-02',
   'an unlimited key gets no RateLimit fields',
@@ -1004,6 +1000,53 @@ for (const query of ['limit=0', 'limit=201', 'limit=abc', 'status=gone', 'cursor
     'LIFE-06',
     `GET list ?${query} is 400 VALIDATION_ERROR`,
     (f) => ({ path: `${KEYS_PATH}?${query}`, headers: asStar(f) }),
+    badInput,
+  )
+}
+
+// Issue 14, the audit log: GET :id/events (reads only, so the table stays stateless).
+const events = (id: string | undefined, query = ''): string => `${KEYS_PATH}/${id}/events${query}`
+add(
+  'AUD-01',
+  "GET :id/events of the caller's own key is 200",
+  (f) => ({ path: events(f.keyIds.K), headers: asStar(f) }),
+  { status: 200, challenge: null, headers: { 'cache-control': /^no-store$/ } },
+)
+add(
+  'AUD-01',
+  'GET :id/events of an unknown id is 404, no challenge',
+  (f) => ({ path: events(NOBODY), headers: asStar(f) }),
+  notFound,
+)
+add(
+  'AUD-01',
+  "GET :id/events of another user's key is the same 404",
+  (f) => ({ path: events(f.keyIds.attacker), headers: asStar(f) }),
+  notFound,
+)
+add(
+  'AUD-02',
+  'GET :id/events without credentials is 401 SESSION_REQUIRED',
+  (f) => ({ path: events(f.keyIds.K) }),
+  { status: 401, code: 'SESSION_REQUIRED', challenge: NO_ERROR },
+)
+add(
+  'AUD-02',
+  'GET :id/events with a key without * is 403',
+  (f) => ({ path: events(f.keyIds.K), headers: bearer(`Bearer ${f.keys.K}`) }),
+  { status: 403, code: 'INSUFFICIENT_SCOPE', challenge: scopeChallenge('*') },
+)
+add(
+  'AUD-02',
+  'POST :id/events is 405',
+  (f) => ({ method: 'POST', path: events(f.keyIds.K), headers: asStar(f) }),
+  { status: 405, code: 'METHOD_NOT_ALLOWED', challenge: null },
+)
+for (const query of ['limit=0', 'limit=201', 'limit=abc', 'cursor=bm9wZQ']) {
+  add(
+    'AUD-03',
+    `GET :id/events?${query} is 400 VALIDATION_ERROR`,
+    (f) => ({ path: events(f.keyIds.K, `?${query}`), headers: asStar(f) }),
     badInput,
   )
 }

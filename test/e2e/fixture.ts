@@ -4,6 +4,7 @@ import {
   type ApiKeyPrincipal,
   type ApiKeyRoutesOptions,
   createApiKeyAuth,
+  MemoryAuditStore,
   generateApiKey,
   type KeyLimits,
   MemoryLimitStore,
@@ -94,6 +95,8 @@ export async function createFixture(): Promise<Fixture> {
     now: clock.now,
     logger: logs.logger,
     limits: { store: new MemoryLimitStore() },
+    // The audit log (issue 14), for GET :id/events.
+    auditStore: new MemoryAuditStore(),
   })
   const failingStore = createStoreSpy()
   failingStore.behave.findByHash = {

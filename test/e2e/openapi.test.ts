@@ -4,7 +4,10 @@
  * mismatch, so a passing build means something.
  */
 import { describe, expect, test } from 'vitest'
-import { createConformanceChecker, KEYS_BASE } from './openapi-conformance.js'
+import type { z } from 'zod'
+import type { apiKeyJsonSchema } from '../../src/http/key-route-schemas.js'
+import type { ApiKeyJson } from '../../src/index.js'
+import { conformanceFailures, createConformanceChecker, KEYS_BASE } from './openapi-conformance.js'
 import type { Res } from './http.js'
 
 const checker = createConformanceChecker()
@@ -58,6 +61,21 @@ describe('the OpenAPI conformance check', () => {
     ).toEqual([])
   })
 
+  test('reports a route under the key routes that the document does not describe, not a 404 or the page', () => {
+    const events = { path: `${KEYS_BASE}/${KEY.id}/events` }
+    expect(conformanceFailures([{ req: events, res: res(200, { events: [] }) }])).toEqual([
+      `GET ${events.path} → 200: path not documented`,
+    ])
+    expect(conformanceFailures([{ req: events, res: res(404, error('KEY_NOT_FOUND')) }])).toEqual(
+      [],
+    )
+    const page = { req: { path: `${KEYS_BASE}/ui` }, res: res(200, {}) }
+    expect(conformanceFailures([page])).toEqual([])
+    expect(conformanceFailures([{ req: get, res: res(418, error('X')) }])).toEqual([
+      `GET ${get.path} → 418: status 418 is not documented`,
+    ])
+  })
+
   test('reports an undocumented status, a wrong body, a code outside the enum, a missing header', () => {
     expect(checker.problems(get, res(418, error('X')))).toEqual(['status 418 is not documented'])
     const missingField = { ...KEY } as Record<string, unknown>
@@ -78,4 +96,16 @@ describe('the OpenAPI conformance check', () => {
       }),
     ).toEqual(['content type text/html is not documented'])
   })
+})
+
+// The public `ApiKeyJson` (what `apiKeyToJson` returns, the CLI's --json) has exactly the fields
+// of the document's `ApiKey` schema: checked by tsc.
+type SameKeys<A, B> = [keyof A] extends [keyof B]
+  ? [keyof B] extends [keyof A]
+    ? true
+    : false
+  : false
+const sameFields: SameKeys<ApiKeyJson, z.infer<typeof apiKeyJsonSchema>> = true
+test('the JSON view and the schema have the same fields', () => {
+  expect(sameFields).toBe(true)
 })

@@ -49,6 +49,7 @@ describe('apiKeyRoutesOpenApi', () => {
       '/v2/keys/{id}/roll',
       '/v2/keys/{id}/disable',
       '/v2/keys/{id}/enable',
+      '/v2/keys/{id}/events',
     ])
     expect(document.servers).toEqual([{ url: 'https://api.example.com' }])
     expect(document.info).toMatchObject({ title: 'Example', version: '2.0.0' })

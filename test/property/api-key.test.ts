@@ -4,8 +4,11 @@ import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
 import {
   CHECKSUM_LENGTH,
+  createApiKeyAuth,
   generateApiKey,
   isAuthError,
+  type KeyOwnerType,
+  MemoryKeyStore,
   parseApiKey,
   SECRET_LENGTH,
 } from '../../src/index.js'
@@ -13,6 +16,7 @@ import { crc32Ascii } from '../../src/lib/crc32.js'
 import { type Harness, setup } from '../support/setup.js'
 
 const userIdArb = fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/)
+const ownerTypeArb = fc.constantFrom('user', 'org', 'svc') satisfies fc.Arbitrary<KeyOwnerType>
 const nameArb = fc.stringMatching(/^[a-z][a-z0-9]{0,31}$/)
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
@@ -37,12 +41,49 @@ describe('key format properties', () => {
         prefix,
         environment,
         userId,
+        ownerType: 'user',
+        ownerId: userId,
         secret: key.slice(-SECRET_LENGTH),
       })
       expect(key).toBe(`${prefix}_${environment}_user_${userId}_${parsed.secret}`)
       // The checksum is CRC-32 (zlib's) of everything before it, in fixed-width base62.
       const body = key.slice(0, -CHECKSUM_LENGTH)
       expect(key.slice(-CHECKSUM_LENGTH)).toBe(base62Fixed(zlibCrc32(body), CHECKSUM_LENGTH))
+    },
+  )
+
+  test.prop([ownerTypeArb, userIdArb, nameArb, nameArb], { numRuns: 300 })(
+    'parseApiKey(generateApiKey(x)) round-trips for every owner kind: the kind, the id, and userId as records name it',
+    (ownerType, ownerId, prefix, environment) => {
+      const key = generateApiKey({ userId: ownerId, ownerType, prefix, environment })
+      const parsed = parseApiKey(key, { prefix, environment })
+      expect(parsed).toEqual({
+        prefix,
+        environment,
+        userId: ownerType === 'user' ? ownerId : `${ownerType}:${ownerId}`,
+        ownerType,
+        ownerId,
+        secret: key.slice(-SECRET_LENGTH),
+      })
+      expect(key).toBe(`${prefix}_${environment}_${ownerType}_${ownerId}_${parsed.secret}`)
+    },
+  )
+
+  test.prop([ownerTypeArb, userIdArb], { numRuns: 60 })(
+    'auth.createKey then parseApiKey: the owner parsed from the key is the one the record and the principal name',
+    async (ownerType, ownerId) => {
+      const auth = createApiKeyAuth({
+        store: new MemoryKeyStore(),
+        logger: false,
+        ownerTypes: ['user', 'org', 'svc'],
+      })
+      const created = await auth.createKey({ ownerType, ownerId, name: 'k' })
+      const parsed = parseApiKey(created.key)
+      const principal = await auth.verifyKey(created.key)
+      const [listed] = (await auth.listKeyPage({ ownerType, ownerId })).keys
+      expect(parsed).toMatchObject({ ownerType, ownerId })
+      expect(principal).toMatchObject({ userId: parsed.userId, ownerType, ownerId })
+      expect(listed).toMatchObject({ id: created.id, userId: parsed.userId, ownerType })
     },
   )
 

@@ -16,6 +16,7 @@ import { SqliteKeyStore } from '../../adapters/stores/sqlite/index.js'
 import { createApiKeyAuth, type ApiKeyRecord, type KeyStore } from '../../src/index.js'
 import { makeTestRecord } from '../../src/testing/index.js'
 import { makePool, makeRedis, sharedPostgres, sharedRedis, uniqueName } from './helpers.js'
+import { registerKey } from '../support/secret-scan.js'
 
 const NOW = Date.now()
 
@@ -135,9 +136,39 @@ describe('SqliteKeyStore: migrating a 0.1 database', () => {
       const version = store.database
         .prepare('SELECT version FROM vydra_schema_versions WHERE table_name = ?')
         .get('vydra_api_keys')
-      expect(version).toEqual({ version: 2 })
+      expect(version).toEqual({ version: 3 })
+      expect(columns(store.database, 'vydra_api_keys_audit')).toContain('client_address')
       store.migrate()
       await checkAfterMigration(store, data)
+    } finally {
+      store.close()
+    }
+  })
+
+  it('a 0.2-pre database (schema version 2) gains the audit table in place', async () => {
+    const file = join(dir, `${uniqueName('v2')}.db`)
+    const data = fixture()
+    const raw = new Database(file)
+    create01(raw, 'vydra_api_keys', data)
+    raw.close()
+    // Version 2 as the 0.2 pre-releases left it: no audit table.
+    new SqliteKeyStore(file).close()
+    const v2 = new Database(file)
+    v2.exec(`DROP TABLE vydra_api_keys_audit;
+      UPDATE vydra_schema_versions SET version = 2 WHERE table_name = 'vydra_api_keys'`)
+    v2.close()
+    const store = new SqliteKeyStore(file)
+    try {
+      expect(
+        store.database
+          .prepare('SELECT version FROM vydra_schema_versions WHERE table_name = ?')
+          .get('vydra_api_keys'),
+      ).toEqual({ version: 3 })
+      await checkAfterMigration(store, data)
+      const auth = createApiKeyAuth({ store, auditStore: store, logger: false })
+      const { id, key } = await auth.createKey({ userId: 'mig_a', name: 'after' })
+      registerKey(key)
+      expect((await auth.listEvents({ userId: 'mig_a', keyId: id })).events).toHaveLength(1)
     } finally {
       store.close()
     }
@@ -254,12 +285,35 @@ describe.skipIf(pgInfo === null)('PostgresKeyStore: migrating a 0.1 table', () =
     try {
       await store.migrate()
       expect(await columns(table)).toEqual(expect.arrayContaining(['disabled_at', 'changed_at']))
-      expect(await version(table)).toBe(2)
+      expect(await version(table)).toBe(3)
+      expect(await columns(`${table}_audit`)).toContain('client_address')
       await Promise.all([store.migrate(), store.migrate()])
       await checkAfterMigration(store, data)
     } finally {
       await store.close()
-      await db().query(`DROP TABLE "${table}"`)
+      await db().query(`DROP TABLE "${table}", "${table}_audit"`)
+    }
+  })
+
+  it('a 0.2-pre table (schema version 2) gains the audit table in place', async () => {
+    const table = uniqueName('v2')
+    const data = fixture()
+    await create01(table, data)
+    await new PostgresKeyStore(db(), { table, logger: false }).migrate()
+    await db().query(`DROP TABLE "${table}_audit"`)
+    await db().query('UPDATE vydra_schema_versions SET version = 2 WHERE table_name = $1', [table])
+    const store = new PostgresKeyStore(db(), { table, logger: false })
+    try {
+      await Promise.all([store.migrate(), store.migrate()])
+      expect(await version(table)).toBe(3)
+      await checkAfterMigration(store, data)
+      const auth = createApiKeyAuth({ store, auditStore: store, logger: false })
+      const { id, key } = await auth.createKey({ userId: 'mig_a', name: 'after' })
+      registerKey(key)
+      expect((await auth.listEvents({ userId: 'mig_a', keyId: id })).events).toHaveLength(1)
+    } finally {
+      await store.close()
+      await db().query(`DROP TABLE "${table}", "${table}_audit"`)
     }
   })
 
@@ -303,11 +357,12 @@ describe.skipIf(pgInfo === null)('PostgresKeyStore: migrating a 0.1 table', () =
     const store = new PostgresKeyStore(db(), { table, logger: false })
     try {
       await store.migrate()
-      expect(await version(table)).toBe(2)
+      expect(await version(table)).toBe(3)
+      expect(await columns(`${table}_audit`)).toContain('client_address')
       await checkAfterMigration(store, data)
     } finally {
       await store.close()
-      await db().query(`DROP TABLE "${table}"`)
+      await db().query(`DROP TABLE "${table}", "${table}_audit"`)
     }
   })
 })

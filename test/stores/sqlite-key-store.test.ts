@@ -78,6 +78,24 @@ describe('SqliteKeyStore', () => {
     b.close()
   })
 
+  it("mmapSize sets the connection's memory mapping; unset leaves it as it was", () => {
+    const file = join(dir, `${uniqueName('mmap')}.db`)
+    const mapped = new SqliteKeyStore(file, { mmapSize: 256 * 1024 * 1024 })
+    expect(mapped.database.pragma('mmap_size', { simple: true })).toBe(256 * 1024 * 1024)
+    const db = new Database(file)
+    db.pragma('mmap_size = 4096')
+    const given = new SqliteKeyStore(db)
+    expect(db.pragma('mmap_size', { simple: true })).toBe(4096)
+    for (const bad of [-1, 1.5, 2 ** 31, Number.NaN, '1' as unknown as number]) {
+      expect(() => new SqliteKeyStore(file, { mmapSize: bad })).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }) as Error,
+      )
+    }
+    given.close()
+    db.close()
+    mapped.close()
+  })
+
   it('rejects a table name that is not a plain identifier', () => {
     for (const table of ['keys; DROP TABLE x', 'Keys', '1keys', '"keys"', '', 'a'.repeat(49)]) {
       expect(() => new SqliteKeyStore(new Database(':memory:'), { table })).toThrow(

@@ -4,6 +4,7 @@
  */
 import {
   type ErrorRequestHandler,
+  type NextFunction,
   Router,
   type Request,
   type RequestHandler,
@@ -13,13 +14,17 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
-  createApiKeyGuard,
+  clientAddressOf,
   createApiKeyRoutes,
+  createRequestGuard,
   createBodyErrorTranslator,
   createSecretScanningHandler,
   readBody,
+  type OptionalAuthResult,
+  type RequestAccessors,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
+  trustedProxies,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -53,43 +58,33 @@ export function requireApiKey(
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
 ): RequestHandler {
-  const guard = createApiKeyGuard(auth, options)
+  const guard = createRequestGuard(auth, options, EXPRESS_REQUEST)
   return (req, res, next) => {
-    guard(new GuardedExpressRequest(req))
-      .then((result) => {
-        if (!result.ok) return send(res, result.response)
-        if ('headers' in result && result.headers !== undefined) res.set(result.headers)
-        // Optional and no header: the handler runs with no principal.
-        if (result.principal !== null) req.auth = result.principal
-        next()
-      })
-      .catch(next)
+    const result: OptionalAuthResult | Promise<OptionalAuthResult> = guard(req)
+    // On a cache hit the guard answers in this turn and `next()` runs at once: no promise, no
+    // microtask per request (docs/benchmarks.md). The guard never rejects.
+    if (!(result instanceof Promise)) return finish(req, res, next, result)
+    result.then((settled) => finish(req, res, next, settled)).catch(next)
   }
 }
 
-// What the guard reads of an Express request. A class, so that the path and the client address
-// (read only for an `auth.denied` event) are getters on the prototype, not closures built per
-// request (that cost about 20 % of throughput: docs/benchmarks.md).
-class GuardedExpressRequest {
-  readonly source: Request
-  constructor(source: Request) {
-    this.source = source
-  }
-  get headers(): Request['headers'] {
-    return this.source.headers
-  }
-  get rawHeaders(): string[] {
-    return this.source.rawHeaders
-  }
-  get method(): string {
-    return this.source.method
-  }
-  get path(): string {
-    return this.source.path
-  }
-  get clientAddress(): string | undefined {
-    return this.source.ip
-  }
+function finish(req: Request, res: Response, next: NextFunction, result: OptionalAuthResult): void {
+  if (!result.ok) return send(res, result.response)
+  if ('headers' in result && result.headers !== undefined) res.set(result.headers)
+  // Optional and no header: the handler runs with no principal.
+  if (result.principal !== null) req.auth = result.principal
+  next()
+}
+
+// How the guard reads an Express request: given once, so a request builds nothing but the
+// guard's one view (src/http/request-guard.ts). The path and the client address are read only
+// for an `auth.denied` event.
+const EXPRESS_REQUEST: RequestAccessors<Request> = {
+  headers: (req) => req.headers,
+  rawHeaders: (req) => req.rawHeaders,
+  method: (req) => req.method,
+  path: (req) => req.path,
+  socketAddress: (req) => req.socket.remoteAddress,
 }
 
 /**
@@ -107,7 +102,7 @@ export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}
   const handle = createApiKeyRoutes(auth, options)
   const router = Router()
   router.use((req, res, next) => {
-    handle(toAuthRequest(req))
+    handle(toAuthRequest(req, auth))
       .then((response) => (response === null ? next() : send(res, response)))
       .catch(next)
   })
@@ -157,13 +152,13 @@ export function secretScanningRoute(
 ): RequestHandler {
   const handle = createSecretScanningHandler(auth, options)
   return (req, res, next) => {
-    handle(toAuthRequest(req))
+    handle(toAuthRequest(req, auth))
       .then((response) => (response === null ? next() : send(res, response)))
       .catch(next)
   }
 }
 
-function toAuthRequest(req: Request): AuthRequest {
+function toAuthRequest(req: Request, auth: ApiKeyAuth): AuthRequest {
   return {
     method: req.method,
     path: req.path,
@@ -171,9 +166,9 @@ function toAuthRequest(req: Request): AuthRequest {
     headers: req.headers,
     rawHeaders: req.rawHeaders,
     protocol: req.protocol,
-    // Trusted-proxy rule: Express's own (`trust proxy`).
+    // The library's trusted-proxy rule (docs/limits.md, "Client address").
     get clientAddress() {
-      return req.ip
+      return clientAddressOf(req.socket.remoteAddress, req.headers, trustedProxies(auth))
     },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: req.readableEnded ? (req.body as unknown) : undefined,

@@ -16,12 +16,15 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
-  createApiKeyGuard,
+  clientAddressOf,
   createApiKeyRoutes,
+  createRequestGuard,
   createSecretScanningHandler,
   readBody,
+  type RequestAccessors,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
+  trustedProxies,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -60,42 +63,28 @@ export function requireApiKey<RawServer extends RawServerBase = RawServerDefault
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
 ): onRequestAsyncHookHandler<RawServer> {
-  const guard = createApiKeyGuard(auth, options)
+  const guard = createRequestGuard(auth, options, FASTIFY_REQUEST)
+  // Async, as Fastify's own hooks and a hand-written one are; on a cache hit the guard answers
+  // in this turn, so the hook awaits nothing (an `await` of a settled value is still a
+  // microtask and a promise per request: docs/benchmarks.md).
   return async function vydraRequireApiKey(request, reply) {
-    const result = await guard(new GuardedFastifyRequest(request))
+    const decided = guard(request as unknown as FastifyRequest)
+    const result = decided instanceof Promise ? await decided : decided
     if (!result.ok) return send(reply as FastifyReply, result.response)
-    if ('headers' in result && result.headers !== undefined) reply.headers(result.headers)
+    if (result.headers !== undefined) reply.headers(result.headers)
     request.auth = result.principal
   }
 }
 
-// What the guard reads of a Fastify request. A class, so that the path and the client address
-// (read only for an `auth.denied` event) are getters on the prototype: an object literal with
-// getters built per request (two closures and a slow-mode object each time) cost about 20 % of
-// the library's throughput (docs/benchmarks.md, "Quiet-machine run after the 0.2 merges").
-type GuardedSource = Pick<FastifyRequest, 'headers' | 'method' | 'url' | 'ip'> & {
-  raw: { rawHeaders: string[] }
-}
-class GuardedFastifyRequest {
-  readonly source: GuardedSource
-  constructor(source: GuardedSource) {
-    this.source = source
-  }
-  get headers(): FastifyRequest['headers'] {
-    return this.source.headers
-  }
-  get rawHeaders(): string[] {
-    return this.source.raw.rawHeaders
-  }
-  get method(): string {
-    return this.source.method
-  }
-  get path(): string | undefined {
-    return this.source.url.split('?', 1)[0]
-  }
-  get clientAddress(): string {
-    return this.source.ip
-  }
+// How the guard reads a Fastify request: given once, so a request builds nothing but the
+// guard's one view (src/http/request-guard.ts). The path and the client address are read only
+// for an `auth.denied` event.
+const FASTIFY_REQUEST: RequestAccessors<FastifyRequest> = {
+  headers: (request) => request.headers,
+  rawHeaders: (request) => request.raw.rawHeaders,
+  method: (request) => request.method,
+  path: (request) => request.url.split('?', 1)[0],
+  socketAddress: (request) => request.raw.socket?.remoteAddress,
 }
 
 const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, options) => {
@@ -113,7 +102,7 @@ const routes: FastifyPluginAsync<ApiKeyRoutesPluginOptions> = async (app, option
     const route = request.routeOptions.url ?? base
     const prefixLength = route.length - base.length - (route.endsWith('/*') ? 2 : 0)
     const path = (request.url.split('?')[0] ?? '').slice(prefixLength)
-    const response = await handle(toAuthRequest(request, path))
+    const response = await handle(toAuthRequest(request, path, trustedProxies(auth)))
     if (response === null) return reply.callNotFound()
     return send(reply, response)
   }
@@ -163,7 +152,7 @@ const secretScanning: FastifyPluginAsync<SecretScanningPluginOptions> = async (
     method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url,
     handler: async (request, reply) => {
-      const response = await handle(toAuthRequest(request, url))
+      const response = await handle(toAuthRequest(request, url, trustedProxies(auth)))
       if (response === null) return reply.callNotFound()
       return send(reply, response)
     },
@@ -199,7 +188,7 @@ function withPluginMeta<T extends object>(plugin: T, name: string): T {
   })
 }
 
-function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
+function toAuthRequest(request: FastifyRequest, path: string, trust: number): AuthRequest {
   const body = request.body
   return {
     method: request.method,
@@ -208,9 +197,9 @@ function toAuthRequest(request: FastifyRequest, path: string): AuthRequest {
     headers: request.headers,
     rawHeaders: request.raw.rawHeaders,
     protocol: request.protocol,
-    // Trusted-proxy rule: Fastify's own (`trustProxy`).
+    // The library's trusted-proxy rule (docs/limits.md, "Client address").
     get clientAddress() {
-      return request.ip
+      return clientAddressOf(request.raw.socket?.remoteAddress, request.headers, trust)
     },
     body: isStream(body) ? undefined : body,
     readBody: (limit) => (isStream(body) ? readBody(body, limit) : readBody(request.raw, limit)),

@@ -12,7 +12,9 @@ import {
   fromWebRequest,
   guardedWebRequest,
   checkWebClientAddress,
+  requireClientAddressSource,
   toWebResponse,
+  trustedProxies,
   type WebClientAddressOption,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
@@ -22,7 +24,9 @@ export type { WebClientAddress, WebClientAddressOption } from '../../../src/http
 /**
  * Options of {@link requireApiKey}: the scopes the key must hold (an array: all of them;
  * `{ anyOf }`: one of them), checked at set-up, `optional` (no `Authorization` header: the
- * principal is `null`), and `clientAddress` for events.
+ * principal is `null`), and `clientAddress` for events and failed-authentication throttling
+ * (the runtime's peer address, e.g. Bun's `server.requestIP(request)?.address`; required with
+ * `limits.failedAuth` on and no trusted proxy: docs/limits.md, "Client address").
  */
 export type RequireApiKeyOptions = ApiKeyGuardOptions & WebClientAddressOption
 
@@ -68,8 +72,10 @@ export function requireApiKey(
 ): OptionalFetchApiKeyGuard {
   const guard = createApiKeyGuard(auth, options)
   const clientAddress = checkWebClientAddress(options.clientAddress, 'requireApiKey')
+  requireClientAddressSource(auth, clientAddress, 'requireApiKey')
+  const trust = trustedProxies(auth)
   return async (request) => {
-    const result = await guard(guardedWebRequest(request, clientAddress))
+    const result = await guard(guardedWebRequest(request, clientAddress, trust))
     if (!result.ok) return toWebResponse(result.response, request.method)
     if ('headers' in result && result.headers !== undefined) added.set(request, result.headers)
     return result.principal
@@ -123,7 +129,9 @@ export function apiKeyRoutes(
   const routes = createApiKeyRoutes(auth, options)
   const clientAddress = checkWebClientAddress(options.clientAddress, 'apiKeyRoutes')
   const handle = async (request: Request): Promise<Response | null> => {
-    const response = await routes(fromWebRequest(request, undefined, clientAddress))
+    const response = await routes(
+      fromWebRequest(request, undefined, clientAddress, trustedProxies(auth)),
+    )
     return response === null ? null : toWebResponse(response, request.method)
   }
   return {

@@ -12,7 +12,10 @@ import {
   createApiKeyGuard,
   createApiKeyRoutes,
   checkWebClientAddress,
+  clientAddressOf,
   readWebBody,
+  requireClientAddressSource,
+  trustedProxies,
   guardedWebRequest,
   resolveClientAddress,
   toWebResponse,
@@ -23,9 +26,12 @@ import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 /** How the Hono adapter finds the client address for events. */
 export interface HonoClientAddressOption {
   /**
-   * Resolves the client's address for the `auth.denied` and `key.*` events, from the context:
-   * e.g. `(c) => getConnInfo(c).remote.address` with the `getConnInfo` of your runtime's adapter
-   * (`hono/bun`, `hono/deno`, `@hono/node-server/conninfo`), or a header your platform sets.
+   * Resolves the client's address for the `auth.denied` and `key.*` events and for
+   * failed-authentication throttling, from the context: e.g. `(c) => getConnInfo(c).remote.address`
+   * with the `getConnInfo` of your runtime's adapter (`hono/bun`, `hono/deno`,
+   * `@hono/node-server/conninfo`), or a header your platform sets. Behind
+   * `limits.failedAuth.trustProxy` proxies, `X-Forwarded-For` decides instead; with
+   * `limits.failedAuth` on and no trusted proxy it is required (docs/limits.md, "Client address").
    * Without it, events carry the method and path only.
    */
   clientAddress?: (c: Context) => string | undefined
@@ -83,12 +89,15 @@ export function requireApiKey(
   | MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> {
   const guard = createApiKeyGuard(auth, options)
   const resolver = checkWebClientAddress(options.clientAddress, 'requireApiKey')
+  requireClientAddressSource(auth, resolver, 'requireApiKey')
+  const trust = trustedProxies(auth)
   // One middleware for both overloads: without `optional` the guard never yields `null`.
   const middleware: MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> = async (c, next) => {
     const result = await guard(
       guardedWebRequest(
         c.req.raw,
         resolver === undefined ? undefined : () => resolveClientAddress(resolver, c),
+        trust,
       ),
     )
     if (!result.ok) return toWebResponse(result.response, c.req.method)
@@ -127,7 +136,7 @@ export function apiKeyRoutes(auth: ApiKeyAuth, options: HonoApiKeyRoutesOptions 
   const base = options.basePath ?? '/api/v1/api-keys'
   const app = new Hono()
   const handler = async (c: Context, next: () => Promise<void>): Promise<Response | void> => {
-    const response = await routes(toAuthRequest(c, resolver))
+    const response = await routes(toAuthRequest(c, resolver, trustedProxies(auth)))
     if (response === null) return next()
     return toWebResponse(response, c.req.method)
   }
@@ -139,9 +148,12 @@ export function apiKeyRoutes(auth: ApiKeyAuth, options: HonoApiKeyRoutesOptions 
 function toAuthRequest(
   c: Context,
   resolver: HonoClientAddressOption['clientAddress'],
+  trust: number,
 ): AuthRequest {
   const raw = c.req.raw
-  const address = resolveClientAddress(resolver, c)
+  const headers = webHeaders(raw.headers)
+  // The library's rule: the resolver's peer, or X-Forwarded-For behind trusted proxies.
+  const address = clientAddressOf(resolveClientAddress(resolver, c), headers, trust)
   const url = new URL(raw.url)
   // The path below where the sub-app is mounted, still percent-encoded as the other adapters see it.
   const prefix = basePath(c)
@@ -156,7 +168,7 @@ function toAuthRequest(
     method: raw.method.toUpperCase(),
     path,
     query: url.search.slice(1),
-    headers: webHeaders(raw.headers),
+    headers,
     protocol: url.protocol.slice(0, -1),
     readBody: async (limit) => {
       if (!raw.bodyUsed) return readWebBody(raw, limit)

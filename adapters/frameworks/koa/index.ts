@@ -2,18 +2,22 @@
  * `@vydra/auth/koa`: API-key middleware and the key-management routes for Koa 2 and 3.
  * @module
  */
-import type { Context, Middleware } from 'koa'
+import type { Context, Middleware, Next } from 'koa'
 import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
-  createApiKeyGuard,
+  clientAddressOf,
   createApiKeyRoutes,
+  createRequestGuard,
   createBodyErrorTranslator,
   createSecretScanningHandler,
   readBody,
+  type OptionalAuthResult,
+  type RequestAccessors,
   type SecretScanningOptions,
   type ApiKeyGuardOptions,
+  trustedProxies,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -41,40 +45,40 @@ export type RequireApiKeyOptions = ApiKeyGuardOptions
  * ```
  */
 export function requireApiKey(auth: ApiKeyAuth, options: RequireApiKeyOptions = {}): Middleware {
-  const guard = createApiKeyGuard(auth, options)
-  return async (ctx, next) => {
-    const result = await guard(new GuardedKoaRequest(ctx))
-    if (!result.ok) return send(ctx, result.response)
-    if ('headers' in result && result.headers !== undefined) ctx.set(result.headers)
-    // Optional and no header: the handler runs with no principal.
-    if (result.principal !== null) ctx.state.auth = result.principal
-    await next()
+  const guard = createRequestGuard(auth, options, KOA_REQUEST)
+  return (ctx, next) => {
+    const result: OptionalAuthResult | Promise<OptionalAuthResult> = guard(ctx)
+    // On a cache hit the guard answers in this turn and `next()` runs at once: no promise, no
+    // microtask of this middleware's own per request (docs/benchmarks.md). It never rejects.
+    if (!(result instanceof Promise)) return finish(ctx, next, result)
+    return result.then((settled) => finish(ctx, next, settled))
   }
 }
 
-// What the guard reads of a Koa context. A class, so that the path and the client address (read
-// only for an `auth.denied` event) are getters on the prototype, not closures built per request
-// (that cost about 20 % of throughput: docs/benchmarks.md).
-class GuardedKoaRequest {
-  readonly source: Context
-  constructor(source: Context) {
-    this.source = source
+function finish(
+  ctx: Context,
+  next: Next,
+  result: OptionalAuthResult,
+): Promise<unknown> | undefined {
+  if (!result.ok) {
+    send(ctx, result.response)
+    return undefined
   }
-  get headers(): Context['req']['headers'] {
-    return this.source.req.headers
-  }
-  get rawHeaders(): string[] {
-    return this.source.req.rawHeaders
-  }
-  get method(): string {
-    return this.source.method
-  }
-  get path(): string {
-    return this.source.path
-  }
-  get clientAddress(): string {
-    return this.source.ip
-  }
+  if ('headers' in result && result.headers !== undefined) ctx.set(result.headers)
+  // Optional and no header: the handler runs with no principal.
+  if (result.principal !== null) ctx.state.auth = result.principal
+  return next()
+}
+
+// How the guard reads a Koa context: given once, so a request builds nothing but the guard's one
+// view (src/http/request-guard.ts). The path and the client address are read only for an
+// `auth.denied` event.
+const KOA_REQUEST: RequestAccessors<Context> = {
+  headers: (ctx) => ctx.req.headers,
+  rawHeaders: (ctx) => ctx.req.rawHeaders,
+  method: (ctx) => ctx.method,
+  path: (ctx) => ctx.path,
+  socketAddress: (ctx) => ctx.req.socket?.remoteAddress,
 }
 
 /**
@@ -89,7 +93,7 @@ class GuardedKoaRequest {
 export function apiKeyRoutes(auth: ApiKeyAuth, options: ApiKeyRoutesOptions = {}): Middleware {
   const handle = createApiKeyRoutes(auth, options)
   return async (ctx, next) => {
-    const response = await handle(toAuthRequest(ctx))
+    const response = await handle(toAuthRequest(ctx, trustedProxies(auth)))
     if (response === null) return next()
     send(ctx, response)
   }
@@ -141,13 +145,13 @@ export function secretScanningRoute(
 ): Middleware {
   const handle = createSecretScanningHandler(auth, options)
   return async (ctx, next) => {
-    const response = await handle(toAuthRequest(ctx))
+    const response = await handle(toAuthRequest(ctx, trustedProxies(auth)))
     if (response === null) return next()
     send(ctx, response)
   }
 }
 
-function toAuthRequest(ctx: Context): AuthRequest {
+function toAuthRequest(ctx: Context, trust: number): AuthRequest {
   return {
     method: ctx.method,
     path: ctx.path,
@@ -155,9 +159,9 @@ function toAuthRequest(ctx: Context): AuthRequest {
     headers: ctx.req.headers,
     rawHeaders: ctx.req.rawHeaders,
     protocol: ctx.protocol,
-    // Trusted-proxy rule: Koa's own (`app.proxy`).
+    // The library's trusted-proxy rule (docs/limits.md, "Client address").
     get clientAddress() {
-      return ctx.ip
+      return clientAddressOf(ctx.req.socket?.remoteAddress, ctx.req.headers, trust)
     },
     // A body parser that ran has consumed the stream; otherwise the core reads it.
     body: ctx.req.readableEnded ? (ctx.request as { body?: unknown }).body : undefined,

@@ -11,6 +11,8 @@ import {
   createApiKeyRoutes,
   fromWebRequest,
   checkWebClientAddress,
+  requireClientAddressSource,
+  trustedProxies,
   guardedWebRequest,
   toWebResponse,
   type WebClientAddressOption,
@@ -69,13 +71,15 @@ export function withApiKey<R extends Request, C>(
 ): RouteHandler<R, C> {
   const guard = createApiKeyGuard(auth, options)
   const clientAddress = checkWebClientAddress(options.clientAddress, 'withApiKey')
+  requireClientAddressSource(auth, clientAddress, 'withApiKey')
+  const trust = trustedProxies(auth)
   const run = handler as (
     request: R,
     context: C,
     principal: ApiKeyPrincipal | null,
   ) => Response | Promise<Response>
   return async (request, context) => {
-    const result = await guard(guardedWebRequest(request, clientAddress))
+    const result = await guard(guardedWebRequest(request, clientAddress, trust))
     if (!result.ok) return toWebResponse(result.response, request.method)
     const response = await run(request, context, result.principal)
     if (!('headers' in result) || result.headers === undefined) return response
@@ -119,7 +123,9 @@ export function apiKeyRoutes(
   const routes = createApiKeyRoutes(auth, options)
   const clientAddress = checkWebClientAddress(options.clientAddress, 'apiKeyRoutes')
   const handle = async (request: Request): Promise<Response> => {
-    const response = await routes(fromWebRequest(request, undefined, clientAddress))
+    const response = await routes(
+      fromWebRequest(request, undefined, clientAddress, trustedProxies(auth)),
+    )
     if (response === null) return new Response('Not Found', { status: 404 })
     return toWebResponse(response, request.method)
   }

@@ -7,6 +7,10 @@ import type { Pool, PoolClient, QueryResultRow } from 'pg'
 import {
   AuthError,
   type ApiKeyRecord,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditStore,
+  type AuditWrite,
   type AuthLogger,
   type KeyCap,
   type KeyPageQuery,
@@ -29,6 +33,7 @@ import {
   rollRefusal,
 } from '../shared/lifecycle-record.js'
 import { RevocationListeners } from '../shared/revocation-listeners.js'
+import { AUDIT_COLUMNS, auditRecordOf, auditRowValues, type AuditRow } from '../shared/audit-row.js'
 import { isUuid } from '../shared/uuid.js'
 import { storeLogger, warnIfNoErrorListener } from '../shared/store-log.js'
 
@@ -41,6 +46,11 @@ export interface PostgresKeyStoreOptions {
   table?: string
   /** Schema of the table (same rule as `table`); unset means the connection's `search_path`. */
   schema?: string
+  /**
+   * Table of the audit log (`auditStore: store`), in the same schema: append-only, one row per
+   * management change. Lower-case letters, digits and `_`, at most 54 characters. @defaultValue `` `${table}_audit` ``
+   */
+  auditTable?: string
   /**
    * NOTIFY channel that carries revoked hashes: lower-case letters, digits and `_`, at most 63
    * characters (PostgreSQL's limit). Every instance of a fleet must use the same one.
@@ -72,6 +82,9 @@ export interface PostgresKeyStoreOptions {
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
+// The audit table's name: a table's name and `_audit`; its index adds `_key_idx` (PostgreSQL
+// keeps 63 characters of a name).
+const AUDIT_IDENTIFIER = /^[a-z_][a-z0-9_]{0,53}$/
 const CHANNEL = /^[a-z_][a-z0-9_]{0,62}$/
 const COLUMNS_V1 =
   'id, user_id, name, key_prefix, scopes, hash, created_at, expires_at, last_used_at, revoked_at'
@@ -112,7 +125,7 @@ const SAVED = TYPED.flatMap(([c], i) =>
   ['id', 'user_id', 'hash', 'created_at'].includes(c) ? [] : [i],
 )
 /** The schema version {@link PostgresKeyStore.migrate} brings a table to. */
-const SCHEMA_VERSION = 2
+const SCHEMA_VERSION = 3
 // Expired at $at: its own expiry or its roll's grace end is past.
 const expired = (at: string): string => `(expires_at <= ${at} OR grace_ends_at <= ${at})`
 const STATUS: Record<KeyStatusFilter, (at: string) => string> = {
@@ -164,9 +177,10 @@ const fsyncWarned = new WeakSet<object>()
  * const auth = createApiKeyAuth({ store })
  * ```
  */
-export class PostgresKeyStore implements KeyStore {
+export class PostgresKeyStore implements KeyStore, AuditStore {
   readonly #pool: Pool
   readonly #table: string
+  readonly #audit: { table: string; index: string; insert: string; page: string }
   readonly #tableName: string
   readonly #indexPrefix: string
   readonly #versionsTable: string
@@ -213,6 +227,21 @@ export class PostgresKeyStore implements KeyStore {
         ? identifier('table', table)
         : `${identifier('schema', options.schema)}.${identifier('table', table)}`
     this.#tableName = options.schema === undefined ? table : `${options.schema}.${table}`
+    const auditName = options.auditTable ?? `${table}_audit`
+    const audit =
+      options.schema === undefined
+        ? identifier('auditTable', auditName, AUDIT_IDENTIFIER)
+        : `${identifier('schema', options.schema)}.${identifier('auditTable', auditName, AUDIT_IDENTIFIER)}`
+    this.#audit = {
+      table: audit,
+      index: `"${auditName}_key_idx"`,
+      insert: `INSERT INTO ${audit} (${AUDIT_COLUMNS.join(', ')})
+        VALUES ($1::uuid, $2::uuid, $3, $4::timestamptz, $5, $6, $7, $8,
+          $9::json, $10, $11, $12)`,
+      page: `SELECT ${AUDIT_COLUMNS.join(', ')} FROM ${audit}
+        WHERE key_id = $1::uuid AND ($2::uuid IS NULL OR id < $2::uuid)
+        ORDER BY id DESC LIMIT $3`,
+    }
     this.#indexPrefix = table
     this.#versionsTable =
       options.schema === undefined
@@ -264,6 +293,9 @@ export class PostgresKeyStore implements KeyStore {
             metadata = CASE WHEN $5::boolean THEN $6::json ELSE metadata END,
             scopes = CASE WHEN $7::boolean THEN $8::text[] ELSE scopes END,
             expires_at = CASE WHEN $9::boolean THEN $10::timestamptz ELSE expires_at END,
+            extra = CASE WHEN NOT $15::boolean THEN extra
+              WHEN $16::jsonb IS NULL THEN (COALESCE(extra::jsonb, '{}'::jsonb) - 'limits')::json
+              ELSE jsonb_set(COALESCE(extra::jsonb, '{}'::jsonb), '{limits}', $16::jsonb)::json END,
             changed_at = $13
           WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
             AND scopes = $11::text[] AND expires_at IS NOT DISTINCT FROM $12::timestamptz
@@ -404,6 +436,24 @@ export class PostgresKeyStore implements KeyStore {
       `CREATE INDEX IF NOT EXISTS ${index('changed_at_idx')} ON ${t} (changed_at)
        WHERE changed_at IS NOT NULL`,
     )
+    // Version 3: the audit log's table (append-only; docs/audit-log.md).
+    await client.query(`CREATE TABLE IF NOT EXISTS ${this.#audit.table} (
+      id uuid PRIMARY KEY,
+      key_id uuid NOT NULL,
+      user_id text NOT NULL,
+      at timestamptz NOT NULL,
+      action text NOT NULL,
+      actor_type text,
+      actor_id text,
+      reason text,
+      changes json,
+      request_method text,
+      request_path text,
+      client_address text
+    )`)
+    await client.query(
+      `CREATE INDEX IF NOT EXISTS ${this.#audit.index} ON ${this.#audit.table} (key_id, id)`,
+    )
     await client.query(
       `INSERT INTO ${versions} (table_name, version) VALUES ($1, $2)
        ON CONFLICT (table_name) DO UPDATE SET version = excluded.version`,
@@ -411,16 +461,53 @@ export class PostgresKeyStore implements KeyStore {
     )
   }
 
-  async insert(record: ApiKeyRecord): Promise<void> {
+  /** With `audit`, one transaction writes the record and its audit records. */
+  async insert(record: ApiKeyRecord, audit?: AuditWrite): Promise<void> {
     this.#startOnce()
-    await this.#pool.query({ ...this.#sql.insert, values: recordValues(record) })
+    if (audit === undefined) {
+      await this.#pool.query({ ...this.#sql.insert, values: recordValues(record) })
+      return
+    }
+    await this.#transaction(async (client) => {
+      await client.query({ ...this.#sql.insert, values: recordValues(record) })
+      await this.#writeAudit(client, audit)
+    })
+  }
+
+  /** Appends audit records in one transaction; for a store used as a separate audit store. */
+  async appendAudit(records: readonly AuditRecord[]): Promise<void> {
+    this.#startOnce()
+    await this.#transaction((client) => this.#writeAudit(client, records))
+  }
+
+  /** A key's audit records, newest first, before the cursor. */
+  async listAudit(query: AuditQuery): Promise<AuditRecord[]> {
+    this.#startOnce()
+    if (!isUuid(query.keyId) || (query.before !== null && !isUuid(query.before))) return []
+    const { rows } = await this.#pool.query<AuditRow>({
+      name: statementName(this.#audit.page),
+      text: this.#audit.page,
+      values: [query.keyId, query.before, query.limit],
+    })
+    return rows.map(auditRecordOf)
+  }
+
+  async #writeAudit(client: PoolClient, records: AuditWrite | undefined): Promise<void> {
+    for (const record of records ?? []) {
+      await client.query({
+        name: statementName(this.#audit.insert),
+        text: this.#audit.insert,
+        // `at` as a Date: pg sends it with its milliseconds exactly.
+        values: auditRowValues(record).map((value, i) => (i === 3 ? record.at : value)),
+      })
+    }
   }
 
   /**
    * One transaction: an advisory lock on the owner (so concurrent capped inserts of one owner,
    * from any instance, run one after the other), the count, the insert.
    */
-  async insertCapped(record: ApiKeyRecord, cap: KeyCap): Promise<boolean> {
+  async insertCapped(record: ApiKeyRecord, cap: KeyCap, audit?: AuditWrite): Promise<boolean> {
     this.#startOnce()
     return this.#transaction(async (client) => {
       await client.query({
@@ -433,6 +520,7 @@ export class PostgresKeyStore implements KeyStore {
       })
       if ((rows[0]?.held ?? 0) >= cap.max) return false
       await client.query({ ...this.#sql.insert, values: recordValues(record) })
+      await this.#writeAudit(client, audit)
       return true
     })
   }
@@ -462,7 +550,7 @@ export class PostgresKeyStore implements KeyStore {
    * result), checks it, inserts the new record built from it, retires it, ends the grace of
    * the key it was itself rolled from, and notifies both with the commit.
    */
-  async roll(request: KeyRollRequest): Promise<KeyRollResult | null> {
+  async roll(request: KeyRollRequest, audit?: AuditWrite): Promise<KeyRollResult | null> {
     this.#startOnce()
     if (!isUuid(request.keyId)) return null
     const at = request.at.getTime()
@@ -484,6 +572,7 @@ export class PostgresKeyStore implements KeyStore {
         ended = predecessor
       }
       await this.#save(client, old)
+      await this.#writeAudit(client, audit)
       return { ok: true, previous: old, next, ended }
     })
   }
@@ -510,14 +599,30 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   /** One statement (see the `disable` SQL): the owner check, the write and the NOTIFY. */
-  async setDisabled(keyId: string, userId: string, at: Date | null): Promise<ApiKeyRecord | null> {
+  async setDisabled(
+    keyId: string,
+    userId: string,
+    at: Date | null,
+    audit?: AuditWrite,
+  ): Promise<ApiKeyRecord | null> {
     this.#startOnce()
     if (!isUuid(keyId)) return null
-    const { rows } = await this.#pool.query({
-      ...this.#sql.disable,
-      values: [keyId, userId, at, new Date(), this.#channel],
+    const values = [keyId, userId, at, new Date(), this.#channel]
+    if (audit === undefined) {
+      const { rows } = await this.#pool.query({ ...this.#sql.disable, values })
+      return rows[0] === undefined ? null : toRecord(rows[0])
+    }
+    // With audit records: the row locked first, so "did this call change it" is known.
+    return this.#transaction(async (client) => {
+      const before = await this.#lockOwned(client, keyId, userId)
+      if (before === null) return null
+      const { rows } = await client.query({ ...this.#sql.disable, values })
+      const wasDisabled = before.disabledAt != null
+      if (before.revokedAt === null && wasDisabled === (at === null)) {
+        await this.#writeAudit(client, audit)
+      }
+      return rows[0] === undefined ? null : toRecord(rows[0])
     })
-    return rows[0] === undefined ? null : toRecord(rows[0])
   }
 
   /**
@@ -529,10 +634,26 @@ export class PostgresKeyStore implements KeyStore {
     userId: string,
     patch: KeyUpdatePatch,
     expected: KeyUpdateExpectation,
+    audit?: AuditWrite,
   ): Promise<KeyUpdateResult | null> {
     this.#startOnce()
     if (!isUuid(keyId)) return null
-    const { rows } = await this.#pool.query({
+    if (audit === undefined) return this.#update(this.#pool, keyId, userId, patch, expected)
+    return this.#transaction(async (client) => {
+      const result = await this.#update(client, keyId, userId, patch, expected)
+      if (result?.ok === true) await this.#writeAudit(client, audit)
+      return result
+    })
+  }
+
+  async #update(
+    db: Pool | PoolClient,
+    keyId: string,
+    userId: string,
+    patch: KeyUpdatePatch,
+    expected: KeyUpdateExpectation,
+  ): Promise<KeyUpdateResult | null> {
+    const { rows } = await db.query({
       ...this.#sql.update,
       values: [
         keyId,
@@ -549,10 +670,12 @@ export class PostgresKeyStore implements KeyStore {
         expected.expiresAt,
         new Date(),
         this.#channel,
+        patch.limits !== undefined,
+        patch.limits === undefined || patch.limits === null ? null : JSON.stringify(patch.limits),
       ],
     })
     if (rows[0] !== undefined) return { ok: true, record: toRecord(rows[0]) }
-    const current = await this.#pool.query({ ...this.#sql.current, values: [keyId, userId] })
+    const current = await db.query({ ...this.#sql.current, values: [keyId, userId] })
     return current.rows[0] === undefined
       ? null
       : { ok: false, reason: 'conflict', current: toRecord(current.rows[0]) }
@@ -578,6 +701,13 @@ export class PostgresKeyStore implements KeyStore {
   async #transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect()
     let broken = false
+    // A connection dropped mid-transaction (a terminated backend, a failover) also emits
+    // 'error' on the checked-out client; its query rejects with the same error, which is what
+    // counts. Without a listener the event would end the process.
+    const dropped = (): void => {
+      broken = true
+    }
+    client.on('error', dropped)
     try {
       await client.query('BEGIN')
       await client.query(DURABLE_COMMIT)
@@ -590,6 +720,7 @@ export class PostgresKeyStore implements KeyStore {
       })
       throw error
     } finally {
+      client.off('error', dropped)
       client.release(broken)
     }
   }
@@ -622,14 +753,23 @@ export class PostgresKeyStore implements KeyStore {
     userId: string,
     at: Date,
     reason?: string,
+    audit?: AuditWrite,
   ): Promise<ApiKeyRecord | null> {
     this.#startOnce()
     if (!isUuid(keyId)) return null
-    const { rows } = await this.#pool.query({
-      ...this.#sql.revoke,
-      values: [keyId, userId, at, this.#channel, typeof reason === 'string' ? reason : null],
+    const values = [keyId, userId, at, this.#channel, typeof reason === 'string' ? reason : null]
+    if (audit === undefined) {
+      const { rows } = await this.#pool.query({ ...this.#sql.revoke, values })
+      return rows[0] === undefined ? null : toRecord(rows[0])
+    }
+    // With audit records: the row locked first, so a repeat (already revoked) writes none.
+    return this.#transaction(async (client) => {
+      const before = await this.#lockOwned(client, keyId, userId)
+      if (before === null) return null
+      const { rows } = await client.query({ ...this.#sql.revoke, values })
+      if (before.revokedAt === null) await this.#writeAudit(client, audit)
+      return rows[0] === undefined ? null : toRecord(rows[0])
     })
-    return rows[0] === undefined ? null : toRecord(rows[0])
   }
 
   async touch(keyId: string, at: Date): Promise<void> {

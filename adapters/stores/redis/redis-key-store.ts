@@ -369,6 +369,19 @@ export class RedisKeyStore implements KeyStore {
     if (patch.metadata !== undefined) fields.push('metadata', JSON.stringify(patch.metadata))
     if (patch.scopes !== undefined) fields.push('scopes', JSON.stringify(patch.scopes))
     if (patch.expiresAt !== undefined) fields.push('expiresAt', ms(patch.expiresAt))
+    // Usage limits live in the `extra` JSON: rewritten here, applied only if nobody changed it
+    // since this read (the script compares; a conflict makes the core re-read and retry).
+    let extraWas = ''
+    if (patch.limits !== undefined) {
+      const hash = await this.#client.get(this.#idKey(keyId))
+      if (hash === null) return null
+      const current = (await this.#client.hget(this.#recordKey(hash), 'extra')) ?? ''
+      const extra = parseExtra(current)
+      if (patch.limits === null) delete extra.limits
+      else extra.limits = patch.limits
+      fields.push('extra', Object.keys(extra).length === 0 ? '' : JSON.stringify(extra))
+      extraWas = `=${current}`
+    }
     const now = Date.now()
     const reply = await this.#run(
       SCRIPTS.update,
@@ -381,6 +394,7 @@ export class RedisKeyStore implements KeyStore {
         ms(expected.expiresAt),
         now,
         now - this.#retentionMs,
+        extraWas,
         ...fields,
       ],
     )

@@ -104,15 +104,17 @@ if not str(get(k, 'revokedAt')) then
 end
 return { hash, redis.call('HGETALL', k) }`
 
-// ARGV: ns, id, userId, expectedScopes (JSON), expectedExpiresAt, now, cutoff, field/value…
+// ARGV: ns, id, userId, expectedScopes (JSON), expectedExpiresAt, now, cutoff, expectedExtra
+// ('' for no check, else '=' and the stored extra JSON), field/value…
 // Compare-and-set: { 1, hash, fields } applied, { 0, hash, fields } conflict, nil unknown.
 const UPDATE = `${PRELUDE}
 local hash, k = owned(ARGV[2], ARGV[3])
 if k == nil then return false end
-if str(get(k, 'revokedAt')) or get(k, 'scopes') ~= ARGV[4] or (get(k, 'expiresAt') or '') ~= ARGV[5] then
+if str(get(k, 'revokedAt')) or get(k, 'scopes') ~= ARGV[4] or (get(k, 'expiresAt') or '') ~= ARGV[5]
+  or (ARGV[8] ~= '' and '=' .. (get(k, 'extra') or '') ~= ARGV[8]) then
   return { 0, hash, redis.call('HGETALL', k) }
 end
-if #ARGV > 7 then redis.call('HSET', k, unpack(ARGV, 8)) end
+if #ARGV > 8 then redis.call('HSET', k, unpack(ARGV, 9)) end
 announce(hash, tonumber(ARGV[6]), ARGV[7])
 return { 1, hash, redis.call('HGETALL', k) }`
 

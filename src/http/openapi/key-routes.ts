@@ -16,6 +16,7 @@ import {
   rolledKeyJsonSchema,
   updateBodySchema,
 } from '../key-route-schemas.js'
+import { AUDIT_ROUTES } from './audit-routes.js'
 
 /** Who may call an operation. */
 export type RouteAccess = 'session' | 'session-or-key'
@@ -238,6 +239,7 @@ export const KEY_ROUTES: readonly KeyRouteSpec[] = [
     ],
   },
   ...LIFECYCLE_ROUTES,
+  ...AUDIT_ROUTES,
 ]
 
 /** The schema components every document holds, by name. */
