@@ -89,6 +89,7 @@ export type { ExpiringKey, ExpiryStore } from './expiry-store.js'
 // Usage counts
 export { MemoryUsageStore } from './memory-usage-store.js'
 export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
+export type { AuthTelemetry, TelemetryView, VerificationSource } from './telemetry.js'
 
 // Audit log (docs/audit-log.md)
 export { MemoryAuditStore } from './memory-audit-store.js'
@@ -131,6 +132,8 @@ export { keyStatus, LIFECYCLE_DEFAULTS } from './key-record.js'
 // Usage limits (docs/limits.md)
 export { MemoryLimitStore } from './memory-limit-store.js'
 export type { MemoryLimitStoreOptions } from './memory-limit-store.js'
+export { LeasingLimitStore } from './leasing-limit-store.js'
+export type { LeasingOptions } from './leasing-limit-store.js'
 export type { LimitStore } from './limit-store.js'
 export type {
   CreditLimit,

@@ -3,7 +3,7 @@
  * resolves to the exit code; it never throws and never exits the process itself.
  * @module
  */
-import { type ApiKeyAuth, createApiKeyAuth } from '../../src/index.js'
+import { type ApiKeyAuth, type AuditStore, createApiKeyAuth } from '../../src/index.js'
 import { type CliArgs, parseCli } from './args.js'
 import { doctor } from './commands/doctor.js'
 import { keys } from './commands/keys.js'
@@ -109,6 +109,9 @@ function service(args: CliArgs, rules: CliConfig, opened: OpenStore, io: CliIo):
     // The application's key rules: `keys create` refuses what its routes would refuse.
     ...rules,
     store: opened.store,
+    // PostgreSQL and SQLite keep the audit log in the key change's transaction (docs/audit-log.md):
+    // the CLI's changes are recorded like the application's.
+    ...(isAuditStore(opened.store) ? { auditStore: opened.store } : {}),
     pepper: pepper === undefined || pepper === '' ? null : pepper,
     ...(args.prefix === undefined ? {} : { prefix: args.prefix }),
     ...(args.environment === undefined ? {} : { environment: args.environment }),
@@ -117,6 +120,11 @@ function service(args: CliArgs, rules: CliConfig, opened: OpenStore, io: CliIo):
     cache: false,
     logger: { warn, error: warn },
   })
+}
+
+function isAuditStore(store: object): store is AuditStore {
+  const candidate = store as Partial<AuditStore>
+  return typeof candidate.appendAudit === 'function' && typeof candidate.listAudit === 'function'
 }
 
 function report(error: CliError, io: CliIo, json: boolean): void {

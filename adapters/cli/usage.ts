@@ -11,6 +11,7 @@ Commands:
                               a new key (printed once); the old one works for the grace
   keys disable <key-id> --user <id>    suspend a key (every instance refuses it)
   keys enable <key-id> --user <id>     lift the suspension
+  keys events <key-id> --user <id>     the key's audit log, newest first (PostgreSQL, SQLite)
   pattern                     the regular expression of the keys, for secret scanners
   migrate                     create or upgrade the store's schema
   doctor                      check the connection, schema, listener and latency

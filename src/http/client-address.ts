@@ -70,6 +70,7 @@ export function clientAddressOf(
  * Set-up check of the adapters without a socket (fetch, Hono, Next): with failed-authentication
  * throttling on and no trusted proxy, they need the application's `clientAddress` resolver (the
  * runtime's peer address), or every client would be unknown and never throttled.
+ * @internal
  */
 export function requireClientAddressSource(
   auth: ApiKeyAuth,

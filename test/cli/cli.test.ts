@@ -181,6 +181,23 @@ for (const backend of backends) {
       }
       const rolledKey = rolled.code === 0 ? json<{ key: string }>(rolled).key : undefined
 
+      // The audit log (issue 14): kept in the change's transaction on PostgreSQL and SQLite,
+      // with the CLI as the actor; Redis keeps none here (exit 1 NOT_SUPPORTED).
+      const events = await run(['keys', 'events', third.id, '--user', 'u1', '--json'])
+      if (backend.name === 'redis') {
+        expect(events.code).toBe(1)
+        expect(JSON.parse(events.stderr)).toMatchObject({ error: { code: 'NOT_SUPPORTED' } })
+      } else {
+        expect(events.code, events.stderr).toBe(0)
+        expect(schemaOf('ApiKeyEventList')(json(events))).toBeNull()
+        const listed = json<{ events: { action: string; actor: unknown }[] }>(events).events
+        expect(listed.map((e) => e.action)).toEqual(['enabled', 'disabled', 'rolled', 'created'])
+        expect(listed[0]?.actor).toEqual({ type: 'system', id: 'vydra-auth' })
+        const human = await run(['keys', 'events', third.id, '--user', 'u1'])
+        expect(human.stdout).toMatch(/ enabled +system:vydra-auth$/m)
+        expect((await run(['keys', 'events', third.id, '--user', 'nobody'])).code).toBe(1)
+      }
+
       const invalid = await run([
         'keys',
         'create',
@@ -277,13 +294,13 @@ describe.runIf(serverRuns('postgres', postgres))(
       }>(before).checks.find((c) => c.name === 'schema')
       expect(schema).toMatchObject({
         ok: false,
-        detail: 'schema version 1; this release needs 2',
+        detail: 'schema version 1; this release needs 3',
         fix: 'Run vydra-auth migrate with the same --store.',
       })
       expect((await cli(['migrate', '--store', store])).code).toBe(0)
       const after = await cli(['doctor', '--store', store])
       expect(after.code, after.stdout).toBe(0)
-      expect(after.stdout).toMatch(/^ok +schema +schema version 2;/m)
+      expect(after.stdout).toMatch(/^ok +schema +schema version 3;/m)
     })
   },
 )

@@ -1,10 +1,22 @@
-/** `vydra-auth keys create|list|show|revoke`: the service's key management, for one owner. */
-import { type ApiKeyInfo, apiKeyToJson } from '../../../src/index.js'
+/** `vydra-auth keys create|list|show|revoke|…|events`: the service's key management, for one owner. */
+import { type ApiKeyInfo, apiKeyToJson, type ManagementContext } from '../../../src/index.js'
 import { CliError, EXIT, type ExitCode } from '../errors.js'
 import type { CommandContext } from '../main.js'
 import { createdJson, keyTable, printCreated } from '../output.js'
 
-const SUBCOMMANDS = ['create', 'list', 'show', 'revoke', 'roll', 'disable', 'enable'] as const
+const SUBCOMMANDS = [
+  'create',
+  'list',
+  'show',
+  'revoke',
+  'roll',
+  'disable',
+  'enable',
+  'events',
+] as const
+
+// Who makes the CLI's changes, in events and the audit log.
+const CLI: ManagementContext = { actor: { type: 'system', id: 'vydra-auth' } }
 
 /** Runs `keys <subcommand>`. */
 export async function keys(context: CommandContext): Promise<ExitCode> {
@@ -37,12 +49,15 @@ export async function keys(context: CommandContext): Promise<ExitCode> {
   if (sub === 'create') {
     if (args.name === undefined)
       throw new CliError(EXIT.usage, 'keys create needs --name <name>', 'USAGE')
-    const created = await auth.createKey({
-      userId,
-      name: args.name,
-      ...(args.scopes === undefined ? {} : { scopes: args.scopes }),
-      ...(args.expiresInDays === undefined ? {} : { expiresInDays: args.expiresInDays }),
-    })
+    const created = await auth.createKey(
+      {
+        userId,
+        name: args.name,
+        ...(args.scopes === undefined ? {} : { scopes: args.scopes }),
+        ...(args.expiresInDays === undefined ? {} : { expiresInDays: args.expiresInDays }),
+      },
+      CLI,
+    )
     if (args.json) io.stdout.write(`${JSON.stringify(createdJson(created))}\n`)
     else printCreated(created, io)
     return EXIT.ok
@@ -67,11 +82,14 @@ export async function keys(context: CommandContext): Promise<ExitCode> {
   }
   if (sub === 'roll') {
     const rolled = await auth
-      .rollKey({
-        userId,
-        keyId,
-        ...(args.graceSeconds === undefined ? {} : { gracePeriodMs: args.graceSeconds * 1000 }),
-      })
+      .rollKey(
+        {
+          userId,
+          keyId,
+          ...(args.graceSeconds === undefined ? {} : { gracePeriodMs: args.graceSeconds * 1000 }),
+        },
+        CLI,
+      )
       .catch(missing)
     const previous = {
       id: rolled.previous.id,
@@ -88,14 +106,29 @@ export async function keys(context: CommandContext): Promise<ExitCode> {
   }
   if (sub === 'disable' || sub === 'enable') {
     const change = sub === 'disable' ? auth.disableKey : auth.enableKey
-    const changed = await change.call(auth, { userId, keyId }).catch(missing)
+    const changed = await change.call(auth, { userId, keyId }, CLI).catch(missing)
     print(
       apiKeyToJson(changed),
       `${sub === 'disable' ? 'Disabled' : 'Enabled'} ${changed.id} (${changed.name}).`,
     )
     return EXIT.ok
   }
-  const revoked: ApiKeyInfo = await auth.revokeKey({ userId, keyId }).catch(missing)
+  if (sub === 'events') {
+    const page = await auth.listEvents({ userId, keyId, limit: 200 }).catch(missing)
+    const lines = page.events.map(
+      (e) =>
+        `${e.at.toISOString()}  ${e.action.padEnd(8)}  ${e.actor === null ? '-' : `${e.actor.type}:${e.actor.id}`}${e.reason === null ? '' : `  (${e.reason})`}`,
+    )
+    print(
+      {
+        events: page.events.map((e) => ({ ...e, at: e.at.toISOString() })),
+        nextCursor: page.nextCursor,
+      },
+      lines.length === 0 ? `No audit records for ${keyId}.` : lines.join('\n'),
+    )
+    return EXIT.ok
+  }
+  const revoked: ApiKeyInfo = await auth.revokeKey({ userId, keyId }, CLI).catch(missing)
   print(
     { id: revoked.id, revokedAt: revoked.revokedAt?.toISOString() ?? null },
     `Revoked ${revoked.id} (${revoked.name}) at ${revoked.revokedAt?.toISOString() ?? ''}.`,

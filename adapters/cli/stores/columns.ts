@@ -34,7 +34,7 @@ export function missingColumns(columns: readonly string[]): string | undefined {
  * (their `SCHEMA_VERSION`, recorded per table in `vydra_schema_versions`). A CLI test migrates
  * and asks doctor, so a store that moves on without this moving fails there.
  */
-export const EXPECTED_SCHEMA_VERSION = 2
+export const EXPECTED_SCHEMA_VERSION = 3
 
 /** What is wrong with a table at `version` (`null`: no version recorded, a 0.1 table). */
 export function versionProblem(version: number | null): string | undefined {
