@@ -11,9 +11,17 @@
  * it needs `git` and the revision's history (a shallow clone without it fails, loudly).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { removeOnExit } from './cleanup.js'
 
 /** A build of one tree: where its root entry (`dist/index.js`) is. */
@@ -59,6 +67,21 @@ export function buildWorkingTree(root: string): RevBuild {
   const outDir = join(home, 'dist')
   tsup(root, outDir)
   return { label: 'working tree', entry: join(outDir, 'index.js'), cached: false }
+}
+
+/**
+ * A second copy of a build, loaded as modules of their own: measured beside the original it shows
+ * what the bench reads between two identical builds (an A/A control).
+ */
+export function copyBuild(build: RevBuild): RevBuild {
+  const home = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-control-')))
+  symlinkSync(
+    join(dirname(dirname(build.entry)), 'node_modules'),
+    join(home, 'node_modules'),
+    'dir',
+  )
+  cpSync(dirname(build.entry), join(home, 'dist'), { recursive: true })
+  return { label: `${build.label} (copy)`, entry: join(home, 'dist', 'index.js'), cached: false }
 }
 
 /** Builds `rev` of the repository at `root` (cached by full sha). */

@@ -10,7 +10,7 @@ import type { ApiKeyAuth, ManagementContext } from '../create-api-key-auth.js'
 import { AuthError, isAuthError, type ValidationIssue } from '../errors.js'
 import { apiKeyToJson } from '../key-json.js'
 import { singleHeaderValue } from '../lib/header-value.js'
-import type { ApiKeyInfo } from '../types.js'
+import type { ApiKeyInfo, KeyMetadata } from '../types.js'
 import type { CallerResolver } from './caller.js'
 import {
   listQuerySchema,
@@ -96,13 +96,19 @@ export function createLifecycleRoutes(
 
     update: async (request, id) => {
       const { owner, context } = await ownerOf(request)
-      const body = parse(updateBodySchema, await readJson(request))
+      const raw = await readJson(request)
+      const body = parse(updateBodySchema, raw)
+      // The metadata as sent, not zod's copy: a record schema drops a `__proto__` key, which the
+      // service must see to refuse it (400 naming metadata) instead of storing `{}`.
+      const metadata =
+        body.metadata === undefined ? {} : { metadata: (raw as { metadata: KeyMetadata }).metadata }
       const info = await asResource(
         auth.updateKey(
           {
             ...owner,
             keyId: id,
             ...(body as Omit<typeof body, 'metadata'>),
+            ...metadata,
             // A key's owner may lower their limits, never raise them (docs/limits.md).
             limitsNarrowOnly: true,
           },

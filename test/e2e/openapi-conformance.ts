@@ -90,3 +90,30 @@ export function createConformanceChecker(
   }
   return { documentedPath, problems }
 }
+
+/** A request and the answer it got. */
+export interface Answer {
+  req: Req
+  res: Res
+}
+
+/**
+ * What is wrong in `answers` (every answer recorded on one build): each answer on a documented
+ * path against its operation, and any answer but a 404 on a path under the key routes that the
+ * document does not describe (the page and the document themselves aside).
+ */
+export function conformanceFailures(
+  answers: readonly Answer[],
+  checker = createConformanceChecker(),
+): string[] {
+  const line = ({ req, res }: Answer, problem: string): string =>
+    `${req.method ?? 'GET'} ${req.path} → ${res.status}: ${problem}`
+  return answers.flatMap((answer) => {
+    if (checker.documentedPath(answer.req.path) !== null) {
+      return checker.problems(answer.req, answer.res).map((p) => line(answer, p))
+    }
+    const own = new RegExp(`^${KEYS_BASE}/(ui|openapi\\.json)(/|\\?|$)`)
+    if (answer.res.status === 404 || own.test(answer.req.path)) return []
+    return [line(answer, 'path not documented')]
+  })
+}

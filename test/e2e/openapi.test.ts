@@ -7,7 +7,7 @@ import { describe, expect, test } from 'vitest'
 import type { z } from 'zod'
 import type { apiKeyJsonSchema } from '../../src/http/key-route-schemas.js'
 import type { ApiKeyJson } from '../../src/index.js'
-import { createConformanceChecker, KEYS_BASE } from './openapi-conformance.js'
+import { conformanceFailures, createConformanceChecker, KEYS_BASE } from './openapi-conformance.js'
 import type { Res } from './http.js'
 
 const checker = createConformanceChecker()
@@ -59,6 +59,21 @@ describe('the OpenAPI conformance check', () => {
         res(405, error('METHOD_NOT_ALLOWED'), { allow: 'DELETE, PATCH' }),
       ),
     ).toEqual([])
+  })
+
+  test('reports a route under the key routes that the document does not describe, not a 404 or the page', () => {
+    const events = { path: `${KEYS_BASE}/${KEY.id}/events` }
+    expect(conformanceFailures([{ req: events, res: res(200, { events: [] }) }])).toEqual([
+      `GET ${events.path} → 200: path not documented`,
+    ])
+    expect(conformanceFailures([{ req: events, res: res(404, error('KEY_NOT_FOUND')) }])).toEqual(
+      [],
+    )
+    const page = { req: { path: `${KEYS_BASE}/ui` }, res: res(200, {}) }
+    expect(conformanceFailures([page])).toEqual([])
+    expect(conformanceFailures([{ req: get, res: res(418, error('X')) }])).toEqual([
+      `GET ${get.path} → 418: status 418 is not documented`,
+    ])
   })
 
   test('reports an undocumented status, a wrong body, a code outside the enum, a missing header', () => {

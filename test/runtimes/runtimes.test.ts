@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type Case, CASES, type Expect } from '../e2e/cases.js'
 import type { Fixture } from '../e2e/fixture.js'
-import { json, send } from '../e2e/http.js'
+import { json, recordResponses, send } from '../e2e/http.js'
+import { type Answer, conformanceFailures, KEYS_BASE } from '../e2e/openapi-conformance.js'
 import { expectNoLeak } from '../support/leak.js'
 import { registerKey } from '../support/secret-scan.js'
 import { publicKeyCases } from './public-key-cases.js'
@@ -83,7 +84,12 @@ for (const runtime of RUNTIMES) {
   describe(`e2e table on ${runtime} (@vydra/auth/fetch)`, () => {
     let server: RuntimeServer | undefined
     let url = ''
+    // Every answer of the key routes on this runtime, checked against the OpenAPI document last.
+    const answers: Answer[] = []
     beforeAll(async () => {
+      recordResponses((req, res) => {
+        if (req.path.startsWith(KEYS_BASE)) answers.push({ req, res })
+      })
       server = await startRuntime(runtime, await bundle(runtime))
       url = server.url
       last = undefined
@@ -106,5 +112,11 @@ for (const runtime of RUNTIMES) {
 
     // Public-key sessions and secret scanning: WebCrypto where node:crypto is missing (workerd).
     publicKeyCases(() => url)
+
+    // Last: the answers of every test above.
+    test(`DOC-OPENAPI every answer of the key routes on ${runtime} matches the document`, () => {
+      expect(answers.length).toBeGreaterThan(10)
+      expect(conformanceFailures(answers)).toEqual([])
+    })
   })
 }
