@@ -114,6 +114,28 @@ export default tseslint.config(
       allowTypeImports: true,
     },
     {
+      name: 'telemetry adapters (outbound): types of the root entry, their telemetry API',
+      files: ['adapters/telemetry/**/*.ts'],
+      banned: [
+        '../../stores/**',
+        '../../frameworks/**',
+        '../../../src/*.js',
+        '../../../src/*/**',
+        'pg',
+        'ioredis',
+        'better-sqlite3',
+        'express',
+        'fastify',
+        'koa',
+        'hono',
+        'hono/*',
+        'next',
+        'next/*',
+      ],
+      frameworks: true,
+      allowTypeImports: true,
+    },
+    {
       name: 'cli (inbound from a terminal): the root entry, the store adapters and their drivers',
       files: ['adapters/cli/**/*.ts'],
       banned: [
@@ -178,6 +200,8 @@ function layers(list) {
     'pg',
     'ioredis',
     'better-sqlite3',
+    // Telemetry: only @vydra/auth/otel imports it (an optional peer dependency).
+    '@opentelemetry/*',
   ]
   return list.map(
     ({ name, files, ignores, banned, allowTypeImports = false, frameworks = false }) => ({

@@ -16,6 +16,7 @@ const entries: Record<string, string> = {
   postgres: 'adapters/stores/postgres/index.ts',
   redis: 'adapters/stores/redis/index.ts',
   sqlite: 'adapters/stores/sqlite/index.ts',
+  otel: 'adapters/telemetry/otel/index.ts',
 }
 // ESM only: the conformance kit imports vitest, which cannot be required, so package.json
 // offers no `require` condition for it and no CommonJS build of it is made.

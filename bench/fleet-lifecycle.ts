@@ -1,8 +1,9 @@
 /**
  * Fleet lifecycle: with N instances sharing a store (each its own connections and its own
  * verification cache, the key cached everywhere first), how long after instance A starts a
- * disable, a narrowing (`updateKey` removing a scope) or a second roll (which ends the first
- * key's grace at once) does the last of the other instances refuse the key? Measured on
+ * disable, a narrowing (`updateKey` removing a scope), a second roll (which ends the first
+ * key's grace at once) or a lowered usage limit (`updateKey({ limits })`, issue 12) does the last
+ * of the other instances refuse the key? Measured on
  * PostgreSQL (LISTEN/NOTIFY) and Redis (pub/sub), 10 instances by default.
  *
  * Run alone (starts its own servers): `npx tsx bench/fleet-lifecycle.ts [--rounds=30] [--instances=10]`,
@@ -25,7 +26,7 @@ import {
 } from './fleet-revocation.js'
 
 /** The changes measured. */
-export type LifecycleChange = 'disable' | 'narrow' | 'rollGraceEnd'
+export type LifecycleChange = 'disable' | 'narrow' | 'rollGraceEnd' | 'limits'
 
 /** Per change: delay until the last instance refused the key. */
 export type FleetLifecycleStats = Record<LifecycleChange, PropagationStats>
@@ -38,6 +39,18 @@ const REFUSAL: Record<LifecycleChange, string> = {
   disable: 'KEY_DISABLED',
   narrow: 'INSUFFICIENT_SCOPE',
   rollGraceEnd: 'KEY_EXPIRED',
+  limits: 'RATE_LIMITED',
+}
+
+// Issue 12: the watched key starts with a limit it never reaches; the update lowers it to 1 in
+// the same window, which every instance's own count (one charge at least) already exceeds.
+const WIDE = { rate: [{ name: 'w', limit: 1_000_000, windowMs: 60_000 }] }
+const LOWERED = { rate: [{ name: 'w', limit: 1, windowMs: 60_000 }] }
+
+// One verification as a guard does it: the key, its scopes, then (for limits) one charge.
+async function check(auth: ApiKeyAuth, key: string, change: LifecycleChange): Promise<void> {
+  const principal = await auth.verifyKey(key, CHECK)
+  if (change === 'limits') await auth.chargeLimits(principal)
 }
 
 // Resolves once `auth` refuses `key` with `code`; it answers from its cache until its store's
@@ -45,13 +58,14 @@ const REFUSAL: Record<LifecycleChange, string> = {
 async function untilRefused(
   auth: ApiKeyAuth,
   key: string,
-  code: string,
+  change: LifecycleChange,
   deadlineMs: number,
 ): Promise<void> {
+  const code = REFUSAL[change]
   const deadline = performance.now() + deadlineMs
   for (;;) {
     try {
-      await auth.verifyKey(key, CHECK)
+      await check(auth, key, change)
     } catch (error) {
       if (isAuthError(error) && error.code === code) return
       throw error
@@ -70,22 +84,29 @@ async function round(
 ): Promise<number> {
   // An owner per round, so that maxKeysPerUser never refuses a round.
   const USER = `fleet_${change}_${i + 3}`
-  const created = await a.createKey({ userId: USER, name: `k${i}`, scopes: SCOPES })
+  const created = await a.createKey({
+    userId: USER,
+    name: `k${i}`,
+    scopes: SCOPES,
+    ...(change === 'limits' ? { limits: WIDE } : {}),
+  })
   const watched = created.key
   let act: () => Promise<unknown>
   if (change === 'rollGraceEnd') {
     // First roll: the old key keeps working for an hour. The second roll ends that grace now.
     const first = await a.rollKey({ userId: USER, keyId: created.id, gracePeriodMs: 3_600_000 })
     act = () => a.rollKey({ userId: USER, keyId: first.id, gracePeriodMs: 3_600_000 })
+  } else if (change === 'limits') {
+    act = () => a.updateKey({ userId: USER, keyId: created.id, limits: LOWERED })
   } else if (change === 'disable') {
     act = () => a.disableKey({ userId: USER, keyId: created.id })
   } else {
     act = () => a.updateKey({ userId: USER, keyId: created.id, scopes: ['jobs:read'] })
   }
-  for (const auth of others) await auth.verifyKey(watched, CHECK)
+  for (const auth of others) await check(auth, watched, change)
   const start = performance.now()
   await act()
-  await Promise.all(others.map((auth) => untilRefused(auth, watched, REFUSAL[change], 10_000)))
+  await Promise.all(others.map((auth) => untilRefused(auth, watched, change, 10_000)))
   return performance.now() - start
 }
 
@@ -109,7 +130,7 @@ export async function measureLifecycle(
   const [a, ...others] = auths as [ApiKeyAuth, ...ApiKeyAuth[]]
   const out: Partial<FleetLifecycleStats> = {}
   try {
-    for (const change of ['disable', 'narrow', 'rollGraceEnd'] as const) {
+    for (const change of ['disable', 'narrow', 'rollGraceEnd', 'limits'] as const) {
       const samples: number[] = []
       for (let i = -3; i < rounds; i++) {
         const ms = await round(change, a, others, i)
@@ -202,7 +223,8 @@ async function main(): Promise<void> {
       `${instances} instances (each its own pool or client, its own cache), one process, ` +
         `servers started by the section. Each round creates a key, caches it on every other ` +
         `instance, then times from the call on A (disableKey; updateKey removing the scope the ` +
-        `check needs; a second rollKey, which ends the first key's grace) to the moment the ` +
+        `check needs; a second rollKey, which ends the first key's grace; updateKey lowering ` +
+        `the key's rate limit below what each instance has counted) to the moment the ` +
         `last instance refuses it. Load average at start: ${loadAtStart.toFixed(2)} ` +
         `(2 cores shared by other sessions: above 2 the machine was busy).`,
     )

@@ -1,6 +1,7 @@
 // The package's public entry points, read from package.json `exports` so that every script and
 // test covers exactly what is published. Subpath `./x` is built from
-// `adapters/frameworks/x/index.ts` (inbound) or `adapters/stores/x/index.ts` (outbound),
+// `adapters/frameworks/x/index.ts` (inbound), `adapters/stores/x/index.ts` or
+// `adapters/telemetry/x/index.ts` (outbound),
 // except `.` (src/index.ts), `./http` (src/http/index.ts, the adapter kit) and `./testing`
 // (src/testing/index.ts), as in tsup.config.ts.
 import { existsSync, readFileSync } from 'node:fs'
@@ -41,7 +42,10 @@ export function existingEntries() {
 }
 
 const FRAMEWORKS = new Set(['express', 'fastify', 'koa', 'fetch', 'hono', 'next'])
+// Telemetry adapters (outbound, like stores): `./otel`.
+const TELEMETRY = new Set(['otel'])
 
 function adapterSource(name) {
-  return `adapters/${FRAMEWORKS.has(name) ? 'frameworks' : 'stores'}/${name}/index.ts`
+  const kind = FRAMEWORKS.has(name) ? 'frameworks' : TELEMETRY.has(name) ? 'telemetry' : 'stores'
+  return `adapters/${kind}/${name}/index.ts`
 }

@@ -18,6 +18,7 @@ import { createKeyLookups } from './service/revoke-by-key.js'
 import { createScopeRegistry } from './service/scope-registry.js'
 import { wireStore } from './service/store-wiring.js'
 import { createVerifier } from './service/verifier.js'
+import { withTelemetry } from './service/telemetry-wiring.js'
 import type { ApiKeyAuth } from './service/api-key-auth.js'
 import type { FailedAuthThrottle } from './service/failed-auth-throttle.js'
 import { createLifecycleApi, otherOwnerHeads } from './service/lifecycle-api.js'
@@ -56,18 +57,17 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const head = keyHead(opts.prefix, opts.environment)
   const otherHeads = otherOwnerHeads(opts)
   const scheme = createDigestScheme(secrets.pepper, secrets.pepperRing)
-  const hash = scheme.hash
   // What a new record stores: the digest under the current pepper, with its id.
-  const stored = (key: string): string => scheme.stored(hash(key))
+  const stored = (key: string): string => scheme.stored(scheme.hash(key))
   const clock = createServiceClock(opts.now, opts.logger)
   const observability = createObservability(opts, clock, head)
-  const { cache, store, lookup } = wireStore(opts, scheme, head, otherHeads)
+  const { cache, store, lookup, telemetry } = wireStore(opts, scheme, head, otherHeads, clock)
   const registry = createScopeRegistry(opts.scopes)
   const audit = createAuditLog(opts)
   const verifier = createVerifier({
     keyHead: head,
     otherHeads,
-    hash,
+    hash: scheme.hash,
     clock,
     cache: cache,
     store,
@@ -76,6 +76,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     maxTouched: Math.max(opts.cache === false ? 0 : opts.cache.maxEntries, 10_000),
     denied: observability.denied,
     usage: observability.usage,
+    telemetry,
   })
   const keys = createKeyManager({
     ...opts, // prefix, environment, maxKeysPerUser, maxExpiresInDays, ownerTypes
@@ -93,7 +94,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     clock,
     store,
     lookup,
-    hash,
+    hash: scheme.hash,
     events: observability.keyEvents,
     audit,
   })
@@ -108,7 +109,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     audit,
   })
 
-  return {
+  return withTelemetry(telemetry, cache, store, {
     options: opts,
     ...lifecycle,
     createKey: keys.createKey,
@@ -131,7 +132,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
       store.close()
       await observability.close()
     },
-  }
+  })
 }
 
 // Present only when the option is on, so that `'failedAuthThrottle' in auth` says so.

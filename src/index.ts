@@ -89,6 +89,7 @@ export type { ExpiringKey, ExpiryStore } from './expiry-store.js'
 // Usage counts
 export { MemoryUsageStore } from './memory-usage-store.js'
 export type { UsageBatch, UsageRow, UsageStore } from './usage-store.js'
+export type { AuthTelemetry, TelemetryView, VerificationSource } from './telemetry.js'
 
 // Audit log (docs/audit-log.md)
 export { MemoryAuditStore } from './memory-audit-store.js'

@@ -266,4 +266,10 @@ export interface KeyStore {
    * Rejects like `insert` on a duplicate id or hash.
    */
   insertCapped?(record: ApiKeyRecord, cap: KeyCap, audit?: AuditWrite): Promise<boolean>
+  /**
+   * Optional (0.2, telemetry): whether the connection that delivers {@link KeyStore.onRevoke} /
+   * {@link KeyStore.onInvalidate} is up and subscribed right now. Read by the telemetry gauge
+   * `vydra.auth.store.listener.connected`; never by a decision.
+   */
+  listenerConnected?(): boolean
 }

@@ -27,6 +27,23 @@ const FORBIDDEN: [string, string, string][] = [
   ],
   ['core → framework', 'src/bearer.ts', "import express from 'express'"],
   ['core → driver', 'src/memory-key-store.ts', "import pg from 'pg'"],
+  ['core → OpenTelemetry', 'src/telemetry.ts', "import { trace } from '@opentelemetry/api'"],
+  [
+    'service → OpenTelemetry',
+    'src/service/plant.ts',
+    "import { metrics } from '@opentelemetry/api'",
+  ],
+  [
+    'telemetry adapter → core internals',
+    'adapters/telemetry/otel/plant.ts',
+    "import { guardStore } from '../../../src/service/guarded-store.js'",
+  ],
+  [
+    'telemetry adapter → root entry values',
+    'adapters/telemetry/otel/plant.ts',
+    "import { AuthError } from '../../../src/index.js'",
+  ],
+  ['telemetry adapter → driver', 'adapters/telemetry/otel/plant.ts', "import pg from 'pg'"],
   ['lib → core', 'src/lib/plant.ts', "import { hasScopes } from '../scope.js'"],
   ['lib → service', 'src/lib/plant.ts', "import { guardStore } from '../service/guarded-store.js'"],
   ['service → http', 'src/service/plant.ts', "import { checkCsrf } from '../http/csrf.js'"],
@@ -131,6 +148,16 @@ const ALLOWED: [string, string, string][] = [
     "import { PostgresKeyStore } from '../../stores/postgres/index.js'",
   ],
   ['cli → driver', 'adapters/cli/stores/plant.ts', "import pg from 'pg'"],
+  [
+    'telemetry adapter → its API',
+    'adapters/telemetry/otel/plant.ts',
+    "import { trace } from '@opentelemetry/api'",
+  ],
+  [
+    'telemetry adapter → root entry types',
+    'adapters/telemetry/otel/plant.ts',
+    "import type { AuthTelemetry } from '../../../src/index.js'",
+  ],
 ]
 
 describe('layers: npx eslint . enforces the import direction', () => {

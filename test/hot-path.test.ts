@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AuthError, generateApiKey, type UsageStore } from '../src/index.js'
+import { AuthError, type AuthTelemetry, generateApiKey, type UsageStore } from '../src/index.js'
 import type { RequestHandler as ExpressHandler } from 'express'
 import type { Middleware as KoaMiddleware } from 'koa'
 import { requireApiKey as expressRequireApiKey } from '../adapters/frameworks/express/index.js'
@@ -95,6 +95,33 @@ describe('hot path', () => {
     expect(usageCalls).toBe(0)
     await h.auth.close()
     expect(usageCalls).toBe(1)
+  })
+
+  it('with telemetry, a hit calls one hook with constant arguments: no store call, no error, one tick', async () => {
+    const seen: unknown[][] = []
+    const telemetry: AuthTelemetry = {
+      verified: (...args) => void seen.push(args),
+      operation: (_name, run) => run(),
+      storeCall: () => {},
+      revocationPropagated: () => {},
+      attach: () => {},
+    }
+    const h = setup({ spy: { touch: false }, telemetry })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    await h.auth.verifyKey(key, { scopes: ['models:read'] })
+    seen.length = 0
+    const calls = h.spy.total()
+    const errors = countErrorConstructions()
+    restore = errors.restore
+    for (let i = 0; i < 100; i++) {
+      expect(await ticksToSettle(h.auth.verifyKey(key, { scopes: ['models:read'] }))).toBe(1)
+    }
+    expect(errors.count()).toBe(0)
+    expect(h.spy.total()).toBe(calls)
+    expect(seen).toHaveLength(100)
+    expect(new Set(seen.map((args) => JSON.stringify(args)))).toEqual(
+      new Set([JSON.stringify(['OK', 'hit', Number.NaN, Number.NaN])]),
+    )
   })
 
   it('an any-of cache hit (issue 15) is as cheap: no store call, no error, one tick', async () => {

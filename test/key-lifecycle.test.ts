@@ -273,6 +273,13 @@ describe('owners', () => {
     expect(await code(f.a.revokeKey({ userId: 'acme', keyId: created.id }))).toBe('KEY_NOT_FOUND')
     const page = await f.a.listKeyPage({ ownerType: 'org', ownerId: 'acme' })
     expect(page.keys.map((k) => k.id)).toEqual([created.id])
+    // listKeys takes an owner too; the 0.1 string form stays a user id.
+    expect((await f.a.listKeys({ ownerType: 'org', ownerId: 'acme' })).map((k) => k.id)).toEqual([
+      created.id,
+    ])
+    expect(await f.a.listKeys('acme')).toEqual([])
+    expect(await f.a.listKeys('org:acme')).toEqual([])
+    expect(await f.a.listKeys({ ownerType: 'svc', ownerId: 'acme' })).toEqual([])
     // Without org keys enabled, an org key is not a key of this service.
     const plain = createApiKeyAuth({ store: f.store, now: f.clock.now, logger: false })
     expect(await code(plain.verifyKey(created.key))).toBe('INVALID_FORMAT')

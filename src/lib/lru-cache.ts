@@ -42,6 +42,11 @@ export class LruCache<V> {
   }
 
   /** The live value for `key`, refreshed as most recently used; expired entries are dropped. */
+  /** The value of `key`, expired or not, without moving it (for reports, not decisions). */
+  peek(key: string): V | undefined {
+    return this.#map.get(key)?.value
+  }
+
   get(key: string, now: number): V | undefined {
     if (now < this.#latest) this.#steppedBack()
     this.#latest = now

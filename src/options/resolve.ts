@@ -86,6 +86,7 @@ export function resolveOptions(input: unknown): {
     usageStore: o.usageStore,
     usageFlushMs: o.usageFlushMs ?? DEFAULTS.usageFlushMs,
     expiryStore: o.expiryStore,
+    telemetry: o.telemetry,
     auditStore: o.auditStore,
   }
   if (session !== undefined) hideSession(resolved, session)

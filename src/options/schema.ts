@@ -3,6 +3,7 @@
  * compile time (`satisfies`): an option added to one and not the other does not build.
  * @module
  */
+import type { AuthTelemetry } from '../telemetry.js'
 import type { AuditStore } from '../audit-store.js'
 import { z } from 'zod'
 import { isValidEnvironment, isValidKeyPrefix } from '../api-key.js'
@@ -46,6 +47,18 @@ const expiryStoreSchema = z.custom<ExpiryStore>(
     isObject(value) &&
     ['listExpiring', 'claimNotice'].every((m) => isFunction((value as Record<string, unknown>)[m])),
   { message: 'must implement ExpiryStore (listExpiring, claimNotice)' },
+)
+
+const telemetrySchema = z.custom<AuthTelemetry>(
+  (value) =>
+    isObject(value) &&
+    ['verified', 'operation', 'storeCall', 'revocationPropagated', 'attach'].every((m) =>
+      isFunction((value as Record<string, unknown>)[m]),
+    ),
+  {
+    message:
+      'must implement AuthTelemetry (verified, operation, storeCall, revocationPropagated, attach): openTelemetry() from @vydra/auth/otel',
+  },
 )
 
 const auditStoreSchema = z.custom<AuditStore>(
@@ -133,6 +146,7 @@ const shape = {
   logger: loggerSchema.optional(),
   limits: limitsOptionsSchema.optional(),
   usageStore: usageStoreSchema.optional(),
+  telemetry: telemetrySchema.optional(),
   usageFlushMs: z.number().int().min(1_000).max(300_000).optional(),
   expiryStore: expiryStoreSchema.optional(),
   auditStore: auditStoreSchema.optional(),

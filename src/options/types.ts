@@ -3,6 +3,7 @@
  * To add an option: ARCHITECTURE.md, "Adding an option".
  * @module
  */
+import type { AuthTelemetry } from '../telemetry.js'
 import type { AuditStore } from '../audit-store.js'
 import type { SessionOptions } from './session.js'
 import type { KeyStore } from '../key-store.js'
@@ -122,6 +123,11 @@ export interface ApiKeyAuthOptions {
    */
   expiryStore?: ExpiryStore
   /**
+   * Where the service reports spans and metrics: `openTelemetry()` from `@vydra/auth/otel`, or
+   * your own {@link AuthTelemetry}. Without it nothing is measured (docs/observability.md).
+   */
+  telemetry?: AuthTelemetry
+  /**
    * Where the audit log goes: one record per management change (create, revoke, roll, update,
    * disable, enable), listed by `auth.listEvents`. Pass the key store itself when it is also
    * an `AuditStore` (`PostgresKeyStore`, `SqliteKeyStore`) to write each record in the same
@@ -161,5 +167,6 @@ export interface ResolvedAuthOptions {
   usageStore: UsageStore | undefined
   usageFlushMs: number
   expiryStore: ExpiryStore | undefined
+  telemetry: AuthTelemetry | undefined
   auditStore: AuditStore | undefined
 }

@@ -10,6 +10,7 @@ import type { ApiKeyInfo, ApiKeyPrincipal } from '../types.js'
 import type { ManagementContext } from './key-events.js'
 import type { CreatedApiKey, CreateKeyInput, RevokeKeyInput } from './key-manager.js'
 import type { KeyRefInput, RolledApiKey, RollKeyInput } from './key-lifecycle.js'
+import type { KeyOwnerInput } from './key-owner.js'
 import type { ApiKeyPage, ListKeyPageInput } from './key-listing.js'
 import type { UpdateKeyInput } from './key-update.js'
 import type { RevokeByKeyOptions, RevokeByKeyResult } from './revoke-by-key.js'
@@ -42,8 +43,13 @@ export interface ApiKeyAuth {
    * @throws `VALIDATION_ERROR`, `KEY_LIMIT_REACHED`, `AUTH_UNAVAILABLE`.
    */
   createKey(input: CreateKeyInput, context?: ManagementContext): Promise<CreatedApiKey>
-  /** A user's keys, revoked and expired ones included, oldest first; never a secret or hash. */
-  listKeys(userId: string): Promise<ApiKeyInfo[]>
+  /**
+   * An owner's keys, revoked and expired ones included, oldest first; never a secret or hash.
+   * A string is a user id (as in 0.1); `{ ownerType: 'org', ownerId }` lists an organisation's
+   * or a service's keys. An owner this instance does not allow, or an invalid id, lists none.
+   * For many keys use {@link ApiKeyAuth.listKeyPage}.
+   */
+  listKeys(owner: string | KeyOwnerInput): Promise<ApiKeyInfo[]>
   /**
    * Revokes a key its owner holds; revoking again returns the original `revokedAt`. `context`
    * (who asks, from which request, why) goes into the `key.revoked` event.

@@ -12,6 +12,7 @@ import { describeError } from '../lib/describe-error.js'
 import { withTimeout } from '../lib/with-timeout.js'
 import { keyLimitsSchema } from '../limits/schema.js'
 import type { AuthLogger } from '../options/types.js'
+import type { AuthTelemetry } from '../telemetry.js'
 import type { ApiKeyRecord } from '../types.js'
 import { guardDigests, type GuardedDigests } from './guarded-digests.js'
 import { guardLifecycle, type GuardedLifecycle } from './guarded-lifecycle.js'
@@ -39,6 +40,8 @@ export interface GuardedStore extends GuardedLifecycle, GuardedDigests {
   readonly touches: boolean
   /** Asks for a `lastUsedAt` write and returns at once: a slow or failing write is only logged. */
   touch(keyId: string, at: Date): void
+  /** Whether the store's revocation listener is up; `undefined` when the store does not say. */
+  listenerConnected(): boolean | undefined
   /** Stops listening to the store's revocations. */
   close(): void
 }
@@ -49,6 +52,8 @@ export interface GuardedStoreOptions {
   keyHead: string
   timeoutMs: number
   logger: AuthLogger
+  /** Told the duration and outcome of every call, when the `telemetry` option is given. */
+  telemetry?: AuthTelemetry
   /**
    * Called with the digest of every key the store says was revoked or otherwise changed (by
    * any instance): `onInvalidate` when the store has it, else `onRevoke`.
@@ -63,15 +68,7 @@ export interface GuardedStoreOptions {
 export function guardStore(store: KeyStore, options: GuardedStoreOptions): GuardedStore {
   const { keyHead, timeoutMs, logger } = options
 
-  const call = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
-    withTimeout(fn, timeoutMs, () => {
-      logger.error(`store ${operation} timed out`, { timeoutMs })
-      return new AuthError('AUTH_UNAVAILABLE', { reason: 'store_timeout' })
-    }).catch((cause: unknown) => {
-      if (isAuthError(cause) && cause.code === 'AUTH_UNAVAILABLE') throw cause
-      logger.error(`store ${operation} failed`, { error: describeError(cause) })
-      throw new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'store_error' })
-    })
+  const call = createCall(options)
 
   const corrupt = (message: string, context: Record<string, unknown>): AuthError => {
     logger.error(message, context)
@@ -153,10 +150,61 @@ export function guardStore(store: KeyStore, options: GuardedStoreOptions): Guard
       )
     },
 
+    listenerConnected: () => listenerState(store),
+
     close: () => {
       if (typeof unsubscribe === 'function') unsubscribe()
     },
   }
+}
+
+// A store's own word on its listener, for a gauge: anything but a boolean (or a throw) is no word.
+function listenerState(store: KeyStore): boolean | undefined {
+  try {
+    const connected: unknown = store.listenerConnected?.()
+    return typeof connected === 'boolean' ? connected : undefined
+  } catch {
+    return undefined
+  }
+}
+
+// Every store call: a deadline, failures mapped to 503 (logged), and with telemetry its timing.
+function createCall(
+  options: GuardedStoreOptions,
+): <T>(operation: string, fn: () => Promise<T>) => Promise<T> {
+  const { timeoutMs, logger } = options
+  const guarded = <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+    withTimeout(fn, timeoutMs, () => {
+      logger.error(`store ${operation} timed out`, { timeoutMs })
+      return new AuthError('AUTH_UNAVAILABLE', { reason: 'store_timeout' })
+    }).catch((cause: unknown) => {
+      if (isAuthError(cause) && cause.code === 'AUTH_UNAVAILABLE') throw cause
+      logger.error(`store ${operation} failed`, { error: describeError(cause) })
+      throw new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'store_error' })
+    })
+  const telemetry = options.telemetry
+  const call =
+    telemetry === undefined
+      ? guarded
+      : <T>(operation: string, fn: () => Promise<T>): Promise<T> =>
+          timed(telemetry, operation, () => guarded(operation, fn))
+  return call
+}
+
+// Reports a call's duration, from before it starts until it settles, and its outcome.
+function timed<T>(telemetry: AuthTelemetry, operation: string, run: () => Promise<T>): Promise<T> {
+  const started = performance.now()
+  return run().then(
+    (value) => {
+      telemetry.storeCall(operation, performance.now() - started, 'OK')
+      return value
+    },
+    (error: unknown) => {
+      const code = isAuthError(error) ? error.code : 'AUTH_UNAVAILABLE'
+      telemetry.storeCall(operation, performance.now() - started, code)
+      throw error
+    },
+  )
 }
 
 // Limits that do not pass the schema would limit nothing or everything: fail closed instead.

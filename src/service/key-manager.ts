@@ -82,7 +82,7 @@ export interface KeyManagerDeps {
 /** The management half of the service. */
 export interface KeyManager {
   createKey(input: CreateKeyInput, context?: ManagementContext): Promise<CreatedApiKey>
-  listKeys(userId: string): Promise<ApiKeyInfo[]>
+  listKeys(owner: string | KeyOwnerInput): Promise<ApiKeyInfo[]>
   revokeKey(input: RevokeKeyInput, context?: ManagementContext): Promise<ApiKeyInfo>
 }
 
@@ -155,9 +155,17 @@ export function createKeyManager(deps: KeyManagerDeps): KeyManager {
     }
   }
 
-  const listKeys = async (userId: string): Promise<ApiKeyInfo[]> => {
-    if (!isValidUserId(userId)) return []
-    const records = await store.list(userId)
+  // A string is a user id, as in 0.1; an object names any owner this instance allows (an org's
+  // keys are stored under `org:<id>`, which the 0.1 user-id check would refuse).
+  const listKeys = async (owner: string | KeyOwnerInput): Promise<ApiKeyInfo[]> => {
+    const resolved =
+      typeof owner === 'string'
+        ? isValidUserId(owner)
+          ? owner
+          : null
+        : (resolveOwner(owner, deps.ownerTypes)?.key ?? null)
+    if (resolved === null) return []
+    const records = await store.list(resolved)
     const now = clock()
     return records
       .map((r) => toInfo(r, now))

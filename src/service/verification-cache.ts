@@ -73,6 +73,11 @@ export class VerificationCache {
     return this.#positive?.get(digest, now)
   }
 
+  /** The cached key of `digest`, live or not, without touching the LRU order. */
+  peek(digest: string): CachedKey | undefined {
+    return this.#positive?.peek(digest)
+  }
+
   /** Whether `digest` was recently found to be no key at all. */
   knownMissing(digest: string, now: number): boolean {
     return this.#negative?.get(digest, now) !== undefined

@@ -30,11 +30,13 @@ import {
   type RequiredScopes,
 } from '../scope.js'
 import type { RequestMetadata } from '../events.js'
+import type { AuthTelemetry, VerificationSource } from '../telemetry.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
 import type { DenialReporter } from './key-events.js'
-import { createRefusalReport, type RefusalReport } from './refusal-report.js'
+import { createRefusalReport } from './refusal-report.js'
+import { createLoadHandlers } from './load-handlers.js'
 import { createTouchThrottle } from './touch-throttle.js'
 import type { UsageCounter } from './usage-counter.js'
 // The owner a key names: moved to key-owner.ts, still importable from here.
@@ -72,6 +74,8 @@ export interface VerifierDeps {
   denied: DenialReporter
   /** Counts outcomes per key, when usage counting is on. */
   usage: UsageCounter | undefined
+  /** Told every outcome, when the `telemetry` option is given. */
+  telemetry: AuthTelemetry | undefined
 }
 
 /** The verification half of the service. */
@@ -84,7 +88,7 @@ export interface Verifier {
 
 /** Builds the verifier over a cache that reads through `deps.store`. */
 export function createVerifier(deps: VerifierDeps): Verifier {
-  const { keyHead, otherHeads, hash, clock, cache, usage } = deps
+  const { keyHead, otherHeads, hash, clock, cache, usage, telemetry } = deps
   const { touch, lastTouch } = createTouchThrottle(deps)
   const report = createRefusalReport(deps)
 
@@ -97,8 +101,9 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     cached: CachedKey | undefined,
     options: VerifyOptions | undefined,
     now: number,
+    source: VerificationSource,
   ): Promise<never> => {
-    report(error, cached, options, now)
+    report(error, cached, options, now, source, Number.NaN)
     return rejectLater(error)
   }
 
@@ -116,17 +121,22 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       const cached = cache.hit(digest, now)
       if (cached !== undefined) {
         const result = decide(cached, now, options)
-        if (result !== cached.principal) return deny(result, cached, options, now)
+        if (result !== cached.principal) return deny(result, cached, options, now, 'hit')
         if (usage !== undefined) usage.count(result.keyId, now, 'OK')
+        // Constant arguments: a hit allocates nothing here (the hook decides what it builds).
+        if (telemetry !== undefined) telemetry.verified('OK', 'hit', Number.NaN, Number.NaN)
         return result
       }
       if (cache.knownMissing(digest, now)) {
-        return deny(new AuthError('KEY_NOT_FOUND'), undefined, options, now)
+        return deny(new AuthError('KEY_NOT_FOUND'), undefined, options, now, 'negative')
       }
-      return cache.load(digest, key, now).then(afterLoad(options), loadFailed(options))
+      const startedAt = telemetry === undefined ? Number.NaN : performance.now()
+      return cache
+        .load(digest, key, now)
+        .then(afterLoad(options, startedAt), loadFailed(options, startedAt))
     } catch (error) {
       // The clock or the hasher failing is still a rejection, never a synchronous throw.
-      report(error, undefined, options, Number.NaN)
+      report(error, undefined, options, Number.NaN, 'none', Number.NaN)
       return Promise.reject(error)
     }
   }
@@ -144,7 +154,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
       return verifyAccepted(key, options)
     }
     try {
-      return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN)
+      return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN, 'none')
     } catch (error) {
       return Promise.reject(error)
     }
@@ -170,7 +180,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     try {
       key = parseBearerHeader(authorization)
     } catch (error) {
-      return deny(error, undefined, options, Number.NaN)
+      return deny(error, undefined, options, Number.NaN, 'none')
     }
     return verifyNow(key, options)
   }
@@ -205,7 +215,8 @@ function settled(value: ApiKeyPrincipal | Promise<ApiKeyPrincipal>): Promise<Api
   return value instanceof Promise ? value : Promise.resolve(value)
 }
 
-type Decision = (
+/** The decision on a cached or loaded key: the principal, or the error to reject with. */
+export type Decision = (
   cached: CachedKey,
   now: number,
   options: VerifyOptions | undefined,
@@ -250,44 +261,6 @@ function createDecision(
     }
     return cached.principal
   }
-}
-
-// What a store read ends in: the decision on the loaded key, or a refusal (503 included).
-function createLoadHandlers(
-  deps: VerifierDeps,
-  decide: Decision,
-  report: RefusalReport,
-): {
-  afterLoad: (options: VerifyOptions | undefined) => (loaded: CachedKey | null) => ApiKeyPrincipal
-  loadFailed: (options: VerifyOptions | undefined) => (error: unknown) => never
-} {
-  const { clock, usage } = deps
-  const afterLoad =
-    (options: VerifyOptions | undefined) =>
-    (loaded: CachedKey | null): ApiKeyPrincipal => {
-      const now = clock()
-      if (loaded === null) {
-        const error = new AuthError('KEY_NOT_FOUND')
-        report(error, undefined, options, now)
-        throw error
-      }
-      const result = decide(loaded, now, options)
-      if (result instanceof AuthError) {
-        report(result, loaded, options, now)
-        throw result
-      }
-      if (usage !== undefined) usage.count(result.keyId, now, 'OK')
-      return result
-    }
-
-  // A store failure (503) is a refusal too.
-  const loadFailed =
-    (options: VerifyOptions | undefined) =>
-    (error: unknown): never => {
-      report(error, undefined, options, Number.NaN)
-      throw error
-    }
-  return { afterLoad, loadFailed }
 }
 
 // The any-of decision: undefined when a scope of `anyOf` is held; a 403 naming every

@@ -62,7 +62,7 @@ describe('the OpenAPI conformance check', () => {
   })
 
   test('reports a route under the key routes that the document does not describe, not a 404 or the page', () => {
-    const events = { path: `${KEYS_BASE}/${KEY.id}/events` }
+    const events = { path: `${KEYS_BASE}/${KEY.id}/history` } // no such operation
     expect(conformanceFailures([{ req: events, res: res(200, { events: [] }) }])).toEqual([
       `GET ${events.path} → 200: path not documented`,
     ])

@@ -33,6 +33,7 @@ export const ENTRY_PACKAGES: Readonly<Record<string, string | null>> = {
   redis: 'ioredis',
   sqlite: 'better-sqlite3',
   testing: 'vitest',
+  otel: '@opentelemetry/api',
 }
 
 /** An `npm install` block. */

@@ -12,7 +12,7 @@ import { serverRuns, sharedPostgres, sharedRedis } from './helpers.js'
 const postgres = sharedPostgres()
 const redis = sharedRedis()
 
-describe('fleet lifecycle: 10 instances see disable, narrow and roll-grace-end', () => {
+describe('fleet lifecycle: 10 instances see disable, narrow, roll-grace-end and lowered limits', () => {
   it.runIf(serverRuns('PostgreSQL', postgres))(
     'on PostgreSQL (LISTEN/NOTIFY)',
     async () => {
@@ -21,7 +21,7 @@ describe('fleet lifecycle: 10 instances see disable, narrow and roll-grace-end',
         rounds: 2,
         instances: 10,
       })
-      for (const change of ['disable', 'narrow', 'rollGraceEnd'] as const) {
+      for (const change of ['disable', 'narrow', 'rollGraceEnd', 'limits'] as const) {
         expect(stats[change].samples).toHaveLength(2)
       }
       console.log(`[fleet lifecycle]\n${formatFleetLifecycle({ postgres: stats })}`)
@@ -34,7 +34,7 @@ describe('fleet lifecycle: 10 instances see disable, narrow and roll-grace-end',
     async () => {
       if (redis === null) return
       const stats = await measureLifecycle(redisMember(redis), { rounds: 2, instances: 10 })
-      for (const change of ['disable', 'narrow', 'rollGraceEnd'] as const) {
+      for (const change of ['disable', 'narrow', 'rollGraceEnd', 'limits'] as const) {
         expect(stats[change].samples).toHaveLength(2)
       }
       console.log(`[fleet lifecycle]\n${formatFleetLifecycle({ redis: stats })}`)

@@ -18,6 +18,8 @@ import {
   type KeyStore,
 } from '../../src/index.js'
 import { createLogSink } from '../support/log-sink.js'
+import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
+import { openTelemetry } from '../../adapters/telemetry/otel/index.js'
 import {
   makePool,
   makeRedis,
@@ -73,6 +75,23 @@ if (redis !== null) {
       return ids.length
     },
   })
+}
+
+// Reads the `vydra.auth.store.listener.connected` gauge on demand.
+class GaugeReader extends MetricReader {
+  protected onShutdown(): Promise<void> {
+    return Promise.resolve()
+  }
+  protected onForceFlush(): Promise<void> {
+    return Promise.resolve()
+  }
+  async gauge(): Promise<unknown[]> {
+    const { resourceMetrics } = await this.collect()
+    const metric = resourceMetrics.scopeMetrics
+      .flatMap((scope) => scope.metrics)
+      .find((m) => m.descriptor.name === 'vydra.auth.store.listener.connected')
+    return (metric?.dataPoints ?? []).map((point) => point.value)
+  }
 }
 
 const code = async (promise: Promise<unknown>): Promise<string> =>
@@ -211,6 +230,31 @@ describe.each(backends)('fleet revocation on $name', (backend) => {
       authB.close()
       await Promise.all([a.close(), b.close()])
     }
+  })
+
+  it('listenerConnected: up once subscribed, down while cut off, up again; the OTel gauge reads it', async () => {
+    const shared = uniqueName('gauge')
+    const { store, close } = await backend.open(shared)
+    const reader = new GaugeReader()
+    const auth = createApiKeyAuth({
+      store,
+      logger: createLogSink().logger,
+      telemetry: openTelemetry({ meterProvider: new MeterProvider({ readers: [reader] }) }),
+    })
+    const connected = async (): Promise<string> => String(store.listenerConnected?.())
+    try {
+      await until(connected, 'true')
+      expect(await reader.gauge()).toEqual([1])
+      expect(await backend.dropListeners(shared)).toBe(1)
+      await until(connected, 'false')
+      expect(await reader.gauge()).toEqual([0])
+      await until(connected, 'true')
+      expect(await reader.gauge()).toEqual([1])
+    } finally {
+      await auth.close()
+      await close()
+    }
+    expect(await connected()).toBe('false')
   })
 
   // A benchmark, not a speed test: the delays are printed (docs/benchmarks.md); what is

@@ -214,6 +214,7 @@ export class PostgresKeyStore implements KeyStore, AuditStore {
   readonly #listeners: RevocationListeners
   #listening: Promise<void> | undefined
   #wake: (() => void) | undefined
+  #connected = false
   #closed = false
 
   constructor(pool: Pool, options: PostgresKeyStoreOptions = {}) {
@@ -855,6 +856,14 @@ export class PostgresKeyStore implements KeyStore, AuditStore {
     }
   }
 
+  /**
+   * Whether the revocation listener is connected, listening and caught up (after its replay);
+   * `false` while it reconnects or when nobody subscribes.
+   */
+  listenerConnected(): boolean {
+    return this.#connected
+  }
+
   /** Stops listening and gives the listener's connection back. The pool stays yours to end. */
   async close(): Promise<void> {
     this.#closed = true
@@ -918,6 +927,7 @@ export class PostgresKeyStore implements KeyStore, AuditStore {
           })(),
         )
         for (const row of rows) this.#emit(row.hash)
+        this.#connected = true
         attempt = 0
         // A heartbeat still unanswered one interval later means a dead (half-open) connection.
         let waiting = false
@@ -949,6 +959,7 @@ export class PostgresKeyStore implements KeyStore, AuditStore {
       } catch (error) {
         failure = error
       } finally {
+        this.#connected = false
         this.#wake = undefined
         if (client !== undefined) {
           client.removeAllListeners('notification')

@@ -582,6 +582,14 @@ export class RedisKeyStore implements KeyStore {
     }
   }
 
+  /**
+   * Whether the revocation subscriber is connected, subscribed and caught up (after its replay);
+   * `false` while it reconnects or when nobody subscribes.
+   */
+  listenerConnected(): boolean {
+    return this.#subscriber?.status === 'ready' && this.#lostAt === undefined
+  }
+
   /** Closes the subscriber connection. The client stays yours to quit. */
   async close(): Promise<void> {
     this.#listeners.clear()
