@@ -10,38 +10,20 @@ import { join } from 'node:path'
 import { QUICK } from './lib/args.js'
 import { removeOnExit } from './lib/cleanup.js'
 import { generateKeys } from './http/keys.js'
-import { cpuJiffies, cpuOf, pinSelf, serverCpu } from './lib/cpu.js'
-import {
-  CONNECTIONS,
-  DURATION_S,
-  GENERATOR,
-  load,
-  loadAmount,
-  type LoadResult,
-  WARMUP_S,
-} from './lib/load.js'
+import { cpuOf, pinSelf } from './lib/cpu.js'
+import { judge, MAX_INTERFERENCE, measureRun, percent, type Run, SATURATED } from './lib/judge.js'
+import { CONNECTIONS, DURATION_S, GENERATOR, load, loadAmount, WARMUP_S } from './lib/load.js'
 import { type ServerProcess, startServer } from './lib/server-process.js'
-import { formatRate, formatRatio, formatRange, met, type Summary, summarize } from './lib/stats.js'
+import { formatRate, formatRatio, formatRange, summarize } from './lib/stats.js'
 import { printNote, printTable } from './lib/table.js'
-import { recordTarget, type TargetId } from './lib/targets.js'
+import type { TargetId } from './lib/targets.js'
 
 const ROUNDS = QUICK ? 3 : 7
 /** Issue 10's targets. */
 const ADAPTER_TARGET = 0.97
 const BEARER_AUTH_TARGET = 3.3
 const PASSPORT_TARGET = 1.3
-/**
- * A throughput ratio compares servers only if both were the bottleneck: busy at least this
- * share of their core. Below it, the load generator (or the machine) set the pace.
- */
-const SATURATED = 0.9
-/**
- * Unsaturated, the throughput ratio measures the round trip more than the server, but the CPU
- * time per request still measures the server's cost (a saturated server's req/s is 1 / its CPU
- * per request), provided nothing else ran on its core: the core's busy time beyond the server's
- * own must stay under this share of the core.
- */
-const MAX_INTERFERENCE = 0.1
+// Which ratio decides a target (saturation, CPU/request, or not valid): bench/lib/judge.ts.
 
 const VARIANTS = [
   'express-bare',
@@ -61,7 +43,6 @@ type Variant = (typeof VARIANTS)[number]
  * One measured run, with the server's CPU time per request, its share of its core, and the
  * share of that core other processes used (`NaN` unpinned).
  */
-type Run = LoadResult & { cpuPerRequest: number; serverShare: number; interference: number }
 
 const LABELS: Record<Variant, string> = {
   'express-bare': 'Express 5, no auth',
@@ -90,26 +71,6 @@ async function checkServer(server: ServerProcess, validKey: string): Promise<voi
   }
 }
 
-async function measure(server: ServerProcess, authorizations: readonly string[]): Promise<Run> {
-  const core = serverCpu()
-  const coreBefore = core === undefined ? undefined : cpuJiffies(core)
-  const cpuBefore = server.cpuMicros()
-  const result = await load(server.url, authorizations)
-  const cpu = server.cpuMicros() - cpuBefore
-  const coreAfter = core === undefined ? undefined : cpuJiffies(core)
-  const serverShare = cpu / 1e6 / result.seconds
-  const coreShare =
-    coreBefore === undefined || coreAfter === undefined
-      ? Number.NaN
-      : (coreAfter.busy - coreBefore.busy) / (coreAfter.total - coreBefore.total)
-  return {
-    ...result,
-    cpuPerRequest: cpu / result.total,
-    serverShare,
-    interference: Math.max(0, coreShare - serverShare),
-  }
-}
-
 async function main(): Promise<void> {
   pinSelf('load')
   const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-')))
@@ -134,7 +95,7 @@ async function main(): Promise<void> {
       for (const variant of order) {
         runs
           .get(variant)
-          ?.push(await measure(servers.get(variant) as ServerProcess, authorizations))
+          ?.push(await measureRun(servers.get(variant) as ServerProcess, authorizations))
       }
     }
     report(runs)
@@ -144,51 +105,12 @@ async function main(): Promise<void> {
   }
 }
 
-const percent = (share: number): string => `${(share * 100).toFixed(0)} %`
-
 function report(runs: Map<Variant, Run[]>): void {
   const of = (v: Variant): Run[] => runs.get(v) ?? []
-  const median = (v: Variant, pick: (r: Run) => number): number => summarize(of(v).map(pick)).median
-  // Per round: ours over theirs (req/s), and theirs over ours (CPU per request).
-  const ratio = (ours: Variant, theirs: Variant): Summary =>
-    summarize(of(ours).map((r, round) => r.rps / (of(theirs)[round]?.rps ?? Number.NaN)))
-  const cpuRatio = (ours: Variant, theirs: Variant): Summary =>
-    summarize(
-      of(ours).map(
-        (r, round) => (of(theirs)[round]?.cpuPerRequest ?? Number.NaN) / r.cpuPerRequest,
-      ),
-    )
-  const saturated = (v: Variant): boolean => median(v, (r) => r.serverShare) >= SATURATED
-  const failures = (v: Variant): number => of(v).reduce((sum, r) => sum + r.failures, 0)
-  const shares = (v: Variant): string =>
-    `${percent(median(v, (r) => r.serverShare))} / ${percent(median(v, (r) => r.generatorShare))}`
-
-  const quiet = (v: Variant): boolean => median(v, (r) => r.interference) < MAX_INTERFERENCE
-  // One target. Both servers saturated: the req/s ratio. Otherwise, when nothing else ran on
-  // the server core: the CPU-per-request ratio (what the req/s ratio would be, saturated).
-  // Failed responses, or a core shared with other work, make it "not valid".
+  const { median, ratio, failures, shares, ...judged } = judge((v) => of(v as Variant))
   const target = (id: TargetId, ours: Variant, theirs: Variant, goal: number): string[] => {
-    const r = ratio(ours, theirs)
-    const byCpu = cpuRatio(ours, theirs)
-    const clean = failures(ours) + failures(theirs) === 0
-    const bySaturation = clean && saturated(ours) && saturated(theirs)
-    const byCost = clean && !bySaturation && quiet(ours) && quiet(theirs)
-    const basis = bySaturation ? 'req/s' : byCost ? 'CPU/req' : undefined
-    const decisive = bySaturation ? r : byCpu
-    const context =
-      `server / generator CPU ${shares(ours)} vs ${shares(theirs)}; other work on the server ` +
-      `core ${percent(median(ours, (x) => x.interference))} / ${percent(median(theirs, (x) => x.interference))}`
-    recordTarget({
-      id,
-      measured: `${formatRatio(decisive)} by ${basis ?? (bySaturation ? 'req/s' : 'CPU/req')}`,
-      met: basis === undefined ? undefined : decisive.median >= goal,
-      note: `req/s ${formatRatio(r)}, CPU/req ${formatRatio(byCpu)}; ${context}`,
-    })
-    const verdict =
-      basis === undefined
-        ? `not valid (${clean ? 'server core shared' : 'failed responses'})`
-        : `${met(decisive.median >= goal)} (by ${basis})`
-    return [`${formatRatio(r)}; by CPU/req ${formatRatio(byCpu)}`, `≥ ${goal}×: ${verdict}`]
+    const [ratios, verdict] = judged.target(id, ours, theirs, goal)
+    return [ratios as string, `≥ ${goal}×: ${verdict as string}`]
   }
 
   const row = (v: Variant, base: Variant, extra = ['', '']): string[] => {

@@ -2,7 +2,7 @@
  * Measuring one HTTP server run and judging a throughput target from runs made side by side, by
  * the rule of section 2 (bench/http.ts): a ratio counts by req/s only when both servers were the
  * bottleneck (saturated), else by CPU per request when nothing else ran on the server core, else
- * it is not valid. Used by the Hono section (bench/hono.ts).
+ * it is not valid. Used by sections 2–3 (bench/http.ts) and the Hono section (bench/hono.ts).
  */
 import { cpuJiffies, serverCpu } from './cpu.js'
 import { load, type LoadResult } from './load.js'
@@ -50,6 +50,8 @@ export const percent = (share: number): string => `${(share * 100).toFixed(0)} %
 /** Judging helpers over the runs of each variant (same index = same round). */
 export interface RunJudge {
   median(variant: string, pick: (r: Run) => number): number
+  /** Per round, `ours` req/s over `theirs`. */
+  ratio(ours: string, theirs: string): Summary
   failures(variant: string): number
   /** `server / generator` CPU shares, for the report. */
   shares(variant: string): string
@@ -101,5 +103,5 @@ export function judge(of: (variant: string) => readonly Run[]): RunJudge {
         : `${met(decisive.median >= goal)} (by ${basis})`
     return [`${formatRatio(r)}; by CPU/req ${formatRatio(byCpu)}`, verdict]
   }
-  return { median, failures, shares, target }
+  return { median, ratio, failures, shares, target }
 }
