@@ -200,7 +200,11 @@ export class VydraApiKeys extends HTMLElement {
       h('p', { id: hint, text: 'Rename the key, remove scopes or make it expire sooner. A key\'s access can only be narrowed: to give more, create a new key.' }),
       this.editAlert, this.editBody)
     // Closing by Escape or Cancel returns focus to the row's Edit button; the form leaves the page.
+    // The close event is queued: a quick Escape then Enter can reopen the dialog before it fires,
+    // and clearing the form then would empty the reopened dialog. Only a dialog still closed is
+    // cleaned up.
     dialog.addEventListener('close', () => {
+      if (dialog.open) return
       const { trigger } = this.editing || {}
       this.editBody.replaceChildren()
       if (!this.editSaved && trigger && trigger.isConnected) trigger.focus()
