@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg'
 import { AuthError, type ExpiringKey, type ExpiryStore } from '../../../src/index.js'
+import { sqlIdentifier } from '../shared/sql-identifier.js'
 
 /** Options of {@link PostgresExpiryStore}. */
 export interface PostgresExpiryStoreOptions {
@@ -16,16 +17,8 @@ export interface PostgresExpiryStoreOptions {
   schema?: string
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
-
-function identifier(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw new AuthError('CONFIGURATION_ERROR', {
-      message: `PostgresExpiryStore: ${option} must match ${IDENTIFIER.source}`,
-    })
-  }
-  return `"${value}"`
-}
+const identifier = (option: string, value: unknown): string =>
+  sqlIdentifier('PostgresExpiryStore', option, value, 48)
 
 /**
  * Expiry claims in PostgreSQL beside the keys. A claim is

@@ -12,6 +12,7 @@ import {
 } from '../../../src/index.js'
 import { parseLimitOutcome } from '../shared/limit-outcome.js'
 import { consumeFunction } from './limit-function.js'
+import { sqlIdentifier } from '../shared/sql-identifier.js'
 
 /** Options of {@link PostgresLimitStore}. */
 export interface PostgresLimitStoreOptions {
@@ -24,16 +25,8 @@ export interface PostgresLimitStoreOptions {
   schema?: string
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
-
-function identifier(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw new AuthError('CONFIGURATION_ERROR', {
-      message: `PostgresLimitStore: ${option} must match ${IDENTIFIER.source}`,
-    })
-  }
-  return `"${value}"`
-}
+const identifier = (option: string, value: unknown): string =>
+  sqlIdentifier('PostgresLimitStore', option, value, 48)
 
 /**
  * Counts usage in PostgreSQL, shared by every instance on the database. Call {@link migrate}

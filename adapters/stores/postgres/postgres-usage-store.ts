@@ -5,6 +5,7 @@
  */
 import type { Pool } from 'pg'
 import { AuthError, type UsageBatch, type UsageRow, type UsageStore } from '../../../src/index.js'
+import { sqlIdentifier } from '../shared/sql-identifier.js'
 
 /** Options of {@link PostgresUsageStore}. */
 export interface PostgresUsageStoreOptions {
@@ -17,19 +18,11 @@ export interface PostgresUsageStoreOptions {
   schema?: string
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,39}$/
-
 /** Applied batch ids are kept this long: a retry comes within a few flushes. */
 const BATCH_ID_RETENTION = '2 days'
 
-function identifier(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw new AuthError('CONFIGURATION_ERROR', {
-      message: `PostgresUsageStore: ${option} must match ${IDENTIFIER.source}`,
-    })
-  }
-  return `"${value}"`
-}
+const identifier = (option: string, value: unknown): string =>
+  sqlIdentifier('PostgresUsageStore', option, value, 40)
 
 /**
  * Usage counts in PostgreSQL, on a `pg` `Pool` you own. Call {@link PostgresUsageStore.migrate}

@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3'
 import { AuthError, type ExpiringKey, type ExpiryStore } from '../../../src/index.js'
+import { sqlIdentifier } from '../shared/sql-identifier.js'
 
 /** Options of {@link SqliteExpiryStore}. */
 export interface SqliteExpiryStoreOptions {
@@ -14,8 +15,6 @@ export interface SqliteExpiryStoreOptions {
   table?: string
 }
 
-const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/
-
 interface Row {
   id: string
   user_id: string
@@ -23,14 +22,8 @@ interface Row {
   expires_at: number
 }
 
-function identifier(option: string, value: unknown): string {
-  if (typeof value !== 'string' || !IDENTIFIER.test(value)) {
-    throw new AuthError('CONFIGURATION_ERROR', {
-      message: `SqliteExpiryStore: ${option} must match ${IDENTIFIER.source}`,
-    })
-  }
-  return `"${value}"`
-}
+const identifier = (option: string, value: unknown): string =>
+  sqlIdentifier('SqliteExpiryStore', option, value, 48)
 
 /**
  * Expiry claims in SQLite beside the keys: give it the `SqliteKeyStore`'s database
