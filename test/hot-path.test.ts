@@ -5,7 +5,14 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AuthError, type AuthTelemetry, generateApiKey, type UsageStore } from '../src/index.js'
+import {
+  AuthError,
+  type AuthTelemetry,
+  createApiKeyAuth,
+  generateApiKey,
+  MemoryKeyStore,
+  type UsageStore,
+} from '../src/index.js'
 import type { RequestHandler as ExpressHandler } from 'express'
 import type { Middleware as KoaMiddleware } from 'koa'
 import { requireApiKey as expressRequireApiKey } from '../adapters/frameworks/express/index.js'
@@ -13,6 +20,8 @@ import { requireApiKey as fastifyRequireApiKey } from '../adapters/frameworks/fa
 import { requireApiKey as koaRequireApiKey } from '../adapters/frameworks/koa/index.js'
 import { createApiKeyGuard, createRequestGuard, guardedWebRequest } from '../src/http/index.js'
 import { authenticateNowOf } from '../src/lib/authenticate-now.js'
+import { binaryToHex, hexToBinary } from '../src/lib/binary-digest.js'
+import { createDigestScheme } from '../src/service/digest-scheme.js'
 import { setup } from './support/setup.js'
 
 // Counts reads of Error.stackTraceLimit: every AuthError construction reads it once.
@@ -442,4 +451,58 @@ describe('the verifier keeps the 0.1 shape of a hit (issue 11: within 3 % of the
       source.indexOf('isAnyOfScopes(required)'),
     )
   })
+})
+
+describe('the verification cache is keyed by the binary digest', () => {
+  // A hit's one hash produces the digest as 32 one-byte chars instead of 64 hex ones, and the
+  // cache's Map hashes half the characters (docs/benchmarks.md, "Binary cache key"). The store
+  // still sees only hex digests; the conversions run on a miss or an eviction.
+  const key = generateApiKey('u123')
+  const pepper = new TextEncoder().encode('a pepper of enough length for the test')
+  const schemes = {
+    'no pepper': createDigestScheme(undefined, undefined),
+    pepper: createDigestScheme(pepper, undefined),
+    'pepper ring': createDigestScheme(undefined, {
+      current: { id: 'p2', secret: pepper },
+      next: undefined,
+      previous: [{ id: 'p1', secret: new TextEncoder().encode('the older pepper of the ring') }],
+    }),
+  }
+  for (const [name, scheme] of Object.entries(schemes)) {
+    it(`${name}: the cache key is the hex digest's 32 bytes, and converts both ways`, () => {
+      const hex = scheme.hash(key)
+      const cacheKey = scheme.cacheKey(key)
+      expect(hex).toMatch(/^[0-9a-f]{64}$/)
+      expect(cacheKey).toHaveLength(32)
+      expect(cacheKey).toBe(hexToBinary(hex))
+      expect(scheme.hexOf(cacheKey)).toBe(hex)
+      expect(scheme.cacheKeyOfHex(hex)).toBe(cacheKey)
+      // A stored digest (with its pepper id under a ring) maps to the same cache key.
+      expect(scheme.cacheKeyOf(scheme.stored(hex))).toBe(cacheKey)
+    })
+  }
+
+  it('a malformed hex digest keys nothing', () => {
+    for (const bad of ['abc', 'zz', '0g', `${'0'.repeat(63)}x`]) expect(hexToBinary(bad)).toBe('')
+    expect(binaryToHex(hexToBinary('00ff7fA0'))).toBe('00ff7fa0')
+  })
+
+  for (const pepper of [null, 'a pepper of enough length for the test']) {
+    it(`a revocation pushed as a hex digest evicts the cached key (${pepper === null ? 'no pepper' : 'pepper'})`, async () => {
+      // Two instances over one store: B's revocation reaches A only as the store's push of the
+      // stored (hex) digest; A's cache must drop the binary-keyed entry at once.
+      const store = new MemoryKeyStore()
+      const options = { store, logger: false as const, cache: { ttlMs: 30_000 }, pepper }
+      const a = createApiKeyAuth(options)
+      const b = createApiKeyAuth(options)
+      const { key: issued, id } = await b.createKey({
+        userId: 'u1',
+        name: 'k',
+        scopes: ['models:read'],
+      })
+      await a.verifyKey(issued)
+      await b.revokeKey({ userId: 'u1', keyId: id })
+      await expect(a.verifyKey(issued)).rejects.toMatchObject({ code: 'KEY_REVOKED' })
+    })
+  }
 })
