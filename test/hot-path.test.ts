@@ -21,6 +21,7 @@ import { requireApiKey as koaRequireApiKey } from '../adapters/frameworks/koa/in
 import { createApiKeyGuard, createRequestGuard, guardedWebRequest } from '../src/http/index.js'
 import { authenticateNowOf } from '../src/lib/authenticate-now.js'
 import { binaryToHex, hexToBinary } from '../src/lib/binary-digest.js'
+import { countHeaderLines } from '../src/lib/count-header-lines.js'
 import { createDigestScheme } from '../src/service/digest-scheme.js'
 import { setup } from './support/setup.js'
 
@@ -505,4 +506,28 @@ describe('the verification cache is keyed by the binary digest', () => {
       await expect(a.verifyKey(issued)).rejects.toMatchObject({ code: 'KEY_REVOKED' })
     })
   }
+})
+
+describe('duplicate Authorization lines are counted without copying header names', () => {
+  // countHeaderLines runs on every request; it lower-cased every 13-character header name to
+  // compare it, a string built per request (src/lib/count-header-lines.ts).
+  it('counts every casing of the name, and nothing else', () => {
+    const raw = (...names: string[]) => names.flatMap((name) => [name, 'x'])
+    expect(
+      countHeaderLines(raw('Authorization', 'AUTHORIZATION', 'authorization'), 'authorization'),
+    ).toBe(3)
+    expect(countHeaderLines(raw('aUtHoRiZaTiOn', 'Host'), 'authorization')).toBe(1)
+    expect(
+      countHeaderLines(raw('Authorizatio', 'Authorizations', 'Authorizatiom'), 'authorization'),
+    ).toBe(0)
+    // Only letters match their other case: `-` is not `\r` (45 vs 13, which `| 0x20` would equate).
+    expect(countHeaderLines(raw('X-Api-Key', 'x\rapi-key', 'X\rAPI\rKEY'), 'x-api-key')).toBe(1)
+    expect(countHeaderLines(raw('Authorizati\u00cfn', 'Authorizati@n'), 'authorization')).toBe(0)
+    expect(countHeaderLines(undefined, 'authorization')).toBe(0)
+    const source = readFileSync(
+      join(import.meta.dirname, '../src/lib/count-header-lines.ts'),
+      'utf8',
+    )
+    expect(source).not.toMatch(/toLowerCase\(\)/)
+  })
 })
