@@ -6,6 +6,7 @@
 import type { ApiKeyAuth, FailedAuthThrottle, VerifyOptions } from '../create-api-key-auth.js'
 import { AuthError, isAuthError } from '../errors.js'
 import { type AuthenticateNow, authenticateNowOf } from '../lib/authenticate-now.js'
+import { chargeNowOf } from '../lib/charge-now.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { MAX_COST } from '../limits/schema.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
@@ -122,6 +123,8 @@ function guardPlan(
 ): GuardPlan {
   const defaults = auth.options.limits?.defaults !== undefined
   const fail = (error: unknown): AuthResult => ({ ok: false, response: auth.errorResponse(error) })
+  // Whoever replaced `auth.chargeLimits` is called as before: their function does not carry it.
+  const chargeNow = chargeNowOf(auth.chargeLimits)
   const charged = (principal: ApiKeyPrincipal) => (headers: Record<string, string>) =>
     ({ ok: true, principal, headers }) as AuthResult
   return {
@@ -136,7 +139,14 @@ function guardPlan(
     charge: (principal, request) => {
       if (principal.limits === undefined && !defaults) return { ok: true, principal }
       try {
-        return auth.chargeLimits(principal, { cost, request }).then(charged(principal), fail)
+        if (chargeNow === undefined) {
+          return auth.chargeLimits(principal, { cost, request }).then(charged(principal), fail)
+        }
+        // A limit store that answers in this process charges in this turn: the result comes
+        // back with the hit's, no promise in between (src/lib/charge-now.ts).
+        const headers = chargeNow(principal, cost, request)
+        if (headers instanceof Promise) return headers.then(charged(principal), fail)
+        return headers instanceof AuthError ? fail(headers) : { ok: true, principal, headers }
       } catch (error) {
         return fail(error)
       }
