@@ -67,7 +67,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const verifier = createVerifier({
     keyHead: head,
     otherHeads,
-    hash: scheme.hash,
+    hash: scheme.cacheKey,
     clock,
     cache: cache,
     store,
