@@ -79,10 +79,9 @@ async function guardThrottled(
   let address: string | undefined
   try {
     address = request.clientAddress
-    const wait = address === undefined ? 0 : throttle.retryAfter(address)
-    if (wait > 0) {
-      throw new AuthError('RATE_LIMITED', { reason: 'failed_auth', retryAfterSeconds: wait })
-    }
+    // Over the cap: the 429 with Retry-After and the failed-auth policy's RateLimit headers.
+    const refused = address === undefined ? undefined : throttle.refusal(address)
+    if (refused !== undefined) return plan.fail(refused)
     if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
       throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
     }
@@ -90,7 +89,7 @@ async function guardThrottled(
     return await plan.charge(principal, request)
   } catch (error) {
     if (address !== undefined && isAuthError(error) && error.status === 401) {
-      const instead = await throttle.recordFailure(address)
+      const instead = await throttle.recordFailure(address, request)
       if (instead !== undefined) return plan.fail(instead)
     }
     return plan.fail(error)
