@@ -53,6 +53,31 @@ export const FAILED_AUTH_POLICY = 'failed-auth'
 // `failed-auth:` before the address in a subject (../limits/address-subject.ts).
 const SUBJECT_HEAD = 'failed-auth:'
 
+// The 429 of a block this instance remembers: nothing left until it ends (`t`, in seconds like
+// Retry-After, which is what the store's own answer would say).
+function refusalOf(
+  retryAfter: (address: string) => number,
+  policy: string,
+  headersOn: boolean,
+): (address: string) => AuthError | undefined {
+  return (address) => {
+    const wait = retryAfter(address)
+    if (wait === 0) return undefined
+    return new AuthError('RATE_LIMITED', {
+      reason: 'failed_auth',
+      retryAfterSeconds: wait,
+      ...(headersOn
+        ? {
+            limitHeaders: {
+              'ratelimit-policy': policy,
+              ratelimit: `"${FAILED_AUTH_POLICY}";r=0;t=${wait}`,
+            },
+          }
+        : {}),
+    })
+  }
+}
+
 /** Builds the throttle, or `undefined` when `limits.failedAuth` is off. */
 export function createFailedAuthThrottle(
   options: Pick<ResolvedAuthOptions, 'limits' | 'storeTimeoutMs' | 'logger'>,
@@ -91,24 +116,7 @@ export function createFailedAuthThrottle(
     return 0
   }
 
-  // A block this instance remembers: nothing left until it ends (`t`, in seconds like
-  // Retry-After, which is what the store's own answer would say).
-  const refusal = (address: string): AuthError | undefined => {
-    const wait = retryAfter(address)
-    if (wait === 0) return undefined
-    return new AuthError('RATE_LIMITED', {
-      reason: 'failed_auth',
-      retryAfterSeconds: wait,
-      ...(headersOn
-        ? {
-            limitHeaders: {
-              'ratelimit-policy': policy,
-              ratelimit: `"${FAILED_AUTH_POLICY}";r=0;t=${wait}`,
-            },
-          }
-        : {}),
-    })
-  }
+  const refusal = refusalOf(retryAfter, policy, options.limits.headers)
 
   const recordFailure = async (
     address: string,

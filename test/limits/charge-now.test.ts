@@ -18,6 +18,7 @@ import {
 } from '../../src/index.js'
 import { consumeNowOf } from '../../src/lib/consume-now.js'
 import { limitHeaderPlan, limitHeaders, rateLimitHeader } from '../../src/limits/headers.js'
+import { checkJson } from '../../adapters/stores/redis/redis-limit-store.js'
 import { registerKey } from '../support/secret-scan.js'
 
 interface FakeRequest {
@@ -178,5 +179,35 @@ describe('headers built from a plan', () => {
     expect({ 'ratelimit-policy': plan.policy, ratelimit: rateLimitHeader(plan, only) }).toEqual(
       limitHeaders(only, 5),
     )
+  })
+})
+
+describe("the Redis limit store's script argument", () => {
+  const frozenRate = Object.freeze([Object.freeze({ name: 'minute', limit: 5, windowMs: 60_000 })])
+  const frozenCredits = Object.freeze({
+    remaining: 3,
+    refill: Object.freeze({ amount: 3, intervalMs: 1000 }),
+  })
+  test.each([
+    ['frozen limits', { subject: 'key:a', rate: frozenRate, cost: 2, now: 1_700_000_000_123 }],
+    [
+      'frozen limits and credits',
+      { subject: 'key:a', rate: frozenRate, credits: frozenCredits, cost: 1, now: 5 },
+    ],
+    [
+      'mutable limits',
+      { subject: 'key:a', rate: [{ name: 'm', limit: 1, windowMs: 1000 }], cost: 1, now: 5 },
+    ],
+    ['credits only', { subject: 'key:a', rate: [], credits: { remaining: 0 }, cost: 1, now: 5 }],
+  ])('%s: the same text as JSON.stringify', (_, check: LimitCheck) => {
+    const { rate, credits, cost, now } = check
+    expect(checkJson(check)).toBe(JSON.stringify({ rate, credits, cost, now }))
+    expect(checkJson(check)).toBe(JSON.stringify({ rate, credits, cost, now }))
+  })
+  test('a mutable array changed between checks is serialised as it is now', () => {
+    const rate = [{ name: 'm', limit: 1, windowMs: 1000 }]
+    checkJson({ subject: 'key:a', rate, cost: 1, now: 5 })
+    rate.push({ name: 'n', limit: 2, windowMs: 2000 })
+    expect(checkJson({ subject: 'key:a', rate, cost: 1, now: 5 })).toContain('"n"')
   })
 })
