@@ -223,11 +223,12 @@ async function accuracy(backend: Backend, info: unknown): Promise<string[][]> {
   return rows
 }
 
-type CostVariant = 'none' | 'memory' | 'redis' | 'redis-leasing'
+type CostVariant = 'none' | 'memory' | 'redis' | 'redis-single' | 'redis-leasing'
 const COST_VARIANTS: Record<CostVariant, { label: string; target?: number }> = {
   none: { label: 'Fastify + requireApiKey, no limits' },
   memory: { label: '… + one rate limit, memory limit store', target: 0.95 },
   redis: { label: '… + one rate limit, Redis limit store', target: 0.85 },
+  'redis-single': { label: '… + one rate limit, Redis limit store, maxBatch 1 (no coalescing)' },
   'redis-leasing': { label: '… + one rate limit, LeasingLimitStore (batch 100) over Redis' },
 }
 
@@ -256,7 +257,12 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
   const names = Object.keys(COST_VARIANTS) as CostVariant[]
   const servers = new Map<CostVariant, ServerProcess>()
   const runs = new Map<CostVariant, Run[]>(names.map((name) => [name, []]))
-  const scripts = { redis: [] as number[], 'redis-leasing': [] as number[] }
+  const scripts = {
+    redis: [] as number[],
+    'redis-single': [] as number[],
+    'redis-leasing': [] as number[],
+  }
+  const onRedis = (name: CostVariant): name is keyof typeof scripts => name in scripts
   try {
     for (const name of names) {
       const env: Record<string, string> =
@@ -276,10 +282,9 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
       // Every order is reversed on the next round: drift hits each variant alike.
       const order = round % 2 === 0 ? names : [...names].reverse()
       for (const name of order) {
-        const before =
-          name === 'redis' || name === 'redis-leasing' ? await redisScriptCalls(redisInfo) : 0
+        const before = onRedis(name) ? await redisScriptCalls(redisInfo) : 0
         const run = await measureRun(servers.get(name) as ServerProcess, authorizations)
-        if (name === 'redis' || name === 'redis-leasing') {
+        if (onRedis(name)) {
           scripts[name].push(((await redisScriptCalls(redisInfo)) - before) / run.total)
         }
         runs.get(name)?.push(run)
@@ -288,10 +293,7 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
     const judged = judge((variant) => runs.get(variant as CostVariant) ?? [])
     return names.map((name) => {
       const { label, target } = COST_VARIANTS[name]
-      const trips =
-        name === 'redis' || name === 'redis-leasing'
-          ? formatRange(summarize(scripts[name]), (n) => n.toFixed(3))
-          : '—'
+      const trips = onRedis(name) ? formatRange(summarize(scripts[name]), (n) => n.toFixed(3)) : '—'
       const rps = formatRate(judged.median(name, (r) => r.rps))
       const shares = judged.shares(name)
       if (name === 'none') return [label, rps, '1.00×', '—', shares, trips, '—']
