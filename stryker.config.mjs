@@ -17,9 +17,30 @@ export default {
     'src/errors.ts',
     'src/error-response.ts',
     'src/hash.ts',
-    // cache, verification, key management (the service)
+    // cache, verification, key management and the guarded store: the service modules issue 17
+    // names, by name. The feature modules of later issues in src/service/ (limits, usage, events,
+    // audit, telemetry, expiry, wiring) are left out of the default run; measure one with
+    // `npx stryker run --mutate src/service/<file>.ts` (docs/testing.md).
     'src/lib/lru-cache.ts',
-    'src/service/*.ts',
+    'src/service/verification-cache.ts',
+    'src/service/verifier.ts',
+    'src/service/load-handlers.ts',
+    'src/service/touch-throttle.ts',
+    'src/service/clock.ts',
+    'src/service/digest-scheme.ts',
+    'src/service/pepper-rotation.ts',
+    'src/service/key-manager.ts',
+    'src/service/key-listing.ts',
+    'src/service/key-update.ts',
+    'src/service/key-lifecycle.ts',
+    'src/service/revoke-by-key.ts',
+    'src/service/key-owner.ts',
+    'src/service/key-name.ts',
+    'src/service/key-metadata.ts',
+    'src/service/scope-registry.ts',
+    'src/service/guarded-store.ts',
+    'src/service/guarded-digests.ts',
+    'src/service/guarded-lifecycle.ts',
     'src/create-api-key-auth.ts',
     // CSRF and sessions (the HTTP layer)
     'src/http/csrf.ts',

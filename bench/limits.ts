@@ -9,6 +9,11 @@
  *   reaches, counted in a memory or a Redis limit store, against the same server without limits;
  *   interleaved rounds, the ratio of requests per second per round.
  *
+ * - In process (8d): what one rate limit adds to a cache hit through `createRequestGuard`, CPU
+ *   time per call, alternated rounds (bench/limits-in-process.ts).
+ *
+ * `--cost-only` runs 8d and 8b only; `--accuracy-only` 8a only.
+ *
  * Workers are this same file run as `node limits.mjs __limits-worker <backend> <info> <job>`.
  */
 import { spawn } from 'node:child_process'
@@ -20,11 +25,13 @@ import type { LimitCheck, LimitStore } from '../src/index.js'
 import { type ManagedServer, startPostgres, startRedis } from '../test/support/servers.js'
 import { QUICK } from './lib/args.js'
 import { removeOnExit } from './lib/cleanup.js'
-import { pinSelf } from './lib/cpu.js'
+import { cpuOf, pinSelf, pinTree } from './lib/cpu.js'
+import { judge, measureRun, type Run } from './lib/judge.js'
+import { inProcessCost } from './limits-in-process.js'
 import { generateKeys } from './http/keys.js'
 import { load, loadAmount, WARMUP_S } from './lib/load.js'
 import { type ServerProcess, startServer } from './lib/server-process.js'
-import { formatCount, formatRate, formatRatio, summarize } from './lib/stats.js'
+import { formatCount, formatRange, formatRate, summarize } from './lib/stats.js'
 import { printNote, printTable } from './lib/table.js'
 
 const WORKERS = 10
@@ -199,23 +206,44 @@ async function accuracy(backend: Backend, info: unknown): Promise<string[][]> {
   return rows
 }
 
+type CostVariant = 'none' | 'memory' | 'redis' | 'redis-leasing'
+const COST_VARIANTS: Record<CostVariant, { label: string; target?: number }> = {
+  none: { label: 'Fastify + requireApiKey, no limits' },
+  memory: { label: '… + one rate limit, memory limit store', target: 0.95 },
+  redis: { label: '… + one rate limit, Redis limit store', target: 0.85 },
+  'redis-leasing': { label: '… + one rate limit, LeasingLimitStore (batch 100) over Redis' },
+}
+
+// Scripts Redis has run so far (`EVALSHA` and `EVAL` calls): one per round trip of a charge.
+async function redisScriptCalls(redisInfo: unknown): Promise<number> {
+  const { Redis } = await import('ioredis')
+  const client = new Redis(redisInfo as { host: string; port: number })
+  try {
+    const stats = await client.info('commandstats')
+    let calls = 0
+    for (const match of stats.matchAll(/^cmdstat_(evalsha|eval):calls=(\d+)/gm)) {
+      calls += Number(match[2])
+    }
+    return calls
+  } finally {
+    client.disconnect()
+  }
+}
+
 async function cost(redisInfo: unknown): Promise<string[][]> {
   const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-limits-')))
   const keys = generateKeys()
   const keysFile = join(dir, 'keys.json')
   writeFileSync(keysFile, JSON.stringify(keys))
   const authorizations = keys.map((key) => `Bearer ${key}`)
-  const variants = {
-    none: {},
-    memory: { BENCH_LIMITS: 'memory' },
-    redis: { BENCH_LIMITS: 'redis', BENCH_LIMITS_INFO: JSON.stringify(redisInfo) },
-  } as const
-  const servers = new Map<keyof typeof variants, ServerProcess>()
+  const names = Object.keys(COST_VARIANTS) as CostVariant[]
+  const servers = new Map<CostVariant, ServerProcess>()
+  const runs = new Map<CostVariant, Run[]>(names.map((name) => [name, []]))
+  const scripts = { redis: [] as number[], 'redis-leasing': [] as number[] }
   try {
-    for (const [name, env] of Object.entries(variants) as [
-      keyof typeof variants,
-      Record<string, string>,
-    ][]) {
+    for (const name of names) {
+      const env: Record<string, string> =
+        name === 'none' ? {} : { BENCH_LIMITS: name, BENCH_LIMITS_INFO: JSON.stringify(redisInfo) }
       const server = await startServer('fastify-lib', keysFile, env)
       servers.set(name, server)
       const probe = await fetch(`${server.url}/api/v1/models`, {
@@ -227,35 +255,40 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
       await loadAmount(server.url, authorizations, authorizations.length)
       await load(server.url, authorizations, WARMUP_S)
     }
-    const rps = { none: [] as number[], memory: [] as number[], redis: [] as number[] }
     for (let round = 0; round < ROUNDS; round++) {
-      const order =
-        round % 2 === 0
-          ? (['none', 'memory', 'redis'] as const)
-          : (['redis', 'memory', 'none'] as const)
+      // Every order is reversed on the next round: drift hits each variant alike.
+      const order = round % 2 === 0 ? names : [...names].reverse()
       for (const name of order) {
-        const result = await load((servers.get(name) as ServerProcess).url, authorizations)
-        if (result.failures > 0) throw new Error(`${name}: ${result.failures} failed requests`)
-        rps[name].push(result.rps)
+        const before =
+          name === 'redis' || name === 'redis-leasing' ? await redisScriptCalls(redisInfo) : 0
+        const run = await measureRun(servers.get(name) as ServerProcess, authorizations)
+        if (name === 'redis' || name === 'redis-leasing') {
+          scripts[name].push(((await redisScriptCalls(redisInfo)) - before) / run.total)
+        }
+        runs.get(name)?.push(run)
       }
     }
-    const ratio = (name: 'memory' | 'redis'): string =>
-      formatRatio(summarize(rps[name].map((value, i) => value / (rps.none[i] as number))))
-    return [
-      ['Fastify + requireApiKey, no limits', formatRate(summarize(rps.none).median), '1.00×', '—'],
-      [
-        '… + one rate limit, memory limit store',
-        formatRate(summarize(rps.memory).median),
-        ratio('memory'),
-        '≥ 0.95×',
-      ],
-      [
-        '… + one rate limit, Redis limit store',
-        formatRate(summarize(rps.redis).median),
-        ratio('redis'),
-        '≥ 0.85×',
-      ],
-    ]
+    const judged = judge((variant) => runs.get(variant as CostVariant) ?? [])
+    return names.map((name) => {
+      const { label, target } = COST_VARIANTS[name]
+      const trips =
+        name === 'redis' || name === 'redis-leasing'
+          ? formatRange(summarize(scripts[name]), (n) => n.toFixed(3))
+          : '—'
+      const rps = formatRate(judged.median(name, (r) => r.rps))
+      const shares = judged.shares(name)
+      if (name === 'none') return [label, rps, '1.00×', '—', shares, trips, '—']
+      const [ratios, verdict] = judged.target(undefined, name, 'none', target ?? 0)
+      return [
+        label,
+        rps,
+        ratios as string,
+        target === undefined ? 'reported, no target' : `≥ ${target.toFixed(2)}×`,
+        shares,
+        trips,
+        target === undefined ? '—' : (verdict as string),
+      ]
+    })
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()))
     rmSync(dir, { recursive: true, force: true })
@@ -293,12 +326,66 @@ async function memory(subjects: number): Promise<string[][]> {
   ]
 }
 
+async function printInProcess(): Promise<void> {
+  printTable(
+    '8d. In process: what one rate limit adds to a cache hit (CPU per guard call)',
+    [
+      'guard',
+      'CPU per call (range of rounds)',
+      'added by the limit (range)',
+      'calls that were a promise',
+    ],
+    await inProcessCost(),
+  )
+  printNote(
+    'createRequestGuard over a small request object, 16 keys, rounds alternated (reversed every ' +
+      'other round), CPU time of this process (process.cpuUsage), so it holds on a busy ' +
+      'machine. A promise is a charge that could not be answered in the turn of the hit (the ' +
+      'first take of a lease).',
+  )
+}
+
+async function printCost(redisInfo: unknown): Promise<void> {
+  printTable(
+    '8b. Cost of one rate limit per key (requests per second, median of rounds)',
+    [
+      'server',
+      'req/s',
+      'ratio to no limits (range)',
+      'target',
+      'server / generator CPU',
+      'Redis scripts per request',
+      'verdict',
+    ],
+    await cost(redisInfo),
+  )
+  printNote(
+    `The Fastify servers run on ${cpuOf('server')}; Redis runs on ${cpuOf('load')} with the ` +
+      'load generator (pinned there explicitly), as in a deployment where Redis is another ' +
+      "machine: its CPU is not counted against the server's. A ratio counts by req/s when " +
+      'both servers saturate their core, else by CPU per request when nothing else ran on ' +
+      'it, else it is not valid (bench/lib/judge.ts). Redis scripts per request: EVALSHA + ' +
+      'EVAL calls in Redis (INFO commandstats) over requests answered, per round; exactly 1 ' +
+      'without leasing, about 1/100 with it.',
+  )
+}
+
 async function main(): Promise<void> {
   pinSelf('load')
   const servers: ManagedServer<unknown>[] = []
   try {
     const [redis, postgres] = await Promise.all([startRedis(), startPostgres()])
     servers.push(redis as ManagedServer<unknown>, postgres as ManagedServer<unknown>)
+    // Redis and PostgreSQL serve the bench's own clients here: on the load core, never on the
+    // measured server's (they would inherit it from this process anyway; explicit, so that a
+    // change of how servers are started cannot move them).
+    pinTree(redis.pid, 'load')
+    pinTree(postgres.pid, 'load')
+    if (process.argv.includes('--cost-only')) {
+      await printInProcess()
+      await printCost(redis.info)
+      return
+    }
     const rows = [
       ...(await accuracy('redis', redis.info)),
       ...(await accuracy('postgres', postgres.info)),
@@ -325,11 +412,8 @@ async function main(): Promise<void> {
         `${LEASE_BATCH}) the bound is instances x batch = ${WORKERS * LEASE_BATCH}.`,
     )
     if (process.argv.includes('--accuracy-only')) return
-    printTable(
-      '8b. Cost of one rate limit per key (requests per second, median of rounds)',
-      ['server', 'req/s', 'ratio to no limits (range)', 'target'],
-      await cost(redis.info),
-    )
+    await printCost(redis.info)
+    await printInProcess()
     printTable(
       '8c. Memory limit store: heap per limited key (one rate limit, one request each)',
       ['keys', 'heap', 'per key', 'LRU', 'measured'],

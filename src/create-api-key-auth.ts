@@ -67,7 +67,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
   const verifier = createVerifier({
     keyHead: head,
     otherHeads,
-    hash: scheme.hash,
+    hash: scheme.cacheKey,
     clock,
     cache: cache,
     store,
@@ -121,7 +121,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
     chargeLimits: createLimiter(opts, clock, observability.limitHit).charge,
-    ...throttleOf(opts, clock),
+    ...throttleOf(opts, clock, observability.throttled),
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,
     errorResponse: createErrorResponder(opts.realm, opts.logger),
@@ -136,10 +136,9 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
 }
 
 // Present only when the option is on, so that `'failedAuthThrottle' in auth` says so.
-function throttleOf(
-  opts: Parameters<typeof createFailedAuthThrottle>[0],
-  clock: Parameters<typeof createFailedAuthThrottle>[1],
-): { failedAuthThrottle?: FailedAuthThrottle } {
-  const throttle = createFailedAuthThrottle(opts, clock)
+function throttleOf(...args: Parameters<typeof createFailedAuthThrottle>): {
+  failedAuthThrottle?: FailedAuthThrottle
+} {
+  const throttle = createFailedAuthThrottle(...args)
   return throttle === undefined ? {} : { failedAuthThrottle: throttle }
 }

@@ -131,6 +131,24 @@ export interface LimitHitEvent {
   request: RequestMetadata | null
 }
 
+/**
+ * `auth.throttled`: failed-authentication throttling (`limits.failedAuth`) began refusing a
+ * client address: one more failed authentication from it was over the cap. Emitted once per
+ * block and instance (the requests refused during the block, before any lookup, emit nothing
+ * more: a flood must not become a flood of events). Nothing of the presented key is included.
+ */
+export interface AuthThrottledEvent {
+  at: Date
+  /** The policy that refused, as in the `RateLimit-Policy` header: `'failed-auth'`. */
+  limit: string
+  /** What is counted: the client address, or for an IPv6 address its /64 (`2001:db8:1:2::/64`). */
+  subject: string
+  /** How long the address is refused, in milliseconds. */
+  retryAfterMs: number
+  /** Method, path and client address of the request whose failure began the block. */
+  request: RequestMetadata | null
+}
+
 /** Every event name and its payload. */
 export interface AuthEventMap {
   'key.created': KeyCreatedEvent
@@ -144,6 +162,7 @@ export interface AuthEventMap {
   'key.expired': KeyExpiredEvent
   'auth.denied': AuthDeniedEvent
   'limit.hit': LimitHitEvent
+  'auth.throttled': AuthThrottledEvent
 }
 
 /** An event name. */
@@ -179,4 +198,5 @@ export const AUTH_EVENT_NAMES: readonly AuthEventName[] = Object.freeze([
   'key.expired',
   'auth.denied',
   'limit.hit',
+  'auth.throttled',
 ])

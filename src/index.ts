@@ -64,6 +64,7 @@ export type {
 export { AUTH_EVENT_NAMES } from './events.js'
 export type {
   AuthDeniedEvent,
+  AuthThrottledEvent,
   AuthEvent,
   AuthEventListener,
   AuthEventMap,

@@ -95,6 +95,15 @@ export interface KeyUpdateExpectation {
   scopes: readonly string[]
   /** The stored expiry (compared in ms; `null` = never). */
   expiresAt: Date | null
+  /**
+   * The key's own stored usage limits (`null`: none of its own), compared by value (names,
+   * limits, windows, credits; not key order). Present when the core checked new limits against
+   * them (a narrow-only change, `PATCH /api/v1/api-keys/:id`): a store must then apply the
+   * update only if its stored limits still equal these, else answer `conflict`, so that a
+   * concurrent change of the limits (a plan downgrade) is never undone by a patch checked
+   * against the old ones. Absent: the limits are not compared. Added in 0.2 (issue 12).
+   */
+  limits?: KeyLimits | null
 }
 
 /** The answer of {@link KeyStore.update}. */

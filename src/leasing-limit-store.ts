@@ -6,6 +6,7 @@
  * @module
  */
 import { AuthError } from './errors.js'
+import { CONSUME_NOW } from './lib/consume-now.js'
 import type { LimitStore } from './limit-store.js'
 import type { LimitCheck, LimitOutcome, RateLimit } from './limits/types.js'
 
@@ -32,8 +33,18 @@ interface Lease {
   rate: LimitOutcome['rate']
 }
 
+// The limits' part of a lease's key, built once per frozen array of frozen limits (what the
+// service passes on every check of a key); a mutable one is described anew each time.
+const described = new WeakMap<readonly RateLimit[], string>()
+function describe(rate: readonly RateLimit[]): string {
+  const known = described.get(rate)
+  if (known !== undefined) return known
+  const text = rate.map((r) => `${r.name}:${r.limit}:${r.windowMs}`).join(',')
+  if (Object.isFrozen(rate) && rate.every((r) => Object.isFrozen(r))) described.set(rate, text)
+  return text
+}
 const fingerprint = (subject: string, rate: readonly RateLimit[]): string =>
-  `${subject}|${rate.map((r) => `${r.name}:${r.limit}:${r.windowMs}`).join(',')}`
+  `${subject}|${describe(rate)}`
 
 /**
  * Wraps a shared limit store with local leases for rate limits. A check takes
@@ -165,5 +176,23 @@ export class LeasingLimitStore implements LimitStore {
   #call(check: LimitCheck): Promise<LimitOutcome> {
     this.#roundTrips++
     return this.#inner.consume(check)
+  }
+
+  // Spends from a lease held here when it covers the check; `undefined` when a take is due.
+  #consumeNow(check: LimitCheck): LimitOutcome | undefined {
+    if (check.credits !== undefined || check.rate.length === 0) return undefined
+    return this.#spend(fingerprint(check.subject, check.rate), check)
+  }
+
+  // The synchronous form of `consume` (src/lib/consume-now.ts): a check the lease covers is
+  // answered in the turn of the cache hit, with no promise; the others go through `consume`
+  // (a take: a round trip). It hangs off this class's own `consume`, so a subclass that
+  // overrides `consume` is still called. Pinned by test/limits/charge-now.test.ts.
+  static {
+    Object.defineProperty(LeasingLimitStore.prototype.consume, CONSUME_NOW, {
+      value: function consumeNow(this: LeasingLimitStore, check: LimitCheck) {
+        return this.#consumeNow(check)
+      },
+    })
   }
 }

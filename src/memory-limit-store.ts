@@ -3,15 +3,37 @@
  * @module
  */
 import { AuthError } from './errors.js'
+import { CONSUME_NOW } from './lib/consume-now.js'
 import type { LimitStore } from './limit-store.js'
-import { applyCheck, type LimitState } from './limits/sliding-window.js'
-import type { LimitCheck, LimitOutcome } from './limits/types.js'
+import type { LimitState } from './limits/sliding-window.js'
+import { applyInPlace, windowId } from './limits/sliding-window-in-place.js'
+import type { LimitCheck, LimitOutcome, RateLimit } from './limits/types.js'
+
+/**
+ * A subject's usage, the rate limits it was last charged with and their window ids, and its LRU
+ * stamp.
+ */
+interface Entry {
+  readonly state: LimitState
+  rate: readonly RateLimit[]
+  ids: readonly string[]
+  stamp: number
+}
+
+// Nothing left to keep: every window counts nothing (a window's `resetMs` is 0 exactly then)
+// and no credits. Read from the outcome rather than by enumerating the state's keys.
+function isEmpty(outcome: LimitOutcome, state: LimitState): boolean {
+  if (state.c !== undefined) return false
+  for (const limit of outcome.rate) if (limit.resetMs !== 0) return false
+  return true
+}
 
 /** Options of {@link MemoryLimitStore}. */
 export interface MemoryLimitStoreOptions {
   /**
-   * Most subjects (keys) whose usage is held; the least recently charged is forgotten first,
-   * which resets its windows and its credits (docs/limits.md, "Memory"). @defaultValue `100_000`
+   * Most subjects (keys) whose usage is held; the least recently charged is forgotten first
+   * (from 16 subjects on, to within an eighth of `maxSubjects`), which resets its windows and its
+   * credits (docs/limits.md, "Memory"). @defaultValue `100_000`
    */
   maxSubjects?: number
 }
@@ -27,8 +49,13 @@ export interface MemoryLimitStoreOptions {
  */
 export class MemoryLimitStore implements LimitStore {
   // A Map iterates in insertion order: re-inserting on use keeps the least recent first.
-  readonly #states = new Map<string, LimitState>()
+  readonly #states = new Map<string, Entry>()
   readonly #max: number
+  // Re-inserting costs a Map delete and set per charge. As in src/lib/lru-cache.ts, an entry
+  // moved within the last `#slack` moves is far from eviction and stays where it is: at most
+  // `#slack` newer entries sit behind it. Below 16 subjects the slack is 0: exact LRU.
+  readonly #slack: number
+  #moves = 0
 
   constructor(options: MemoryLimitStoreOptions = {}) {
     const max = options?.maxSubjects ?? 100_000
@@ -38,6 +65,7 @@ export class MemoryLimitStore implements LimitStore {
       })
     }
     this.#max = max
+    this.#slack = max < 16 ? 0 : max >>> 3
   }
 
   /** Subjects whose usage is held now. */
@@ -46,14 +74,55 @@ export class MemoryLimitStore implements LimitStore {
   }
 
   consume(check: LimitCheck): Promise<LimitOutcome> {
-    const { outcome, state } = applyCheck(this.#states.get(check.subject), check)
-    this.#states.delete(check.subject)
-    if (Object.keys(state.w).length > 0 || state.c !== undefined) {
-      this.#states.set(check.subject, state)
-      if (this.#states.size > this.#max) {
-        this.#states.delete(this.#states.keys().next().value as string)
+    return Promise.resolve(this.#apply(check))
+  }
+
+  // The state is changed in place (./limits/sliding-window-in-place.ts): a charge allocates its
+  // outcome and little else.
+  #apply(check: LimitCheck): LimitOutcome {
+    const subject = check.subject
+    const held = this.#states.get(subject)
+    if (held === undefined) {
+      const state: LimitState = { w: {} }
+      const ids = check.rate.map(windowId)
+      const outcome = applyInPlace(state, check, ids)
+      if (!isEmpty(outcome, state)) {
+        this.#states.set(subject, { state, rate: check.rate, ids, stamp: ++this.#moves })
+        if (this.#states.size > this.#max) {
+          this.#states.delete(this.#states.keys().next().value as string)
+        }
       }
+      return outcome
     }
-    return Promise.resolve(outcome)
+    // The same limits as last time (the same frozen array, as the service passes): their
+    // window ids are known and no window of other limits can be in the state.
+    let outcome: LimitOutcome
+    if (held.rate === check.rate && Object.isFrozen(check.rate)) {
+      outcome = applyInPlace(held.state, check, held.ids)
+    } else {
+      outcome = applyInPlace(held.state, check)
+      held.rate = check.rate
+      held.ids = check.rate.map(windowId)
+    }
+    if (isEmpty(outcome, held.state)) {
+      this.#states.delete(subject)
+    } else if (this.#moves - held.stamp > this.#slack) {
+      held.stamp = ++this.#moves
+      this.#states.delete(subject)
+      this.#states.set(subject, held)
+    }
+    return outcome
+  }
+
+  // The synchronous form of `consume` (src/lib/consume-now.ts): the service charges a request
+  // in the turn of its cache hit, with no promise, instead of awaiting `Promise.resolve`. It
+  // hangs off this class's own `consume`, so a subclass that overrides `consume` is still
+  // called. Pinned by test/limits/charge-now.test.ts.
+  static {
+    Object.defineProperty(MemoryLimitStore.prototype.consume, CONSUME_NOW, {
+      value: function consumeNow(this: MemoryLimitStore, check: LimitCheck): LimitOutcome {
+        return this.#apply(check)
+      },
+    })
   }
 }

@@ -12,6 +12,7 @@ import type {
   KeyRollRequest,
   KeyUpdateExpectation,
 } from './key-store.js'
+import type { KeyLimits } from './limits/types.js'
 import type { ApiKeyRecord } from './types.js'
 
 /** Why `record` cannot be rolled at `atMs`, or `null` when it can. */
@@ -69,14 +70,39 @@ export function firstUseGraceEnd(old: ApiKeyRecord, graceMs: number, atMs: numbe
   return new Date(Math.min(atMs + graceMs, effectiveExpiryMs(old)))
 }
 
-/** Whether the stored scopes and expiry still equal what the core checked against. */
+/** Whether the stored scopes, expiry (and limits, when expected) still equal what the core checked. */
 export function expectationHolds(record: ApiKeyRecord, expected: KeyUpdateExpectation): boolean {
   const time = (d: Date | null): number | null => (d === null ? null : d.getTime())
   return (
     record.scopes.length === expected.scopes.length &&
     record.scopes.every((scope, i) => scope === expected.scopes[i]) &&
-    time(record.expiresAt) === time(expected.expiresAt)
+    time(record.expiresAt) === time(expected.expiresAt) &&
+    limitsExpectationHolds(record.limits, expected.limits)
   )
+}
+
+/**
+ * Whether a key's own stored limits equal `expected` by value (names, limits, windows, credits;
+ * not key order), for {@link KeyUpdateExpectation.limits}: `undefined` expects nothing (always
+ * true), `null` expects none of its own. A copy lives in adapters/stores/shared/lifecycle-record.ts (the layers keep the store
+ * adapters and the core apart); keep both alike.
+ */
+export function limitsExpectationHolds(
+  stored: KeyLimits | null | undefined,
+  expected: KeyLimits | null | undefined,
+): boolean {
+  return expected === undefined || limitsText(stored) === limitsText(expected)
+}
+
+function limitsText(limits: KeyLimits | null | undefined): string {
+  if (limits === null || limits === undefined) return 'none'
+  const credits = limits.credits
+  return JSON.stringify([
+    limits.rate === undefined ? null : limits.rate.map((r) => [r.name, r.limit, r.windowMs]),
+    credits === undefined
+      ? null
+      : [credits.remaining, credits.refill?.amount ?? null, credits.refill?.intervalMs ?? null],
+  ])
 }
 
 /** The page order: `createdAt`, then `id` as strings. */

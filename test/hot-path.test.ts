@@ -5,7 +5,14 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { AuthError, type AuthTelemetry, generateApiKey, type UsageStore } from '../src/index.js'
+import {
+  AuthError,
+  type AuthTelemetry,
+  createApiKeyAuth,
+  generateApiKey,
+  MemoryKeyStore,
+  type UsageStore,
+} from '../src/index.js'
 import type { RequestHandler as ExpressHandler } from 'express'
 import type { Middleware as KoaMiddleware } from 'koa'
 import { requireApiKey as expressRequireApiKey } from '../adapters/frameworks/express/index.js'
@@ -13,6 +20,9 @@ import { requireApiKey as fastifyRequireApiKey } from '../adapters/frameworks/fa
 import { requireApiKey as koaRequireApiKey } from '../adapters/frameworks/koa/index.js'
 import { createApiKeyGuard, createRequestGuard, guardedWebRequest } from '../src/http/index.js'
 import { authenticateNowOf } from '../src/lib/authenticate-now.js'
+import { binaryToHex, hexToBinary } from '../src/lib/binary-digest.js'
+import { countHeaderLines } from '../src/lib/count-header-lines.js'
+import { createDigestScheme } from '../src/service/digest-scheme.js'
 import { setup } from './support/setup.js'
 
 // Counts reads of Error.stackTraceLimit: every AuthError construction reads it once.
@@ -277,6 +287,42 @@ describe('a cache hit answers in the same turn through the HTTP layer', () => {
     expect(reads.sort()).toEqual(['headers', 'rawHeaders'])
   })
 
+  it('with a rate limit on the memory limit store, a hit is charged in the same turn: no promise, no error, no store call', async () => {
+    // src/lib/charge-now.ts and src/lib/consume-now.ts: one rate limit cost a Fastify request
+    // 17 % of its throughput when the charge was a promise per request (docs/benchmarks.md,
+    // "Limits cost"). test/limits/charge-now.test.ts pins the rest (overrides still called).
+    const h = setup({
+      spy: { touch: false },
+      limits: { defaults: { rate: [{ name: 'minute', limit: 1_000_000, windowMs: 60_000 }] } },
+    })
+    const { key } = await h.issue({ scopes: ['models:read'] })
+    const guard = createRequestGuard(
+      h.auth,
+      { scopes: ['models:read'] },
+      {
+        headers: (r: { auth: string }) => ({ authorization: r.auth }),
+        rawHeaders: (r) => ['Authorization', r.auth],
+        method: () => 'GET',
+        path: () => '/x',
+        socketAddress: () => '127.0.0.1',
+      },
+    )
+    await guard({ auth: `Bearer ${key}` })
+    const calls = h.spy.total()
+    const errors = countErrorConstructions()
+    restore = errors.restore
+    const policies = new Set<string>()
+    for (let i = 0; i < 50; i++) {
+      const result = guard({ auth: `Bearer ${key}` })
+      expect(result).not.toBeInstanceOf(Promise)
+      if (result instanceof Promise || !result.ok) throw new Error('not a same-turn success')
+      policies.add(result.headers?.['ratelimit-policy'] as string)
+    }
+    expect(errors.count()).toBe(0)
+    expect(h.spy.total()).toBe(calls)
+    expect(policies).toEqual(new Set(['"minute";q=1000000;w=60']))
+  })
+
   it('createRequestGuard refuses accessors that are not five functions, at set-up', async () => {
     const h = setup()
     for (const bad of [undefined, null, 'x', {}, { headers: () => ({}) }]) {
@@ -385,8 +431,9 @@ describe('adapters build no closures per request', () => {
     expect(seen.size).toBe(1)
   })
 
-  // The web adapters (fetch, Hono, Next.js) hand the guard `guardedWebRequest(request)`, which
-  // must build the same kind of class instance (issue 15's Hono benchmark).
+  // The fetch and Next.js adapters hand the guard `guardedWebRequest(request)`, which must build
+  // the same kind of class instance (issue 15's Hono benchmark). The Hono adapter reads its
+  // `Context` through accessors instead: test/adapters/hono-hit-path.test.ts.
   it('guardedWebRequest builds a class instance, not a literal with getters', () => {
     const source = readFileSync(join(import.meta.dirname, '../src/http/web.ts'), 'utf8')
     expect(source).toMatch(/return new GuardedWebRequest\(request\b/)
@@ -394,7 +441,7 @@ describe('adapters build no closures per request', () => {
     // Data properties only: the getters live on the prototype.
     const own = Object.getOwnPropertyDescriptors(guardedWebRequest(new Request('http://x/a')))
     for (const descriptor of Object.values(own)) expect(descriptor.get).toBeUndefined()
-    for (const framework of ['fetch', 'hono', 'next']) {
+    for (const framework of ['fetch', 'next']) {
       const adapter = readFileSync(
         join(import.meta.dirname, `../adapters/frameworks/${framework}/index.ts`),
         'utf8',
@@ -429,5 +476,83 @@ describe('the verifier keeps the 0.1 shape of a hit (issue 11: within 3 % of the
     expect(source.indexOf('Array.isArray(required)')).toBeLessThan(
       source.indexOf('isAnyOfScopes(required)'),
     )
+  })
+})
+
+describe('the verification cache is keyed by the binary digest', () => {
+  // A hit's one hash produces the digest as 32 one-byte chars instead of 64 hex ones, and the
+  // cache's Map hashes half the characters (docs/benchmarks.md, "Binary cache key"). The store
+  // still sees only hex digests; the conversions run on a miss or an eviction.
+  const key = generateApiKey('u123')
+  const pepper = new TextEncoder().encode('a pepper of enough length for the test')
+  const schemes = {
+    'no pepper': createDigestScheme(undefined, undefined),
+    pepper: createDigestScheme(pepper, undefined),
+    'pepper ring': createDigestScheme(undefined, {
+      current: { id: 'p2', secret: pepper },
+      next: undefined,
+      previous: [{ id: 'p1', secret: new TextEncoder().encode('the older pepper of the ring') }],
+    }),
+  }
+  for (const [name, scheme] of Object.entries(schemes)) {
+    it(`${name}: the cache key is the hex digest's 32 bytes, and converts both ways`, () => {
+      const hex = scheme.hash(key)
+      const cacheKey = scheme.cacheKey(key)
+      expect(hex).toMatch(/^[0-9a-f]{64}$/)
+      expect(cacheKey).toHaveLength(32)
+      expect(cacheKey).toBe(hexToBinary(hex))
+      expect(scheme.hexOf(cacheKey)).toBe(hex)
+      expect(scheme.cacheKeyOfHex(hex)).toBe(cacheKey)
+      // A stored digest (with its pepper id under a ring) maps to the same cache key.
+      expect(scheme.cacheKeyOf(scheme.stored(hex))).toBe(cacheKey)
+    })
+  }
+
+  it('a malformed hex digest keys nothing', () => {
+    for (const bad of ['abc', 'zz', '0g', `${'0'.repeat(63)}x`]) expect(hexToBinary(bad)).toBe('')
+    expect(binaryToHex(hexToBinary('00ff7fA0'))).toBe('00ff7fa0')
+  })
+
+  for (const pepper of [null, 'a pepper of enough length for the test']) {
+    it(`a revocation pushed as a hex digest evicts the cached key (${pepper === null ? 'no pepper' : 'pepper'})`, async () => {
+      // Two instances over one store: B's revocation reaches A only as the store's push of the
+      // stored (hex) digest; A's cache must drop the binary-keyed entry at once.
+      const store = new MemoryKeyStore()
+      const options = { store, logger: false as const, cache: { ttlMs: 30_000 }, pepper }
+      const a = createApiKeyAuth(options)
+      const b = createApiKeyAuth(options)
+      const { key: issued, id } = await b.createKey({
+        userId: 'u1',
+        name: 'k',
+        scopes: ['models:read'],
+      })
+      await a.verifyKey(issued)
+      await b.revokeKey({ userId: 'u1', keyId: id })
+      await expect(a.verifyKey(issued)).rejects.toMatchObject({ code: 'KEY_REVOKED' })
+    })
+  }
+})
+
+describe('duplicate Authorization lines are counted without copying header names', () => {
+  // countHeaderLines runs on every request; it lower-cased every 13-character header name to
+  // compare it, a string built per request (src/lib/count-header-lines.ts).
+  it('counts every casing of the name, and nothing else', () => {
+    const raw = (...names: string[]) => names.flatMap((name) => [name, 'x'])
+    expect(
+      countHeaderLines(raw('Authorization', 'AUTHORIZATION', 'authorization'), 'authorization'),
+    ).toBe(3)
+    expect(countHeaderLines(raw('aUtHoRiZaTiOn', 'Host'), 'authorization')).toBe(1)
+    expect(
+      countHeaderLines(raw('Authorizatio', 'Authorizations', 'Authorizatiom'), 'authorization'),
+    ).toBe(0)
+    // Only letters match their other case: `-` is not `\r` (45 vs 13, which `| 0x20` would equate).
+    expect(countHeaderLines(raw('X-Api-Key', 'x\rapi-key', 'X\rAPI\rKEY'), 'x-api-key')).toBe(1)
+    expect(countHeaderLines(raw('Authorizati\u00cfn', 'Authorizati@n'), 'authorization')).toBe(0)
+    expect(countHeaderLines(undefined, 'authorization')).toBe(0)
+    const source = readFileSync(
+      join(import.meta.dirname, '../src/lib/count-header-lines.ts'),
+      'utf8',
+    )
+    expect(source).not.toMatch(/toLowerCase\(\)/)
   })
 })

@@ -3,12 +3,15 @@ import { describe, expect, it } from 'vitest'
 import { globToRegExp, selectMutated } from '../scripts/mutation-changed.mjs'
 
 describe('mutation testing of changed files', () => {
-  it('selects changed core modules by the mutate list, nothing else', async () => {
+  it('selects changed core modules by the mutate list (service modules by name), nothing else', async () => {
     // A computed specifier: the config is plain JavaScript without types.
     const configFile = '../stryker.config.mjs'
     const config = (await import(configFile)) as { default: { mutate: string[] } }
     const changed = [
       'src/service/verifier.ts',
+      'src/service/guarded-store.ts',
+      // A feature module of a later issue: measured on demand with --mutate, not by default.
+      'src/service/usage-counter.ts',
       'src/service/deeper/x.ts',
       'src/http/session/verifier.ts',
       'src/http/routes.ts',
@@ -20,6 +23,7 @@ describe('mutation testing of changed files', () => {
     ]
     expect(selectMutated(changed, config.default.mutate)).toEqual([
       'src/service/verifier.ts',
+      'src/service/guarded-store.ts',
       'src/http/session/verifier.ts',
       'src/api-key.ts',
     ])

@@ -12,6 +12,7 @@ import type { Server } from 'node:http'
 import {
   createApiKeyAuth,
   type KeyStore,
+  LeasingLimitStore,
   type LimitsOptions,
   MemoryKeyStore,
   MemoryLimitStore,
@@ -82,13 +83,17 @@ async function limits(): Promise<LimitsOptions | undefined> {
   if (kind === undefined || kind === '') return undefined
   const defaults = { rate: [{ name: 'minute', limit: 1_000_000_000, windowMs: 60_000 }] }
   if (kind === 'memory') return { store: new MemoryLimitStore(), defaults }
-  if (kind === 'redis') {
+  if (kind === 'redis' || kind === 'redis-leasing') {
     const { Redis } = await import('ioredis')
     const { RedisLimitStore } = await import('../../adapters/stores/redis/index.js')
     const info = JSON.parse(process.env.BENCH_LIMITS_INFO ?? '{}') as { host: string; port: number }
     const client = new Redis(info)
     client.on('error', () => {})
-    return { store: new RedisLimitStore(client, { prefix: 'bench_limits:' }), defaults }
+    const redis = new RedisLimitStore(client, { prefix: 'bench_limits:' })
+    // `redis-leasing`: LeasingLimitStore over it (batch 100: at most 100 units per key and
+    // instance beyond the limit, docs/limits.md "Leasing for hot keys").
+    const store = kind === 'redis' ? redis : new LeasingLimitStore(redis, { batch: 100 })
+    return { store, defaults }
   }
   throw new Error(`unknown BENCH_LIMITS ${kind}`)
 }

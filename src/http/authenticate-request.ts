@@ -6,6 +6,7 @@
 import type { ApiKeyAuth, FailedAuthThrottle, VerifyOptions } from '../create-api-key-auth.js'
 import { AuthError, isAuthError } from '../errors.js'
 import { type AuthenticateNow, authenticateNowOf } from '../lib/authenticate-now.js'
+import { chargeNowOf } from '../lib/charge-now.js'
 import { countHeaderLines } from '../lib/count-header-lines.js'
 import { MAX_COST } from '../limits/schema.js'
 import { assertAuthService, assertOptionsObject, describeArgument } from './check-arguments.js'
@@ -78,10 +79,9 @@ async function guardThrottled(
   let address: string | undefined
   try {
     address = request.clientAddress
-    const wait = address === undefined ? 0 : throttle.retryAfter(address)
-    if (wait > 0) {
-      throw new AuthError('RATE_LIMITED', { reason: 'failed_auth', retryAfterSeconds: wait })
-    }
+    // Over the cap: the 429 with Retry-After and the failed-auth policy's RateLimit headers.
+    const refused = address === undefined ? undefined : throttle.refusal(address)
+    if (refused !== undefined) return plan.fail(refused)
     if (countHeaderLines(request.rawHeaders, 'authorization') > 1) {
       throw new AuthError('INVALID_FORMAT', { reason: 'duplicate_header' })
     }
@@ -89,7 +89,7 @@ async function guardThrottled(
     return await plan.charge(principal, request)
   } catch (error) {
     if (address !== undefined && isAuthError(error) && error.status === 401) {
-      const instead = await throttle.recordFailure(address)
+      const instead = await throttle.recordFailure(address, request)
       if (instead !== undefined) return plan.fail(instead)
     }
     return plan.fail(error)
@@ -122,6 +122,8 @@ function guardPlan(
 ): GuardPlan {
   const defaults = auth.options.limits?.defaults !== undefined
   const fail = (error: unknown): AuthResult => ({ ok: false, response: auth.errorResponse(error) })
+  // Whoever replaced `auth.chargeLimits` is called as before: their function does not carry it.
+  const chargeNow = chargeNowOf(auth.chargeLimits)
   const charged = (principal: ApiKeyPrincipal) => (headers: Record<string, string>) =>
     ({ ok: true, principal, headers }) as AuthResult
   return {
@@ -136,7 +138,14 @@ function guardPlan(
     charge: (principal, request) => {
       if (principal.limits === undefined && !defaults) return { ok: true, principal }
       try {
-        return auth.chargeLimits(principal, { cost, request }).then(charged(principal), fail)
+        if (chargeNow === undefined) {
+          return auth.chargeLimits(principal, { cost, request }).then(charged(principal), fail)
+        }
+        // A limit store that answers in this process charges in this turn: the result comes
+        // back with the hit's, no promise in between (src/lib/charge-now.ts).
+        const headers = chargeNow(principal, cost, request)
+        if (headers instanceof Promise) return headers.then(charged(principal), fail)
+        return headers instanceof AuthError ? fail(headers) : { ok: true, principal, headers }
       } catch (error) {
         return fail(error)
       }

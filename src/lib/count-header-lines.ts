@@ -6,9 +6,21 @@ export function countHeaderLines(rawHeaders: readonly string[] | undefined, name
   let count = 0
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const header = rawHeaders[i]
-    if (header !== undefined && header.length === name.length && header.toLowerCase() === name) {
-      count++
-    }
+    if (header !== undefined && header.length === name.length && isNamed(header, name)) count++
   }
   return count
+}
+
+// A case-insensitive comparison without building a lower-case copy of `header`: this runs on
+// every request, and lower-casing an `Authorization` name copied it each time. Only a letter
+// of `name` matches its other case; any other character must be the same.
+function isNamed(header: string, name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const expected = name.charCodeAt(i)
+    const actual = header.charCodeAt(i)
+    if (actual !== expected && (expected < 97 || expected > 122 || (actual | 0x20) !== expected)) {
+      return false
+    }
+  }
+  return true
 }

@@ -4,12 +4,15 @@
  * resets). Names are checked by the schema (`[A-Za-z0-9_-]`), so they need no escaping.
  * @module
  */
-import type { LimitOutcome } from './types.js'
+import type { LimitOutcome, RateLimit } from './types.js'
 
 /** Policy name of a key's credits in the headers; no rate limit may take it. */
 export const CREDITS_POLICY = 'credits'
 
 const seconds = (ms: number): number => Math.max(0, Math.ceil(ms / 1000))
+
+const policyItem = (name: string, quota: number, windowMs?: number): string =>
+  windowMs === undefined ? `"${name}";q=${quota}` : `"${name}";q=${quota};w=${seconds(windowMs)}`
 
 /** `ratelimit-policy` and `ratelimit` for `outcome` (lower-case names, as responses carry them). */
 export function limitHeaders(
@@ -19,12 +22,12 @@ export function limitHeaders(
   const policy: string[] = []
   const state: string[] = []
   for (const limit of outcome.rate) {
-    policy.push(`"${limit.name}";q=${limit.limit};w=${seconds(limit.windowMs)}`)
+    policy.push(policyItem(limit.name, limit.limit, limit.windowMs))
     state.push(`"${limit.name}";r=${limit.remaining};t=${seconds(limit.resetMs)}`)
   }
   const credits = outcome.credits
   if (credits !== undefined) {
-    policy.push(`"${CREDITS_POLICY}";q=${creditQuota ?? credits.remaining}`)
+    policy.push(policyItem(CREDITS_POLICY, creditQuota ?? credits.remaining))
     state.push(
       credits.resetMs === undefined
         ? `"${CREDITS_POLICY}";r=${credits.remaining}`
@@ -33,6 +36,61 @@ export function limitHeaders(
   }
   if (policy.length === 0) return {}
   return { 'ratelimit-policy': policy.join(', '), ratelimit: state.join(', ') }
+}
+
+/**
+ * What the headers of one set of limits share on every request, built once when the limits
+ * are first charged: the whole `RateLimit-Policy` (it changes only when the limits do) and the
+ * head of each `RateLimit` item. A request then builds one string (see {@link rateLimitHeader}).
+ */
+export interface LimitHeaderPlan {
+  /** The `RateLimit-Policy` value. */
+  readonly policy: string
+  /** Per rate limit, in order: `"name";r=`, with the `, ` before every one but the first. */
+  readonly rate: readonly string[]
+  /** The credits' `"credits";r=` (with its `, ` when rate limits come first), if any. */
+  readonly credits: string | undefined
+}
+
+/** The {@link LimitHeaderPlan} of `rate` and `credits`, whose quota is `creditQuota`. */
+export function limitHeaderPlan(
+  rate: readonly RateLimit[],
+  creditQuota: number | undefined,
+): LimitHeaderPlan {
+  const policy = rate.map((limit) => policyItem(limit.name, limit.limit, limit.windowMs))
+  if (creditQuota !== undefined) policy.push(policyItem(CREDITS_POLICY, creditQuota))
+  return {
+    policy: policy.join(', '),
+    rate: rate.map((limit, i) => `${i === 0 ? '' : ', '}"${limit.name}";r=`),
+    credits:
+      creditQuota === undefined
+        ? undefined
+        : `${rate.length === 0 ? '' : ', '}"${CREDITS_POLICY}";r=`,
+  }
+}
+
+/**
+ * The `RateLimit` value of `outcome` with the heads of `plan`: the same text as
+ * {@link limitHeaders}, in one string built by concatenation (no arrays, no join). `outcome`
+ * must answer the limits `plan` was built for (same rate limits in the same order, credits
+ * when the plan has them).
+ */
+export function rateLimitHeader(plan: LimitHeaderPlan, outcome: LimitOutcome): string {
+  let value = ''
+  const heads = plan.rate
+  const states = outcome.rate
+  for (let i = 0; i < states.length; i++) {
+    const state = states[i] as LimitOutcome['rate'][number]
+    value += `${heads[i] as string}${state.remaining};t=${seconds(state.resetMs)}`
+  }
+  const credits = outcome.credits
+  if (plan.credits !== undefined && credits !== undefined) {
+    value +=
+      credits.resetMs === undefined
+        ? `${plan.credits}${credits.remaining}`
+        : `${plan.credits}${credits.remaining};t=${seconds(credits.resetMs)}`
+  }
+  return value
 }
 
 /** `Retry-After` in whole seconds, at least 1: a client retrying sooner would be refused. */

@@ -5,17 +5,27 @@
  * pepper's id (`p2$<hex>`), and a lookup also tries each previous pepper and, last, the
  * unversioned digest of the oldest pepper (0.1 records). Internal: not exported.
  *
- * The cache is keyed by the current pepper's bare hex, so a cache hit costs one HMAC whatever
- * the ring holds: the hot path never sees a previous pepper.
+ * The cache is keyed by the current pepper's bare digest, so a cache hit costs one HMAC whatever
+ * the ring holds: the hot path never sees a previous pepper. It is keyed by that digest's binary
+ * form (`cacheKey`: 32 one-byte chars where node:crypto gives it, else the hex itself), which is
+ * cheaper to produce and to look up than the hex (docs/benchmarks.md, "Binary cache key");
+ * `hexOf` and `cacheKeyOfHex` convert at the edges (a store read, an eviction).
  * @module
  */
-import { createKeyHasher } from '../hash.js'
+import { createBinaryKeyHasher, createKeyHasher } from '../hash.js'
+import { binaryToHex, hexToBinary } from '../lib/binary-digest.js'
 import type { ResolvedPepperRing } from '../options/pepper.js'
 
 /** The digests of keys under the configured pepper(s). */
 export interface DigestScheme {
-  /** The cache key of a key: hex digest under the current pepper. The hot path's one hash. */
+  /** Hex digest of a key under the current pepper (what {@link DigestScheme.stored} takes). */
   hash: (key: string) => string
+  /** The verification cache's key of a key: {@link DigestScheme.hash}'s digest, binary. The hot path's one hash. */
+  cacheKey: (key: string) => string
+  /** The hex digest of a cache key. */
+  hexOf: (cacheKey: string) => string
+  /** The cache key of a hex digest ({@link DigestScheme.hash}'s form). */
+  cacheKeyOfHex: (hex: string) => string
   /** What a new record stores for a key whose {@link DigestScheme.hash} is `hex`. */
   stored: (hex: string) => string
   /**
@@ -39,12 +49,14 @@ export function createDigestScheme(
   ring: ResolvedPepperRing | undefined,
 ): DigestScheme {
   if (ring === undefined) {
+    const keying = cacheKeying(pepper)
     return {
       hash: createKeyHasher(pepper),
+      ...keying,
       stored: (hex) => hex,
       candidates: (_key, hex) => [hex],
       kept: 1,
-      cacheKeyOf: (stored) => stored,
+      cacheKeyOf: (stored) => keying.cacheKeyOfHex(stored),
       rotating: false,
       ids: { current: null, next: null, previous: [] },
     }
@@ -58,8 +70,11 @@ export function createDigestScheme(
   // or with current itself when it writes them still (no id).
   const oldest = previous.at(-1)
   const kept = next === undefined ? 1 : 2
+  const keying = cacheKeying(current.secret)
+  const { cacheKeyOfHex } = keying
   return {
     hash,
+    ...keying,
     stored: (hex) => tag + hex,
     candidates: (key, hex) => {
       const digests = [tag + hex]
@@ -76,10 +91,10 @@ export function createDigestScheme(
     kept,
     cacheKeyOf: (stored) => {
       if (tag !== '') {
-        if (stored.startsWith(tag)) return stored.slice(tag.length)
-        return oldest === undefined && !stored.includes('$') ? stored : undefined
+        if (stored.startsWith(tag)) return cacheKeyOfHex(stored.slice(tag.length))
+        return oldest === undefined && !stored.includes('$') ? cacheKeyOfHex(stored) : undefined
       }
-      return stored.includes('$') ? undefined : stored
+      return stored.includes('$') ? undefined : cacheKeyOfHex(stored)
     },
     rotating: kept + previous.length > 1 || tag !== '',
     ids: {
@@ -88,4 +103,16 @@ export function createDigestScheme(
       previous: previous.map((p) => p.id),
     },
   }
+}
+
+// The cache's keys under one pepper: binary where node:crypto can hash to it, else the hex.
+function cacheKeying(
+  pepper: Uint8Array | undefined,
+): Pick<DigestScheme, 'cacheKey' | 'hexOf' | 'cacheKeyOfHex'> {
+  const binary = createBinaryKeyHasher(pepper)
+  if (binary === undefined) {
+    const same = (digest: string): string => digest
+    return { cacheKey: createKeyHasher(pepper), hexOf: same, cacheKeyOfHex: same }
+  }
+  return { cacheKey: binary, hexOf: binaryToHex, cacheKeyOfHex: hexToBinary }
 }

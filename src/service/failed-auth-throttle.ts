@@ -8,11 +8,13 @@ import { AuthError } from '../errors.js'
 import { describeError } from '../lib/describe-error.js'
 import { withTimeout } from '../lib/with-timeout.js'
 import { failedAuthSubject } from '../limits/address-subject.js'
-import { retryAfterSeconds } from '../limits/headers.js'
+import { limitHeaderPlan, limitHeaders, retryAfterSeconds } from '../limits/headers.js'
 import type { LimitCheck, RateLimit } from '../limits/types.js'
 import { MemoryLimitStore } from '../memory-limit-store.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
+import type { RequestMetadata } from '../events.js'
 import type { ServiceClock } from './clock.js'
+import type { ThrottleReporter } from './key-events.js'
 
 /**
  * The throttle the guard of every adapter consults: `retryAfter` before verifying (no I/O), and
@@ -27,11 +29,19 @@ export interface FailedAuthThrottle {
    */
   retryAfter(address: string): number
   /**
-   * Counts a 401 answered to `address`. Resolves with the 429 to answer instead when the address
-   * was already over the cap (the 401 is then not counted), else `undefined`. Never rejects: a
-   * limit-store failure leaves the 401 as it is (logged, at most every 10 s).
+   * The 429 to answer `address` now, when this instance knows it is over the cap (what
+   * `retryAfter` says), with `Retry-After` and, unless `limits.headers` is off, the
+   * `RateLimit-Policy`/`RateLimit` headers of the `failed-auth` policy; else `undefined`.
+   * Synchronous and without I/O, like `retryAfter`.
    */
-  recordFailure(address: string): Promise<AuthError | undefined>
+  refusal(address: string): AuthError | undefined
+  /**
+   * Counts a 401 answered to `address`. Resolves with the 429 to answer instead when the address
+   * was already over the cap (the 401 is then not counted; the block begins, reported as
+   * `auth.throttled` with `request`), else `undefined`. Never rejects: a limit-store failure
+   * leaves the 401 as it is (logged, at most every 10 s).
+   */
+  recordFailure(address: string, request?: RequestMetadata): Promise<AuthError | undefined>
 }
 
 // Addresses over the cap that this instance remembers; the oldest are forgotten first (the
@@ -40,11 +50,39 @@ const MAX_BLOCKED = 10_000
 const WARN_EVERY_MS = 10_000
 /** The policy name of the failed-authentication limit. */
 export const FAILED_AUTH_POLICY = 'failed-auth'
+// `failed-auth:` before the address in a subject (../limits/address-subject.ts).
+const SUBJECT_HEAD = 'failed-auth:'
+
+// The 429 of a block this instance remembers: nothing left until it ends (`t`, in seconds like
+// Retry-After, which is what the store's own answer would say).
+function refusalOf(
+  retryAfter: (address: string) => number,
+  policy: string,
+  headersOn: boolean,
+): (address: string) => AuthError | undefined {
+  return (address) => {
+    const wait = retryAfter(address)
+    if (wait === 0) return undefined
+    return new AuthError('RATE_LIMITED', {
+      reason: 'failed_auth',
+      retryAfterSeconds: wait,
+      ...(headersOn
+        ? {
+            limitHeaders: {
+              'ratelimit-policy': policy,
+              ratelimit: `"${FAILED_AUTH_POLICY}";r=0;t=${wait}`,
+            },
+          }
+        : {}),
+    })
+  }
+}
 
 /** Builds the throttle, or `undefined` when `limits.failedAuth` is off. */
 export function createFailedAuthThrottle(
   options: Pick<ResolvedAuthOptions, 'limits' | 'storeTimeoutMs' | 'logger'>,
   clock: ServiceClock,
+  onThrottled?: ThrottleReporter,
 ): FailedAuthThrottle | undefined {
   const settings = options.limits.failedAuth
   if (settings === undefined) return undefined
@@ -54,6 +92,9 @@ export function createFailedAuthThrottle(
   const rate: readonly RateLimit[] = Object.freeze([
     Object.freeze({ name: FAILED_AUTH_POLICY, limit: settings.limit, windowMs: settings.windowMs }),
   ])
+  // The policy's half of the headers never changes: built once.
+  const policy = limitHeaderPlan(rate, undefined).policy
+  const headersOn = options.limits.headers
   // subject → time (service clock, ms) until which its requests are refused without a lookup.
   const blocked = new Map<string, number>()
   let lastWarning = Number.NEGATIVE_INFINITY
@@ -75,7 +116,12 @@ export function createFailedAuthThrottle(
     return 0
   }
 
-  const recordFailure = async (address: string): Promise<AuthError | undefined> => {
+  const refusal = refusalOf(retryAfter, policy, options.limits.headers)
+
+  const recordFailure = async (
+    address: string,
+    request?: RequestMetadata,
+  ): Promise<AuthError | undefined> => {
     const subject = failedAuthSubject(address)
     try {
       const now = clock()
@@ -93,9 +139,13 @@ export function createFailedAuthThrottle(
       // answer), at least one second.
       const waitMs = Math.max(1_000, outcome.retryAfterMs ?? settings.windowMs)
       block(subject, now + waitMs)
+      onThrottled?.(subject.slice(SUBJECT_HEAD.length), waitMs, request)
       return new AuthError('RATE_LIMITED', {
         reason: 'failed_auth',
         retryAfterSeconds: retryAfterSeconds(waitMs),
+        ...(headersOn && Array.isArray(outcome.rate)
+          ? { limitHeaders: limitHeaders(outcome, undefined) }
+          : {}),
       })
     } catch (cause) {
       const wall = Date.now()
@@ -109,5 +159,5 @@ export function createFailedAuthThrottle(
     }
   }
 
-  return { trustProxy: settings.trustProxy, retryAfter, recordFailure }
+  return { trustProxy: settings.trustProxy, retryAfter, refusal, recordFailure }
 }

@@ -188,6 +188,28 @@ export function createLimitHitReporter(bus: EventBus, clock: ServiceClock): Limi
   }
 }
 
+/** Reports the start of a failed-authentication block (`auth.throttled`). */
+export type ThrottleReporter = (
+  subject: string,
+  retryAfterMs: number,
+  request: RequestMetadata | undefined,
+) => void
+
+/** Builds the `auth.throttled` reporter over `bus`. */
+export function createThrottleReporter(bus: EventBus, clock: ServiceClock): ThrottleReporter {
+  const now = safeClock(clock)
+  return (subject, retryAfterMs, request) => {
+    if (!bus.has('auth.throttled')) return
+    bus.emit('auth.throttled', {
+      at: new Date(now()),
+      limit: 'failed-auth',
+      subject,
+      retryAfterMs: Math.max(0, Math.ceil(retryAfterMs)),
+      request: copyRequest(request),
+    })
+  }
+}
+
 /** Reports a refused verification as `auth.denied`, when anyone listens. */
 export type DenialReporter = (
   error: unknown,

@@ -181,13 +181,21 @@ export function createKeyUpdater(
         record.id,
         owner.key,
         patch,
-        { scopes: record.scopes, expiresAt: record.expiresAt },
+        {
+          scopes: record.scopes,
+          expiresAt: record.expiresAt,
+          // Narrow-only limits were checked against these: the store applies the patch only
+          // if they still hold, so a concurrent downgrade is never undone (a conflict re-reads
+          // and checks the patch against the new limits).
+          ...(narrowOnly && patch.limits !== undefined ? { limits: record.limits ?? null } : {}),
+        },
         deps.audit.forStore([audit]),
       )
       if (result === null) throw keyNotFound()
       await deps.audit.after([audit], result.ok)
       if (result.ok) return recordToInfo(result.record, now)
-      // Someone changed the scopes or expiry since the read: check the patch against theirs.
+      // Someone changed the scopes, expiry or (narrow-only) limits since the read: check the
+      // patch against theirs.
     }
     throw new AuthError('KEY_STATE_CONFLICT', {
       message: 'The key is being updated concurrently; try again',

@@ -5,11 +5,25 @@
  */
 import { AuthError } from '../errors.js'
 import { describeError } from '../lib/describe-error.js'
-import { withTimeout } from '../lib/with-timeout.js'
-import { limitHeaders, retryAfterSeconds } from '../limits/headers.js'
+import { createDeadlineQueue } from '../lib/deadline-queue.js'
+import { CHARGE_NOW, type ChargeNow } from '../lib/charge-now.js'
+import { consumeNowOf } from '../lib/consume-now.js'
+import {
+  type LimitHeaderPlan,
+  limitHeaderPlan,
+  limitHeaders,
+  rateLimitHeader,
+  retryAfterSeconds,
+} from '../limits/headers.js'
 import { MAX_COST } from '../limits/schema.js'
 import { MemoryLimitStore } from '../memory-limit-store.js'
-import type { LimitCheck, LimitOutcome } from '../limits/types.js'
+import type {
+  CreditLimit,
+  KeyLimits,
+  LimitCheck,
+  LimitOutcome,
+  RateLimit,
+} from '../limits/types.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { RequestMetadata } from '../events.js'
@@ -42,6 +56,7 @@ export interface Limiter {
   /**
    * Charges a request of `principal`; resolves with the `RateLimit` headers to send (none when no
    * limit applies or headers are off), rejects with the 429 or, by the outage policy, a 503.
+   * Carries its synchronous form (`CHARGE_NOW`, src/lib/charge-now.ts) for the HTTP guard.
    */
   charge(principal: ApiKeyPrincipal, options?: ChargeOptions): Promise<Record<string, string>>
 }
@@ -50,25 +65,65 @@ const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, s
 // An outage warns at most this often: a flood of admitted requests must not flood the log.
 const WARN_EVERY_MS = 10_000
 
-/** Builds the limiter. */
-export function createLimiter(
-  options: LimiterOptions,
-  clock: ServiceClock,
-  onLimitHit?: LimitHitReporter,
-): Limiter {
-  const { limits, logger, storeTimeoutMs } = options
-  const { store, defaults } = limits
-  const inProcess = store instanceof MemoryLimitStore
-  let warnedMemory = false
-  let lastOutageWarning = Number.NEGATIVE_INFINITY
+/**
+ * What a key's charges share, built on its first charge and kept per principal (one frozen
+ * object per cached key, so a hit finds it with one `WeakMap` lookup): the limits that apply,
+ * the store subject (the same string each time, its hash computed once) and the headers' fixed
+ * parts. A principal whose `keyId` or `limits` differ from the plan's gets a new one.
+ */
+interface ChargePlan {
+  readonly keyId: string
+  readonly limits: ApiKeyPrincipal['limits']
+  /** No limit applies: nothing to charge. */
+  readonly none: boolean
+  readonly subject: string
+  readonly rate: readonly RateLimit[]
+  readonly credits: CreditLimit | undefined
+  /** Units of the credits' quota in `RateLimit-Policy`. */
+  readonly quota: number | undefined
+  readonly headers: LimitHeaderPlan
+}
 
-  const outage = (cause: unknown, hasCredits: boolean): Record<string, string> => {
+function buildPlan(
+  principal: ApiKeyPrincipal,
+  defaults: Readonly<KeyLimits> | undefined,
+): ChargePlan {
+  const rate = principal.limits?.rate ?? defaults?.rate ?? []
+  const credits = principal.limits?.credits ?? defaults?.credits
+  const quota = credits?.refill?.amount ?? credits?.remaining
+  return {
+    keyId: principal.keyId,
+    limits: principal.limits,
+    none: rate.length === 0 && credits === undefined,
+    subject: `key:${principal.keyId}`,
+    rate,
+    credits,
+    quota,
+    headers: limitHeaderPlan(rate, quota),
+  }
+}
+
+function checkOutcome(outcome: LimitOutcome): LimitOutcome {
+  if (typeof outcome?.allowed !== 'boolean' || !Array.isArray(outcome.rate)) {
+    throw new Error('limit store returned a malformed outcome')
+  }
+  return outcome
+}
+
+// The outage policy (`limits.onStoreError`): the refusal (503) or, open, no headers and a
+// warning at most every 10 s.
+function outagePolicy(
+  options: LimiterOptions,
+): (cause: unknown, hasCredits: boolean) => Record<string, string> | AuthError {
+  const { limits, logger } = options
+  let lastOutageWarning = Number.NEGATIVE_INFINITY
+  return (cause, hasCredits) => {
     const policy = hasCredits ? limits.onStoreError.credits : limits.onStoreError.rate
     if (policy === 'closed') {
       logger.error('limit store failed: request refused (outage policy closed)', {
         error: describeError(cause),
       })
-      throw new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'limit_store_error' })
+      return new AuthError('AUTH_UNAVAILABLE', { cause, reason: 'limit_store_error' })
     }
     const now = Date.now()
     if (now - lastOutageWarning >= WARN_EVERY_MS) {
@@ -79,20 +134,135 @@ export function createLimiter(
     }
     return NO_HEADERS
   }
+}
 
-  const charge = async (
-    principal: ApiKeyPrincipal,
-    options?: ChargeOptions,
-  ): Promise<Record<string, string>> => {
-    const cost = options?.cost ?? 1
-    if (!Number.isInteger(cost) || cost < 1 || cost > MAX_COST) {
-      throw new AuthError('CONFIGURATION_ERROR', {
-        message: `cost must be an integer from 1 to ${MAX_COST}`,
-      })
+// The plan of a principal, cached (see ChargePlan).
+function planCache(
+  defaults: Readonly<KeyLimits> | undefined,
+): (principal: ApiKeyPrincipal) => ChargePlan {
+  const plans = new WeakMap<ApiKeyPrincipal, ChargePlan>()
+  return (principal: ApiKeyPrincipal): ChargePlan => {
+    const known = plans.get(principal)
+    if (
+      known !== undefined &&
+      known.keyId === principal.keyId &&
+      known.limits === principal.limits
+    ) {
+      return known
     }
-    const rate = principal.limits?.rate ?? defaults?.rate ?? []
-    const credits = principal.limits?.credits ?? defaults?.credits
-    if (rate.length === 0 && credits === undefined) return NO_HEADERS
+    const plan = buildPlan(principal, defaults)
+    plans.set(principal, plan)
+    return plan
+  }
+}
+
+type Settle = (
+  plan: ChargePlan,
+  outcome: LimitOutcome,
+  principal: ApiKeyPrincipal,
+  request: RequestMetadata | undefined,
+) => Record<string, string> | AuthError
+
+// The answer to an outcome: the headers, or the refusal (returned, not thrown).
+function settler(headersOn: boolean, onLimitHit: LimitHitReporter | undefined): Settle {
+  return (
+    plan: ChargePlan,
+    outcome: LimitOutcome,
+    principal: ApiKeyPrincipal,
+    request: RequestMetadata | undefined,
+  ): Record<string, string> | AuthError => {
+    let headers = NO_HEADERS
+    if (headersOn) {
+      // The plan's fixed parts fit an outcome of the limits it was built for; a store answering
+      // otherwise gets the headers built from its own answer, as before.
+      headers =
+        outcome.rate.length === plan.rate.length &&
+        (outcome.credits === undefined) === (plan.credits === undefined)
+          ? {
+              'ratelimit-policy': plan.headers.policy,
+              ratelimit: rateLimitHeader(plan.headers, outcome),
+            }
+          : limitHeaders(outcome, plan.quota)
+    }
+    if (outcome.allowed) return headers
+    onLimitHit?.(principal, outcome, request)
+    return new AuthError(outcome.deniedBy === 'credits' ? 'CREDITS_EXHAUSTED' : 'RATE_LIMITED', {
+      limitHeaders: headers,
+      ...(outcome.retryAfterMs === undefined
+        ? {}
+        : { retryAfterSeconds: retryAfterSeconds(outcome.retryAfterMs) }),
+    })
+  }
+}
+
+// `chargeLimits` itself: the public, promise form of `chargeNow`, carrying it (CHARGE_NOW).
+function promised(
+  chargeNow: ChargeNow,
+): (principal: ApiKeyPrincipal, options?: ChargeOptions) => Promise<Record<string, string>> {
+  return (principal, options) => {
+    try {
+      const cost = options?.cost ?? 1
+      if (!Number.isInteger(cost) || cost < 1 || cost > MAX_COST) {
+        throw new AuthError('CONFIGURATION_ERROR', {
+          message: `cost must be an integer from 1 to ${MAX_COST}`,
+        })
+      }
+      const answer = chargeNow(principal, cost, options?.request)
+      if (answer instanceof Promise) return answer
+      return answer instanceof AuthError ? Promise.reject(answer) : Promise.resolve(answer)
+    } catch (error) {
+      return Promise.reject(error)
+    }
+  }
+}
+
+/** Builds the limiter. */
+export function createLimiter(
+  options: LimiterOptions,
+  clock: ServiceClock,
+  onLimitHit?: LimitHitReporter,
+): Limiter {
+  const { limits, logger, storeTimeoutMs } = options
+  const { store, defaults } = limits
+  const inProcess = store instanceof MemoryLimitStore
+  // The store's synchronous form, when it has one (src/lib/consume-now.ts).
+  const consumeNow = consumeNowOf(store)
+  const planOf = planCache(defaults)
+  const outage = outagePolicy(options)
+  const settle = settler(limits.headers, onLimitHit)
+  // Every charge waits `storeTimeoutMs`: one timer for all of them, not one per request.
+  const deadline = createDeadlineQueue(
+    storeTimeoutMs,
+    () => new Error(`limit store timed out after ${storeTimeoutMs} ms`),
+  )
+  let warnedMemory = false
+
+  // The store must be asked: a promise, with the deadline (the memory store cannot hang).
+  const pending = async (
+    plan: ChargePlan,
+    check: LimitCheck,
+    principal: ApiKeyPrincipal,
+    request: RequestMetadata | undefined,
+  ): Promise<Record<string, string>> => {
+    let answer: Record<string, string> | AuthError
+    try {
+      const outcome = checkOutcome(
+        await (inProcess ? store.consume(check) : deadline(store.consume(check))),
+      )
+      answer = settle(plan, outcome, principal, request)
+    } catch (cause) {
+      answer = outage(cause, plan.credits !== undefined)
+    }
+    if (answer instanceof AuthError) throw answer
+    return answer
+  }
+
+  // The charge of the guard (CHARGE_NOW): in this turn when the store answers in this process.
+  // Per request it builds the check, the outcome (the store's) and the two header strings'
+  // one concatenation; no promise, no closure.
+  const chargeNow: ChargeNow = (principal, cost, request) => {
+    const plan = planOf(principal)
+    if (plan.none) return NO_HEADERS
     if (!limits.sharedStore && !warnedMemory) {
       warnedMemory = true
       logger.warn(
@@ -100,35 +270,23 @@ export function createLimiter(
           'to count them across instances',
       )
     }
-    const check: LimitCheck = { subject: `key:${principal.keyId}`, rate, cost, now: clock() }
-    if (credits !== undefined) check.credits = credits
-    let outcome: LimitOutcome
-    try {
-      // The memory store answers synchronously and cannot hang: no deadline timer per request.
-      outcome = await (inProcess
-        ? store.consume(check)
-        : withTimeout(
-            () => store.consume(check),
-            storeTimeoutMs,
-            () => new Error(`limit store timed out after ${storeTimeoutMs} ms`),
-          ))
-      if (typeof outcome?.allowed !== 'boolean' || !Array.isArray(outcome.rate)) {
-        throw new Error('limit store returned a malformed outcome')
+    const check: LimitCheck = { subject: plan.subject, rate: plan.rate, cost, now: clock() }
+    if (plan.credits !== undefined) check.credits = plan.credits
+    if (consumeNow !== undefined) {
+      let outcome: LimitOutcome | undefined
+      try {
+        outcome = consumeNow(check)
+        if (outcome !== undefined) checkOutcome(outcome)
+      } catch (cause) {
+        return outage(cause, plan.credits !== undefined)
       }
-    } catch (cause) {
-      return outage(cause, credits !== undefined)
+      if (outcome !== undefined) return settle(plan, outcome, principal, request)
     }
-    const quota = credits?.refill?.amount ?? credits?.remaining
-    const headers = limits.headers ? limitHeaders(outcome, quota) : NO_HEADERS
-    if (outcome.allowed) return headers
-    onLimitHit?.(principal, outcome, options?.request)
-    throw new AuthError(outcome.deniedBy === 'credits' ? 'CREDITS_EXHAUSTED' : 'RATE_LIMITED', {
-      limitHeaders: headers,
-      ...(outcome.retryAfterMs === undefined
-        ? {}
-        : { retryAfterSeconds: retryAfterSeconds(outcome.retryAfterMs) }),
-    })
+    return pending(plan, check, principal, request)
   }
+
+  const charge = promised(chargeNow)
+  Object.defineProperty(charge, CHARGE_NOW, { value: chargeNow })
 
   return { charge }
 }

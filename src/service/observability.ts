@@ -11,8 +11,10 @@ import {
   createDenialReporter,
   createKeyEvents,
   createLimitHitReporter,
+  createThrottleReporter,
   type DenialReporter,
   type KeyEvents,
+  type ThrottleReporter,
 } from './key-events.js'
 import { createExpiryNotifier } from './expiry-notifier.js'
 import type { LimitHitReporter } from './limiter.js'
@@ -27,6 +29,8 @@ export interface Observability {
   keyEvents: KeyEvents
   /** `limit.hit` for the limiter. */
   limitHit: LimitHitReporter
+  /** `auth.throttled` for failed-authentication throttling. */
+  throttled: ThrottleReporter
   /** The counter, when usage counting is on. */
   usage: UsageCounter | undefined
   /** The service's own methods. */
@@ -56,6 +60,7 @@ export function createObservability(
     denied: createDenialReporter(events, clock),
     keyEvents: createKeyEvents(events, clock),
     limitHit: createLimitHitReporter(events, clock),
+    throttled: createThrottleReporter(events, clock),
     usage,
     api: {
       on: events.on,

@@ -92,8 +92,9 @@ export function createRecordLookup(deps: RecordLookupDeps): RecordLookup {
     evictStored: (stored) => {
       const cacheKey = scheme.cacheKeyOf(stored)
       if (cacheKey !== undefined) evict(cacheKey)
+      // Aliases hold the current hex digest; the cache is keyed by its binary form.
       const aliased = aliases.get(stored)
-      if (aliased !== undefined) evict(aliased)
+      if (aliased !== undefined) evict(scheme.cacheKeyOfHex(aliased))
     },
     status: async () => {
       const records = await store.countDigestVersions()

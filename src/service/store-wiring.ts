@@ -38,8 +38,9 @@ export function wireStore(
 ): StoreWiring {
   const telemetry = guardTelemetry(opts.telemetry, opts.logger)
   // The loader only runs on a verification, after all three exist.
-  const cache = new VerificationCache(opts.cache, (digest, key) =>
-    lookup.find(digest, key, embeddedOwnerKey(key, keyHead, otherHeads)),
+  // The cache is keyed by binary digests (digest-scheme.ts); the store by hex ones.
+  const cache = new VerificationCache(opts.cache, (cacheKey, key) =>
+    lookup.find(scheme.hexOf(cacheKey), key, embeddedOwnerKey(key, keyHead, otherHeads)),
   )
   const store = guardStore(opts.store, {
     // Every owner kind of this prefix and environment: the record's userId keeps kinds apart.

@@ -62,6 +62,7 @@ export interface VerifierDeps {
   keyHead: string
   /** Heads of the other owner kinds accepted (`…_org_`, `…_svc_`); empty by default. */
   otherHeads: readonly string[]
+  /** The verification cache's key of a key: its digest (binary form, digest-scheme.ts). */
   hash: (key: string) => string
   clock: ServiceClock
   cache: VerificationCache

@@ -453,6 +453,48 @@ function updateCases<S extends KeyStore>(withStore: WithStore<S>): void {
   )
 
   it(
+    'update with expected limits answers conflict when the stored limits moved, applies when they hold (by value)',
+    withStore(async (store) => {
+      const { record } = makeTestRecord({ scopes: ['a:read'] })
+      const own = { rate: [{ name: 'rpm', limit: 60, windowMs: 60_000 }] }
+      await store.insert({ ...record, limits: own } as ApiKeyRecord)
+      const base = { scopes: ['a:read'], expiresAt: null }
+      const narrower = { rate: [{ name: 'rpm', limit: 30, windowMs: 60_000 }] }
+      // Checked against other limits (someone changed them since): nothing is written.
+      for (const stale of [null, { rate: [{ name: 'rpm', limit: 90, windowMs: 60_000 }] }]) {
+        const conflict = await store.update?.(
+          record.id,
+          record.userId,
+          { limits: narrower },
+          { ...base, limits: stale },
+        )
+        expect(conflict).toMatchObject({ ok: false, reason: 'conflict' })
+        expect(conflict?.ok === false && conflict.current.limits).toEqual(own)
+        expect((await store.findByHash(record.hash))?.limits).toEqual(own)
+      }
+      // The same limits, fields in another order: applied.
+      const reordered = { rate: [{ windowMs: 60_000, limit: 60, name: 'rpm' }] }
+      const applied = await store.update?.(
+        record.id,
+        record.userId,
+        { limits: narrower },
+        { ...base, limits: reordered },
+      )
+      expect(applied?.ok === true && applied.record.limits).toEqual(narrower)
+      // A key without limits of its own is expected as null.
+      const { record: bare } = makeTestRecord({ scopes: ['a:read'] })
+      await store.insert(bare)
+      const added = await store.update?.(
+        bare.id,
+        bare.userId,
+        { limits: narrower },
+        { ...base, limits: null },
+      )
+      expect(added?.ok === true && added.record.limits).toEqual(narrower)
+    }),
+  )
+
+  it(
     "update replaces a key's usage limits, removes them with null, and keeps unknown fields",
     withStore(async (store) => {
       const { record } = makeTestRecord({ scopes: ['a:read'] })

@@ -1,11 +1,13 @@
 /**
  * The conformance suite of the {@link LimitStore} port: every store must give the answers of the
  * reference algorithm (`applyLimitCheck`), charge atomically under concurrency, and charge
- * nothing for a refusal.
+ * nothing for a refusal. A store whose `consume` carries a synchronous form (the built-in
+ * in-process ones: src/lib/consume-now.ts) is held to the same answers through that form too.
  * @module
  */
 import { randomUUID } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { consumeNowOf } from '../lib/consume-now.js'
 import type { LimitStore } from '../limit-store.js'
 import { applyCheck, type LimitState } from '../limits/sliding-window.js'
 import type { LimitCheck, LimitOutcome } from '../limits/types.js'
@@ -31,13 +33,25 @@ function sequence(seed: number): () => number {
 }
 
 // The checks of one scripted run: bursts, window edges, long pauses, costs, credits with refill.
-function scriptedChecks(subject: string, seed: number, count: number): LimitCheck[] {
+function scriptedChecks(
+  subject: string,
+  seed: number,
+  count: number,
+  frozen = false,
+): LimitCheck[] {
   const next = sequence(seed)
   const rate = [
     { name: 'second', limit: 5, windowMs: 1_000 },
     { name: 'minute', limit: 40, windowMs: 60_000 },
   ]
   const credits = { remaining: 10, refill: { amount: 8, intervalMs: 45_000 } }
+  if (frozen) {
+    for (const limit of rate) Object.freeze(limit)
+    Object.freeze(rate)
+    Object.freeze(credits.refill)
+    Object.freeze(credits)
+  }
+  const firstOnly = Object.freeze([rate[0] as (typeof rate)[0]])
   const checks: LimitCheck[] = []
   let now = T0 + 123
   for (let i = 0; i < count; i++) {
@@ -48,7 +62,8 @@ function scriptedChecks(subject: string, seed: number, count: number): LimitChec
     if (kind < 0.4) checks.push({ subject, rate, cost, now })
     else if (kind < 0.7) checks.push({ subject, rate, credits, cost, now })
     else if (kind < 0.85) checks.push({ subject, rate: [], credits, cost, now })
-    else checks.push({ subject, rate: [rate[0] as (typeof rate)[0]], cost, now })
+    else
+      checks.push({ subject, rate: frozen ? firstOnly : [rate[0] as (typeof rate)[0]], cost, now })
   }
   return checks
 }
@@ -96,6 +111,29 @@ export function limitStoreConformance<S extends LimitStore>(
         }
         // The script reaches every answer, so the comparison covers each path.
         expect([...seen].sort()).toEqual(['allowed', 'credits', 'rate'])
+      }),
+    )
+
+    it(
+      'its synchronous form, when its consume carries one, answers as the reference too (frozen limits, as the service passes)',
+      withStore(async (store) => {
+        const now = consumeNowOf(store)
+        let answeredNow = 0
+        for (const seed of [4, 5]) {
+          const checks = scriptedChecks(subject(), seed, 150, true)
+          let reference: LimitState | undefined
+          for (const [i, check] of checks.entries()) {
+            const expected = applyCheck(reference, check)
+            reference = expected.state
+            // Every other check through the synchronous form (it may decline: `undefined`).
+            const direct = i % 2 === 0 ? now?.(check) : undefined
+            if (direct !== undefined) answeredNow++
+            const actual: LimitOutcome = direct ?? (await store.consume(check))
+            expect({ seed, i, outcome: actual }).toEqual({ seed, i, outcome: expected.outcome })
+          }
+        }
+        // A store without the form is checked through consume alone; one with it must use it.
+        if (now !== undefined) expect(answeredNow).toBeGreaterThan(0)
       }),
     )
 

@@ -18,6 +18,7 @@ import {
   MemoryKeyStore,
   MemoryLimitStore,
 } from '../../src/index.js'
+import { parseEvent } from '../support/event-schemas.js'
 import { setup } from '../support/setup.js'
 
 const MINUTE = 60_000
@@ -237,5 +238,67 @@ describe('failedAuth options', () => {
     expect(() => withApiKey(on(1), {}, handler)).not.toThrow()
     // Off: nothing is required.
     expect(() => fetchGuard(createApiKeyAuth({ store: new MemoryKeyStore() }))).not.toThrow()
+  })
+})
+
+describe('the 429 of failed-authentication throttling: headers and auth.throttled', () => {
+  const delivered = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+  test('both 429s carry Retry-After and the failed-auth RateLimit headers; one event per block, nothing of the key', async () => {
+    const h = harness(2)
+    const events: unknown[] = []
+    h.auth.on('auth.throttled', (event) => void events.push(event))
+    const guard = createApiKeyGuard(h.auth, { scopes: ['models:read'] })
+    const presented = generateApiKey('u123')
+    const request = { ...from('203.0.113.7', presented), method: 'GET', path: '/v1/models' }
+    for (let i = 0; i < 2; i++) await guard(request)
+    // The store refuses the third failure: the block begins.
+    const first = await guard(request)
+    // This instance now refuses before any lookup.
+    const second = await guard(request)
+    for (const result of [first, second]) {
+      expect(result.ok).toBe(false)
+      if (result.ok) return
+      expect(result.response.status).toBe(429)
+      const headers = result.response.headers
+      expect(headers['ratelimit-policy']).toBe('"failed-auth";q=2;w=60')
+      expect(headers.ratelimit).toMatch(/^"failed-auth";r=0;t=\d+$/)
+      // The reset is when one more failure fits again, which is what Retry-After says.
+      expect(headers.ratelimit).toBe(`"failed-auth";r=0;t=${headers['retry-after']}`)
+    }
+    await delivered()
+    for (const event of events) parseEvent(event)
+    expect(events).toEqual([
+      {
+        type: 'auth.throttled',
+        at: expect.any(Date),
+        limit: 'failed-auth',
+        subject: '203.0.113.7',
+        retryAfterMs: expect.any(Number),
+        request: { method: 'GET', path: '/v1/models', clientAddress: '203.0.113.7' },
+      },
+    ])
+    expect(JSON.stringify(events)).not.toContain(presented)
+    expect(JSON.stringify(events)).not.toContain(presented.slice(-20))
+  })
+
+  test('an IPv6 client is reported by its /64; with limits.headers off only Retry-After is sent', async () => {
+    const h = setup({
+      limits: { headers: false, failedAuth: { limit: 1, windowMs: MINUTE } },
+    })
+    const events: { subject: string }[] = []
+    h.auth.on('auth.throttled', (event) => void events.push(event))
+    const guard = createApiKeyGuard(h.auth)
+    const address = '2001:db8:1:2:aaaa:bbbb:cccc:dddd'
+    await guard(from(address, generateApiKey('u123')))
+    const refused = await guard(from(address, generateApiKey('u123')))
+    expect(refused.ok).toBe(false)
+    if (refused.ok) return
+    expect(refused.response.status).toBe(429)
+    expect(refused.response.headers['retry-after']).toMatch(/^\d+$/)
+    expect(refused.response.headers['ratelimit']).toBeUndefined()
+    expect(refused.response.headers['ratelimit-policy']).toBeUndefined()
+    await delivered()
+    expect(events.map((event) => event.subject)).toEqual(['2001:db8:1:2::/64'])
   })
 })

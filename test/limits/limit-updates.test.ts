@@ -258,3 +258,74 @@ describe('fleet', () => {
     expect([await statusOf(b, key), await statusOf(b, key)]).toEqual([200, 429])
   })
 })
+
+describe('a narrow-only change racing a change of the limits (atomic against the store)', () => {
+  // The owner's narrow-only PATCH is checked against the limits it read; a server-side
+  // downgrade lands between that read and the owner's write. The write must not apply (it would
+  // undo the downgrade): the store's compare-and-set refuses it, the core re-reads and checks
+  // the owner's limits against the downgraded ones, which they would widen: 400.
+  const racing = (store: MemoryKeyStore, downgrade: KeyLimits) => {
+    let raced = false
+    const update = store.update.bind(store)
+    store.update = async (keyId, userId, patch, expected) => {
+      if (!raced && expected.limits !== undefined) {
+        raced = true
+        const { scopes, expiresAt } = expected
+        await update(keyId, userId, { limits: downgrade }, { scopes, expiresAt })
+      }
+      return update(keyId, userId, patch, expected)
+    }
+    return () => raced
+  }
+
+  test('a downgrade between the check and the write is kept; the owner gets 400', async () => {
+    const store = new MemoryKeyStore()
+    // Wrapped before the service is built: it takes the store's methods then.
+    const raced = racing(store, { rate: [perMinute(100)] })
+    const auth = createApiKeyAuth({ store, logger: false })
+    const { id } = await limitedKey(auth, { rate: [perMinute(1000)] })
+    const owner = auth.updateKey({
+      userId: 'alice',
+      keyId: id,
+      limits: { rate: [perMinute(900)] },
+      limitsNarrowOnly: true,
+    })
+    await expect(owner).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      issues: [expect.objectContaining({ path: ['limits', 'rate'] })],
+    })
+    expect(raced()).toBe(true)
+    const [info] = await auth.listKeys('alice')
+    expect(info?.limits).toEqual({ rate: [perMinute(100)] })
+  })
+
+  test("a concurrent change the owner's limits still narrow: retried and applied", async () => {
+    const store = new MemoryKeyStore()
+    // Wrapped before the service is built: it takes the store's methods then.
+    const raced = racing(store, { rate: [perMinute(950)] })
+    const auth = createApiKeyAuth({ store, logger: false })
+    const { id } = await limitedKey(auth, { rate: [perMinute(1000)] })
+    await auth.updateKey({
+      userId: 'alice',
+      keyId: id,
+      limits: { rate: [perMinute(900)] },
+      limitsNarrowOnly: true,
+    })
+    expect(raced()).toBe(true)
+    expect((await auth.listKeys('alice'))[0]?.limits).toEqual({ rate: [perMinute(900)] })
+  })
+
+  test('the server (not narrow-only) sets its limits without comparing them', async () => {
+    const store = new MemoryKeyStore()
+    const seen: unknown[] = []
+    const update = store.update.bind(store)
+    store.update = (keyId, userId, patch, expected) => {
+      seen.push(expected.limits)
+      return update(keyId, userId, patch, expected)
+    }
+    const auth = createApiKeyAuth({ store, logger: false })
+    const { id } = await limitedKey(auth, { rate: [perMinute(5)] })
+    await auth.updateKey({ userId: 'alice', keyId: id, limits: { rate: [perMinute(50)] } })
+    expect(seen).toEqual([undefined])
+  })
+})

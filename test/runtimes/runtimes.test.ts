@@ -5,7 +5,7 @@
  * that rows promising no store lookup made none. Rows whose web answer differs (joined header
  * lines) use that answer, as on the Node fetch and Hono builds.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest'
 import { type Case, CASES, type Expect } from '../e2e/cases.js'
 import type { Fixture } from '../e2e/fixture.js'
 import { json, recordResponses, send } from '../e2e/http.js'
@@ -90,7 +90,10 @@ for (const runtime of RUNTIMES) {
       recordResponses((req, res) => {
         if (req.path.startsWith(KEYS_BASE)) answers.push({ req, res })
       })
-      server = await startRuntime(runtime, await bundle(runtime))
+      server = await startRuntime(
+        runtime,
+        await bundle(runtime, inject('runtimePackage').consumerDir),
+      )
       url = server.url
       last = undefined
       for (const key of Object.values((await state(url)).keys)) registerKey(key)

@@ -6,8 +6,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
-import { build } from 'esbuild'
+import { join, relative, resolve, sep } from 'node:path'
+import { build, type Plugin } from 'esbuild'
 
 /** The runtimes the e2e table runs on besides Node. */
 export type Runtime = 'bun' | 'deno' | 'workerd'
@@ -21,8 +21,52 @@ const ENTRIES: Record<Runtime, string> = {
   workerd: 'test/runtimes/worker.ts',
 }
 
-/** Bundles the service for `runtime` into one ES module; returns its path. */
-export async function bundle(runtime: Runtime): Promise<string> {
+// The library's entries as the test service imports them (relative to the repository), and the
+// package specifier each one is published as.
+const PUBLIC_ENTRIES: Record<string, string> = {
+  'src/index.ts': '@vydra/auth',
+  'src/http/index.ts': '@vydra/auth/http',
+  'adapters/frameworks/fetch/index.ts': '@vydra/auth/fetch',
+}
+
+/**
+ * The service is tested as a user installs it: its imports of the library's source entries are
+ * resolved to the packed package installed in `consumerDir` (test/support/global-runtime-package.ts),
+ * through the package's `exports`; any other import of `src/` or `adapters/` fails the bundle, so
+ * that no source module slips in beside the package.
+ */
+function packedLibrary(consumerDir: string): Plugin {
+  return {
+    name: 'packed-library',
+    setup(build) {
+      build.onResolve({ filter: /(^|\/)(src|adapters)\// }, async (args) => {
+        if (!args.path.startsWith('.')) return undefined
+        const file = relative(root, resolve(args.resolveDir, args.path)).replace(/\.js$/, '.ts')
+        const specifier = PUBLIC_ENTRIES[file.split(sep).join('/')]
+        if (specifier === undefined) {
+          return {
+            errors: [
+              {
+                text: `${args.path}: the runtime suite imports the library only through ${Object.values(PUBLIC_ENTRIES).join(', ')}`,
+              },
+            ],
+          }
+        }
+        const resolved = await build.resolve(specifier, {
+          kind: args.kind,
+          resolveDir: consumerDir,
+        })
+        return resolved.errors.length > 0 ? { errors: resolved.errors } : { path: resolved.path }
+      })
+    },
+  }
+}
+
+/**
+ * Bundles the service for `runtime` into one ES module, with the library from the packed
+ * package installed in `consumerDir`; returns its path.
+ */
+export async function bundle(runtime: Runtime, consumerDir: string): Promise<string> {
   mkdirSync(outDir, { recursive: true })
   const outfile = join(outDir, `${runtime}.mjs`)
   await build({
@@ -36,6 +80,7 @@ export async function bundle(runtime: Runtime): Promise<string> {
     conditions: [runtime, 'worker', 'browser', 'import'],
     // Test support only (log formatting); the library itself needs no alias.
     alias: { 'node:util': join(root, 'test/runtimes/node-util-shim.ts') },
+    plugins: [packedLibrary(consumerDir)],
     logLevel: 'error',
   })
   return outfile

@@ -93,6 +93,15 @@ export const eventSchemas = {
     retryAfterMs: z.number().int().nonnegative().nullable(),
     request,
   }),
+  'auth.throttled': z.object({
+    type: z.literal('auth.throttled'),
+    at: z.date(),
+    limit: z.literal('failed-auth'),
+    // An address or an IPv6 /64: never anything of a presented key.
+    subject: z.string().regex(/^[0-9a-f:.]{2,45}(::\/64)?$/),
+    retryAfterMs: z.number().int().positive(),
+    request,
+  }),
 } satisfies Record<AuthEventName, z.ZodType>
 
 /** Parses `event` with the strict schema of its `type`; throws with zod's issues otherwise. */

@@ -5,16 +5,8 @@
  * one per package set that an install line of README.md or docs/ names.
  * Skipped when the run's file filters select none of those suites.
  */
-import { type ChildProcess, execFile, execFileSync } from 'node:child_process'
-import {
-  cpSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs'
+import { type ChildProcess, execFile } from 'node:child_process'
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { TestProject } from 'vitest/node'
@@ -27,6 +19,7 @@ import {
   readmeQuickStarts,
   snippetPackageSets,
 } from '../package/snippets.js'
+import { installTarball, packPackage } from './pack-package.js'
 
 /** What the package suites receive through `inject('package')`. */
 export interface ProvidedPackage {
@@ -153,9 +146,6 @@ function installConsumers(
   return { consumers, done, stop }
 }
 
-const run = (command: string, args: string[], cwd: string): string =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
-
 export default async function setup(project: TestProject): Promise<() => void> {
   if (!selected(project, SUITES)) {
     project.provide('package', null)
@@ -164,60 +154,10 @@ export default async function setup(project: TestProject): Promise<() => void> {
   // Inside the repository (so peer dependencies resolve from its node_modules, as in an app that
   // installed them), but apart from `dist` so that a concurrent `npm run build` cannot interfere.
   const work = join(root, '.tmp', `package-${process.pid}`)
-  const packageDir = join(work, 'package')
   const consumerDir = join(work, 'consumer')
   rmSync(work, { recursive: true, force: true })
-  mkdirSync(packageDir, { recursive: true })
-  mkdirSync(consumerDir, { recursive: true })
-
-  run('npx', ['tsup', '--out-dir', join(packageDir, 'dist'), '--silent'], root)
-  for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']) {
-    cpSync(join(root, file), join(packageDir, file))
-  }
-  const packed = JSON.parse(
-    run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], packageDir),
-  ) as { filename: string; files: { path: string }[] }[]
-  const [info] = packed
-  if (info === undefined) throw new Error('npm pack printed nothing')
-  const tarball = join(work, info.filename)
-
-  writeFileSync(
-    join(consumerDir, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2),
-  )
-  let installMode: ProvidedPackage['installMode'] = 'npm-offline'
-  try {
-    // jose and zod come from the npm cache: no network needed once they were installed here.
-    run(
-      'npm',
-      [
-        'install',
-        tarball,
-        '--offline',
-        '--no-audit',
-        '--no-fund',
-        '--ignore-scripts',
-        '--no-package-lock',
-        '--omit=peer',
-        '--loglevel=error',
-      ],
-      consumerDir,
-    )
-  } catch {
-    // Cold cache without network: unpack by hand; jose and zod then resolve from the repository.
-    installMode = 'extracted'
-    console.warn(
-      '[package tests] `npm install --offline` of the tarball failed (jose/zod not in the npm ' +
-        'cache?): unpacked it by hand; its dependencies now resolve from the repository.',
-    )
-    const target = join(consumerDir, 'node_modules', '@vydra', 'auth')
-    mkdirSync(target, { recursive: true })
-    run('tar', ['-xzf', tarball, '-C', target, '--strip-components=1'], root)
-  }
-  const installed = JSON.parse(
-    readFileSync(join(consumerDir, 'node_modules', '@vydra', 'auth', 'package.json'), 'utf8'),
-  ) as { name: string }
-  if (installed.name !== '@vydra/auth') throw new Error('the tarball did not install')
+  const { packageDir, tarball, files } = packPackage(work)
+  const installMode = installTarball(tarball, consumerDir)
 
   let consumers: Record<string, CleanConsumer> = {}
   let clean: string | undefined
@@ -239,7 +179,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   project.provide('package', {
     packageDir,
     tarball,
-    files: info.files.map((file) => file.path).sort(),
+    files,
     consumerDir,
     installMode,
     consumers,

@@ -3,25 +3,26 @@
  * Hono 4, on any runtime Hono runs on.
  * @module
  */
-import { type Context, Hono, type MiddlewareHandler } from 'hono'
+import { type Context, Hono, type MiddlewareHandler, type Next } from 'hono'
 import { basePath } from 'hono/route'
 import {
   type ApiKeyGuardOptions,
   type ApiKeyRoutesOptions,
   type AuthRequest,
-  createApiKeyGuard,
   createApiKeyRoutes,
+  createRequestGuard,
   checkWebClientAddress,
   clientAddressOf,
+  type OptionalAuthResult,
   readWebBody,
   requireClientAddressSource,
   trustedProxies,
-  guardedWebRequest,
   resolveClientAddress,
   toWebResponse,
   webHeaders,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
+import { honoRequestAccessors } from './context-accessors.js'
 
 /** How the Hono adapter finds the client address for events. */
 export interface HonoClientAddressOption {
@@ -87,36 +88,44 @@ export function requireApiKey(
 ):
   | MiddlewareHandler<{ Variables: ApiKeyVariables }>
   | MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> {
-  const guard = createApiKeyGuard(auth, options)
   const resolver = checkWebClientAddress(options.clientAddress, 'requireApiKey')
   requireClientAddressSource(auth, resolver, 'requireApiKey')
-  const trust = trustedProxies(auth)
+  const guard = createRequestGuard(auth, options, honoRequestAccessors(resolver))
   // One middleware for both overloads: without `optional` the guard never yields `null`.
-  const middleware: MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> = async (c, next) => {
-    const result = await guard(
-      guardedWebRequest(
-        c.req.raw,
-        resolver === undefined ? undefined : () => resolveClientAddress(resolver, c),
-        trust,
-      ),
-    )
-    if (!result.ok) return toWebResponse(result.response, c.req.method)
-    c.set('auth', result.principal)
-    await next()
-    // The usage limits' RateLimit fields, on the handler's response (a copy when its headers are
-    // immutable, as a fetched response's are).
-    const extra = 'headers' in result ? result.headers : undefined
-    if (extra !== undefined) {
-      try {
-        for (const [name, value] of Object.entries(extra)) c.res.headers.set(name, value)
-      } catch {
-        const copy = new Response(c.res.body, c.res)
-        for (const [name, value] of Object.entries(extra)) copy.headers.set(name, value)
-        c.res = copy
-      }
-    }
+  // Not an async function: on a cache hit the guard answers in this turn and the middleware
+  // returns Hono's own `next()` promise, with no `await` and no promise of its own in between
+  // (as the Express and Koa adapters do; docs/benchmarks.md, "Hono adapter"). The guard never
+  // rejects. Pinned by test/hot-path.test.ts.
+  const middleware: MiddlewareHandler<{ Variables: OptionalApiKeyVariables }> = (c, next) => {
+    const result = guard(c)
+    if (!(result instanceof Promise)) return finish(c, next, result)
+    return result.then((settled) => finish(c, next, settled))
   }
   return middleware
+}
+
+function finish(
+  c: Context<{ Variables: OptionalApiKeyVariables }>,
+  next: Next,
+  result: OptionalAuthResult,
+): Promise<Response | void> {
+  if (!result.ok) return Promise.resolve(toWebResponse(result.response, c.req.method))
+  c.set('auth', result.principal)
+  const extra = 'headers' in result ? result.headers : undefined
+  if (extra === undefined) return next()
+  return next().then(() => addHeaders(c, extra))
+}
+
+// The usage limits' RateLimit fields, on the handler's response (a copy when its headers are
+// immutable, as a fetched response's are).
+function addHeaders(c: Context, extra: Readonly<Record<string, string>>): void {
+  try {
+    for (const [name, value] of Object.entries(extra)) c.res.headers.set(name, value)
+  } catch {
+    const copy = new Response(c.res.body, c.res)
+    for (const [name, value] of Object.entries(extra)) copy.headers.set(name, value)
+    c.res = copy
+  }
 }
 
 /**

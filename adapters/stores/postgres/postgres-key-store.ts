@@ -287,7 +287,8 @@ export class PostgresKeyStore implements KeyStore, AuditStore {
           RETURNING ${COLUMNS}
         )
         SELECT changed.*, pg_notify($5, changed.hash) FROM changed, durable`),
-      // Compare-and-set: the WHERE re-checks scopes and expiry on the latest row version.
+      // Compare-and-set: the WHERE re-checks scopes and expiry (and the limits, when expected:
+      // jsonb equality is by value) on the latest row version.
       update: statement(`WITH durable AS (${DURABLE_COMMIT}), changed AS (
           UPDATE ${t} SET
             name = CASE WHEN $3::boolean THEN $4::text ELSE name END,
@@ -300,6 +301,8 @@ export class PostgresKeyStore implements KeyStore, AuditStore {
             changed_at = $13
           WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL
             AND scopes = $11::text[] AND expires_at IS NOT DISTINCT FROM $12::timestamptz
+            AND (NOT $17::boolean
+              OR (extra::jsonb -> 'limits') IS NOT DISTINCT FROM $18::jsonb)
           RETURNING ${COLUMNS}
         )
         SELECT changed.*, pg_notify($14, changed.hash) FROM changed, durable`),
@@ -673,6 +676,10 @@ export class PostgresKeyStore implements KeyStore, AuditStore {
         this.#channel,
         patch.limits !== undefined,
         patch.limits === undefined || patch.limits === null ? null : JSON.stringify(patch.limits),
+        expected.limits !== undefined,
+        expected.limits === undefined || expected.limits === null
+          ? null
+          : JSON.stringify(expected.limits),
       ],
     })
     if (rows[0] !== undefined) return { ok: true, record: toRecord(rows[0]) }

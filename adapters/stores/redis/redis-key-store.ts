@@ -12,11 +12,12 @@ import {
   type KeyRollRequest,
   type KeyRollResult,
   type KeyStore,
+  type KeyLimits,
   type KeyUpdateExpectation,
   type KeyUpdatePatch,
   type KeyUpdateResult,
 } from '../../../src/index.js'
-import { extraJson, parseExtra } from '../shared/lifecycle-record.js'
+import { extraJson, limitsExpectationHolds, parseExtra } from '../shared/lifecycle-record.js'
 import { pageMember, SCRIPTS, type Script } from './redis-scripts.js'
 import { RevocationListeners } from '../shared/revocation-listeners.js'
 import { isUuid } from '../shared/uuid.js'
@@ -372,15 +373,20 @@ export class RedisKeyStore implements KeyStore {
     // Usage limits live in the `extra` JSON: rewritten here, applied only if nobody changed it
     // since this read (the script compares; a conflict makes the core re-read and retry).
     let extraWas = ''
-    if (patch.limits !== undefined) {
+    if (patch.limits !== undefined || expected.limits !== undefined) {
       const hash = await this.#client.get(this.#idKey(keyId))
       if (hash === null) return null
       const current = (await this.#client.hget(this.#recordKey(hash), 'extra')) ?? ''
       const extra = parseExtra(current)
+      // Limits expected (a narrow-only change) and already different: a conflict, which the
+      // script answers with the current record (no stored extra can equal this).
+      const held = limitsExpectationHolds(extra.limits as KeyLimits | undefined, expected.limits)
       if (patch.limits === null) delete extra.limits
-      else extra.limits = patch.limits
-      fields.push('extra', Object.keys(extra).length === 0 ? '' : JSON.stringify(extra))
-      extraWas = `=${current}`
+      else if (patch.limits !== undefined) extra.limits = patch.limits
+      if (patch.limits !== undefined) {
+        fields.push('extra', Object.keys(extra).length === 0 ? '' : JSON.stringify(extra))
+      }
+      extraWas = held ? `=${current}` : '!'
     }
     const now = Date.now()
     const reply = await this.#run(

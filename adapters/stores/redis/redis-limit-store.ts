@@ -21,6 +21,28 @@ export interface RedisLimitStoreOptions {
 
 const SHA = createHash('sha1').update(CONSUME).digest('hex')
 
+// The limits' JSON, built once per frozen array or object (the service passes the same frozen
+// limits on every check of a key): a check then costs a concatenation, not a JSON.stringify of
+// its limits. A mutable one is serialised anew each time.
+const serialised = new WeakMap<object, string>()
+function frozenJson(value: object): string {
+  const known = serialised.get(value)
+  if (known !== undefined) return known
+  const text = JSON.stringify(value)
+  if (deepFrozen(value)) serialised.set(value, text)
+  return text
+}
+function deepFrozen(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true
+  return Object.isFrozen(value) && Object.values(value).every(deepFrozen)
+}
+
+/** The script's ARGV[1]: the same text as `JSON.stringify({ rate, credits, cost, now })`. */
+export function checkJson(check: LimitCheck): string {
+  const credits = check.credits === undefined ? '' : `,"credits":${frozenJson(check.credits)}`
+  return `{"rate":${frozenJson(check.rate)}${credits},"cost":${JSON.stringify(check.cost)},"now":${JSON.stringify(check.now)}}`
+}
+
 /**
  * Counts usage in Redis: each subject's state is one JSON string, read, checked and written by
  * one Lua script (atomic: Redis runs a script alone), so every instance sharing the server sees
@@ -54,12 +76,7 @@ export class RedisLimitStore implements LimitStore {
 
   async consume(check: LimitCheck): Promise<LimitOutcome> {
     const key = this.#prefix + check.subject
-    const args = JSON.stringify({
-      rate: check.rate,
-      credits: check.credits,
-      cost: check.cost,
-      now: check.now,
-    })
+    const args = checkJson(check)
     let answer: unknown
     try {
       answer = await this.#client.evalsha(SHA, 1, key, args)

@@ -1,0 +1,38 @@
+/**
+ * The synchronous form of a limit store's `consume`, carried by that function itself. Internal:
+ * not exported from the package.
+ *
+ * A store that counts in this process (the memory store, a lease held by `LeasingLimitStore`)
+ * can answer a check without I/O; the `LimitStore` port must still return a promise (its public
+ * contract, and what every other store does), and one promise plus one `await` between a cache
+ * hit and the framework's `next()` cost several percent of an adapter's throughput
+ * (docs/benchmarks.md, "Limits cost"). The limiter therefore asks for this form and awaits only
+ * what is really pending.
+ *
+ * It hangs off the `consume` function rather than the store object, as `AUTHENTICATE_NOW` hangs
+ * off `authenticate` (src/lib/authenticate-now.ts): a subclass that overrides `consume` or a
+ * wrapper object (an instrumentation, a spy) has a `consume` without it, so it is always called.
+ * `Symbol.for`, so that two copies of this module (bundled apart) agree on it.
+ * @module
+ */
+import type { LimitCheck, LimitOutcome } from '../limits/types.js'
+
+/** The property of a store's `consume` that holds its {@link ConsumeNow} form. */
+export const CONSUME_NOW: unique symbol = Symbol.for('@vydra/auth.consumeNow')
+
+/**
+ * `consume` answering synchronously when it can: the outcome itself, or `undefined` when it
+ * cannot answer without I/O (then `consume` is called). Called with the store as `this`. It
+ * may throw, as `consume` may reject, for a failure of the store.
+ */
+export type ConsumeNow = (this: unknown, check: LimitCheck) => LimitOutcome | undefined
+
+/** The synchronous form of `store.consume`, bound to `store`, when it carries one. */
+export function consumeNowOf(
+  store: { consume?: unknown } | null | undefined,
+): ((check: LimitCheck) => LimitOutcome | undefined) | undefined {
+  const consume = store?.consume
+  if (typeof consume !== 'function') return undefined
+  const now: unknown = (consume as { [CONSUME_NOW]?: unknown })[CONSUME_NOW]
+  return typeof now === 'function' ? (now as ConsumeNow).bind(store) : undefined
+}

@@ -1,0 +1,213 @@
+/**
+ * What keeps one rate limit cheap on a cache hit (docs/benchmarks.md, "Limits cost"): with a
+ * limit store that answers in this process, the guard charges in the turn of the hit (no
+ * promise), the store is asked through its synchronous form, and the headers' fixed part is
+ * built once per key; and whoever overrides or wraps `consume` or `chargeLimits` is still
+ * called.
+ */
+import { describe, expect, test } from 'vitest'
+import { createRequestGuard, type RequestAccessors } from '../../src/http/index.js'
+import {
+  createApiKeyAuth,
+  LeasingLimitStore,
+  type LimitCheck,
+  type LimitOutcome,
+  type LimitStore,
+  MemoryKeyStore,
+  MemoryLimitStore,
+} from '../../src/index.js'
+import { consumeNowOf } from '../../src/lib/consume-now.js'
+import { limitHeaderPlan, limitHeaders, rateLimitHeader } from '../../src/limits/headers.js'
+import { checkJson } from '../../adapters/stores/redis/redis-limit-store.js'
+import { registerKey } from '../support/secret-scan.js'
+
+interface FakeRequest {
+  headers: Record<string, string>
+}
+const ACCESSORS: RequestAccessors<FakeRequest> = {
+  headers: (r) => r.headers,
+  rawHeaders: () => undefined,
+  method: () => 'GET',
+  path: () => '/x',
+  socketAddress: () => '127.0.0.1',
+}
+const rate = [{ name: 'minute', limit: 3, windowMs: 60_000 }]
+
+async function guarded(
+  store: LimitStore,
+  change?: (auth: ReturnType<typeof createApiKeyAuth>) => void,
+) {
+  const auth = createApiKeyAuth({
+    store: new MemoryKeyStore(),
+    logger: false,
+    limits: { store, defaults: { rate } },
+  })
+  change?.(auth)
+  const { key } = await auth.createKey({ userId: 'u1', name: 'k', scopes: ['models:read'] })
+  registerKey(key)
+  const guard = createRequestGuard(auth, { scopes: ['models:read'] }, ACCESSORS)
+  const request = { headers: { authorization: `Bearer ${key}` } }
+  // The first request reads the store: a promise. Later ones are cache hits.
+  const first = guard(request)
+  expect(first).toBeInstanceOf(Promise)
+  expect((await first).ok).toBe(true)
+  return { guard, request }
+}
+
+describe('charging in the turn of a cache hit', () => {
+  test('on the memory store a hit is charged in this turn, with both headers, until the 429', async () => {
+    const { guard, request } = await guarded(new MemoryLimitStore())
+    const second = guard(request)
+    expect(second).not.toBeInstanceOf(Promise)
+    expect(second).toMatchObject({
+      ok: true,
+      headers: {
+        'ratelimit-policy': '"minute";q=3;w=60',
+        ratelimit: expect.stringMatching(/^"minute";r=1;t=6\d$/),
+      },
+    })
+    expect(guard(request)).toMatchObject({
+      ok: true,
+      headers: { ratelimit: expect.stringMatching(/^"minute";r=0;t=6\d$/) },
+    })
+    const refused = guard(request)
+    expect(refused).not.toBeInstanceOf(Promise)
+    expect(refused).toMatchObject({
+      ok: false,
+      response: {
+        status: 429,
+        headers: {
+          'retry-after': expect.stringMatching(/^\d+$/),
+          ratelimit: expect.stringMatching(/^"minute";r=0;t=6\d$/),
+        },
+      },
+    })
+  })
+
+  test('a subclass that overrides consume is called for every charge', async () => {
+    const seen: LimitCheck[] = []
+    class Counting extends MemoryLimitStore {
+      override consume(check: LimitCheck): Promise<LimitOutcome> {
+        seen.push(check)
+        return super.consume(check)
+      }
+    }
+    const store = new Counting()
+    expect(consumeNowOf(store)).toBeUndefined()
+    const { guard, request } = await guarded(store)
+    const second = guard(request)
+    expect(second).toBeInstanceOf(Promise)
+    expect((await second).ok).toBe(true)
+    expect(seen).toHaveLength(2)
+  })
+
+  test('a wrapper object around the memory store is called: its consume carries no synchronous form', async () => {
+    const inner = new MemoryLimitStore()
+    let calls = 0
+    const { guard, request } = await guarded({
+      consume: (check) => {
+        calls++
+        return inner.consume(check)
+      },
+    })
+    expect(await guard(request)).toMatchObject({ ok: true })
+    expect(calls).toBe(2)
+  })
+
+  test('a replaced auth.chargeLimits is called by the guard', async () => {
+    let calls = 0
+    const { guard, request } = await guarded(new MemoryLimitStore(), (auth) => {
+      const original = auth.chargeLimits.bind(auth)
+      ;(auth as { chargeLimits: typeof auth.chargeLimits }).chargeLimits = (principal, options) => {
+        calls++
+        return original(principal, options)
+      }
+    })
+    expect(await guard(request)).toMatchObject({ ok: true })
+    expect(calls).toBe(2)
+  })
+
+  test('the memory store answers consume and its synchronous form alike, from one count', async () => {
+    const store = new MemoryLimitStore()
+    const now = consumeNowOf(store)
+    expect(now).toBeTypeOf('function')
+    const check = { subject: 'key:s', rate, cost: 1, now: Date.UTC(2026, 0, 1) }
+    expect(now?.(check)?.rate[0]?.remaining).toBe(2)
+    expect((await store.consume(check)).rate[0]?.remaining).toBe(1)
+    expect(now?.(check)?.rate[0]?.remaining).toBe(0)
+    expect(now?.(check)?.allowed).toBe(false)
+  })
+
+  test('a lease held in this process answers synchronously; taking one does not', async () => {
+    const store = new LeasingLimitStore(new MemoryLimitStore(), { batch: 3 })
+    const limits = Object.freeze([Object.freeze({ name: 'minute', limit: 100, windowMs: 60_000 })])
+    const check = (): LimitCheck => ({ subject: 'key:l', rate: limits, cost: 1, now: 1_000_000 })
+    const now = consumeNowOf(store)
+    expect(now?.(check())).toBeUndefined()
+    expect((await store.consume(check())).allowed).toBe(true)
+    expect(now?.(check())).toMatchObject({ allowed: true })
+    expect(now?.(check())).toMatchObject({ allowed: true })
+    expect(now?.(check())).toBeUndefined()
+    expect(store.roundTrips).toBe(1)
+  })
+})
+
+describe('headers built from a plan', () => {
+  const outcome = (credits?: LimitOutcome['credits']): LimitOutcome => ({
+    allowed: true,
+    rate: [
+      { name: 'second', limit: 10, windowMs: 1000, remaining: 9, resetMs: 1001 },
+      { name: 'day', limit: 10_000, windowMs: 86_400_000, remaining: 42, resetMs: 0 },
+    ],
+    ...(credits === undefined ? {} : { credits }),
+  })
+  test.each([
+    ['rate limits only', undefined, undefined],
+    ['credits without refill', { remaining: 7 }, 50],
+    ['credits with refill', { remaining: 7, resetMs: 2500 }, 100],
+  ])('%s: the same text as limitHeaders', (_, credits, quota) => {
+    const limits = outcome(credits).rate
+    const plan = limitHeaderPlan(limits, quota)
+    expect({
+      'ratelimit-policy': plan.policy,
+      ratelimit: rateLimitHeader(plan, outcome(credits)),
+    }).toEqual(limitHeaders(outcome(credits), quota))
+  })
+  test('credits alone', () => {
+    const only: LimitOutcome = { allowed: true, rate: [], credits: { remaining: 3 } }
+    const plan = limitHeaderPlan([], 5)
+    expect({ 'ratelimit-policy': plan.policy, ratelimit: rateLimitHeader(plan, only) }).toEqual(
+      limitHeaders(only, 5),
+    )
+  })
+})
+
+describe("the Redis limit store's script argument", () => {
+  const frozenRate = Object.freeze([Object.freeze({ name: 'minute', limit: 5, windowMs: 60_000 })])
+  const frozenCredits = Object.freeze({
+    remaining: 3,
+    refill: Object.freeze({ amount: 3, intervalMs: 1000 }),
+  })
+  test.each([
+    ['frozen limits', { subject: 'key:a', rate: frozenRate, cost: 2, now: 1_700_000_000_123 }],
+    [
+      'frozen limits and credits',
+      { subject: 'key:a', rate: frozenRate, credits: frozenCredits, cost: 1, now: 5 },
+    ],
+    [
+      'mutable limits',
+      { subject: 'key:a', rate: [{ name: 'm', limit: 1, windowMs: 1000 }], cost: 1, now: 5 },
+    ],
+    ['credits only', { subject: 'key:a', rate: [], credits: { remaining: 0 }, cost: 1, now: 5 }],
+  ])('%s: the same text as JSON.stringify', (_, check: LimitCheck) => {
+    const { rate, credits, cost, now } = check
+    expect(checkJson(check)).toBe(JSON.stringify({ rate, credits, cost, now }))
+    expect(checkJson(check)).toBe(JSON.stringify({ rate, credits, cost, now }))
+  })
+  test('a mutable array changed between checks is serialised as it is now', () => {
+    const rate = [{ name: 'm', limit: 1, windowMs: 1000 }]
+    checkJson({ subject: 'key:a', rate, cost: 1, now: 5 })
+    rate.push({ name: 'n', limit: 2, windowMs: 2000 })
+    expect(checkJson({ subject: 'key:a', rate, cost: 1, now: 5 })).toContain('"n"')
+  })
+})
