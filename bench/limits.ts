@@ -12,7 +12,9 @@
  * - In process (8d): what one rate limit adds to a cache hit through `createRequestGuard`, CPU
  *   time per call, alternated rounds (bench/limits-in-process.ts).
  *
- * `--cost-only` runs 8d and 8b only; `--accuracy-only` 8a only.
+ * - In process over Redis (8e): the same with a `RedisLimitStore`, coalesced (default) and not.
+ *
+ * `--cost-only` runs 8d, 8e and 8b only; `--accuracy-only` 8a only.
  *
  * Workers are this same file run as `node limits.mjs __limits-worker <backend> <info> <job>`.
  */
@@ -28,6 +30,7 @@ import { removeOnExit } from './lib/cleanup.js'
 import { cpuOf, pinSelf, pinTree } from './lib/cpu.js'
 import { judge, measureRun, type Run } from './lib/judge.js'
 import { inProcessCost } from './limits-in-process.js'
+import { redisInProcessCost } from './limits-redis-in-process.js'
 import { generateKeys } from './http/keys.js'
 import { load, loadAmount, WARMUP_S } from './lib/load.js'
 import { type ServerProcess, startServer } from './lib/server-process.js'
@@ -124,7 +127,12 @@ interface WorkerResult {
 }
 
 // Spawns the workers, waits until every one is connected, then starts them all at once.
-async function runWorkers(backend: Backend, info: unknown, job: Job): Promise<WorkerResult[]> {
+async function runWorkers(
+  backend: Backend,
+  info: unknown,
+  job: Job,
+  beforeStart?: () => Promise<void>,
+): Promise<WorkerResult[]> {
   const children = Array.from({ length: WORKERS }, () =>
     spawn(
       process.execPath,
@@ -146,6 +154,7 @@ async function runWorkers(backend: Backend, info: unknown, job: Job): Promise<Wo
   await Promise.all(
     children.map((child) => new Promise<void>((resolve) => child.once('message', () => resolve()))),
   )
+  await beforeStart?.()
   const startAt = Date.now() + 200
   for (const child of children) child.send({ startAt })
   return Promise.all(results)
@@ -173,10 +182,18 @@ async function accuracy(backend: Backend, info: unknown): Promise<string[][]> {
       durationMs: 60_000,
       ...(batch === undefined ? {} : { batch }),
     }
-    const results = await runWorkers(backend, info, job)
+    // On Redis, the scripts the server ran (a RedisLimitStore call carries every check of one
+    // turn of a worker); elsewhere, the calls that reached the shared store.
+    let scriptsBefore = 0
+    const results = await runWorkers(backend, info, job, async () => {
+      if (backend === 'redis') scriptsBefore = await redisScriptCalls(info)
+    })
     const admitted = results.reduce((sum, r) => sum + r.admitted, 0)
     const checks = results.reduce((sum, r) => sum + r.checks, 0)
-    const roundTrips = results.reduce((sum, r) => sum + r.roundTrips, 0)
+    const roundTrips =
+      backend === 'redis'
+        ? (await redisScriptCalls(info)) - scriptsBefore
+        : results.reduce((sum, r) => sum + r.roundTrips, 0)
     const elapsedMs = Math.max(...results.map((r) => r.elapsedMs))
     const limit = kind === 'rate' ? 1_000 : 10_000
     // The documented bound: 0 without leasing, instances × batch with it.
@@ -206,11 +223,12 @@ async function accuracy(backend: Backend, info: unknown): Promise<string[][]> {
   return rows
 }
 
-type CostVariant = 'none' | 'memory' | 'redis' | 'redis-leasing'
+type CostVariant = 'none' | 'memory' | 'redis' | 'redis-single' | 'redis-leasing'
 const COST_VARIANTS: Record<CostVariant, { label: string; target?: number }> = {
   none: { label: 'Fastify + requireApiKey, no limits' },
   memory: { label: '… + one rate limit, memory limit store', target: 0.95 },
   redis: { label: '… + one rate limit, Redis limit store', target: 0.85 },
+  'redis-single': { label: '… + one rate limit, Redis limit store, maxBatch 1 (no coalescing)' },
   'redis-leasing': { label: '… + one rate limit, LeasingLimitStore (batch 100) over Redis' },
 }
 
@@ -239,7 +257,12 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
   const names = Object.keys(COST_VARIANTS) as CostVariant[]
   const servers = new Map<CostVariant, ServerProcess>()
   const runs = new Map<CostVariant, Run[]>(names.map((name) => [name, []]))
-  const scripts = { redis: [] as number[], 'redis-leasing': [] as number[] }
+  const scripts = {
+    redis: [] as number[],
+    'redis-single': [] as number[],
+    'redis-leasing': [] as number[],
+  }
+  const onRedis = (name: CostVariant): name is keyof typeof scripts => name in scripts
   try {
     for (const name of names) {
       const env: Record<string, string> =
@@ -259,10 +282,9 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
       // Every order is reversed on the next round: drift hits each variant alike.
       const order = round % 2 === 0 ? names : [...names].reverse()
       for (const name of order) {
-        const before =
-          name === 'redis' || name === 'redis-leasing' ? await redisScriptCalls(redisInfo) : 0
+        const before = onRedis(name) ? await redisScriptCalls(redisInfo) : 0
         const run = await measureRun(servers.get(name) as ServerProcess, authorizations)
-        if (name === 'redis' || name === 'redis-leasing') {
+        if (onRedis(name)) {
           scripts[name].push(((await redisScriptCalls(redisInfo)) - before) / run.total)
         }
         runs.get(name)?.push(run)
@@ -271,10 +293,7 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
     const judged = judge((variant) => runs.get(variant as CostVariant) ?? [])
     return names.map((name) => {
       const { label, target } = COST_VARIANTS[name]
-      const trips =
-        name === 'redis' || name === 'redis-leasing'
-          ? formatRange(summarize(scripts[name]), (n) => n.toFixed(3))
-          : '—'
+      const trips = onRedis(name) ? formatRange(summarize(scripts[name]), (n) => n.toFixed(3)) : '—'
       const rps = formatRate(judged.median(name, (r) => r.rps))
       const shares = judged.shares(name)
       if (name === 'none') return [label, rps, '1.00×', '—', shares, trips, '—']
@@ -345,6 +364,25 @@ async function printInProcess(): Promise<void> {
   )
 }
 
+async function printRedisInProcess(redisInfo: unknown): Promise<void> {
+  printTable(
+    '8e. In process over Redis: what one rate limit on RedisLimitStore adds (CPU per guard call)',
+    [
+      'guard',
+      'CPU per call (range of rounds)',
+      'added by the limit (range)',
+      'Redis scripts per call',
+    ],
+    await redisInProcessCost(redisInfo),
+  )
+  printNote(
+    'createRequestGuard with 16 requests in flight, 16 keys, rounds alternated (reversed every ' +
+      'other round), CPU time of this process (process.cpuUsage; Redis is another process on ' +
+      'the load core), so it holds on a busy machine. Scripts per call: EVALSHA + EVAL calls ' +
+      '(INFO commandstats) over guard calls; coalescing sends the checks of one turn together.',
+  )
+}
+
 async function printCost(redisInfo: unknown): Promise<void> {
   printTable(
     '8b. Cost of one rate limit per key (requests per second, median of rounds)',
@@ -365,8 +403,9 @@ async function printCost(redisInfo: unknown): Promise<void> {
       "machine: its CPU is not counted against the server's. A ratio counts by req/s when " +
       'both servers saturate their core, else by CPU per request when nothing else ran on ' +
       'it, else it is not valid (bench/lib/judge.ts). Redis scripts per request: EVALSHA + ' +
-      'EVAL calls in Redis (INFO commandstats) over requests answered, per round; exactly 1 ' +
-      'without leasing, about 1/100 with it.',
+      'EVAL calls in Redis (INFO commandstats) over requests answered, per round; at most 1 ' +
+      'without leasing, amortised (RedisLimitStore sends the checks of one event-loop turn in ' +
+      'one script call), less again with leasing.',
   )
 }
 
@@ -383,6 +422,7 @@ async function main(): Promise<void> {
     pinTree(postgres.pid, 'load')
     if (process.argv.includes('--cost-only')) {
       await printInProcess()
+      await printRedisInProcess(redis.info)
       await printCost(redis.info)
       return
     }
@@ -407,13 +447,16 @@ async function main(): Promise<void> {
     )
     printNote(
       'Each worker is its own Node process with its own connection and 4 checks in flight; all ' +
-        'start together once connected and stop after 8 refusals. Without leasing every check ' +
-        'is one round trip and the documented bound is 0; with LeasingLimitStore (batch ' +
+        'start together once connected and stop after 8 refusals. Round trips: on Redis the ' +
+        'scripts the server ran (INFO commandstats; RedisLimitStore sends the checks of one ' +
+        'turn in one script call), on PostgreSQL the calls that reached the store. Without ' +
+        'leasing the documented bound is 0; with LeasingLimitStore (batch ' +
         `${LEASE_BATCH}) the bound is instances x batch = ${WORKERS * LEASE_BATCH}.`,
     )
     if (process.argv.includes('--accuracy-only')) return
     await printCost(redis.info)
     await printInProcess()
+    await printRedisInProcess(redis.info)
     printTable(
       '8c. Memory limit store: heap per limited key (one rate limit, one request each)',
       ['keys', 'heap', 'per key', 'LRU', 'measured'],

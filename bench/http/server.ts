@@ -77,22 +77,26 @@ async function libraryStore(): Promise<KeyStore> {
 }
 
 // `BENCH_LIMITS` (issue 12): `memory` or `redis` gives every key one rate limit it never reaches,
-// counted in that limit store (`BENCH_LIMITS_INFO`: the Redis connection JSON).
+// counted in that limit store (`BENCH_LIMITS_INFO`: the Redis connection JSON); `redis-single`
+// is `redis` without coalescing (`maxBatch: 1`, one script call per check).
 async function limits(): Promise<LimitsOptions | undefined> {
   const kind = process.env.BENCH_LIMITS
   if (kind === undefined || kind === '') return undefined
   const defaults = { rate: [{ name: 'minute', limit: 1_000_000_000, windowMs: 60_000 }] }
   if (kind === 'memory') return { store: new MemoryLimitStore(), defaults }
-  if (kind === 'redis' || kind === 'redis-leasing') {
+  if (kind === 'redis' || kind === 'redis-leasing' || kind === 'redis-single') {
     const { Redis } = await import('ioredis')
     const { RedisLimitStore } = await import('../../adapters/stores/redis/index.js')
     const info = JSON.parse(process.env.BENCH_LIMITS_INFO ?? '{}') as { host: string; port: number }
     const client = new Redis(info)
     client.on('error', () => {})
-    const redis = new RedisLimitStore(client, { prefix: 'bench_limits:' })
+    const redis = new RedisLimitStore(client, {
+      prefix: 'bench_limits:',
+      maxBatch: kind === 'redis-single' ? 1 : 64,
+    })
     // `redis-leasing`: LeasingLimitStore over it (batch 100: at most 100 units per key and
     // instance beyond the limit, docs/limits.md "Leasing for hot keys").
-    const store = kind === 'redis' ? redis : new LeasingLimitStore(redis, { batch: 100 })
+    const store = kind === 'redis-leasing' ? new LeasingLimitStore(redis, { batch: 100 }) : redis
     return { store, defaults }
   }
   throw new Error(`unknown BENCH_LIMITS ${kind}`)
