@@ -9,6 +9,11 @@
  *   reaches, counted in a memory or a Redis limit store, against the same server without limits;
  *   interleaved rounds, the ratio of requests per second per round.
  *
+ * - In process (8d): what one rate limit adds to a cache hit through `createRequestGuard`, CPU
+ *   time per call, alternated rounds (bench/limits-in-process.ts).
+ *
+ * `--cost-only` runs 8d and 8b only; `--accuracy-only` 8a only.
+ *
  * Workers are this same file run as `node limits.mjs __limits-worker <backend> <info> <job>`.
  */
 import { spawn } from 'node:child_process'
@@ -22,6 +27,7 @@ import { QUICK } from './lib/args.js'
 import { removeOnExit } from './lib/cleanup.js'
 import { cpuOf, pinSelf, pinTree } from './lib/cpu.js'
 import { judge, measureRun, type Run } from './lib/judge.js'
+import { inProcessCost } from './limits-in-process.js'
 import { generateKeys } from './http/keys.js'
 import { load, loadAmount, WARMUP_S } from './lib/load.js'
 import { type ServerProcess, startServer } from './lib/server-process.js'
@@ -320,6 +326,25 @@ async function memory(subjects: number): Promise<string[][]> {
   ]
 }
 
+async function printInProcess(): Promise<void> {
+  printTable(
+    '8d. In process: what one rate limit adds to a cache hit (CPU per guard call)',
+    [
+      'guard',
+      'CPU per call (range of rounds)',
+      'added by the limit (range)',
+      'calls that were a promise',
+    ],
+    await inProcessCost(),
+  )
+  printNote(
+    'createRequestGuard over a small request object, 16 keys, rounds alternated (reversed every ' +
+      'other round), CPU time of this process (process.cpuUsage), so it holds on a busy ' +
+      'machine. A promise is a charge that could not be answered in the turn of the hit (the ' +
+      'first take of a lease).',
+  )
+}
+
 async function printCost(redisInfo: unknown): Promise<void> {
   printTable(
     '8b. Cost of one rate limit per key (requests per second, median of rounds)',
@@ -357,6 +382,7 @@ async function main(): Promise<void> {
     pinTree(redis.pid, 'load')
     pinTree(postgres.pid, 'load')
     if (process.argv.includes('--cost-only')) {
+      await printInProcess()
       await printCost(redis.info)
       return
     }
@@ -387,6 +413,7 @@ async function main(): Promise<void> {
     )
     if (process.argv.includes('--accuracy-only')) return
     await printCost(redis.info)
+    await printInProcess()
     printTable(
       '8c. Memory limit store: heap per limited key (one rate limit, one request each)',
       ['keys', 'heap', 'per key', 'LRU', 'measured'],

@@ -5,7 +5,7 @@
  */
 import { AuthError } from '../errors.js'
 import { describeError } from '../lib/describe-error.js'
-import { withTimeout } from '../lib/with-timeout.js'
+import { createDeadlineQueue } from '../lib/deadline-queue.js'
 import { CHARGE_NOW, type ChargeNow } from '../lib/charge-now.js'
 import { consumeNowOf } from '../lib/consume-now.js'
 import {
@@ -230,6 +230,11 @@ export function createLimiter(
   const planOf = planCache(defaults)
   const outage = outagePolicy(options)
   const settle = settler(limits.headers, onLimitHit)
+  // Every charge waits `storeTimeoutMs`: one timer for all of them, not one per request.
+  const deadline = createDeadlineQueue(
+    storeTimeoutMs,
+    () => new Error(`limit store timed out after ${storeTimeoutMs} ms`),
+  )
   let warnedMemory = false
 
   // The store must be asked: a promise, with the deadline (the memory store cannot hang).
@@ -242,13 +247,7 @@ export function createLimiter(
     let answer: Record<string, string> | AuthError
     try {
       const outcome = checkOutcome(
-        await (inProcess
-          ? store.consume(check)
-          : withTimeout(
-              () => store.consume(check),
-              storeTimeoutMs,
-              () => new Error(`limit store timed out after ${storeTimeoutMs} ms`),
-            )),
+        await (inProcess ? store.consume(check) : deadline(store.consume(check))),
       )
       answer = settle(plan, outcome, principal, request)
     } catch (cause) {

@@ -1,8 +1,10 @@
 /**
  * Hashing and CSRF details written against surviving mutants (docs/testing.md, mutation
- * testing): the message of an empty pepper, and an unreadable own origin that trusts nothing.
+ * testing): the message of an empty pepper, a byte pepper changed after use, and an unreadable
+ * own origin that trusts nothing.
  */
-import { describe, expect, it } from 'vitest'
+import { createHmac } from 'node:crypto'
+import { describe, expect, it, vi } from 'vitest'
 import { checkCsrf, hashApiKey } from '../../src/index.js'
 import { createKeyHasher } from '../../src/hash.js'
 
@@ -29,6 +31,38 @@ describe('hashing: an empty pepper', () => {
           message: 'The pepper must not be empty',
         }),
       )
+    }
+  })
+})
+
+describe('hashing: a byte pepper the caller changes later', () => {
+  // The reason the `pepper.slice()` mutant of src/hash.ts is listed as equivalent: both hashers
+  // copy the key material when they are made (node:crypto's createSecretKey, the JavaScript
+  // HMAC's precomputed pads), so later writes to the caller's array change no digest.
+  const KEY = 'vydra_live_user_u1_' + 'A'.repeat(38)
+  const expected = createHmac('sha256', Buffer.from([1, 2, 3]))
+    .update(KEY)
+    .digest('hex')
+
+  it('with node:crypto: the digest stays that of the bytes given', () => {
+    const pepper = new Uint8Array([1, 2, 3])
+    const hasher = createKeyHasher(pepper)
+    pepper.fill(9)
+    expect(hasher(KEY)).toBe(expected)
+  })
+
+  it('without node:crypto: the same', async () => {
+    vi.resetModules()
+    vi.doMock('../../src/lib/node-crypto.js', () => ({ nodeCrypto: undefined }))
+    try {
+      const web = await import('../../src/hash.js')
+      const pepper = new Uint8Array([1, 2, 3])
+      const hasher = web.createKeyHasher(pepper)
+      pepper.fill(9)
+      expect(hasher(KEY)).toBe(expected)
+    } finally {
+      vi.doUnmock('../../src/lib/node-crypto.js')
+      vi.resetModules()
     }
   })
 })

@@ -7,9 +7,7 @@ import type {
   FastifyPluginCallback,
   FastifyReply,
   FastifyRequest,
-  HookHandlerDoneFunction,
   onRequestAsyncHookHandler,
-  onRequestHookHandler,
   RawServerBase,
   RawServerDefault,
 } from 'fastify'
@@ -18,7 +16,6 @@ import {
   type ApiKeyRoutesOptions,
   type AuthRequest,
   type AuthResponse,
-  type AuthResult,
   clientAddressOf,
   createApiKeyRoutes,
   createRequestGuard,
@@ -54,14 +51,6 @@ export interface ApiKeyRoutesPluginOptions extends ApiKeyRoutesOptions {
 }
 
 /**
- * The hook {@link requireApiKey} returns. Fastify calls it in the callback style, with `done`;
- * called with two arguments (as an `async` hook, or by hand) it returns a promise instead, so it
- * fits wherever an `onRequestAsyncHookHandler` did (0.1 and 0.2 before this type).
- */
-export type RequireApiKeyHook<RawServer extends RawServerBase = RawServerDefault> =
-  onRequestHookHandler<RawServer> & onRequestAsyncHookHandler<RawServer>
-
-/**
  * An `onRequest` hook that lets a request through only with a valid API key holding `scopes`;
  * the principal is then at `request.auth`. It runs before the body is read.
  *
@@ -73,74 +62,18 @@ export type RequireApiKeyHook<RawServer extends RawServerBase = RawServerDefault
 export function requireApiKey<RawServer extends RawServerBase = RawServerDefault>(
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
-): RequireApiKeyHook<RawServer> {
+): onRequestAsyncHookHandler<RawServer> {
   const guard = createRequestGuard(auth, options, FASTIFY_REQUEST)
-  // A callback-style hook (not `async`, three parameters): Fastify then calls `done` and makes
-  // no promise of its own. On a cache hit the guard answers in this turn, so the request goes on
-  // to the handler with no promise or microtask of this hook's (an `async` hook costs one
-  // promise and one tick per request even when it awaits nothing; measured in
-  // docs/benchmarks.md, "Fastify hook"). A refusal is sent and `done` is not called, which is
-  // how a callback hook stops the chain. Called without `done` it answers with a promise, as
-  // the `async` hook it used to be. It must never both return a promise and call `done`:
-  // Fastify would run the rest of the chain twice.
-  function vydraRequireApiKey(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    done?: HookHandlerDoneFunction,
-  ): Promise<unknown> | undefined {
-    const decided = guard(request)
-    if (typeof done !== 'function') return asPromise(decided, request, reply)
-    if (!(decided instanceof Promise)) {
-      if (admit(decided, request, reply)) done()
-      return undefined
-    }
-    // The guard never rejects; a throw while answering (a reply already sent by another hook)
-    // goes to Fastify's error handling, as a throw from an `async` hook did.
-    decided.then(
-      (result) => {
-        let admitted: boolean
-        try {
-          admitted = admit(result, request, reply)
-        } catch (error) {
-          done(error as Error)
-          return
-        }
-        if (admitted) done()
-      },
-      (error: unknown) => done(error as Error),
-    )
-    return undefined
+  // Async, as Fastify's own hooks and a hand-written one are; on a cache hit the guard answers
+  // in this turn, so the hook awaits nothing (an `await` of a settled value is still a
+  // microtask and a promise per request: docs/benchmarks.md).
+  return async function vydraRequireApiKey(request, reply) {
+    const decided = guard(request as unknown as FastifyRequest)
+    const result = decided instanceof Promise ? await decided : decided
+    if (!result.ok) return send(reply as FastifyReply, result.response)
+    if (result.headers !== undefined) reply.headers(result.headers)
+    request.auth = result.principal
   }
-  return vydraRequireApiKey as unknown as RequireApiKeyHook<RawServer>
-}
-
-// The hook called without `done` (as an `async` hook, or by hand): settled one tick later on a
-// hit, as the `async` hook was. A refusal resolves to the reply, as the `async` hook returned it:
-// Fastify's reply is a thenable, so the promise settles once the refusal is sent.
-function asPromise(
-  decided: AuthResult | Promise<AuthResult>,
-  request: FastifyRequest,
-  reply: FastifyReply,
-): Promise<unknown> {
-  const answer = (result: AuthResult): FastifyReply | undefined =>
-    admit(result, request, reply) ? undefined : reply
-  if (decided instanceof Promise) return decided.then(answer)
-  try {
-    return Promise.resolve(answer(decided))
-  } catch (error) {
-    return Promise.reject(error as Error)
-  }
-}
-
-// The guard's result applied to the request: `true` to go on, `false` when the refusal was sent.
-function admit(result: AuthResult, request: FastifyRequest, reply: FastifyReply): boolean {
-  if (!result.ok) {
-    send(reply, result.response)
-    return false
-  }
-  if (result.headers !== undefined) reply.headers(result.headers)
-  request.auth = result.principal
-  return true
 }
 
 // How the guard reads a Fastify request: given once, so a request builds nothing but the
