@@ -6,6 +6,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import {
+  type ApiKeyRecord,
+  type AuditQuery,
+  type AuditRecord,
   createApiKeyAuth,
   type KeyStore,
   MemoryAuditStore,
@@ -122,5 +125,42 @@ describe('lookupKey', () => {
     await auth.revokeKey({ userId: 'u1', keyId: id })
     expect((await auth.lookupKey(key))?.revokedAt).toBeInstanceOf(Date)
     await Promise.all([auth.close(), other.close()])
+  })
+})
+
+describe('revokeByKey with a store that is also the audit store', () => {
+  it('hands the audit record to the store with the revocation', async () => {
+    const memory = new MemoryKeyStore()
+    const audit = new MemoryAuditStore()
+    const both: KeyStore & {
+      appendAudit: (r: readonly AuditRecord[]) => Promise<void>
+      listAudit: (q: AuditQuery) => Promise<AuditRecord[]>
+    } = {
+      insert: async (record: ApiKeyRecord, write?: readonly AuditRecord[]) => {
+        await memory.insert(record)
+        if (write !== undefined) await audit.appendAudit(write)
+      },
+      findByHash: (h) => memory.findByHash(h),
+      listByUser: (u) => memory.listByUser(u),
+      revoke: async (keyId, userId, at, reason, write) => {
+        const record = await memory.revoke(keyId, userId, at, reason)
+        if (record !== null && write !== undefined) {
+          await audit.appendAudit(write as readonly AuditRecord[])
+        }
+        return record
+      },
+      appendAudit: (r) => audit.appendAudit(r),
+      listAudit: (q) => audit.listAudit(q),
+    }
+    const auth = createApiKeyAuth({ store: both, auditStore: both, logger: false })
+    const { id, key } = await auth.createKey({ userId: 'u1', name: 'k' })
+    registerKey(key)
+    expect((await auth.revokeByKey(key, { reportedBy: 'github' })).status).toBe('revoked')
+    const { events } = await auth.listEvents({ userId: 'u1', keyId: id })
+    expect(events.map((e) => [e.action, e.actor])).toEqual([
+      ['leaked', { type: 'system', id: 'github' }],
+      ['created', null],
+    ])
+    await auth.close()
   })
 })
