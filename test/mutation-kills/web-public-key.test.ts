@@ -5,7 +5,7 @@
  * whose members or curves are not usable, and values that are no key at all. The algorithms
  * expected are those of RFC 7518 §3.1 for each key type, written out.
  */
-import { generateKeyPairSync } from 'node:crypto'
+import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { webPublicKey } from '../../src/http/session/web-public-key.js'
 
@@ -22,13 +22,13 @@ function refusal(value: unknown): unknown {
 }
 
 describe('webPublicKey: a WebCrypto CryptoKey verifies the one algorithm it was imported for', () => {
-  const spkiOf = (pair: { publicKey: { export: (o: object) => unknown } }): Buffer =>
-    pair.publicKey.export({ type: 'spki', format: 'der' }) as Buffer
+  const spkiOf = (pair: { publicKey: KeyObject }): Buffer =>
+    pair.publicKey.export({ type: 'spki', format: 'der' })
 
   it('RSASSA-PKCS1-v1_5 is RS<bits>, RSA-PSS is PS<bits>, Ed25519 is EdDSA and Ed25519', async () => {
     const rsa = spkiOf(generateKeyPairSync('rsa', { modulusLength: 2048 }))
     const ed = spkiOf(generateKeyPairSync('ed25519'))
-    const cases: [object, Buffer, string[]][] = [
+    const cases: [Parameters<typeof crypto.subtle.importKey>[2], Buffer, string[]][] = [
       [{ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, rsa, ['RS256']],
       [{ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-512' }, rsa, ['RS512']],
       [{ name: 'RSA-PSS', hash: 'SHA-384' }, rsa, ['PS384']],
