@@ -75,6 +75,104 @@ describe.runIf(serverRuns('Redis', redisInfo))('RedisLimitStore', () => {
     expect(ttl).toBeLessThanOrEqual(63_000)
   })
 
+  const rate5 = [{ name: 'm', limit: 5, windowMs: 60_000 }]
+  const at = (subject: string) => ({ subject, rate: rate5, cost: 1, now: T0 })
+
+  /** Counts the commands the client sends while `run` runs. */
+  async function commandsOf(run: () => Promise<unknown>): Promise<string[]> {
+    const sent: string[] = []
+    const original = redis().sendCommand.bind(redis())
+    redis().sendCommand = ((command: { name: string }) => {
+      sent.push(command.name)
+      return original(command as never)
+    }) as typeof original
+    try {
+      await run()
+    } finally {
+      redis().sendCommand = original
+    }
+    return sent
+  }
+
+  it('coalesces the checks of one turn into one script call, applied in order', async () => {
+    const store = new RedisLimitStore(redis(), { prefix: `${uniqueName('co')}:` })
+    await store.consume(at('warm'))
+    let outcomes: Awaited<ReturnType<typeof store.consume>>[] = []
+    const sent = await commandsOf(async () => {
+      outcomes = await Promise.all([
+        ...Array.from({ length: 8 }, () => store.consume(at('key:same'))),
+        store.consume(at('key:other')),
+      ])
+    })
+    expect(sent).toEqual(['evalsha'])
+    // Exact and in call order: the first 5 of the same key are admitted, the rest refused.
+    expect(outcomes.map((o) => o.allowed)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+      false,
+      true,
+    ])
+    expect(outcomes.slice(0, 5).map((o) => o.rate[0]?.remaining)).toEqual([4, 3, 2, 1, 0])
+    expect(outcomes[8]?.rate[0]?.remaining).toBe(4)
+  })
+
+  it('sends a batch as soon as it holds maxBatch checks; maxBatch 1 sends each alone', async () => {
+    const capped = new RedisLimitStore(redis(), { prefix: `${uniqueName('cap')}:`, maxBatch: 4 })
+    await capped.consume(at('warm'))
+    const ten = await commandsOf(() =>
+      Promise.all(Array.from({ length: 10 }, (_, i) => capped.consume(at(`key:${i}`)))),
+    )
+    expect(ten).toEqual(['evalsha', 'evalsha', 'evalsha'])
+    const single = new RedisLimitStore(redis(), { prefix: `${uniqueName('one')}:`, maxBatch: 1 })
+    const three = await commandsOf(() =>
+      Promise.all(Array.from({ length: 3 }, (_, i) => single.consume(at(`key:${i}`)))),
+    )
+    expect(three).toEqual(['evalsha', 'evalsha', 'evalsha'])
+  })
+
+  it('a check the script cannot apply fails alone; a failed call fails every check', async () => {
+    const prefix = `${uniqueName('bad')}:`
+    const store = new RedisLimitStore(redis(), { prefix })
+    await redis().set(`${prefix}key:corrupt`, 'not json')
+    const [good, bad, after] = await Promise.allSettled([
+      store.consume(at('key:a')),
+      store.consume(at('key:corrupt')),
+      store.consume(at('key:b')),
+    ])
+    expect(good).toMatchObject({ status: 'fulfilled', value: { allowed: true } })
+    expect(bad).toMatchObject({ status: 'rejected' })
+    expect(after).toMatchObject({ status: 'fulfilled', value: { allowed: true } })
+
+    const down = new Error('connection lost')
+    const original = redis().evalsha.bind(redis())
+    redis().evalsha = (() => Promise.reject(down)) as unknown as typeof original
+    try {
+      const settled = await Promise.allSettled([
+        store.consume(at('key:a')),
+        store.consume(at('key:c')),
+      ])
+      expect(settled).toEqual([
+        { status: 'rejected', reason: down },
+        { status: 'rejected', reason: down },
+      ])
+    } finally {
+      redis().evalsha = original
+    }
+  })
+
+  it('refuses a bad maxBatch at construction', () => {
+    for (const maxBatch of [0, -1, 1.5, 1001, Number.NaN]) {
+      expect(() => new RedisLimitStore(redis(), { maxBatch })).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }),
+      )
+    }
+  })
+
   it('reloads its script after SCRIPT FLUSH', async () => {
     const store = new RedisLimitStore(redis(), { prefix: `${uniqueName('fl')}:` })
     await redis().script('FLUSH')
@@ -86,6 +184,9 @@ describe.runIf(serverRuns('Redis', redisInfo))('RedisLimitStore', () => {
       now: T0,
     })
     expect(outcome).toMatchObject({ allowed: true, rate: [], credits: { remaining: 0 } })
+    await redis().script('FLUSH')
+    const batch = await Promise.all([store.consume(at('key:c')), store.consume(at('key:d'))])
+    expect(batch.map((o) => o.allowed)).toEqual([true, true])
   })
 })
 

@@ -1,5 +1,6 @@
 /**
- * A {@link LimitStore} on Redis through `ioredis`: one Lua script per check, one round trip.
+ * A {@link LimitStore} on Redis through `ioredis`: one Lua script call per event-loop turn
+ * applies every check made in that turn, in order, atomically (one round trip).
  * @module
  */
 import { createHash } from 'node:crypto'
@@ -10,13 +11,21 @@ import {
   type LimitOutcome,
   type LimitStore,
 } from '../../../src/index.js'
-import { parseLimitOutcome } from '../shared/limit-outcome.js'
+import { ChargeBatch } from './charge-batch.js'
 import { CONSUME } from './limit-script.js'
 
 /** Options of {@link RedisLimitStore}. */
 export interface RedisLimitStoreOptions {
   /** Prefix of every key the store writes. @defaultValue `'vydra:limits:'` */
   prefix?: string
+  /**
+   * How many checks one script call may carry. The checks made in one event-loop turn go to
+   * Redis together, in one `EVALSHA` that applies them in order (still atomic and exact); a
+   * batch is sent as soon as it holds this many. `1` sends every check at once in its own call
+   * (no coalescing). An integer from 1 to 1000. On a Redis Cluster client it is forced to 1: the
+   * checks of one call must share a slot. @defaultValue `64`
+   */
+  maxBatch?: number
 }
 
 const SHA = createHash('sha1').update(CONSUME).digest('hex')
@@ -46,7 +55,8 @@ export function checkJson(check: LimitCheck): string {
 /**
  * Counts usage in Redis: each subject's state is one JSON string, read, checked and written by
  * one Lua script (atomic: Redis runs a script alone), so every instance sharing the server sees
- * one count. Rate-only state expires with its longest window; state holding credits does not.
+ * one count. The checks of one event-loop turn share one script call (`maxBatch`), which applies
+ * them in order; a call that fails fails each of its checks, as a lone check's failure would. Rate-only state expires with its longest window; state holding credits does not.
  *
  * @example
  * ```ts
@@ -57,6 +67,7 @@ export function checkJson(check: LimitCheck): string {
 export class RedisLimitStore implements LimitStore {
   readonly #client: Redis
   readonly #prefix: string
+  readonly #batch: ChargeBatch
 
   constructor(client: Redis, options: RedisLimitStoreOptions = {}) {
     if (client === null || typeof client !== 'object' || typeof client.evalsha !== 'function') {
@@ -70,21 +81,36 @@ export class RedisLimitStore implements LimitStore {
         message: 'RedisLimitStore: prefix must be a string of at most 100 characters',
       })
     }
+    const maxBatch = options?.maxBatch ?? 64
+    if (!Number.isInteger(maxBatch) || maxBatch < 1 || maxBatch > 1000) {
+      throw new AuthError('CONFIGURATION_ERROR', {
+        message: 'RedisLimitStore: maxBatch must be an integer from 1 to 1000',
+      })
+    }
     this.#client = client
     this.#prefix = prefix
+    // Subjects hash to any slot, and a script's keys must share one: on a cluster, one per call.
+    const cluster = (client as { isCluster?: unknown }).isCluster === true
+    this.#batch = new ChargeBatch((keys, args) => this.#send(keys, args), cluster ? 1 : maxBatch)
   }
 
-  async consume(check: LimitCheck): Promise<LimitOutcome> {
-    const key = this.#prefix + check.subject
-    const args = checkJson(check)
-    let answer: unknown
+  consume(check: LimitCheck): Promise<LimitOutcome> {
+    let args: string
     try {
-      answer = await this.#client.evalsha(SHA, 1, key, args)
+      args = checkJson(check)
+    } catch (error) {
+      return Promise.reject(error) // a promise's failure, never a throw, as from an async method
+    }
+    return this.#batch.add(this.#prefix + check.subject, args)
+  }
+
+  async #send(keys: string[], args: string[]): Promise<unknown> {
+    try {
+      return await this.#client.evalsha(SHA, keys.length, ...keys, ...args)
     } catch (error) {
       // After a restart or SCRIPT FLUSH the server no longer knows the script: send it once.
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
-      answer = await this.#client.eval(CONSUME, 1, key, args)
+      return await this.#client.eval(CONSUME, keys.length, ...keys, ...args)
     }
-    return parseLimitOutcome(answer)
   }
 }
