@@ -9,6 +9,7 @@ import { createHmacSha256, sha256Hex } from './lib/sha256.js'
 // Where the runtime has node:crypto (Node, Bun, Deno) its native hash is used; elsewhere
 // (workerd without nodejs_compat, browsers) the synchronous JavaScript one (docs/runtimes.md).
 // One-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object; fall back where it is missing.
+// A string given to node:crypto's `update` is hashed as UTF-8 (its default encoding).
 const oneShot = (
   nodeCrypto as
     { hash?: (algorithm: string, data: string, encoding: 'hex' | 'binary') => string } | undefined
@@ -41,13 +42,12 @@ export function createKeyHasher(pepper?: string | Uint8Array): (key: string) => 
     const sha256 = oneShot
     if (sha256 !== undefined) return (key) => sha256('sha256', key, 'hex')
     if (crypto === undefined) return sha256Hex
-    return (key) => crypto.createHash('sha256').update(key, 'utf8').digest('hex')
+    return (key) => crypto.createHash('sha256').update(key).digest('hex')
   }
-  // A copy: the caller's bytes may change later; the string is taken as UTF-8.
-  const bytes = typeof pepper === 'string' ? new TextEncoder().encode(pepper) : pepper.slice()
+  const bytes = pepperBytes(pepper)
   if (crypto === undefined) return createHmacSha256(bytes)
   const secret = crypto.createSecretKey(bytes)
-  return (key) => crypto.createHmac('sha256', secret).update(key, 'utf8').digest('hex')
+  return (key) => crypto.createHmac('sha256', secret).update(key).digest('hex')
 }
 
 /**
@@ -67,11 +67,10 @@ export function createBinaryKeyHasher(
   if (pepper === undefined) {
     const sha256 = oneShot
     if (sha256 !== undefined) return (key) => sha256('sha256', key, 'binary')
-    return (key) => crypto.createHash('sha256').update(key, 'utf8').digest('binary')
+    return (key) => crypto.createHash('sha256').update(key).digest('binary')
   }
-  const bytes = typeof pepper === 'string' ? new TextEncoder().encode(pepper) : pepper.slice()
-  const secret = crypto.createSecretKey(bytes)
-  return (key) => crypto.createHmac('sha256', secret).update(key, 'utf8').digest('binary')
+  const secret = crypto.createSecretKey(pepperBytes(pepper))
+  return (key) => crypto.createHmac('sha256', secret).update(key).digest('binary')
 }
 
 /**
@@ -86,6 +85,11 @@ export function digestsEqual(a: string, b: string): boolean {
   let diff = same ? 0 : 1
   for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ other.charCodeAt(i)
   return diff === 0
+}
+
+// A copy: the caller's bytes may change later; the string is taken as UTF-8.
+function pepperBytes(pepper: string | Uint8Array): Uint8Array {
+  return typeof pepper === 'string' ? new TextEncoder().encode(pepper) : pepper.slice()
 }
 
 // A pepper of another type, or an empty one, must not be silently ignored: that would store

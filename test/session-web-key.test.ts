@@ -1,14 +1,34 @@
 /**
- * `session.jwt.publicKey` without node:crypto (workerd): `resolveJwtKey(jwt, undefined)` takes the
- * WebCrypto path on Node too, so every key format is held to the node:crypto path here: the same
+ * `session.jwt.publicKey` without node:crypto (workerd): `resolveJwtKey` loaded with node:crypto
+ * mocked away takes the WebCrypto path on Node too, so every key format is held to the node:crypto path here: the same
  * algorithms derived, the same tokens accepted and refused, the same configuration errors. The
  * runtime suite (test/runtimes/) runs the same keys on workerd itself.
  */
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { errors, jwtVerify, SignJWT } from 'jose'
-import { describe, expect, test } from 'vitest'
-import { resolveJwtKey } from '../src/http/session/jwt-key.js'
+import { beforeAll, describe, expect, test, vi } from 'vitest'
+import { resolveJwtKey as resolveWithNodeCrypto } from '../src/http/session/jwt-key.js'
 import { nodeCrypto } from '../src/lib/node-crypto.js'
+
+// `resolveJwtKey(jwt, undefined)` would not do: a default parameter turns `undefined` into the
+// runtime's node:crypto, so both sides would take the node:crypto path (mutation testing showed
+// web-public-key.ts uncovered). The WebCrypto side is a copy of the module loaded as on workerd.
+let resolveWithoutNodeCrypto: typeof resolveWithNodeCrypto
+beforeAll(async () => {
+  vi.resetModules()
+  vi.doMock('../src/lib/node-crypto.js', () => ({ nodeCrypto: undefined }))
+  try {
+    resolveWithoutNodeCrypto = (await import('../src/http/session/jwt-key.js')).resolveJwtKey
+  } finally {
+    vi.doUnmock('../src/lib/node-crypto.js')
+    vi.resetModules()
+  }
+})
+const resolveJwtKey = (
+  jwt: Parameters<typeof resolveWithNodeCrypto>[0],
+  crypto: typeof nodeCrypto,
+): ReturnType<typeof resolveWithNodeCrypto> =>
+  crypto === undefined ? resolveWithoutNodeCrypto(jwt) : resolveWithNodeCrypto(jwt, crypto)
 
 type Pair = { privateKey: KeyObject; publicKey: KeyObject }
 

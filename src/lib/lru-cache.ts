@@ -41,12 +41,12 @@ export class LruCache<V> {
     return this.#map.size
   }
 
-  /** The live value for `key`, refreshed as most recently used; expired entries are dropped. */
   /** The value of `key`, expired or not, without moving it (for reports, not decisions). */
   peek(key: string): V | undefined {
     return this.#map.get(key)?.value
   }
 
+  /** The live value for `key`, refreshed as most recently used; expired entries are dropped. */
   get(key: string, now: number): V | undefined {
     if (now < this.#latest) this.#steppedBack()
     this.#latest = now

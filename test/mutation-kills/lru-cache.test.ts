@@ -226,4 +226,26 @@ describe('LruCache', () => {
     mixed2.sweep(200)
     expect(mixed2.size).toBe(0)
   })
+
+  it('peek answers the value, expired or not, without moving or dropping it', () => {
+    const cache = new LruCache<string>(2, 100)
+    expect(cache.peek('a')).toBeUndefined()
+    cache.set('a', 'A', 1_000)
+    cache.set('b', 'B', 1_000)
+    expect(cache.peek('a')).toBe('A')
+    // Not moved: `a` is still the least recently used and goes first.
+    cache.set('c', 'C', 1_010)
+    expect(cache.peek('a')).toBeUndefined()
+    expect(keys(cache, ['b', 'c'], 1_010)).toEqual(['b', 'c'])
+    // Expired (read at 1 000 with ttl 100; the cache has been asked at 2 000 since): peek still
+    // answers it, and leaves it in place; only `get` of that key or a sweep drops it.
+    const idle = new LruCache<string>(2, 100)
+    idle.set('e', 'E', 1_000)
+    idle.set('f', 'F', 1_000)
+    expect(idle.get('f', 2_000)).toBeUndefined()
+    expect(idle.peek('e')).toBe('E')
+    expect(idle.size).toBe(1)
+    expect(idle.get('e', 2_000)).toBeUndefined()
+    expect(idle.size).toBe(0)
+  })
 })

@@ -159,7 +159,24 @@ describe('session rejection log', () => {
   })
 
   it('logs at info by default where there is no process or no environment (workers)', () => {
-    for (const stand of [undefined, {}, { env: undefined }]) {
+    // The last stand is Deno without --allow-env, whose environment throws when read.
+    const denied = {
+      env: new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('PermissionDenied: requires env access')
+          },
+        },
+      ),
+    }
+    const stands: [string, unknown][] = [
+      ['no process', undefined],
+      ['no env', {}],
+      ['env undefined', { env: undefined }],
+      ['env denied', denied],
+    ]
+    for (const [label, stand] of stands) {
       const logs = createLogSink(['info'])
       const saved = globalThis.process
       // Only the construction reads the environment; process is back before anything awaits.
@@ -175,7 +192,7 @@ describe('session rejection log', () => {
         globalThis.process = saved
       }
       log('no_cookie')
-      expect([stand, logs.lines.map((l) => l.level)]).toEqual([stand, ['info']])
+      expect([label, logs.lines.map((l) => l.level)]).toEqual([label, ['info']])
     }
   })
 })
