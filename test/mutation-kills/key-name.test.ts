@@ -42,4 +42,17 @@ describe('a key name', () => {
     // The revocation schema's own message is replaced by the caller's (docs/errors.md).
     expect(error).toMatchObject({ code: 'VALIDATION_ERROR', issues: [{ path: ['reason'] }] })
   })
+
+  it('is checked on update too (KEY_NAME_SCHEMA), with the reason', async () => {
+    const created = await auth.createKey({ userId: 'u1', name: 'n' })
+    registerKey(created.key)
+    const update = (name: string): Promise<unknown> =>
+      fail(auth.updateKey({ userId: 'u1', keyId: created.id, name }))
+    expect(await update('   ')).toEqual(['VALIDATION_ERROR', ['must not be blank']])
+    expect(await update('a\u0085b')).toEqual([
+      'VALIDATION_ERROR',
+      ['must not contain control characters'],
+    ])
+    expect(await update('x')).toBe('ok')
+  })
 })

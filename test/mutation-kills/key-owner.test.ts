@@ -39,6 +39,17 @@ describe('the owner of a key', () => {
     ])
   })
 
+  it('listing names the field that is wrong too', async () => {
+    expect(await issues(auth.listKeyPage({ userId: 'a b' }))).toEqual([
+      'VALIDATION_ERROR',
+      [{ path: ['userId'], message: 'must match [A-Za-z0-9_-]{1,64}' }],
+    ])
+    expect(await issues(auth.listKeyPage({ ownerType: 'org', ownerId: 'a b' }))).toEqual([
+      'VALIDATION_ERROR',
+      [{ path: ['ownerId'], message: 'must match [A-Za-z0-9_-]{1,64}' }],
+    ])
+  })
+
   it('an org key ignores userId', async () => {
     const created = await auth.createKey({
       ownerType: 'org',
