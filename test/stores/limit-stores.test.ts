@@ -190,6 +190,29 @@ describe.runIf(serverRuns('Redis', redisInfo))('RedisLimitStore', () => {
   })
 })
 
+describe('RedisLimitStore on a Redis Cluster client', () => {
+  it('sends each check in its own call (a script call cannot span slots)', async () => {
+    const calls: unknown[][] = []
+    const answer = JSON.stringify({ allowed: true, rate: [] })
+    const cluster = {
+      isCluster: true,
+      evalsha: (...args: unknown[]) => {
+        calls.push(args)
+        return Promise.resolve(Array.from({ length: Number(args[1]) }, () => answer))
+      },
+    }
+    const store = new RedisLimitStore(cluster as never, { prefix: 'p:' })
+    const check = (subject: string) => ({ subject, rate: [], cost: 1, now: T0 })
+    const outcomes = await Promise.all(['a', 'b', 'c'].map((s) => store.consume(check(s))))
+    expect(outcomes.map((o) => o.allowed)).toEqual([true, true, true])
+    expect(calls.map((c) => [c[1], c[2]])).toEqual([
+      [1, 'p:a'],
+      [1, 'p:b'],
+      [1, 'p:c'],
+    ])
+  })
+})
+
 const pgInfo = sharedPostgres()
 describe.runIf(serverRuns('PostgreSQL', pgInfo))('PostgresLimitStore', () => {
   const pool = pgInfo === null ? undefined : makePool(pgInfo)
