@@ -11,7 +11,13 @@
  * Here a check allocates only its outcome (and a bucket when a new one begins).
  * @module
  */
-import { bucketMs, creditFingerprint, type LimitState, type WindowUsage } from './sliding-window.js'
+import {
+  bucketMs,
+  creditFingerprint,
+  type LimitState,
+  waitFor,
+  type WindowUsage,
+} from './sliding-window.js'
 import type { CreditLimit, LimitCheck, LimitOutcome, RateLimit, RateLimitState } from './types.js'
 
 /** `name:windowMs`: the key of a limit's window in the state (as in ./sliding-window.ts). */
@@ -65,23 +71,6 @@ function used(usage: WindowUsage | undefined): number {
   if (usage !== undefined)
     for (let i = 0; i < usage.length; i++) sum += (usage[i] as [number, number])[1]
   return sum
-}
-
-// As in ./sliding-window.ts: ms until `cost` more units fit; `undefined` if never.
-function waitFor(
-  usage: WindowUsage,
-  limit: RateLimit,
-  cost: number,
-  now: number,
-): number | undefined {
-  if (cost > limit.limit) return undefined
-  const size = bucketMs(limit.windowMs)
-  let left = used(usage)
-  for (const [bucket, units] of usage) {
-    left -= units
-    if (left + cost <= limit.limit) return (bucket + 1) * size + limit.windowMs - now
-  }
-  return 0
 }
 
 // Windows of limits no longer checked leave the state, as the pure form does not copy them.

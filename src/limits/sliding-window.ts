@@ -46,8 +46,11 @@ function liveUsage(usage: WindowUsage | undefined, limit: RateLimit, now: number
 
 const used = (usage: WindowUsage): number => usage.reduce((sum, [, units]) => sum + units, 0)
 
-// Ms until `cost` more units fit: drop the oldest buckets until they do. `undefined` if never.
-function waitFor(
+/**
+ * Ms until `cost` more units fit in `usage` (the live buckets): drop the oldest buckets until
+ * they do. `undefined` if never. Shared with ./sliding-window-in-place.ts. @internal
+ */
+export function waitFor(
   usage: WindowUsage,
   limit: RateLimit,
   cost: number,
