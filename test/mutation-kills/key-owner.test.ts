@@ -68,4 +68,14 @@ describe('the owner of a key', () => {
     const principal = await auth.verifyKey(created.key)
     expect(principal).toMatchObject({ userId: 'org_acme', ownerType: 'user' })
   })
+
+  // A JavaScript caller (or a route handing over a missing body) may pass no owner at all: the
+  // answer is the documented one, never a TypeError from reading a field of `undefined`.
+  it('no owner at all: an empty list, and a listing refusal naming userId', async () => {
+    expect(await auth.listKeys(undefined as never)).toEqual([])
+    expect(await issues(auth.listKeyPage(undefined as never))).toEqual([
+      'VALIDATION_ERROR',
+      [{ path: ['userId'], message: 'must match [A-Za-z0-9_-]{1,64}' }],
+    ])
+  })
 })
