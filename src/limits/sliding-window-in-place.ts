@@ -14,6 +14,7 @@
 import {
   bucketMs,
   creditFingerprint,
+  finishOutcome,
   type LimitState,
   waitFor,
   type WindowUsage,
@@ -157,17 +158,5 @@ export function applyInPlace(
   }
   if (allowed && credits !== undefined) credits.b -= cost
   const outcome: LimitOutcome = { allowed, rate: states }
-  if (credits !== undefined && check.credits !== undefined) {
-    const every = check.credits.refill
-    outcome.credits =
-      every === undefined
-        ? { remaining: credits.b }
-        : { remaining: credits.b, resetMs: credits.t + every.intervalMs - now }
-  }
-  if (!allowed) {
-    outcome.deniedBy = creditShort ? 'credits' : 'rate'
-    const retry = creditShort ? outcome.credits?.resetMs : rateWait
-    if (retry !== undefined && retry !== -1) outcome.retryAfterMs = retry
-  }
-  return outcome
+  return finishOutcome(outcome, check, credits, creditShort, rateWait, now)
 }

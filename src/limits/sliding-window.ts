@@ -131,19 +131,10 @@ export function applyCheck(state: LimitState | undefined, check: LimitCheck): Ap
     resetMs: resetOf(usage, limit, now),
   }))
   const outcome: LimitOutcome = { allowed, rate }
-  if (credits !== undefined && check.credits !== undefined) {
-    const refill = check.credits.refill
-    outcome.credits =
-      refill === undefined
-        ? { remaining: credits.b }
-        : { remaining: credits.b, resetMs: credits.t + refill.intervalMs - now }
+  return {
+    outcome: finishOutcome(outcome, check, credits, creditShort, rateWait, now),
+    state: next,
   }
-  if (!allowed) {
-    outcome.deniedBy = creditShort ? 'credits' : 'rate'
-    const retry = creditShort ? outcome.credits?.resetMs : rateWait
-    if (retry !== undefined && retry !== -1) outcome.retryAfterMs = retry
-  }
-  return { outcome, state: next }
 }
 
 /** How long a store must keep the state: `undefined` (forever) while it holds credits. */
@@ -153,4 +144,33 @@ export function stateLifetimeMs(check: LimitCheck): number | undefined {
     (max, limit) => Math.max(max, limit.windowMs + bucketMs(limit.windowMs)),
     1000,
   )
+}
+
+/**
+ * Completes `outcome` (its `allowed` and `rate` set): the credits left and when they refill,
+ * and for a refusal what refused it and when to retry (`rateWait`: -1 when no rate limit
+ * refused, `undefined` when one never admits `cost`). Shared with ./sliding-window-in-place.ts.
+ * @internal
+ */
+export function finishOutcome(
+  outcome: LimitOutcome,
+  check: LimitCheck,
+  credits: { b: number; t: number } | undefined,
+  creditShort: boolean,
+  rateWait: number | undefined,
+  now: number,
+): LimitOutcome {
+  if (credits !== undefined && check.credits !== undefined) {
+    const refill = check.credits.refill
+    outcome.credits =
+      refill === undefined
+        ? { remaining: credits.b }
+        : { remaining: credits.b, resetMs: credits.t + refill.intervalMs - now }
+  }
+  if (!outcome.allowed) {
+    outcome.deniedBy = creditShort ? 'credits' : 'rate'
+    const retry = creditShort ? outcome.credits?.resetMs : rateWait
+    if (retry !== undefined && retry !== -1) outcome.retryAfterMs = retry
+  }
+  return outcome
 }
