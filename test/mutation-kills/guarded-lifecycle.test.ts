@@ -46,8 +46,10 @@ function fixture(
   return { ...s, clock, logs, auth, issue, errors }
 }
 
-// Lets the fire-and-forget store calls of a verification settle.
-const settle = () => new Promise((resolve) => setTimeout(resolve, 10))
+// Lets the fire-and-forget store calls of a verification settle. Every store answer here is an
+// in-memory promise chain (microtasks only), and the event loop runs all pending microtasks
+// before the next macrotask: one turn is enough on any machine, however busy. Not a sleep.
+const settle = () => new Promise((resolve) => setImmediate(resolve))
 
 describe('each lifecycle call is reported under its own operation', () => {
   it('insertCapped, listPage, setDisabled, update, roll and startRollGrace', async () => {
