@@ -126,9 +126,8 @@ describe('a corrupt record in an answer fails closed, logged with the operation 
     expect(await codeOf(() => f.auth.updateKey({ userId: 'u1', keyId: id, name: 'a' }))).toBe(
       'AUTH_UNAVAILABLE',
     )
-    f.answers.update = async (args, memory) => {
+    f.answers.update = async (_args, memory) => {
       const [record] = await memory.listByUser('u1')
-      void args
       return { ok: false, reason: 'conflict', current: { ...record, ...corrupt } }
     }
     expect(await codeOf(() => f.auth.updateKey({ userId: 'u1', keyId: id, name: 'b' }))).toBe(
