@@ -594,6 +594,15 @@ describe('duplicate Authorization lines are counted without copying header names
     expect(countHeaderLines(raw('X-Api-Key', 'x\rapi-key', 'X\rAPI\rKEY'), 'x-api-key')).toBe(1)
     expect(countHeaderLines(raw('Authorizati\u00cfn', 'Authorizati@n'), 'authorization')).toBe(0)
     expect(countHeaderLines(undefined, 'authorization')).toBe(0)
+    // The usual spellings are compared whole, remembered for the last name asked: alternating
+    // names answers each by its own name.
+    for (let i = 0; i < 2; i++) {
+      expect(countHeaderLines(raw('Authorization', 'X-Hub-Signature-256'), 'authorization')).toBe(1)
+      expect(
+        countHeaderLines(raw('X-Hub-Signature-256', 'x-hub-signature-256'), 'x-hub-signature-256'),
+      ).toBe(2)
+      expect(countHeaderLines(raw('X-Hub-Signature-256'), 'authorization')).toBe(0)
+    }
     const source = readFileSync(
       join(import.meta.dirname, '../src/lib/count-header-lines.ts'),
       'utf8',
