@@ -25,8 +25,11 @@ const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as string[]
 const BODY = { models: [] as string[] }
 const PATH = '/api/v1/models'
 
-/** Store calls seen by the server, read by the bench at `GET /__bench/stats`. */
-const calls = { findByHash: 0, touch: 0 }
+/**
+ * Store calls seen by the server, read by the bench at `GET /__bench/stats`; with a Redis limit
+ * store, `batches[n]`: the limit script calls that carried n checks (bench/limits.ts).
+ */
+const calls = { findByHash: 0, touch: 0, batches: {} as Record<number, number> }
 
 function counted(store: KeyStore): KeyStore {
   const findByHash = store.findByHash.bind(store)
@@ -90,6 +93,14 @@ async function limits(): Promise<LimitsOptions | undefined> {
     const info = JSON.parse(process.env.BENCH_LIMITS_INFO ?? '{}') as { host: string; port: number }
     const client = new Redis(info)
     client.on('error', () => {})
+    // Counts the checks each script call carries (its number of keys): how much a turn
+    // coalesces under this load. Costs the server a property increment per call.
+    const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>
+    ;(client as unknown as { evalsha: typeof evalsha }).evalsha = (...args: unknown[]) => {
+      const checks = Number(args[1])
+      calls.batches[checks] = (calls.batches[checks] ?? 0) + 1
+      return evalsha(...args)
+    }
     const redis = new RedisLimitStore(client, {
       prefix: 'bench_limits:',
       maxBatch: kind === 'redis-single' ? 1 : 64,
