@@ -223,10 +223,13 @@ async function accuracy(backend: Backend, info: unknown): Promise<string[][]> {
   return rows
 }
 
-type CostVariant = 'none' | 'memory' | 'redis' | 'redis-single' | 'redis-leasing'
+type CostVariant = 'none' | 'memory' | 'memory-async' | 'redis' | 'redis-single' | 'redis-leasing'
 const COST_VARIANTS: Record<CostVariant, { label: string; target?: number }> = {
   none: { label: 'Fastify + requireApiKey, no limits' },
   memory: { label: '… + one rate limit, memory limit store', target: 0.95 },
+  'memory-async': {
+    label: '… + one rate limit, memory limit store behind a promise (awaited path, no I/O)',
+  },
   redis: { label: '… + one rate limit, Redis limit store', target: 0.85 },
   'redis-single': { label: '… + one rate limit, Redis limit store, maxBatch 1 (no coalescing)' },
   'redis-leasing': { label: '… + one rate limit, LeasingLimitStore (batch 100) over Redis' },

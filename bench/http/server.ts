@@ -87,6 +87,13 @@ async function limits(): Promise<LimitsOptions | undefined> {
   if (kind === undefined || kind === '') return undefined
   const defaults = { rate: [{ name: 'minute', limit: 1_000_000_000, windowMs: 60_000 }] }
   if (kind === 'memory') return { store: new MemoryLimitStore(), defaults }
+  // `memory-async`: the memory store behind a plain object, so every charge takes the path of a
+  // store that must be awaited (a promise, the deadline, the hook resumed later), with no I/O:
+  // what that path costs whatever the store.
+  if (kind === 'memory-async') {
+    const inner = new MemoryLimitStore()
+    return { store: { consume: (check) => inner.consume(check) }, defaults }
+  }
   if (kind === 'redis' || kind === 'redis-leasing' || kind === 'redis-single') {
     const { Redis } = await import('ioredis')
     const { RedisLimitStore } = await import('../../adapters/stores/redis/index.js')
