@@ -425,6 +425,7 @@ async function printInProcess(): Promise<void> {
     '8d. In process: what one rate limit adds to a cache hit (CPU per guard call)',
     [
       'guard',
+      'keys',
       'CPU per call (range of rounds)',
       'added by the limit (range)',
       'calls that were a promise',
@@ -432,7 +433,8 @@ async function printInProcess(): Promise<void> {
     await inProcessCost(),
   )
   printNote(
-    'createRequestGuard over a small request object, 16 keys, rounds alternated (reversed every ' +
+    'createRequestGuard over a small request object, on 16 keys and on 1,000 (as the HTTP rows), ' +
+      'rounds alternated (reversed every ' +
       'other round), CPU time of this process (process.cpuUsage), so it holds on a busy ' +
       'machine. A promise is a charge that could not be answered in the turn of the hit (the ' +
       'first take of a lease).',
