@@ -10,8 +10,9 @@
  *
  * `--scale-sizes=1000,100000` and `--scale-stores=postgres,sqlite` narrow the run;
  * `--sqlite-mmap=<bytes>` opens the SQLite store with that `mmapSize`, `--sqlite-cache=<KiB>` on
- * a connection whose page cache holds that many KiB (`PRAGMA cache_size = -<KiB>`; unset:
- * better-sqlite3's default, 16,000 KiB); the plan column says which.
+ * a connection whose page cache holds that many KiB (`PRAGMA cache_size = -<KiB>`; unset: the
+ * store's default, 128 MiB; `--sqlite-cache=16000` is better-sqlite3's own default, the store's
+ * before 0.2); the plan column says which.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
