@@ -7,6 +7,7 @@
 import { cpuJiffies, serverCpu } from './cpu.js'
 import { load, type LoadResult } from './load.js'
 import type { ServerProcess } from './server-process.js'
+import { settle } from './settle.js'
 import { formatRatio, met, type Summary, summarize } from './stats.js'
 import { recordTarget, type TargetId } from './targets.js'
 
@@ -21,7 +22,11 @@ export const MAX_INTERFERENCE = 0.1
  */
 export type Run = LoadResult & { cpuPerRequest: number; serverShare: number; interference: number }
 
-/** One timed load run against `server`, with its CPU accounting from /proc. */
+/**
+ * One timed load run against `server`, with its CPU accounting from /proc. Resolves once the
+ * server has finished what the run left in flight (./settle.ts), so that the next run, on
+ * whichever server, has the server core to itself.
+ */
 export async function measureRun(
   server: ServerProcess,
   authorizations: readonly string[],
@@ -32,6 +37,7 @@ export async function measureRun(
   const result = await load(server.url, authorizations)
   const cpu = server.cpuMicros() - cpuBefore
   const coreAfter = core === undefined ? undefined : cpuJiffies(core)
+  await settle(server)
   const serverShare = cpu / 1e6 / result.seconds
   const coreShare =
     coreBefore === undefined || coreAfter === undefined
