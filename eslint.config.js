@@ -160,6 +160,8 @@ export default tseslint.config(
         '../../frameworks/**',
         '../../../src/*',
         '!../../../src/index.js',
+        // The store kit: the lifecycle rules a store applies, public as @vydra/auth/store-kit.
+        '!../../../src/store-kit.js',
         '../../../src/*/**',
         'express',
         'fastify',

@@ -6,6 +6,7 @@ import { defineConfig, type Options } from 'tsup'
 const entries: Record<string, string> = {
   index: 'src/index.ts',
   http: 'src/http/index.ts',
+  'store-kit': 'src/store-kit.ts',
   testing: 'src/testing/index.ts',
   express: 'adapters/frameworks/express/index.ts',
   fastify: 'adapters/frameworks/fastify/index.ts',

@@ -2,7 +2,8 @@
 // test covers exactly what is published. Subpath `./x` is built from
 // `adapters/frameworks/x/index.ts` (inbound), `adapters/stores/x/index.ts` or
 // `adapters/telemetry/x/index.ts` (outbound),
-// except `.` (src/index.ts), `./http` (src/http/index.ts, the adapter kit) and `./testing`
+// except `.` (src/index.ts), `./http` (src/http/index.ts, the adapter kit), `./store-kit`
+// (src/store-kit.ts, the lifecycle rules for store authors) and `./testing`
 // (src/testing/index.ts), as in tsup.config.ts.
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
@@ -13,6 +14,7 @@ export const root = dirname(dirname(fileURLToPath(import.meta.url)))
 const SOURCES = {
   index: 'src/index.ts',
   http: 'src/http/index.ts',
+  'store-kit': 'src/store-kit.ts',
   testing: 'src/testing/index.ts',
 }
 

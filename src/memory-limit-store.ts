@@ -6,17 +6,24 @@ import { AuthError } from './errors.js'
 import { CONSUME_NOW } from './lib/consume-now.js'
 import type { LimitStore } from './limit-store.js'
 import type { LimitState } from './limits/sliding-window.js'
-import { applyInPlace, windowId } from './limits/sliding-window-in-place.js'
+import {
+  applyInPlace,
+  trackOf,
+  windowId,
+  type WindowTrack,
+} from './limits/sliding-window-in-place.js'
 import type { LimitCheck, LimitOutcome, RateLimit } from './limits/types.js'
 
 /**
- * A subject's usage, the rate limits it was last charged with and their window ids, and its LRU
- * stamp.
+ * A subject's usage, the rate limits it was last charged with, their window ids and what their
+ * windows count (`track`, see ./limits/sliding-window-in-place.ts), and its LRU stamp.
  */
 interface Entry {
   readonly state: LimitState
-  rate: readonly RateLimit[]
+  /** The limits of the last check, when they were frozen (what the service passes). */
+  rate: readonly RateLimit[] | undefined
   ids: readonly string[]
+  track: WindowTrack
   stamp: number
 }
 
@@ -27,6 +34,11 @@ function isEmpty(outcome: LimitOutcome, state: LimitState): boolean {
   for (const limit of outcome.rate) if (limit.resetMs !== 0) return false
   return true
 }
+
+// Limits kept to recognise the next check's: only a frozen array, which cannot have changed
+// when the same one comes again (so the check need not ask `Object.isFrozen` each time).
+const frozen = (rate: readonly RateLimit[]): readonly RateLimit[] | undefined =>
+  Object.isFrozen(rate) ? rate : undefined
 
 /** Options of {@link MemoryLimitStore}. */
 export interface MemoryLimitStoreOptions {
@@ -85,9 +97,12 @@ export class MemoryLimitStore implements LimitStore {
     if (held === undefined) {
       const state: LimitState = { w: {} }
       const ids = check.rate.map(windowId)
-      const outcome = applyInPlace(state, check, ids)
+      // A new state holds no window: every one counts nothing.
+      const track = trackOf(state, ids)
+      const outcome = applyInPlace(state, check, ids, track)
       if (!isEmpty(outcome, state)) {
-        this.#states.set(subject, { state, rate: check.rate, ids, stamp: ++this.#moves })
+        const rate = frozen(check.rate)
+        this.#states.set(subject, { state, rate, ids, track, stamp: ++this.#moves })
         if (this.#states.size > this.#max) {
           this.#states.delete(this.#states.keys().next().value as string)
         }
@@ -95,14 +110,15 @@ export class MemoryLimitStore implements LimitStore {
       return outcome
     }
     // The same limits as last time (the same frozen array, as the service passes): their
-    // window ids are known and no window of other limits can be in the state.
+    // window ids and counts are known and no window of other limits can be in the state.
     let outcome: LimitOutcome
-    if (held.rate === check.rate && Object.isFrozen(check.rate)) {
-      outcome = applyInPlace(held.state, check, held.ids)
+    if (held.rate === check.rate) {
+      outcome = applyInPlace(held.state, check, held.ids, held.track)
     } else {
       outcome = applyInPlace(held.state, check)
-      held.rate = check.rate
+      held.rate = frozen(check.rate)
       held.ids = check.rate.map(windowId)
+      held.track = trackOf(held.state, held.ids)
     }
     if (isEmpty(outcome, held.state)) {
       this.#states.delete(subject)

@@ -2,7 +2,7 @@
  * The rules of the lifecycle store methods as pure functions over records, so that every store
  * written in JavaScript (the memory store; a store whose atomicity comes from a lock or a
  * transaction around them) applies exactly what `docs/stores.md` specifies.
- * Internal: not exported from the package.
+ * Public through `@vydra/auth/store-kit` (src/store-kit.ts); the built-in stores use it there.
  * @module
  */
 import { effectiveExpiryMs, keyStatus } from './key-record.js'
@@ -84,8 +84,7 @@ export function expectationHolds(record: ApiKeyRecord, expected: KeyUpdateExpect
 /**
  * Whether a key's own stored limits equal `expected` by value (names, limits, windows, credits;
  * not key order), for {@link KeyUpdateExpectation.limits}: `undefined` expects nothing (always
- * true), `null` expects none of its own. A copy lives in adapters/stores/shared/lifecycle-record.ts (the layers keep the store
- * adapters and the core apart); keep both alike.
+ * true), `null` expects none of its own.
  */
 export function limitsExpectationHolds(
   stored: KeyLimits | null | undefined,

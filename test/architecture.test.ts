@@ -98,6 +98,11 @@ const FORBIDDEN: [string, string, string][] = [
     'adapters/stores/postgres/plant.ts',
     "import { guardStore } from '../../../src/service/guarded-store.js'",
   ],
+  [
+    'store adapter → core module behind the store kit',
+    'adapters/stores/sqlite/plant.ts',
+    "import { rollRefusal } from '../../../src/store-rules.js'",
+  ],
   ['store adapter → framework', 'adapters/stores/sqlite/plant.ts', "import Koa from 'koa'"],
   ['cli → framework', 'adapters/cli/plant.ts', "import express from 'express'"],
   [
@@ -137,6 +142,11 @@ const ALLOWED: [string, string, string][] = [
     "import type { ApiKeyAuth } from '../../../src/index.js'",
   ],
   ['store adapter → its driver', 'adapters/stores/postgres/plant.ts', "import pg from 'pg'"],
+  [
+    'store adapter → the store kit',
+    'adapters/stores/sqlite/plant.ts',
+    "import { rollRefusal } from '../../../src/store-kit.js'",
+  ],
   [
     'cli → root entry',
     'adapters/cli/plant.ts',

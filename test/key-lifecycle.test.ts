@@ -207,6 +207,20 @@ describe('updateKey', () => {
     expect(await code(f.a.updateKey({ userId: 'u1', keyId: id }))).toBe('VALIDATION_ERROR')
   })
 
+  it("an expiresAt that is not an ISO 8601 date-time is 400 with our message, not the parser's", async () => {
+    const f = fleet()
+    const { id } = await f.issue({ expiresInDays: 10 })
+    for (const expiresAt of ['garbage', '2030-01-01', '', 12345, null]) {
+      const error = await f.a
+        .updateKey({ userId: 'u1', keyId: id, expiresAt: expiresAt as string })
+        .catch((e: unknown) => e)
+      expect(error).toMatchObject({
+        code: 'VALIDATION_ERROR',
+        issues: [{ path: ['expiresAt'], message: 'must be an ISO 8601 date-time or a Date' }],
+      })
+    }
+  })
+
   it('a wildcard narrows to what it covers', async () => {
     const f = fleet()
     const { id } = await f.issue({ scopes: ['models:*'] })

@@ -22,8 +22,10 @@ export const CONSUME_NOW: unique symbol = Symbol.for('@vydra/auth.consumeNow')
 
 /**
  * `consume` answering synchronously when it can: the outcome itself, or `undefined` when it
- * cannot answer without I/O (then `consume` is called). Called with the store as `this`. It
- * may throw, as `consume` may reject, for a failure of the store.
+ * cannot answer without I/O (then `consume` is called, with a check of its own). Called with
+ * the store as `this`. It may throw, as `consume` may reject, for a failure of the store. It
+ * must keep no reference to the check object itself (it may keep its `rate` and `credits`):
+ * the limiter hands it the same object, changed, on the next request of the key.
  */
 export type ConsumeNow = (this: unknown, check: LimitCheck) => LimitOutcome | undefined
 

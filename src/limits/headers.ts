@@ -47,9 +47,9 @@ export interface LimitHeaderPlan {
   /** The `RateLimit-Policy` value. */
   readonly policy: string
   /** Per rate limit, in order: `"name";r=`, with the `, ` before every one but the first. */
-  readonly rate: readonly string[]
+  readonly heads: readonly string[]
   /** The credits' `"credits";r=` (with its `, ` when rate limits come first), if any. */
-  readonly credits: string | undefined
+  readonly creditsHead: string | undefined
 }
 
 /** The {@link LimitHeaderPlan} of `rate` and `credits`, whose quota is `creditQuota`. */
@@ -61,12 +61,34 @@ export function limitHeaderPlan(
   if (creditQuota !== undefined) policy.push(policyItem(CREDITS_POLICY, creditQuota))
   return {
     policy: policy.join(', '),
-    rate: rate.map((limit, i) => `${i === 0 ? '' : ', '}"${limit.name}";r=`),
-    credits:
+    heads: rate.map((limit, i) => `${i === 0 ? '' : ', '}"${limit.name}";r=`),
+    creditsHead:
       creditQuota === undefined
         ? undefined
         : `${rate.length === 0 ? '' : ', '}"${CREDITS_POLICY}";r=`,
   }
+}
+
+// "000" to "999", and "0" to "999": the digits of a number in groups of three.
+let padded: readonly string[] | undefined
+let plain: readonly string[] | undefined
+
+/**
+ * `String(n)`, by table for the integers from 0 to 999 999 999 (every count a header carries).
+ * A header's `r` changes on every request, so V8's number-to-string cache misses and each
+ * conversion was a runtime call: about 60 ns of the `RateLimit` value's 95 (busy-machine
+ * microbenchmark, docs/benchmarks.md). Two or three table strings joined cost a third of that.
+ */
+export function decimal(n: number): string {
+  if (!((n | 0) === n && n >= 0 && n < 1_000_000_000)) return `${n}`
+  if (padded === undefined || plain === undefined) {
+    plain = Array.from({ length: 1000 }, (_, i) => String(i))
+    padded = plain.map((digits) => digits.padStart(3, '0'))
+  }
+  if (n < 1000) return plain[n] as string
+  const low = padded[n % 1000] as string
+  if (n < 1_000_000) return (plain[(n / 1000) | 0] as string) + low
+  return (plain[(n / 1_000_000) | 0] as string) + (padded[((n / 1000) | 0) % 1000] as string) + low
 }
 
 /**
@@ -77,18 +99,19 @@ export function limitHeaderPlan(
  */
 export function rateLimitHeader(plan: LimitHeaderPlan, outcome: LimitOutcome): string {
   let value = ''
-  const heads = plan.rate
+  const heads = plan.heads
   const states = outcome.rate
   for (let i = 0; i < states.length; i++) {
     const state = states[i] as LimitOutcome['rate'][number]
-    value += `${heads[i] as string}${state.remaining};t=${seconds(state.resetMs)}`
+    value +=
+      (heads[i] as string) + decimal(state.remaining) + ';t=' + decimal(seconds(state.resetMs))
   }
   const credits = outcome.credits
-  if (plan.credits !== undefined && credits !== undefined) {
+  if (plan.creditsHead !== undefined && credits !== undefined) {
     value +=
       credits.resetMs === undefined
-        ? `${plan.credits}${credits.remaining}`
-        : `${plan.credits}${credits.remaining};t=${seconds(credits.resetMs)}`
+        ? plan.creditsHead + decimal(credits.remaining)
+        : plan.creditsHead + decimal(credits.remaining) + ';t=' + decimal(seconds(credits.resetMs))
   }
   return value
 }

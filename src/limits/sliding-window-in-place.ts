@@ -54,17 +54,43 @@ function fingerprintOf(credits: CreditLimit): string {
   return f
 }
 
-// Drops the buckets that have left the window (all of them lie before the first live one).
-function prune(usage: WindowUsage, limit: RateLimit, now: number): void {
+// Drops the buckets that have left the window (all of them lie before the first live one);
+// returns the units they held.
+function prune(usage: WindowUsage, limit: RateLimit, now: number): number {
   const size = bucketMs(limit.windowMs)
   let dead = 0
+  let units = 0
   while (
     dead < usage.length &&
     ((usage[dead] as [number, number])[0] + 1) * size <= now - limit.windowMs
   ) {
+    units += (usage[dead] as [number, number])[1]
     dead++
   }
   if (dead > 0) usage.splice(0, dead)
+  return units
+}
+
+/**
+ * What the memory store keeps beside a state to spare reading its buckets on every check: per
+ * rate limit `i` of the check, `[2i]` the units its window counts and `[2i + 1]` the index of
+ * its oldest bucket (`Infinity` when it counts none). Without it, a check sums every bucket of
+ * every window and reads the oldest to prune: up to 21 small arrays per window, which for a
+ * store of many keys are cache misses on every request (docs/benchmarks.md, "Limits cost").
+ * Built by {@link trackOf}; {@link applyInPlace} keeps it exact.
+ */
+export type WindowTrack = Float64Array
+
+/** The {@link WindowTrack} of `state` for the windows `ids` (in the check's order). */
+export function trackOf(state: LimitState, ids: readonly string[]): WindowTrack {
+  const track = new Float64Array(ids.length * 2)
+  for (let i = 0; i < ids.length; i++) {
+    const usage = state.w[ids[i] as string]
+    track[2 * i] = used(usage)
+    track[2 * i + 1] =
+      usage === undefined || usage.length === 0 ? Infinity : (usage[0] as [number, number])[0]
+  }
+  return track
 }
 
 function used(usage: WindowUsage | undefined): number {
@@ -104,11 +130,15 @@ function refill(
  * `known`: the window ids of `check.rate` (`windowId` of each, in order), given by a caller
  * that knows `state` holds no window of other limits (it was last charged with the same
  * limits); then none is looked for, and no id is built. Without it, both are done here.
+ *
+ * `track`: with `known`, the {@link WindowTrack} of `state` for those ids; it is read instead of
+ * the buckets and kept up to date.
  */
 export function applyInPlace(
   state: LimitState,
   check: LimitCheck,
   known?: readonly string[],
+  track?: WindowTrack,
 ): LimitOutcome {
   const { now, cost, rate } = check
   const w = state.w
@@ -117,46 +147,75 @@ export function applyInPlace(
     ids = rate.map(windowId)
     dropUnchecked(w, ids)
   }
+  const t = known === undefined ? undefined : track
   let rateWait: number | undefined = -1
   for (let i = 0; i < rate.length; i++) {
     const limit = rate[i] as RateLimit
     const usage = w[ids[i] as string]
-    if (usage !== undefined) prune(usage, limit, now)
-    if (used(usage) + cost <= limit.limit) continue
+    let units: number
+    if (t === undefined) {
+      if (usage !== undefined) prune(usage, limit, now)
+      units = used(usage)
+    } else {
+      // The oldest bucket is read only once it has left the window.
+      if (((t[2 * i + 1] as number) + 1) * bucketMs(limit.windowMs) <= now - limit.windowMs) {
+        t[2 * i] = (t[2 * i] as number) - prune(usage as WindowUsage, limit, now)
+        t[2 * i + 1] = usage?.length ? (usage[0] as [number, number])[0] : Infinity
+      }
+      units = t[2 * i] as number
+    }
+    if (units + cost <= limit.limit) continue
     const wait = waitFor(usage ?? [], limit, cost, now)
     rateWait = wait === undefined || rateWait === undefined ? undefined : Math.max(rateWait, wait)
   }
   const credits = check.credits === undefined ? undefined : refill(state, check.credits, now)
-  if (credits === undefined) delete state.c
+  if (credits === undefined && state.c !== undefined) delete state.c
   const creditShort = credits !== undefined && credits.b < cost
   const allowed = rateWait === -1 && !creditShort
   const states: RateLimitState[] = []
   for (let i = 0; i < rate.length; i++) {
-    const limit = rate[i] as RateLimit
-    const id = ids[i] as string
-    let usage = w[id]
-    if (allowed) {
-      const bucket = Math.floor(now / bucketMs(limit.windowMs))
-      const last = usage?.[usage.length - 1]
-      if (last !== undefined && last[0] === bucket) last[1] += cost
-      else if (usage !== undefined) usage.push([bucket, cost])
-      else usage = w[id] = [[bucket, cost]]
-    }
-    if (usage !== undefined && usage.length === 0) {
-      delete w[id]
-      usage = undefined
-    }
-    const last = usage?.[usage.length - 1]
-    states.push({
-      name: limit.name,
-      limit: limit.limit,
-      windowMs: limit.windowMs,
-      remaining: Math.max(0, limit.limit - used(usage)),
-      resetMs:
-        last === undefined ? 0 : (last[0] + 1) * bucketMs(limit.windowMs) + limit.windowMs - now,
-    })
+    states.push(charged(w, ids[i] as string, rate[i] as RateLimit, allowed ? cost : 0, now, t, i))
   }
   if (allowed && credits !== undefined) credits.b -= cost
   const outcome: LimitOutcome = { allowed, rate: states }
   return finishOutcome(outcome, check, credits, creditShort, rateWait, now)
+}
+
+// One window after the check: `cost` (0 for a refusal) added to its current bucket, and its
+// state in the outcome; `t` (the track, when kept) updated at `i`.
+function charged(
+  w: LimitState['w'],
+  id: string,
+  limit: RateLimit,
+  cost: number,
+  now: number,
+  t: WindowTrack | undefined,
+  i: number,
+): RateLimitState {
+  const size = bucketMs(limit.windowMs)
+  let usage = w[id]
+  let last = usage?.[usage.length - 1]
+  if (cost > 0) {
+    const bucket = Math.floor(now / size)
+    if (last !== undefined && last[0] === bucket) last[1] += cost
+    else if (usage !== undefined) usage.push((last = [bucket, cost]))
+    else usage = w[id] = [(last = [bucket, cost])]
+    if (t !== undefined) {
+      t[2 * i] = (t[2 * i] as number) + cost
+      // A window that counted nothing begins with this bucket.
+      if ((t[2 * i + 1] as number) === Infinity) t[2 * i + 1] = bucket
+    }
+  }
+  if (usage !== undefined && usage.length === 0) {
+    delete w[id]
+    usage = undefined
+    last = undefined
+  }
+  return {
+    name: limit.name,
+    limit: limit.limit,
+    windowMs: limit.windowMs,
+    remaining: Math.max(0, limit.limit - (t === undefined ? used(usage) : (t[2 * i] as number))),
+    resetMs: last === undefined ? 0 : (last[0] + 1) * size + limit.windowMs - now,
+  }
 }

@@ -17,8 +17,6 @@ import type { ApiKeyRecord } from '../types.js'
 export interface GuardedDigests {
   /** The record stored under one of `digests` (checked: `null` when another user's), or `null`. */
   findAny(digests: readonly string[], embeddedUserId: string): Promise<ApiKeyRecord | null>
-  /** Whether the store can re-key records. */
-  readonly rehashes: boolean
   /** Re-keys in the background: a failure is only logged (the key keeps working either way). */
   rehash(keyId: string, from: string, to: string): void
   /** Counts per digest version, or `null` when the store cannot count. */
@@ -79,7 +77,6 @@ export function guardDigests(store: KeyStore, deps: GuardedDigestsDeps): Guarded
 
   return {
     findAny,
-    rehashes: rehash !== undefined,
     rehash: (keyId, from, to) => {
       if (rehash === undefined) return
       withTimeout(

@@ -74,9 +74,15 @@ const schema = z
       .max(50)
       .optional(),
     expiresAt: z
-      .union([z.date(), z.iso.datetime({ offset: true })], {
-        error: 'must be an ISO 8601 date-time or a Date',
-      })
+      .union(
+        [
+          z.date(),
+          z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time or a Date' }),
+        ],
+        {
+          error: 'must be an ISO 8601 date-time or a Date',
+        },
+      )
       .transform((value) => (typeof value === 'string' ? new Date(value) : value))
       .refine((date) => !Number.isNaN(date.getTime()), 'must be a valid date')
       .optional(),

@@ -68,10 +68,12 @@ const WARN_EVERY_MS = 10_000
 /**
  * What a key's charges share, built on its first charge and kept per principal (one frozen
  * object per cached key, so a hit finds it with one `WeakMap` lookup): the limits that apply,
- * the store subject (the same string each time, its hash computed once) and the headers' fixed
- * parts. A principal whose `keyId` or `limits` differ from the plan's gets a new one.
+ * the store subject (the same string each time, its hash computed once), the headers' fixed
+ * parts (on the plan itself: one object less to reach per request) and the check a store that
+ * answers in this process is given. A principal whose `keyId` or `limits` differ from the
+ * plan's gets a new one.
  */
-interface ChargePlan {
+interface ChargePlan extends LimitHeaderPlan {
   readonly keyId: string
   readonly limits: ApiKeyPrincipal['limits']
   /** No limit applies: nothing to charge. */
@@ -81,7 +83,12 @@ interface ChargePlan {
   readonly credits: CreditLimit | undefined
   /** Units of the credits' quota in `RateLimit-Policy`. */
   readonly quota: number | undefined
-  readonly headers: LimitHeaderPlan
+  /**
+   * The check handed to the store's synchronous form, its `cost` and `now` set per request:
+   * that form answers before the next request can reuse it, and keeps no reference to it
+   * (src/lib/consume-now.ts). A check that must go to `consume` is a copy.
+   */
+  readonly check: LimitCheck
 }
 
 function buildPlan(
@@ -91,15 +98,19 @@ function buildPlan(
   const rate = principal.limits?.rate ?? defaults?.rate ?? []
   const credits = principal.limits?.credits ?? defaults?.credits
   const quota = credits?.refill?.amount ?? credits?.remaining
+  const subject = `key:${principal.keyId}`
+  const check: LimitCheck = { subject, rate, cost: 1, now: 0 }
+  if (credits !== undefined) check.credits = credits
   return {
     keyId: principal.keyId,
     limits: principal.limits,
     none: rate.length === 0 && credits === undefined,
-    subject: `key:${principal.keyId}`,
+    subject,
     rate,
     credits,
     quota,
-    headers: limitHeaderPlan(rate, quota),
+    ...limitHeaderPlan(rate, quota),
+    check,
   }
 }
 
@@ -178,10 +189,7 @@ function settler(headersOn: boolean, onLimitHit: LimitHitReporter | undefined): 
       headers =
         outcome.rate.length === plan.rate.length &&
         (outcome.credits === undefined) === (plan.credits === undefined)
-          ? {
-              'ratelimit-policy': plan.headers.policy,
-              ratelimit: rateLimitHeader(plan.headers, outcome),
-            }
+          ? { 'ratelimit-policy': plan.policy, ratelimit: rateLimitHeader(plan, outcome) }
           : limitHeaders(outcome, plan.quota)
     }
     if (outcome.allowed) return headers
@@ -258,8 +266,8 @@ export function createLimiter(
   }
 
   // The charge of the guard (CHARGE_NOW): in this turn when the store answers in this process.
-  // Per request it builds the check, the outcome (the store's) and the two header strings'
-  // one concatenation; no promise, no closure.
+  // Per request it builds the outcome (the store's), the headers object and the `RateLimit`
+  // string; no check (the plan's is reused), no promise, no closure.
   const chargeNow: ChargeNow = (principal, cost, request) => {
     const plan = planOf(principal)
     if (plan.none) return NO_HEADERS
@@ -270,9 +278,11 @@ export function createLimiter(
           'to count them across instances',
       )
     }
-    const check: LimitCheck = { subject: plan.subject, rate: plan.rate, cost, now: clock() }
-    if (plan.credits !== undefined) check.credits = plan.credits
+    const now = clock()
     if (consumeNow !== undefined) {
+      const check = plan.check
+      check.cost = cost
+      check.now = now
       let outcome: LimitOutcome | undefined
       try {
         outcome = consumeNow(check)
@@ -282,6 +292,8 @@ export function createLimiter(
       }
       if (outcome !== undefined) return settle(plan, outcome, principal, request)
     }
+    const check: LimitCheck = { subject: plan.subject, rate: plan.rate, cost, now }
+    if (plan.credits !== undefined) check.credits = plan.credits
     return pending(plan, check, principal, request)
   }
 

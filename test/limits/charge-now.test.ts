@@ -5,6 +5,7 @@
  * built once per key; and whoever overrides or wraps `consume` or `chargeLimits` is still
  * called.
  */
+import { fc, test as propTest } from '@fast-check/vitest'
 import { describe, expect, test } from 'vitest'
 import { createRequestGuard, type RequestAccessors } from '../../src/http/index.js'
 import {
@@ -16,8 +17,13 @@ import {
   MemoryKeyStore,
   MemoryLimitStore,
 } from '../../src/index.js'
-import { consumeNowOf } from '../../src/lib/consume-now.js'
-import { limitHeaderPlan, limitHeaders, rateLimitHeader } from '../../src/limits/headers.js'
+import { CONSUME_NOW, consumeNowOf } from '../../src/lib/consume-now.js'
+import {
+  decimal,
+  limitHeaderPlan,
+  limitHeaders,
+  rateLimitHeader,
+} from '../../src/limits/headers.js'
 import { checkJson } from '../../adapters/stores/redis/redis-limit-store.js'
 import { registerKey } from '../support/secret-scan.js'
 
@@ -149,6 +155,55 @@ describe('charging in the turn of a cache hit', () => {
     expect(now?.(check())).toMatchObject({ allowed: true })
     expect(now?.(check())).toBeUndefined()
     expect(store.roundTrips).toBe(1)
+  })
+})
+
+describe('the check a store is handed', () => {
+  test('a check that must go to consume is its own object, never the one reused for the next request', async () => {
+    // A store with a synchronous form that cannot answer now: every check goes to `consume`,
+    // which holds it until later, while the next requests of the key are charged.
+    const seen: LimitCheck[] = []
+    const release: (() => void)[] = []
+    const inner = new MemoryLimitStore()
+    const consume = (check: LimitCheck): Promise<LimitOutcome> => {
+      seen.push(check)
+      return new Promise((resolve) => release.push(() => resolve(inner.consume(check))))
+    }
+    Object.defineProperty(consume, CONSUME_NOW, { value: () => undefined })
+    const store: LimitStore = { consume }
+    const auth = createApiKeyAuth({
+      store: new MemoryKeyStore(),
+      logger: false,
+      limits: { store, defaults: { rate } },
+    })
+    const { key } = await auth.createKey({ userId: 'u1', name: 'k', scopes: ['models:read'] })
+    registerKey(key)
+    const request = { headers: { authorization: `Bearer ${key}` } }
+    const once = createRequestGuard(auth, { scopes: ['models:read'] }, ACCESSORS)
+    const twice = createRequestGuard(auth, { scopes: ['models:read'], cost: 2 }, ACCESSORS)
+    const first = once(request)
+    await new Promise((resolve) => setImmediate(resolve))
+    const second = twice(request)
+    expect(seen.map((check) => check.cost)).toEqual([1, 2])
+    expect(seen[0]).not.toBe(seen[1])
+    for (const go of release) go()
+    expect(await first).toMatchObject({ ok: true })
+    expect(await second).toMatchObject({ ok: true })
+    expect(seen.map((check) => check.cost)).toEqual([1, 2])
+  })
+})
+
+describe('decimal', () => {
+  propTest.prop([
+    fc.oneof(
+      fc.integer({ min: 0, max: 999 }),
+      fc.integer({ min: 0, max: 1_000_000_010 }),
+      fc.constantFrom(0, -0, 999, 1000, 999_999, 1_000_000, 999_999_999, 1_000_000_000),
+      fc.double(),
+      fc.integer(),
+    ),
+  ])('gives the text of String(n), for every number', (n) => {
+    expect(decimal(n)).toBe(String(n))
   })
 })
 

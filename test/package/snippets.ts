@@ -23,6 +23,7 @@ export const root = resolve(import.meta.dirname, '../..')
  */
 export const ENTRY_PACKAGES: Readonly<Record<string, string | null>> = {
   http: null,
+  'store-kit': null,
   express: 'express',
   fastify: 'fastify',
   koa: 'koa',

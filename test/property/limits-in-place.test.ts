@@ -2,7 +2,9 @@
  * The memory store's in-place form of the limit algorithm (src/limits/sliding-window-in-place.ts)
  * against the pure reference `applyLimitCheck`: on any sequence of checks (rate limits that
  * change between checks, credits with and without refill, credits appearing and disappearing,
- * any costs and clock steps), the same outcome after every check and the same state.
+ * any costs and clock steps), the same outcome after every check and the same state; and with
+ * the window track the memory store keeps (counts and oldest buckets read instead of the
+ * buckets), the same again, with a track that stays exact.
  */
 import { fc, test } from '@fast-check/vitest'
 import { describe, expect } from 'vitest'
@@ -12,7 +14,12 @@ import {
   type LimitState,
   type RateLimit,
 } from '../../src/index.js'
-import { applyInPlace, windowId } from '../../src/limits/sliding-window-in-place.js'
+import {
+  applyInPlace,
+  trackOf,
+  windowId,
+  type WindowTrack,
+} from '../../src/limits/sliding-window-in-place.js'
 
 const T0 = Date.UTC(2026, 0, 1)
 
@@ -60,6 +67,29 @@ const normal = (state: LimitState | undefined): unknown => {
   return state.c === undefined ? { w } : { w, c: { ...state.c } }
 }
 
+// The in-place form as the memory store runs it: a state and its track (rebuilt when the
+// limits change, kept by applyInPlace otherwise). Answers the outcome, the state, and whether
+// the kept track still matches the state.
+function trackedRunner(): (
+  check: LimitCheck,
+  same: boolean,
+) => { outcome: unknown; state: unknown; exact: boolean } {
+  const state: LimitState = { w: {} }
+  let track: WindowTrack | undefined
+  return (check, same) => {
+    const ids = check.rate.map(windowId)
+    let outcome
+    if (same && track !== undefined) {
+      outcome = applyInPlace(state, check, ids, track)
+    } else {
+      outcome = applyInPlace(state, check)
+      track = trackOf(state, ids)
+    }
+    const exact = [...track].every((value, i) => value === trackOf(state, ids)[i])
+    return { outcome, state: normal(state), exact }
+  }
+}
+
 describe('in-place limit algorithm', () => {
   test.prop([rateArb, creditsArb, fc.array(fc.oneof(stepArb, alignedStepArb), { maxLength: 80 })])(
     'gives the same outcomes and state as applyLimitCheck',
@@ -70,6 +100,7 @@ describe('in-place limit algorithm', () => {
       const inPlace: LimitState = { w: {} }
       let now = T0
       let previous: readonly RateLimit[] | undefined
+      const tracked = trackedRunner()
       for (const step of steps) {
         now += step.advance
         if (step.change !== undefined) [rate, credits] = step.change
@@ -83,6 +114,11 @@ describe('in-place limit algorithm', () => {
         expect(
           applyInPlace(inPlace, check, previous === rate ? rate.map(windowId) : undefined),
         ).toEqual(expected.outcome)
+        expect(tracked(check, previous === rate)).toEqual({
+          outcome: expected.outcome,
+          state: normal(reference),
+          exact: true,
+        })
         previous = rate
         expect(normal(inPlace)).toEqual(normal(reference))
       }
@@ -98,6 +134,7 @@ describe('in-place limit algorithm', () => {
       const inPlace: LimitState = { w: {} }
       let now = T0
       let previous: readonly RateLimit[] | undefined
+      const tracked = trackedRunner()
       for (const step of steps) {
         now += step.advance
         if (step.change !== undefined) [rate, credits] = step.change
@@ -111,8 +148,37 @@ describe('in-place limit algorithm', () => {
         expect(
           applyInPlace(inPlace, check, previous === rate ? rate.map(windowId) : undefined),
         ).toEqual(expected.outcome)
+        expect(tracked(check, previous === rate)).toEqual({
+          outcome: expected.outcome,
+          state: normal(reference),
+          exact: true,
+        })
         previous = rate
         expect(normal(inPlace)).toEqual(normal(reference))
+      }
+    },
+  )
+
+  test.prop([rateArb, creditsArb, fc.array(fc.oneof(stepArb, alignedStepArb), { maxLength: 120 })])(
+    'keeps its window track exact when the limits stay the same',
+    (rate0, credits, steps) => {
+      // The memory store's usual case: every check of a key with the same frozen limits, so the
+      // track is read and kept on every check, never rebuilt.
+      const rate = Object.freeze(rate0)
+      let reference: LimitState | undefined
+      const tracked = trackedRunner()
+      let now = T0
+      for (const [i, step] of steps.entries()) {
+        now += step.advance
+        const check: LimitCheck = { subject: 'key:p', rate, cost: step.cost, now }
+        if (credits !== undefined) check.credits = credits
+        const expected = applyLimitCheck(reference, check)
+        reference = expected.state
+        expect(tracked(check, i > 0)).toEqual({
+          outcome: expected.outcome,
+          state: normal(reference),
+          exact: true,
+        })
       }
     },
   )

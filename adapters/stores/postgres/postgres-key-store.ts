@@ -22,16 +22,14 @@ import {
   type KeyUpdatePatch,
   type KeyUpdateResult,
 } from '../../../src/index.js'
+import { extraJson, metadataJson, parseExtra } from '../shared/lifecycle-record.js'
 import {
   effectiveExpiryMs,
-  extraJson,
   graceRunning,
-  metadataJson,
-  parseExtra,
   retireRolled,
   rolledRecord,
   rollRefusal,
-} from '../shared/lifecycle-record.js'
+} from '../../../src/store-kit.js'
 import { RevocationListeners } from '../shared/revocation-listeners.js'
 import { AUDIT_COLUMNS, auditRecordOf, auditRowValues, type AuditRow } from '../shared/audit-row.js'
 import { isUuid } from '../shared/uuid.js'

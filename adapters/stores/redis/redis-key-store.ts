@@ -17,7 +17,8 @@ import {
   type KeyUpdatePatch,
   type KeyUpdateResult,
 } from '../../../src/index.js'
-import { extraJson, limitsExpectationHolds, parseExtra } from '../shared/lifecycle-record.js'
+import { extraJson, parseExtra } from '../shared/lifecycle-record.js'
+import { limitsExpectationHolds } from '../../../src/store-kit.js'
 import { pageMember, SCRIPTS, type Script } from './redis-scripts.js'
 import { RevocationListeners } from '../shared/revocation-listeners.js'
 import { isUuid } from '../shared/uuid.js'

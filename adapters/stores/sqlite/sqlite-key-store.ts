@@ -21,17 +21,15 @@ import {
   type KeyUpdatePatch,
   type KeyUpdateResult,
 } from '../../../src/index.js'
+import { extraJson, metadataJson, parseExtra } from '../shared/lifecycle-record.js'
 import {
   effectiveExpiryMs,
   expectationHolds,
-  extraJson,
   graceRunning,
-  metadataJson,
-  parseExtra,
   retireRolled,
   rolledRecord,
   rollRefusal,
-} from '../shared/lifecycle-record.js'
+} from '../../../src/store-kit.js'
 import { AUDIT_COLUMNS, auditRecordOf, auditRowValues, type AuditRow } from '../shared/audit-row.js'
 
 /** Options of {@link SqliteKeyStore}. */
