@@ -9,6 +9,7 @@ import {
   type ApiKeyRecord,
   AuthError,
   createApiKeyAuth,
+  generateApiKey,
   MemoryKeyStore,
   MemoryUsageStore,
 } from '../../src/index.js'
@@ -222,5 +223,48 @@ describe('a record with a first-use grace but no predecessor', () => {
     await new Promise((resolve) => setTimeout(resolve, 10))
     expect(store.calls).toBe(0)
     auth.close()
+  })
+})
+
+// Since the hit path hashes before the grammar and checksum check (src/service/verifier.ts,
+// `verifyString`), that check runs only on a miss, before the negative cache and the store. A
+// cold service (nothing ever verified, so every lookup is a miss): a checksum-invalid key of
+// every enabled owner kind is INVALID_FORMAT with no store call and no negative-cache entry,
+// while a checksum-valid unknown key does reach the store (the check refuses no more than it must).
+describe('the grammar and checksum check on a miss', () => {
+  it('keeps checksum-invalid keys of every kind from the store; lets valid unknown keys through', async () => {
+    const h = setup({ spy: { touch: false }, ownerTypes: ['user', 'org', 'svc'] })
+    const user = await h.issue()
+    const org = await h.auth.createKey({ ownerType: 'org', ownerId: 'acme', name: 'o' })
+    const svc = await h.auth.createKey({ ownerType: 'svc', ownerId: 'jobs', name: 's' })
+    registerKey(org.key)
+    registerKey(svc.key)
+    const before = h.spy.total()
+    for (const good of [user.key, org.key, svc.key]) {
+      const damaged = [
+        good.slice(0, -1) + (good.at(-1) === 'A' ? 'B' : 'A'),
+        good.slice(0, -6) + (good.slice(-6) === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA'),
+        good.slice(0, 30) + (good[30] === 'a' ? 'b' : 'a') + good.slice(31),
+      ]
+      for (const bad of damaged) {
+        expect(await codeOf(() => h.auth.verifyKey(bad))).toBe('INVALID_FORMAT')
+        expect(await codeOf(() => h.auth.authenticate(`Bearer ${bad}`))).toBe('INVALID_FORMAT')
+      }
+    }
+    expect(h.spy.total()).toBe(before)
+    expect(h.auth.cacheStats()).toMatchObject({ positive: 0, negative: 0, inflight: 0 })
+    // A checksum-valid key the store does not hold: one read, then the negative cache.
+    const unknown = generateApiKey('nobody')
+    expect(await codeOf(() => h.auth.verifyKey(unknown))).toBe('KEY_NOT_FOUND')
+    expect(h.spy.calls.findByHash).toBe(1)
+    expect(h.auth.cacheStats().negative).toBe(1)
+    expect(await codeOf(() => h.auth.verifyKey(unknown))).toBe('KEY_NOT_FOUND')
+    expect(h.spy.calls.findByHash).toBe(1)
+    // The real keys were never refused into the negative cache by their damaged siblings.
+    for (const good of [user.key, org.key, svc.key]) {
+      expect(await codeOf(() => h.auth.verifyKey(good))).toBe('resolved')
+    }
+    expect(h.spy.calls.findByHash).toBe(4)
+    await h.auth.close()
   })
 })
