@@ -396,3 +396,23 @@ describe('expiry on a cached key, with and without clock tolerance', () => {
     auth.close()
   })
 })
+
+describe('refusals of a known key count in its usage', () => {
+  it('a refused cached key counts its refusal code; an unknown key counts nowhere', async () => {
+    const h = setup({ usageStore: new MemoryUsageStore() })
+    const { key, id } = await h.issue({ scopes: ['models:read'] })
+    await h.auth.verifyKey(key)
+    expect(await codeOf(() => h.auth.verifyKey(key, { scopes: ['admin'] }))).toBe(
+      'INSUFFICIENT_SCOPE',
+    )
+    expect(await codeOf(() => h.auth.verifyKey(generateApiKey('nobody')))).toBe('KEY_NOT_FOUND')
+    await h.auth.flushUsage()
+    const report = await h.auth.usage({
+      keyId: id,
+      from: new Date(h.clock.time - 60_000),
+      to: new Date(h.clock.time + 60_000),
+    })
+    expect(report.byOutcome).toEqual({ OK: 1, INSUFFICIENT_SCOPE: 1 })
+    await h.auth.close()
+  })
+})
