@@ -1,0 +1,51 @@
+/**
+ * The principal a verification answers, as the verification cache builds it from the record
+ * (src/service/verification-cache.ts `toCachedKey`), written against surviving mutants
+ * (docs/testing.md, mutation testing): its expiry, its own limits, and metadata frozen all the
+ * way down (nested objects, arrays, strings and `null` among the values).
+ */
+import { describe, expect, it } from 'vitest'
+import { setup } from '../support/setup.js'
+import { registerKey } from '../support/secret-scan.js'
+
+describe('the principal of a verified key', () => {
+  it('carries the expiry and the own limits of the record, and none when it has none', async () => {
+    const h = setup()
+    const rate = [{ name: 'minute', limit: 5, windowMs: 60_000 }]
+    const limited = await h.auth.createKey({
+      userId: 'u1',
+      name: 'limited',
+      expiresInDays: 3,
+      limits: { rate },
+    })
+    registerKey(limited.key)
+    const plain = await h.auth.createKey({ userId: 'u1', name: 'plain' })
+    registerKey(plain.key)
+    const first = await h.auth.verifyKey(limited.key)
+    expect(first.expiresAt).toBeInstanceOf(Date)
+    expect(first.expiresAt?.getTime()).toBe(h.clock.time + 3 * 86_400_000)
+    expect(first.limits).toEqual({ rate })
+    expect(Object.isFrozen(first.limits)).toBe(true)
+    const second = await h.auth.verifyKey(plain.key)
+    expect(second.expiresAt).toBeNull()
+    expect('limits' in second).toBe(false)
+    await h.auth.close()
+  })
+
+  it('freezes metadata all the way down, strings and null included', async () => {
+    const h = setup()
+    const metadata = { team: 'ml', note: null, nested: { tags: ['a', 'bc'], deep: { n: 1 } } }
+    const created = await h.auth.createKey({ userId: 'u1', name: 'k', metadata })
+    registerKey(created.key)
+    const principal = await h.auth.verifyKey(created.key)
+    expect(principal.metadata).toEqual(metadata)
+    const meta = principal.metadata as typeof metadata
+    expect(Object.isFrozen(meta)).toBe(true)
+    expect(Object.isFrozen(meta.nested)).toBe(true)
+    expect(Object.isFrozen(meta.nested.tags)).toBe(true)
+    expect(Object.isFrozen(meta.nested.deep)).toBe(true)
+    // A copy: the caller's object is not frozen.
+    expect(Object.isFrozen(metadata.nested)).toBe(false)
+    await h.auth.close()
+  })
+})
