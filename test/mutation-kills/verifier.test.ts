@@ -308,11 +308,13 @@ describe('where a refusal came from (telemetry source), and the header fast path
     expect(await codeOf(() => h.auth.verifyKey('not a key'))).toBe('INVALID_FORMAT')
     expect(last()).toMatchObject({ outcome: 'INVALID_FORMAT', source: 'none' })
     const unknown = generateApiKey('nobody')
+    const before = performance.now()
     expect(await codeOf(() => h.auth.verifyKey(unknown))).toBe('KEY_NOT_FOUND')
+    const took = performance.now() - before
     expect(last()).toMatchObject({ outcome: 'KEY_NOT_FOUND', source: 'miss' })
-    // The store read's duration: small and not negative (not `now + startedAt`).
+    // The store read's duration: within the call's own (not `now + startedAt`), not negative.
     expect(last()?.storeMs).toBeGreaterThanOrEqual(0)
-    expect(last()?.storeMs).toBeLessThan(60_000)
+    expect(last()?.storeMs).toBeLessThanOrEqual(took)
     expect(await codeOf(() => h.auth.verifyKey(unknown))).toBe('KEY_NOT_FOUND')
     expect(last()).toMatchObject({ outcome: 'KEY_NOT_FOUND', source: 'negative' })
     await h.auth.close()
