@@ -7,6 +7,7 @@
 import { cpuJiffies, serverCpu } from './cpu.js'
 import { load, type LoadResult } from './load.js'
 import type { ServerProcess } from './server-process.js'
+import { settle } from './settle.js'
 import { formatRatio, met, type Summary, summarize } from './stats.js'
 import { recordTarget, type TargetId } from './targets.js'
 
@@ -23,7 +24,8 @@ export type Run = LoadResult & { cpuPerRequest: number; serverShare: number; int
 
 /**
  * One timed load run against `server` (over `connections`, default `--connections`), with its
- * CPU accounting from /proc.
+ * CPU accounting from /proc. Resolves once the server has finished what the run left in flight
+ * (./settle.ts), so that the next run, on whichever server, has the server core to itself.
  */
 export async function measureRun(
   server: ServerProcess,
@@ -36,6 +38,7 @@ export async function measureRun(
   const result = await load(server.url, authorizations, undefined, connections)
   const cpu = server.cpuMicros() - cpuBefore
   const coreAfter = core === undefined ? undefined : cpuJiffies(core)
+  await settle(server)
   const serverShare = cpu / 1e6 / result.seconds
   const coreShare =
     coreBefore === undefined || coreAfter === undefined

@@ -44,6 +44,7 @@ export {
   type WebClientAddress,
   type WebClientAddressOption,
 } from './web.js'
+export { WebHeadersByName, webRequestAccessors } from './web-request-accessors.js'
 export {
   clientAddressOf,
   forwardedClientAddress,

@@ -7,15 +7,15 @@
 import {
   type ApiKeyGuardOptions,
   type ApiKeyRoutesOptions,
-  createApiKeyGuard,
   createApiKeyRoutes,
+  createRequestGuard,
   fromWebRequest,
-  guardedWebRequest,
   checkWebClientAddress,
   requireClientAddressSource,
   toWebResponse,
   trustedProxies,
   type WebClientAddressOption,
+  webRequestAccessors,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -70,12 +70,14 @@ export function requireApiKey(
   auth: ApiKeyAuth,
   options: RequireApiKeyOptions = {},
 ): OptionalFetchApiKeyGuard {
-  const guard = createApiKeyGuard(auth, options)
   const clientAddress = checkWebClientAddress(options.clientAddress, 'requireApiKey')
   requireClientAddressSource(auth, clientAddress, 'requireApiKey')
-  const trust = trustedProxies(auth)
+  // The request is read through accessors: the two headers the guard needs, by name, never a
+  // copy of all of them (src/http/web-request-accessors.ts); a cache hit is decided in this turn.
+  const guard = createRequestGuard(auth, options, webRequestAccessors(clientAddress))
   return async (request) => {
-    const result = await guard(guardedWebRequest(request, clientAddress, trust))
+    const pending = guard(request)
+    const result = pending instanceof Promise ? await pending : pending
     if (!result.ok) return toWebResponse(result.response, request.method)
     if ('headers' in result && result.headers !== undefined) added.set(request, result.headers)
     return result.principal

@@ -8,38 +8,23 @@ import {
   type AuthRequestHeaders,
   type RequestAccessors,
   resolveClientAddress,
+  WebHeadersByName,
 } from '../../../src/http/index.js'
 
 /** The Hono adapter's `clientAddress` option: the client's address from the context. */
 export type HonoClientAddress = (c: Context) => string | undefined
 
-// The headers the guard reads: `authorization` on every request, `x-forwarded-for` only for the
-// client address (an event, failed-authentication throttling). Each is looked up when read,
-// with `Headers.get`, as a hand-written Hono middleware reads it (`c.req.header(name)`).
-// Enumerating the `Headers` instead (`forEach`, what `webHeaders` does) makes @hono/node-server
-// build a full undici `Headers` from the Node request on every request, which it otherwise never
-// builds: about 1.8 % of the server's profile under load, a third of what the adapter cost
-// beyond the core next to a hand-written middleware (docs/benchmarks.md, "Hono adapter").
-// `Headers` joins repeated lines with ", ", so two `Authorization` lines read as one value that
-// the Bearer parser refuses (401 INVALID_FORMAT), as before. Pinned by test/hot-path.test.ts.
-class HonoHeaders {
-  readonly [name: string]: string | undefined
-  readonly #headers: Headers
-  constructor(headers: Headers) {
-    this.#headers = headers
-  }
-  get authorization(): string | undefined {
-    return this.#headers.get('authorization') ?? undefined
-  }
-  get 'x-forwarded-for'(): string | undefined {
-    return this.#headers.get('x-forwarded-for') ?? undefined
-  }
-}
-
+// The headers are read by name (`WebHeadersByName`: `authorization`, and `x-forwarded-for` only
+// for the client address), with `Headers.get`, as a hand-written Hono middleware reads them
+// (`c.req.header(name)`). Enumerating the `Headers` instead (`forEach`, what `webHeaders` does)
+// makes @hono/node-server build a full undici `Headers` from the Node request on every request,
+// which it otherwise never builds: about 1.8 % of the server's profile under load
+// (docs/benchmarks.md, "Hono adapter"). Pinned by test/adapters/hono-hit-path.test.ts.
 function accessorsOf(resolver: HonoClientAddress | undefined): RequestAccessors<Context> {
   return {
-    headers: (c): AuthRequestHeaders => new HonoHeaders(c.req.raw.headers),
-    // Web requests have no raw header list: duplicates arrive joined (see HonoHeaders).
+    headers: (c): AuthRequestHeaders => new WebHeadersByName(c.req.raw.headers),
+    // Web requests have no raw header list: duplicates arrive joined, and the joined value is
+    // refused (WebHeadersByName).
     rawHeaders: () => undefined,
     method: (c) => c.req.raw.method.toUpperCase(),
     // Still percent-encoded, as the other adapters report it.

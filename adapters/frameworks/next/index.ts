@@ -7,15 +7,15 @@
 import {
   type ApiKeyGuardOptions,
   type ApiKeyRoutesOptions,
-  createApiKeyGuard,
   createApiKeyRoutes,
+  createRequestGuard,
   fromWebRequest,
   checkWebClientAddress,
   requireClientAddressSource,
   trustedProxies,
-  guardedWebRequest,
   toWebResponse,
   type WebClientAddressOption,
+  webRequestAccessors,
 } from '../../../src/http/index.js'
 import type { ApiKeyAuth, ApiKeyPrincipal } from '../../../src/index.js'
 
@@ -69,17 +69,18 @@ export function withApiKey<R extends Request, C>(
   options: WithApiKeyOptions,
   handler: (request: R, context: C, principal: ApiKeyPrincipal) => Response | Promise<Response>,
 ): RouteHandler<R, C> {
-  const guard = createApiKeyGuard(auth, options)
   const clientAddress = checkWebClientAddress(options.clientAddress, 'withApiKey')
   requireClientAddressSource(auth, clientAddress, 'withApiKey')
-  const trust = trustedProxies(auth)
+  // Read by name, never a copy of every header (src/http/web-request-accessors.ts).
+  const guard = createRequestGuard(auth, options, webRequestAccessors(clientAddress))
   const run = handler as (
     request: R,
     context: C,
     principal: ApiKeyPrincipal | null,
   ) => Response | Promise<Response>
   return async (request, context) => {
-    const result = await guard(guardedWebRequest(request, clientAddress, trust))
+    const pending = guard(request)
+    const result = pending instanceof Promise ? await pending : pending
     if (!result.ok) return toWebResponse(result.response, request.method)
     const response = await run(request, context, result.principal)
     if (!('headers' in result) || result.headers === undefined) return response
