@@ -2,9 +2,10 @@
  * Section 8d (issue 12): what one rate limit adds to a cache hit, in this process, without HTTP.
  * `createRequestGuard` over a small request object (the adapters' path), the same key verified
  * by services that differ only in their limits: none, a memory limit store, and a
- * `LeasingLimitStore` (batch 100) over a memory store. Rounds alternate the variants (order
- * reversed every other round) and measure CPU time (`process.cpuUsage`), not wall time, so the
- * figure holds on a busy machine; the added cost is the per-round difference to "none".
+ * `LeasingLimitStore` (batch 100) over a memory store, on 16 and on 1,000 keys. Rounds
+ * alternate the variants (order reversed every other round) and measure CPU time
+ * (`process.cpuUsage`), not wall time, so the figure holds on a busy machine; the added cost is
+ * the per-round difference to "none".
  */
 import {
   type ApiKeyAuthOptions,
@@ -39,16 +40,19 @@ const VARIANTS = {
 } as const
 type Variant = keyof typeof VARIANTS
 
-// `calls` guard calls on 16 keys (each call awaited only when it is a promise, as the
-// adapters do); returns how many were promises.
-async function prepare(variant: Variant): Promise<(calls: number) => Promise<number>> {
+// `calls` guard calls on `keyCount` keys in turn (each call awaited only when it is a promise,
+// as the adapters do); returns how many were promises.
+async function prepare(
+  variant: Variant,
+  keyCount: number,
+): Promise<(calls: number) => Promise<number>> {
   const store = VARIANTS[variant]()
   const options: ApiKeyAuthOptions = { store: new MemoryKeyStore(), logger: false }
   if (store !== undefined) options.limits = { store, defaults: { rate: RATE } }
   const auth = createApiKeyAuth(options)
   const guard = createRequestGuard(auth, { scopes: ['models:read'] }, ACCESSORS)
   const requests: Request[] = []
-  for (let i = 0; i < 16; i++) {
+  for (let i = 0; i < keyCount; i++) {
     const { key } = await auth.createKey({ userId: `u${i}`, name: 'k', scopes: ['models:read'] })
     const authorization = `Bearer ${key}`
     requests.push({ headers: { authorization }, rawHeaders: ['Authorization', authorization] })
@@ -56,7 +60,7 @@ async function prepare(variant: Variant): Promise<(calls: number) => Promise<num
   return async (calls) => {
     let pending = 0
     for (let i = 0; i < calls; i++) {
-      let result = guard(requests[i & 15] as Request)
+      let result = guard(requests[i % keyCount] as Request)
       if (result instanceof Promise) {
         pending++
         result = await result
@@ -67,11 +71,24 @@ async function prepare(variant: Variant): Promise<(calls: number) => Promise<num
   }
 }
 
+/**
+ * Keys the guard calls go round: 16 (everything stays in the CPU's caches) and 1,000 (as the
+ * HTTP rows of 8b: a key's state is then usually out of the nearest caches, which is what a
+ * server sees and what made the limit cost 3x more per call than with 16 keys).
+ */
+const KEY_COUNTS = [16, 1_000] as const
+
 /** Rows of section 8d: ns of CPU per guard call, and what the limit adds to it. */
 export async function inProcessCost(): Promise<string[][]> {
+  const rows: string[][] = []
+  for (const keyCount of KEY_COUNTS) rows.push(...(await inProcessRows(keyCount)))
+  return rows
+}
+
+async function inProcessRows(keyCount: number): Promise<string[][]> {
   const names = Object.keys(VARIANTS) as Variant[]
   const runs = new Map<Variant, (calls: number) => Promise<number>>()
-  for (const name of names) runs.set(name, await prepare(name))
+  for (const name of names) runs.set(name, await prepare(name, keyCount))
   const ns = new Map<Variant, number[]>(names.map((name) => [name, []]))
   const promises = new Map<Variant, number>()
   for (const name of names) await runs.get(name)?.(CALLS)
@@ -96,6 +113,7 @@ export async function inProcessCost(): Promise<string[][]> {
         : name === 'memory'
           ? '… + one rate limit, memory limit store'
           : '… + one rate limit, LeasingLimitStore (batch 100) over memory',
+      String(keyCount),
       `${cost.median.toFixed(0)} ns (${cost.min.toFixed(0)}–${cost.max.toFixed(0)})`,
       name === 'none'
         ? '—'

@@ -32,7 +32,7 @@ import { judge, measureRun, type Run } from './lib/judge.js'
 import { inProcessCost } from './limits-in-process.js'
 import { redisInProcessCost } from './limits-redis-in-process.js'
 import { generateKeys } from './http/keys.js'
-import { load, loadAmount, WARMUP_S } from './lib/load.js'
+import { CONNECTIONS, load, loadAmount, WARMUP_S } from './lib/load.js'
 import { type ServerProcess, startServer } from './lib/server-process.js'
 import { formatCount, formatRange, formatRate, summarize } from './lib/stats.js'
 import { printNote, printTable } from './lib/table.js'
@@ -223,14 +223,36 @@ async function accuracy(backend: Backend, info: unknown): Promise<string[][]> {
   return rows
 }
 
-type CostVariant = 'none' | 'memory' | 'redis' | 'redis-single' | 'redis-leasing'
+type CostVariant = 'none' | 'memory' | 'memory-async' | 'redis' | 'redis-single' | 'redis-leasing'
 const COST_VARIANTS: Record<CostVariant, { label: string; target?: number }> = {
   none: { label: 'Fastify + requireApiKey, no limits' },
   memory: { label: '… + one rate limit, memory limit store', target: 0.95 },
+  'memory-async': {
+    label: '… + one rate limit, memory limit store behind a promise (awaited path, no I/O)',
+  },
   redis: { label: '… + one rate limit, Redis limit store', target: 0.85 },
   'redis-single': { label: '… + one rate limit, Redis limit store, maxBatch 1 (no coalescing)' },
   'redis-leasing': { label: '… + one rate limit, LeasingLimitStore (batch 100) over Redis' },
 }
+/**
+ * Connections of the second set of rows: with a Redis limit store a request waits for a round
+ * trip, so at the default 16 the limited server idles part of the time (it is latency-bound, not
+ * CPU-bound) and its req/s is not its maximum. At 64 both servers can keep their core busy.
+ */
+const SATURATING_CONNECTIONS = 64
+/** Each row: a variant's server under a number of connections. */
+const COST_ROWS: readonly { variant: CostVariant; connections: number }[] = [
+  ...(Object.keys(COST_VARIANTS) as CostVariant[]).map((variant) => ({
+    variant,
+    connections: CONNECTIONS,
+  })),
+  ...(['none', 'redis', 'redis-single'] as const).map((variant) => ({
+    variant,
+    connections: SATURATING_CONNECTIONS,
+  })),
+]
+const rowId = (row: { variant: CostVariant; connections: number }): string =>
+  `${row.variant}@${row.connections}`
 
 // Scripts Redis has run so far (`EVALSHA` and `EVAL` calls): one per round trip of a charge.
 async function redisScriptCalls(redisInfo: unknown): Promise<number> {
@@ -248,7 +270,23 @@ async function redisScriptCalls(redisInfo: unknown): Promise<number> {
   }
 }
 
-async function cost(redisInfo: unknown): Promise<string[][]> {
+/** Script calls by the number of checks they carried, as the server counted them. */
+type Batches = Record<number, number>
+async function batchesOf(server: ServerProcess): Promise<Batches> {
+  const stats = (await (await fetch(`${server.url}/__bench/stats`)).json()) as {
+    batches?: Batches
+  }
+  return stats.batches ?? {}
+}
+function addBatches(into: Batches, after: Batches, before: Batches): void {
+  for (const [size, count] of Object.entries(after)) {
+    const n = Number(size)
+    into[n] = (into[n] ?? 0) + count - (before[n] ?? 0)
+  }
+}
+
+/** The cost rows (8b), and the batch sizes reached (8f). */
+async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: string[][] }> {
   const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-limits-')))
   const keys = generateKeys()
   const keysFile = join(dir, 'keys.json')
@@ -256,13 +294,10 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
   const authorizations = keys.map((key) => `Bearer ${key}`)
   const names = Object.keys(COST_VARIANTS) as CostVariant[]
   const servers = new Map<CostVariant, ServerProcess>()
-  const runs = new Map<CostVariant, Run[]>(names.map((name) => [name, []]))
-  const scripts = {
-    redis: [] as number[],
-    'redis-single': [] as number[],
-    'redis-leasing': [] as number[],
-  }
-  const onRedis = (name: CostVariant): name is keyof typeof scripts => name in scripts
+  const runs = new Map<string, Run[]>(COST_ROWS.map((row) => [rowId(row), []]))
+  const scripts = new Map<string, number[]>()
+  const batches = new Map<string, Batches>()
+  const onRedis = (name: CostVariant): boolean => name.startsWith('redis')
   try {
     for (const name of names) {
       const env: Record<string, string> =
@@ -279,28 +314,41 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
       await load(server.url, authorizations, WARMUP_S)
     }
     for (let round = 0; round < ROUNDS; round++) {
-      // Every order is reversed on the next round: drift hits each variant alike.
-      const order = round % 2 === 0 ? names : [...names].reverse()
-      for (const name of order) {
-        const before = onRedis(name) ? await redisScriptCalls(redisInfo) : 0
-        const run = await measureRun(servers.get(name) as ServerProcess, authorizations)
-        if (onRedis(name)) {
-          scripts[name].push(((await redisScriptCalls(redisInfo)) - before) / run.total)
+      // Every order is reversed on the next round: drift hits each row alike.
+      const order = round % 2 === 0 ? COST_ROWS : [...COST_ROWS].reverse()
+      for (const row of order) {
+        const id = rowId(row)
+        const server = servers.get(row.variant) as ServerProcess
+        const redis = onRedis(row.variant)
+        const before = redis ? await redisScriptCalls(redisInfo) : 0
+        const batchesBefore = redis ? await batchesOf(server) : {}
+        const run = await measureRun(server, authorizations, row.connections)
+        if (redis) {
+          const trips = scripts.get(id) ?? []
+          trips.push(((await redisScriptCalls(redisInfo)) - before) / run.total)
+          scripts.set(id, trips)
+          const into = batches.get(id) ?? {}
+          addBatches(into, await batchesOf(server), batchesBefore)
+          batches.set(id, into)
         }
-        runs.get(name)?.push(run)
+        runs.get(id)?.push(run)
       }
     }
-    const judged = judge((variant) => runs.get(variant as CostVariant) ?? [])
-    return names.map((name) => {
-      const { label, target } = COST_VARIANTS[name]
-      const trips = onRedis(name) ? formatRange(summarize(scripts[name]), (n) => n.toFixed(3)) : '—'
-      const rps = formatRate(judged.median(name, (r) => r.rps))
-      const shares = judged.shares(name)
-      if (name === 'none') return [label, rps, '1.00×', '—', shares, trips, '—']
-      const [ratios, verdict] = judged.target(undefined, name, 'none', target ?? 0)
+    const judged = judge((id) => runs.get(id) ?? [])
+    const rows = COST_ROWS.map((row) => {
+      const id = rowId(row)
+      const { label, target } = COST_VARIANTS[row.variant]
+      const none = rowId({ variant: 'none', connections: row.connections })
+      const trip = scripts.get(id)
+      const trips = trip === undefined ? '—' : formatRange(summarize(trip), (n) => n.toFixed(3))
+      const rps = formatRate(judged.median(id, (r) => r.rps))
+      const shares = judged.shares(id)
+      const cpu = `${judged.median(id, (r) => r.cpuPerRequest).toFixed(1)} µs`
+      const head = [label, String(row.connections), rps, cpu]
+      if (row.variant === 'none') return [...head, '1.00×', '—', shares, trips, '—']
+      const [ratios, verdict] = judged.target(undefined, id, none, target ?? 0)
       return [
-        label,
-        rps,
+        ...head,
         ratios as string,
         target === undefined ? 'reported, no target' : `≥ ${target.toFixed(2)}×`,
         shares,
@@ -308,10 +356,37 @@ async function cost(redisInfo: unknown): Promise<string[][]> {
         target === undefined ? '—' : (verdict as string),
       ]
     })
+    return { rows, batches: batchRows(batches) }
   } finally {
     await Promise.all([...servers.values()].map((s) => s.stop()))
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+// Per Redis row: checks per script call (mean), and the share of calls by size.
+const BATCH_BINS = [1, 2, 4, 8, 16, 32, 64] as const
+function batchRows(batches: ReadonlyMap<string, Batches>): string[][] {
+  return [...batches].map(([id, sizes]) => {
+    const [variant, connections] = id.split('@') as [CostVariant, string]
+    let calls = 0
+    let checks = 0
+    const bins: number[] = BATCH_BINS.map(() => 0)
+    for (const [size, count] of Object.entries(sizes)) {
+      const n = Number(size)
+      calls += count
+      checks += n * count
+      let bin = 0
+      while (bin + 1 < BATCH_BINS.length && n >= (BATCH_BINS[bin + 1] as number)) bin++
+      bins[bin] = (bins[bin] ?? 0) + count
+    }
+    return [
+      COST_VARIANTS[variant].label,
+      connections,
+      String(calls),
+      calls === 0 ? '—' : (checks / calls).toFixed(1),
+      ...bins.map((count) => (calls === 0 ? '—' : `${((count / calls) * 100).toFixed(0)} %`)),
+    ]
+  })
 }
 
 // Heap held by `subjects` keys with one rate limit each, one request each, in the memory store.
@@ -350,6 +425,7 @@ async function printInProcess(): Promise<void> {
     '8d. In process: what one rate limit adds to a cache hit (CPU per guard call)',
     [
       'guard',
+      'keys',
       'CPU per call (range of rounds)',
       'added by the limit (range)',
       'calls that were a promise',
@@ -357,7 +433,8 @@ async function printInProcess(): Promise<void> {
     await inProcessCost(),
   )
   printNote(
-    'createRequestGuard over a small request object, 16 keys, rounds alternated (reversed every ' +
+    'createRequestGuard over a small request object, on 16 keys and on 1,000 (as the HTTP rows), ' +
+      'rounds alternated (reversed every ' +
       'other round), CPU time of this process (process.cpuUsage), so it holds on a busy ' +
       'machine. A promise is a charge that could not be answered in the turn of the hit (the ' +
       'first take of a lease).',
@@ -384,28 +461,53 @@ async function printRedisInProcess(redisInfo: unknown): Promise<void> {
 }
 
 async function printCost(redisInfo: unknown): Promise<void> {
+  const { rows, batches } = await cost(redisInfo)
   printTable(
     '8b. Cost of one rate limit per key (requests per second, median of rounds)',
     [
       'server',
+      'connections',
       'req/s',
+      'server CPU/req',
       'ratio to no limits (range)',
       'target',
       'server / generator CPU',
       'Redis scripts per request',
       'verdict',
     ],
-    await cost(redisInfo),
+    rows,
   )
   printNote(
     `The Fastify servers run on ${cpuOf('server')}; Redis runs on ${cpuOf('load')} with the ` +
       'load generator (pinned there explicitly), as in a deployment where Redis is another ' +
-      "machine: its CPU is not counted against the server's. A ratio counts by req/s when " +
-      'both servers saturate their core, else by CPU per request when nothing else ran on ' +
-      'it, else it is not valid (bench/lib/judge.ts). Redis scripts per request: EVALSHA + ' +
-      'EVAL calls in Redis (INFO commandstats) over requests answered, per round; at most 1 ' +
-      'without leasing, amortised (RedisLimitStore sends the checks of one event-loop turn in ' +
-      'one script call), less again with leasing.',
+      "machine: its CPU is not counted against the server's. Each row is compared with the " +
+      'server without limits under the same connections. A ratio counts by req/s when both ' +
+      'servers saturate their core, else by CPU per request when nothing else ran on it, else ' +
+      'it is not valid (bench/lib/judge.ts). With a Redis limit store a request waits a round ' +
+      `trip, so at ${CONNECTIONS} connections the server may idle between turns (latency-bound); ` +
+      `the rows at ${SATURATING_CONNECTIONS} connections load both servers to their core. Redis ` +
+      'scripts per request: EVALSHA + EVAL calls in Redis (INFO commandstats) over requests ' +
+      'answered, per round; at most 1 without leasing, amortised (RedisLimitStore sends the ' +
+      'checks of one event-loop turn in one script call), less again with leasing.',
+  )
+  printTable(
+    '8f. Checks per Redis script call under that load (all rounds)',
+    [
+      'server',
+      'connections',
+      'script calls',
+      'checks per call (mean)',
+      ...BATCH_BINS.map((low, i) => {
+        const next = BATCH_BINS[i + 1]
+        return next === undefined ? `${low}+` : next - 1 === low ? `${low}` : `${low}–${next - 1}`
+      }),
+    ],
+    batches,
+  )
+  printNote(
+    "Counted in the server (its ioredis client's evalsha, by number of keys): each column is " +
+      "the share of script calls that carried that many checks. A turn's checks go together " +
+      '(at most maxBatch, 64); maxBatch 1 sends one per call.',
   )
 }
 

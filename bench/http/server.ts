@@ -25,8 +25,11 @@ const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as string[]
 const BODY = { models: [] as string[] }
 const PATH = '/api/v1/models'
 
-/** Store calls seen by the server, read by the bench at `GET /__bench/stats`. */
-const calls = { findByHash: 0, touch: 0 }
+/**
+ * Store calls seen by the server, read by the bench at `GET /__bench/stats`; with a Redis limit
+ * store, `batches[n]`: the limit script calls that carried n checks (bench/limits.ts).
+ */
+const calls = { findByHash: 0, touch: 0, batches: {} as Record<number, number> }
 
 function counted(store: KeyStore): KeyStore {
   const findByHash = store.findByHash.bind(store)
@@ -84,12 +87,27 @@ async function limits(): Promise<LimitsOptions | undefined> {
   if (kind === undefined || kind === '') return undefined
   const defaults = { rate: [{ name: 'minute', limit: 1_000_000_000, windowMs: 60_000 }] }
   if (kind === 'memory') return { store: new MemoryLimitStore(), defaults }
+  // `memory-async`: the memory store behind a plain object, so every charge takes the path of a
+  // store that must be awaited (a promise, the deadline, the hook resumed later), with no I/O:
+  // what that path costs whatever the store.
+  if (kind === 'memory-async') {
+    const inner = new MemoryLimitStore()
+    return { store: { consume: (check) => inner.consume(check) }, defaults }
+  }
   if (kind === 'redis' || kind === 'redis-leasing' || kind === 'redis-single') {
     const { Redis } = await import('ioredis')
     const { RedisLimitStore } = await import('../../adapters/stores/redis/index.js')
     const info = JSON.parse(process.env.BENCH_LIMITS_INFO ?? '{}') as { host: string; port: number }
     const client = new Redis(info)
     client.on('error', () => {})
+    // Counts the checks each script call carries (its number of keys): how much a turn
+    // coalesces under this load. Costs the server a property increment per call.
+    const evalsha = client.evalsha.bind(client) as (...args: unknown[]) => Promise<unknown>
+    ;(client as unknown as { evalsha: typeof evalsha }).evalsha = (...args: unknown[]) => {
+      const checks = Number(args[1])
+      calls.batches[checks] = (calls.batches[checks] ?? 0) + 1
+      return evalsha(...args)
+    }
     const redis = new RedisLimitStore(client, {
       prefix: 'bench_limits:',
       maxBatch: kind === 'redis-single' ? 1 : 64,

@@ -23,18 +23,19 @@ export const MAX_INTERFERENCE = 0.1
 export type Run = LoadResult & { cpuPerRequest: number; serverShare: number; interference: number }
 
 /**
- * One timed load run against `server`, with its CPU accounting from /proc. Resolves once the
- * server has finished what the run left in flight (./settle.ts), so that the next run, on
- * whichever server, has the server core to itself.
+ * One timed load run against `server` (over `connections`, default `--connections`), with its
+ * CPU accounting from /proc. Resolves once the server has finished what the run left in flight
+ * (./settle.ts), so that the next run, on whichever server, has the server core to itself.
  */
 export async function measureRun(
   server: ServerProcess,
   authorizations: readonly string[],
+  connections?: number,
 ): Promise<Run> {
   const core = serverCpu()
   const coreBefore = core === undefined ? undefined : cpuJiffies(core)
   const cpuBefore = server.cpuMicros()
-  const result = await load(server.url, authorizations)
+  const result = await load(server.url, authorizations, undefined, connections)
   const cpu = server.cpuMicros() - cpuBefore
   const coreAfter = core === undefined ? undefined : cpuJiffies(core)
   await settle(server)

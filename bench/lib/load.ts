@@ -178,9 +178,14 @@ const parseTime = (text: string | undefined): number => {
 }
 
 // One wrk run, in a shell whose `times` reports wrk's CPU time (it inherits this process's CPU).
-async function runWrk(url: string, authorizations: readonly string[], duration: number) {
+async function runWrk(
+  url: string,
+  authorizations: readonly string[],
+  duration: number,
+  connections: number,
+) {
   const files = wrkFilesOf(authorizations)
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${duration}s`, '--timeout', '10s', '-s']
+  const args = ['-t1', `-c${connections}`, `-d${duration}s`, '--timeout', '10s', '-s']
   const child = spawn(
     'bash',
     [
@@ -221,16 +226,20 @@ async function runWrk(url: string, authorizations: readonly string[], duration: 
   }
 }
 
-/** One timed run cycling through `authorizations` (`Authorization` values). */
+/**
+ * One timed run cycling through `authorizations` (`Authorization` values), over `connections`
+ * (default `--connections`, 16).
+ */
 export function load(
   url: string,
   authorizations: readonly string[],
   seconds: number = DURATION_S,
+  connections: number = CONNECTIONS,
 ): Promise<LoadResult> {
-  if (WRK !== undefined) return runWrk(url, authorizations, seconds)
+  if (WRK !== undefined) return runWrk(url, authorizations, seconds, connections)
   return run({
     url: `${url}${PATH}`,
-    connections: CONNECTIONS,
+    connections,
     duration: seconds,
     requests: requestsOf(authorizations),
   })

@@ -159,10 +159,17 @@ export async function seedSqlite(
   size: number,
   probeCount: number,
   mmapSize?: number,
+  cacheKiB?: number,
 ): Promise<Seeded> {
   const file = join(dir, `scale_${size}.db`)
-  // Creates the table and its indexes; `mmapSize` applies to the store's connection only.
-  const store = new SqliteKeyStore(file, mmapSize === undefined ? {} : { mmapSize })
+  // Creates the table and its indexes; `mmapSize` and `cacheKiB` apply to the store's
+  // connection only (a page cache size is set on a connection the bench opens and passes in).
+  let connection: Database.Database | undefined
+  if (cacheKiB !== undefined) {
+    connection = new Database(file)
+    connection.pragma(`cache_size = -${cacheKiB}`)
+  }
+  const store = new SqliteKeyStore(connection ?? file, mmapSize === undefined ? {} : { mmapSize })
   const db = new Database(file)
   // This seeding connection only: a page cache that holds the indexes being filled (random
   // digests and ids land on random pages), no fsync, and big transactions, since each one
@@ -213,8 +220,14 @@ export async function seedSqlite(
       probes,
       seedMs: ms + checkpointMs,
       bytesPerKey: (pages * pageSize) / size,
-      plan: `findByHash: ${find} — touch: ${touch}${mmapSize === undefined ? '' : ` — mmapSize ${mmapSize}`}`,
-      close: async () => store.close(),
+      plan:
+        `findByHash: ${find} — touch: ${touch}` +
+        (mmapSize === undefined ? '' : ` — mmapSize ${mmapSize}`) +
+        (cacheKiB === undefined ? '' : ` — cache_size -${cacheKiB} (KiB)`),
+      close: async () => {
+        store.close()
+        connection?.close()
+      },
     }
   } finally {
     db.close()

@@ -16,51 +16,55 @@ import { createBinaryKeyHasher, createKeyHasher } from '../hash.js'
 import { binaryToHex, hexToBinary } from '../lib/binary-digest.js'
 import type { ResolvedPepperRing } from '../options/pepper.js'
 
-/** The digests of keys under the configured pepper(s). */
-export interface DigestScheme {
-  /** Hex digest of a key under the current pepper (what {@link DigestScheme.stored} takes). */
+/** What every digest scheme answers: the digests of keys under the configured pepper(s). */
+interface DigestSchemeBase {
+  /** Hex digest of a key under the current pepper (what {@link DigestSchemeBase.stored} takes). */
   hash: (key: string) => string
-  /** The verification cache's key of a key: {@link DigestScheme.hash}'s digest, binary. The hot path's one hash. */
+  /** The verification cache's key of a key: {@link DigestSchemeBase.hash}'s digest, binary. The hot path's one hash. */
   cacheKey: (key: string) => string
   /** The hex digest of a cache key. */
   hexOf: (cacheKey: string) => string
-  /** The cache key of a hex digest ({@link DigestScheme.hash}'s form). */
+  /** The cache key of a hex digest ({@link DigestSchemeBase.hash}'s form). */
   cacheKeyOfHex: (hex: string) => string
-  /** What a new record stores for a key whose {@link DigestScheme.hash} is `hex`. */
+  /** What a new record stores for a key whose {@link DigestSchemeBase.hash} is `hex`. */
   stored: (hex: string) => string
+  /** The cache key of a stored digest made with the current pepper; `undefined` for others. */
+  cacheKeyOf: (stored: string) => string | undefined
+  /** Pepper ids: current (`null` when its digests are unversioned), next, previous. */
+  readonly ids: { current: string | null; next: string | null; previous: readonly string[] }
+}
+
+/** One unversioned digest per key (a plain pepper, or none): a lookup is one `findByHash`, as in 0.1. */
+export interface PlainDigestScheme extends DigestSchemeBase {
+  /** Lookups try one digest. */
+  readonly rotating: false
+}
+
+/**
+ * A pepper ring. Its lookups go through the candidates even for a ring of one unversioned pepper,
+ * whose one candidate is then the plain digest (`findAny` of one digest is one `findByHash`).
+ */
+export interface RotatingDigestScheme extends DigestSchemeBase {
+  /** Lookups try every candidate. */
+  readonly rotating: true
   /**
    * Every stored digest the key may have, the current one first, then `next`'s, then the older
-   * ones; `hex` is its {@link DigestScheme.hash}. One element without a ring.
+   * ones; `hex` is its {@link DigestSchemeBase.hash}.
    */
   candidates: (key: string, hex: string) => string[]
   /** How many of the candidates (from the start) are never re-keyed: current, and `next`. */
   readonly kept: number
-  /** The cache key of a stored digest made with the current pepper; `undefined` for others. */
-  cacheKeyOf: (stored: string) => string | undefined
-  /** Whether lookups try more than one digest. */
-  readonly rotating: boolean
-  /** Pepper ids: current (`null` when its digests are unversioned), next, previous. */
-  readonly ids: { current: string | null; next: string | null; previous: readonly string[] }
 }
+
+/** The digests of keys under the configured pepper(s); `rotating` tells the two kinds apart. */
+export type DigestScheme = PlainDigestScheme | RotatingDigestScheme
 
 /** Builds the scheme of a plain pepper (or none) or of a ring. */
 export function createDigestScheme(
   pepper: Uint8Array | undefined,
   ring: ResolvedPepperRing | undefined,
 ): DigestScheme {
-  if (ring === undefined) {
-    const keying = cacheKeying(pepper)
-    return {
-      hash: createKeyHasher(pepper),
-      ...keying,
-      stored: (hex) => hex,
-      candidates: (_key, hex) => [hex],
-      kept: 1,
-      cacheKeyOf: (stored) => keying.cacheKeyOfHex(stored),
-      rotating: false,
-      ids: { current: null, next: null, previous: [] },
-    }
-  }
+  if (ring === undefined) return plainScheme(pepper)
   const { current, next } = ring
   const hash = createKeyHasher(current.secret)
   const nextHash = next === undefined ? undefined : createKeyHasher(next.secret)
@@ -96,12 +100,26 @@ export function createDigestScheme(
       }
       return stored.includes('$') ? undefined : cacheKeyOfHex(stored)
     },
-    rotating: kept + previous.length > 1 || tag !== '',
+    // Always: the candidates list every digest to try, one or more.
+    rotating: true,
     ids: {
       current: current.id ?? null,
       next: next?.id ?? null,
       previous: previous.map((p) => p.id),
     },
+  }
+}
+
+// One unversioned digest per key, as in 0.1.
+function plainScheme(pepper: Uint8Array | undefined): PlainDigestScheme {
+  const keying = cacheKeying(pepper)
+  return {
+    hash: createKeyHasher(pepper),
+    ...keying,
+    stored: (hex) => hex,
+    cacheKeyOf: (stored) => keying.cacheKeyOfHex(stored),
+    rotating: false,
+    ids: { current: null, next: null, previous: [] },
   }
 }
 

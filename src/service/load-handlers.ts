@@ -1,28 +1,43 @@
 /**
- * What a store read (a cache miss) ends in: the decision on the loaded key, or a refusal (503
- * included), each reported like any other outcome, with the read's duration for telemetry.
- * Internal: not exported from the package.
+ * A cache miss: the negative cache, then the store read, and what that read ends in: the
+ * decision on the loaded key, or a refusal (503 included), each reported like any other outcome,
+ * with the read's duration for telemetry. Internal: not exported from the package.
  * @module
  */
 import { AuthError } from '../errors.js'
+import { rejectLater } from '../lib/reject-later.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { RefusalReport } from './refusal-report.js'
 import type { CachedKey } from './verification-cache.js'
 import type { Decision, VerifierDeps, VerifyOptions } from './verifier.js'
 
-// What a store read ends in: the decision on the loaded key, or a refusal (503 included).
+/**
+ * A well-formed key the cache holds no live entry for (`digest`: its cache key, `now`: the
+ * clock's reading before the lookup): `KEY_NOT_FOUND` from the negative cache, else the store
+ * read. Never throws: a failure is a rejection.
+ */
+export type Miss = (
+  digest: string,
+  key: string,
+  now: number,
+  options: VerifyOptions | undefined,
+) => Promise<ApiKeyPrincipal>
+
+// A miss, and what a store read ends in: the decision on the loaded key, or a refusal (503
+// included).
 export function createLoadHandlers(
   deps: VerifierDeps,
   decide: Decision,
   report: RefusalReport,
 ): {
+  miss: Miss
   afterLoad: (
     options: VerifyOptions | undefined,
     startedAt: number,
   ) => (loaded: CachedKey | null) => ApiKeyPrincipal
   loadFailed: (options: VerifyOptions | undefined, startedAt: number) => (error: unknown) => never
 } {
-  const { clock, usage, telemetry } = deps
+  const { clock, usage, telemetry, cache } = deps
   // `startedAt`: `performance.now()` before the store read, with telemetry only (else NaN).
   const afterLoad =
     (options: VerifyOptions | undefined, startedAt: number) =>
@@ -52,5 +67,22 @@ export function createLoadHandlers(
       report(error, undefined, options, Number.NaN, 'miss', startedAt)
       throw error
     }
-  return { afterLoad, loadFailed }
+
+  const miss: Miss = (digest, key, now, options) => {
+    try {
+      if (cache.knownMissing(digest, now)) {
+        const error = new AuthError('KEY_NOT_FOUND')
+        report(error, undefined, options, now, 'negative', Number.NaN)
+        return rejectLater(error)
+      }
+      const startedAt = telemetry === undefined ? Number.NaN : performance.now()
+      return cache
+        .load(digest, key, now)
+        .then(afterLoad(options, startedAt), loadFailed(options, startedAt))
+    } catch (error) {
+      report(error, undefined, options, Number.NaN, 'none', Number.NaN)
+      return Promise.reject(error)
+    }
+  }
+  return { miss, afterLoad, loadFailed }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import { AuthError } from '../errors.js'
+import { rejectLater } from '../lib/reject-later.js'
 import type { VerificationSource } from '../telemetry.js'
 import type { CachedKey } from './verification-cache.js'
 import type { VerifierDeps, VerifyOptions } from './verifier.js'
@@ -36,4 +37,34 @@ export function createRefusalReport(
       telemetry.verified(authError ? error.code : 'AUTH_UNAVAILABLE', source, storeMs, startedAt)
     }
   }
+}
+
+/** A refusal decided without I/O: reported, and rejected one tick later. */
+export type Deny = (
+  error: unknown,
+  cached: CachedKey | undefined,
+  options: VerifyOptions | undefined,
+  now: number,
+  source: VerificationSource,
+) => Promise<never>
+
+// A refusal: reported (`auth.denied`, usage by key) and rejected one tick later
+// (lib/reject-later.ts). Never on the path of a successful hit.
+export function createDenial(report: RefusalReport): {
+  deny: Deny
+  invalidFormat: (options: VerifyOptions | undefined) => Promise<never>
+} {
+  const deny: Deny = (error, cached, options, now, source) => {
+    report(error, cached, options, now, source, Number.NaN)
+    return rejectLater(error)
+  }
+  const invalidFormat = (options: VerifyOptions | undefined): Promise<never> => {
+    try {
+      return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN, 'none')
+    } catch (error) {
+      // A listener of `auth.denied` that throws still leaves a rejection, never a throw.
+      return Promise.reject(error)
+    }
+  }
+  return { deny, invalidFormat }
 }

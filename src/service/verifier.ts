@@ -13,14 +13,15 @@
  *   (`CachedKey.touchedAt`);
  * - a hit answers in the same turn to the HTTP layer (`authenticate[AUTHENTICATE_NOW]`,
  *   lib/authenticate-now.ts), and an exact `Bearer <key>` header is scanned once, not twice;
- * - the grammar and checksum are checked in one pass before any hash (api-key.ts).
+ * - a hit checks only the length cap and the head before hashing; the grammar and checksum
+ *   (one pass, api-key.ts) are checked on a miss, before the negative cache and the store
+ *   (`verifyString` says why that is sound).
  * @module
  */
-import { isWellFormedKey } from '../api-key.js'
+import { isWellFormedKey, MAX_TOKEN_LENGTH } from '../api-key.js'
 import { parseBearerHeader } from '../bearer.js'
 import { AuthError } from '../errors.js'
 import { AUTHENTICATE_NOW } from '../lib/authenticate-now.js'
-import { rejectLater } from '../lib/reject-later.js'
 import {
   type AnyOfScopes,
   hasAnyScope,
@@ -30,12 +31,12 @@ import {
   type RequiredScopes,
 } from '../scope.js'
 import type { RequestMetadata } from '../events.js'
-import type { AuthTelemetry, VerificationSource } from '../telemetry.js'
+import type { AuthTelemetry } from '../telemetry.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { ServiceClock } from './clock.js'
 import type { GuardedStore } from './guarded-store.js'
 import type { DenialReporter } from './key-events.js'
-import { createRefusalReport } from './refusal-report.js'
+import { createDenial, createRefusalReport } from './refusal-report.js'
 import { createLoadHandlers } from './load-handlers.js'
 import { createTouchThrottle } from './touch-throttle.js'
 import type { UsageCounter } from './usage-counter.js'
@@ -95,99 +96,99 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 
   const decide = createDecision(deps, touch)
 
-  // A refusal: reported (`auth.denied`, usage by key) and rejected one tick later. Never on the
-  // path of a successful hit.
-  const deny = (
-    error: unknown,
-    cached: CachedKey | undefined,
-    options: VerifyOptions | undefined,
-    now: number,
-    source: VerificationSource,
-  ): Promise<never> => {
-    report(error, cached, options, now, source, Number.NaN)
-    return rejectLater(error)
-  }
+  const { deny, invalidFormat } = createDenial(report)
+  const { miss } = createLoadHandlers(deps, decide, report)
 
-  const { afterLoad, loadFailed } = createLoadHandlers(deps, decide, report)
-
-  // An accepted key (well formed, of an owner kind this instance takes): the principal itself on
-  // a cache hit, in this turn; a promise when the store must be read or the key is refused.
-  const verifyAccepted = (
+  // A presented string. The hit path first: a token of a bounded length that starts with an
+  // accepted head is hashed and looked up before its grammar and checksum are checked. A
+  // positive entry is only ever made for the digest of a key that passed the full check (on
+  // the miss below), and the digest of any other string differs (a key is ASCII, and UTF-8 maps
+  // every other string to other bytes), so a hit proves the token is that well-formed key; the
+  // one-pass check was a third of a hit's own cost (docs/benchmarks.md). Anything that does not
+  // hit gets the full check before the negative cache or the store is asked: a malformed or
+  // checksum-invalid key is INVALID_FORMAT with no store lookup and no cache entry, as always.
+  // `header`: the `Bearer <key>` header `key` was cut from, parsed in full when `key` is not a
+  // well-formed key (other casing, extra spaces); `undefined` for a bare key.
+  const verifyString = (
     key: string,
     options: VerifyOptions | undefined,
+    header: string | undefined,
   ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
-    try {
-      const digest = hash(key)
-      const now = clock()
-      const cached = cache.hit(digest, now)
-      if (cached !== undefined) {
-        const result = decide(cached, now, options)
-        if (result !== cached.principal) return deny(result, cached, options, now, 'hit')
-        if (usage !== undefined) usage.count(result.keyId, now, 'OK')
-        // Constant arguments: a hit allocates nothing here (the hook decides what it builds).
-        if (telemetry !== undefined) telemetry.verified('OK', 'hit', Number.NaN, Number.NaN)
-        return result
+    let digest = ''
+    let now = Number.NaN
+    let failure: unknown = NO_FAILURE
+    if (
+      key.length <= MAX_TOKEN_LENGTH &&
+      (key.startsWith(keyHead) || hasOtherHead(key, otherHeads))
+    ) {
+      try {
+        digest = hash(key)
+        now = clock()
+        const cached = cache.hit(digest, now)
+        if (cached !== undefined) {
+          const result = decide(cached, now, options)
+          if (result !== cached.principal) return deny(result, cached, options, now, 'hit')
+          if (usage !== undefined) usage.count(result.keyId, now, 'OK')
+          // Constant arguments: a hit allocates nothing here (the hook decides what it builds).
+          if (telemetry !== undefined) telemetry.verified('OK', 'hit', Number.NaN, Number.NaN)
+          return result
+        }
+      } catch (error) {
+        // Reported below once the key is known to be well formed (else it is INVALID_FORMAT).
+        failure = error
       }
-      if (cache.knownMissing(digest, now)) {
-        return deny(new AuthError('KEY_NOT_FOUND'), undefined, options, now, 'negative')
-      }
-      const startedAt = telemetry === undefined ? Number.NaN : performance.now()
-      return cache
-        .load(digest, key, now)
-        .then(afterLoad(options, startedAt), loadFailed(options, startedAt))
-    } catch (error) {
-      // The clock or the hasher failing is still a rejection, never a synchronous throw.
-      report(error, undefined, options, Number.NaN, 'none', Number.NaN)
-      return Promise.reject(error)
     }
+    // Every well-formed key of an accepted head passed the gate above, so it has its digest.
+    if (isWellFormedKey(key, keyHead) || isOtherOwnerKey(key, otherHeads)) {
+      if (failure === NO_FAILURE) return miss(digest, key, now, options)
+      // The clock or the hasher failing is still a rejection, never a synchronous throw.
+      report(failure, undefined, options, Number.NaN, 'none', Number.NaN)
+      return Promise.reject(failure)
+    }
+    if (header !== undefined) return authenticateParsed(header, options, key)
+    return invalidFormat(options)
   }
 
   const verifyNow = (
     key: unknown,
     options: VerifyOptions | undefined,
-  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
-    // The user head is checked here, not inside a helper: V8 then inlines the one-pass check
-    // into this function as in 0.1 (behind a helper it did not, and a hit cost ~5 % more).
-    if (
-      typeof key === 'string' &&
-      (isWellFormedKey(key, keyHead) || isOtherOwnerKey(key, otherHeads))
-    ) {
-      return verifyAccepted(key, options)
-    }
-    try {
-      return deny(new AuthError('INVALID_FORMAT'), undefined, options, Number.NaN, 'none')
-    } catch (error) {
-      return Promise.reject(error)
-    }
-  }
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> =>
+    typeof key === 'string' ? verifyString(key, options, undefined) : invalidFormat(options)
 
-  // What `authenticate` answers, synchronously on a cache hit (lib/authenticate-now.ts).
-  const authenticateNow = (
+  // Any header but an exact `Bearer <well-formed key>`: parsed in full. `tried` is the key the
+  // shortcut already found malformed (the same string is not checked twice).
+  const authenticateParsed = (
     authorization: unknown,
-    options?: VerifyOptions,
+    options: VerifyOptions | undefined,
+    tried: string | undefined,
   ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> => {
-    // `Bearer <key>` exactly, as clients send it: a well-formed key holds only token68
-    // characters and no whitespace, so parseBearerHeader would return this very key. Scanning
-    // the header once instead of twice is a measurable share of a hit (docs/benchmarks.md);
-    // anything else (other casing, extra spaces, a malformed key) takes the full parse below.
-    if (typeof authorization === 'string' && authorization.startsWith('Bearer ')) {
-      const key = authorization.slice(7)
-      // Inlined as in verifyNow.
-      if (isWellFormedKey(key, keyHead) || isOtherOwnerKey(key, otherHeads)) {
-        return verifyAccepted(key, options)
-      }
-    }
     let key: string
     try {
       key = parseBearerHeader(authorization)
     } catch (error) {
       return deny(error, undefined, options, Number.NaN, 'none')
     }
-    return verifyNow(key, options)
+    return key === tried ? invalidFormat(options) : verifyNow(key, options)
   }
+
+  // What `authenticate` answers, synchronously on a cache hit (lib/authenticate-now.ts).
+  // `Bearer <key>` exactly, as clients send it: a well-formed key holds only token68 characters
+  // and no whitespace, so parseBearerHeader would return this very key. Scanning the header once
+  // instead of twice is a measurable share of a hit (docs/benchmarks.md); anything else (other
+  // casing, extra spaces, a malformed key) takes the full parse.
+  const authenticateNow = (
+    authorization: unknown,
+    options?: VerifyOptions,
+  ): ApiKeyPrincipal | Promise<ApiKeyPrincipal> =>
+    typeof authorization === 'string' && authorization.startsWith('Bearer ')
+      ? verifyString(authorization.slice(7), options, authorization)
+      : authenticateParsed(authorization, options, undefined)
 
   return { ...promiseForms(verifyNow, authenticateNow), touchedCount: () => lastTouch.size }
 }
+
+// Marks "nothing failed" on the hit path (any value, `undefined` included, can be thrown).
+const NO_FAILURE: unique symbol = Symbol('no failure')
 
 type Answer = (
   value: unknown,
@@ -275,6 +276,15 @@ function refuseAnyOf(granted: readonly string[], required: AnyOfScopes): AuthErr
   }
   if (hasAnyScope(granted, anyOf)) return undefined
   return new AuthError('INSUFFICIENT_SCOPE', { requiredScopes: missingScopes([], anyOf) })
+}
+
+// Whether the key starts like a key of another enabled owner kind (org, svc): asked only when
+// it is not a user key's start; with no other kinds enabled the loop does not run.
+function hasOtherHead(key: string, heads: readonly string[]): boolean {
+  for (let i = 0; i < heads.length; i++) {
+    if (key.startsWith(heads[i] as string)) return true
+  }
+  return false
 }
 
 // A well-formed key of another enabled owner kind (org, svc), asked only when the key is not a

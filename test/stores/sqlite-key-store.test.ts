@@ -96,6 +96,33 @@ describe('SqliteKeyStore', () => {
     mapped.close()
   })
 
+  it('cacheSize: 128 MiB on a connection the store opens; a Database you pass keeps its own unless set', () => {
+    const opened = new SqliteKeyStore(join(dir, `${uniqueName('cache')}.db`))
+    expect(opened.database.pragma('cache_size', { simple: true })).toBe(-131_072)
+    const small = new SqliteKeyStore(join(dir, `${uniqueName('cache')}.db`), {
+      cacheSize: 8 * 1024 * 1024,
+    })
+    expect(small.database.pragma('cache_size', { simple: true })).toBe(-8192)
+    const file = join(dir, `${uniqueName('cache')}.db`)
+    const db = new Database(file)
+    db.pragma('cache_size = -2000')
+    const given = new SqliteKeyStore(db)
+    expect(db.pragma('cache_size', { simple: true })).toBe(-2000)
+    // Rounded up to whole KiB.
+    const set = new SqliteKeyStore(db, { cacheSize: 1000 })
+    expect(db.pragma('cache_size', { simple: true })).toBe(-1)
+    for (const bad of [-1, 1.5, 2 ** 31, Number.NaN, '1' as unknown as number]) {
+      expect(() => new SqliteKeyStore(file, { cacheSize: bad })).toThrow(
+        expect.objectContaining({ code: 'CONFIGURATION_ERROR' }) as Error,
+      )
+    }
+    set.close()
+    given.close()
+    db.close()
+    small.close()
+    opened.close()
+  })
+
   it('rejects a table name that is not a plain identifier', () => {
     for (const table of ['keys; DROP TABLE x', 'Keys', '1keys', '"keys"', '', 'a'.repeat(49)]) {
       expect(() => new SqliteKeyStore(new Database(':memory:'), { table })).toThrow(

@@ -55,7 +55,23 @@ export interface SqliteKeyStoreOptions {
    * 2³¹ − 1 (larger values are capped by SQLite). @defaultValue unset
    */
   mmapSize?: number
+  /**
+   * Bytes of SQLite's page cache on the store's connection (`PRAGMA cache_size`). A cache miss
+   * reads one leaf page of the hash index and one of the table; with about 10⁶ keys (a 456 MB
+   * file) those pages are rarely in better-sqlite3's default cache of 16,000 KiB, and each read
+   * is then a system call and a copy. A cache that holds the pages of the keys in use (at most
+   * two 4 KiB pages per key) keeps a miss at 10⁶ keys within about 1.4× of its cost at 10³
+   * (docs/benchmarks.md, "SQLite at 10⁶ keys: the page cache"). SQLite fills the cache only
+   * with pages it reads, so a database smaller than the cache costs no more than its own size.
+   * An integer from 0 to 2³¹ − 1, rounded up to whole KiB.
+   * @defaultValue 128 MiB (`134_217_728`) on a connection the store opens from a path; for a
+   * `Database` you pass, unset leaves the connection's setting as it is
+   */
+  cacheSize?: number
 }
+
+/** {@link SqliteKeyStoreOptions.cacheSize}'s default for a connection the store opens. */
+const DEFAULT_CACHE_SIZE = 128 * 1024 * 1024
 
 /** The largest `mmap_size` this SQLite build honours (SQLITE_MAX_MMAP_SIZE). */
 const MAX_MMAP_SIZE = 0x7fff0000
@@ -203,6 +219,18 @@ export class SqliteKeyStore implements KeyStore, AuditStore {
         })
       }
       db.pragma(`mmap_size = ${Math.min(mmapSize, MAX_MMAP_SIZE)}`)
+    }
+    // A connection you pass keeps the cache you gave it unless `cacheSize` says otherwise.
+    const cacheSize = options.cacheSize ?? (this.#owned ? DEFAULT_CACHE_SIZE : undefined)
+    if (cacheSize !== undefined) {
+      if (!Number.isInteger(cacheSize) || cacheSize < 0 || cacheSize > 2 ** 31 - 1) {
+        if (this.#owned) db.close()
+        throw new AuthError('CONFIGURATION_ERROR', {
+          message: 'SqliteKeyStore: cacheSize must be an integer from 0 to 2147483647 (bytes)',
+        })
+      }
+      // Negative: a size in KiB, whatever the page size.
+      db.pragma(`cache_size = -${Math.ceil(cacheSize / 1024)}`)
     }
     // Readers never block the writer, and a crash cannot tear a write (no-op for :memory:).
     db.pragma('journal_mode = WAL')
