@@ -25,6 +25,8 @@ export default {
     'src/service/verification-cache.ts',
     'src/service/verifier.ts',
     'src/service/load-handlers.ts',
+    // how verification reports a refusal (moved out of verifier.ts with the miss path, 16:18)
+    'src/service/refusal-report.ts',
     'src/service/touch-throttle.ts',
     'src/service/clock.ts',
     'src/service/digest-scheme.ts',
