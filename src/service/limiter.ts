@@ -245,24 +245,39 @@ export function createLimiter(
   )
   let warnedMemory = false
 
-  // The store must be asked: a promise, with the deadline (the memory store cannot hang).
-  const pending = async (
+  // The store must be asked: a promise, with the deadline (the memory store cannot hang). Not an
+  // async function: its own promise and the resumption after `await` were one more microtask
+  // hop per request on the path of every shared store (docs/benchmarks.md, "Limits cost over
+  // HTTP"). A store that throws, answers badly or fails goes through the outage policy.
+  const pending = (
     plan: ChargePlan,
     check: LimitCheck,
     principal: ApiKeyPrincipal,
     request: RequestMetadata | undefined,
   ): Promise<Record<string, string>> => {
-    let answer: Record<string, string> | AuthError
-    try {
-      const outcome = checkOutcome(
-        await (inProcess ? store.consume(check) : deadline(store.consume(check))),
-      )
-      answer = settle(plan, outcome, principal, request)
-    } catch (cause) {
-      answer = outage(cause, plan.credits !== undefined)
+    const hasCredits = plan.credits !== undefined
+    const failed = (cause: unknown): Record<string, string> => {
+      const answer = outage(cause, hasCredits)
+      if (answer instanceof AuthError) throw answer
+      return answer
     }
-    if (answer instanceof AuthError) throw answer
-    return answer
+    const answered = (outcome: LimitOutcome): Record<string, string> => {
+      let answer: Record<string, string> | AuthError
+      try {
+        answer = settle(plan, checkOutcome(outcome), principal, request)
+      } catch (cause) {
+        answer = outage(cause, hasCredits)
+      }
+      if (answer instanceof AuthError) throw answer
+      return answer
+    }
+    let outcome: PromiseLike<LimitOutcome>
+    try {
+      outcome = inProcess ? store.consume(check) : deadline(store.consume(check))
+    } catch (cause) {
+      return new Promise((resolve) => resolve(failed(cause)))
+    }
+    return Promise.resolve(outcome).then(answered, failed)
   }
 
   // The charge of the guard (CHARGE_NOW): in this turn when the store answers in this process.

@@ -11,5 +11,7 @@ export function parseLimitOutcome(json: unknown): LimitOutcome {
   if (typeof value !== 'object' || value === null) throw new Error('limit outcome is not an object')
   const outcome = value as LimitOutcome & { rate: unknown }
   if (typeof outcome.allowed !== 'boolean') throw new Error('limit outcome has no allowed flag')
-  return { ...outcome, rate: Array.isArray(outcome.rate) ? outcome.rate : [] }
+  // The parsed value is this call's own: fixed in place (`{}` for an empty list), not copied.
+  if (!Array.isArray(outcome.rate)) outcome.rate = []
+  return outcome
 }
