@@ -5,6 +5,8 @@
  * way down (nested objects, arrays, strings and `null` among the values).
  */
 import { describe, expect, it } from 'vitest'
+import { createApiKeyAuth, MemoryKeyStore } from '../../src/index.js'
+import { createLogSink } from '../support/log-sink.js'
 import { setup } from '../support/setup.js'
 import { registerKey } from '../support/secret-scan.js'
 
@@ -47,5 +49,35 @@ describe('the principal of a verified key', () => {
     // A copy: the caller's object is not frozen.
     expect(Object.isFrozen(metadata.nested)).toBe(false)
     await h.auth.close()
+  })
+})
+
+describe('without a cache', () => {
+  it('a pushed revocation with telemetry on finds nothing cached, and changes nothing else', async () => {
+    const propagated: number[] = []
+    const sink = createLogSink()
+    const auth = createApiKeyAuth({
+      store: new MemoryKeyStore(),
+      logger: sink.logger,
+      cache: false,
+      telemetry: {
+        verified: () => undefined,
+        operation: (_name, run) => run(),
+        storeCall: () => undefined,
+        revocationPropagated: (delayMs) => {
+          propagated.push(delayMs)
+        },
+        attach: () => undefined,
+      },
+    })
+    const created = await auth.createKey({ userId: 'u1', name: 'k' })
+    registerKey(created.key)
+    await auth.verifyKey(created.key)
+    await auth.revokeKey({ userId: 'u1', keyId: created.id })
+    await new Promise((resolve) => setImmediate(resolve))
+    await expect(auth.verifyKey(created.key)).rejects.toMatchObject({ code: 'KEY_REVOKED' })
+    expect(propagated).toEqual([])
+    expect(sink.lines.filter((line) => line.level === 'error')).toEqual([])
+    auth.close()
   })
 })
