@@ -302,3 +302,47 @@ describe('session.jwt.userId failures', () => {
     ])
   })
 })
+
+describe('rejection hints and the JWT shape', () => {
+  it('every reason is logged with a hint of its own', () => {
+    const sink = createLogSink()
+    const log = createSessionRejectionLog({
+      session: { logRejections: 'warn' } as never,
+      sessionCookie: 'sid',
+      logger: sink.logger,
+    })
+    const reasons = [
+      'no_session_config',
+      'no_cookie',
+      'bearer_jwt',
+      'jwt_in_other_cookie',
+      'token_too_long',
+      'malformed_token',
+      'algorithm_not_allowed',
+      'bad_signature',
+      'no_matching_key',
+      'expired',
+      'not_yet_valid',
+      'missing_claim',
+      'claim_mismatch',
+      'invalid_token',
+      'invalid_subject',
+      'no_user',
+    ] as const
+    for (const reason of reasons) log(reason)
+    expect(sink.lines).toHaveLength(reasons.length)
+    const hints = sink.lines.map((line, i) => {
+      const head = `session rejected (${reasons[i]}): `
+      expect(line.message.startsWith(head)).toBe(true)
+      return line.message.slice(head.length)
+    })
+    for (const hint of hints) expect(hint.length).toBeGreaterThan(10)
+    expect(new Set(hints).size).toBe(reasons.length)
+  })
+
+  it('a JWT shape is the whole value, not a part of it', () => {
+    expect(looksLikeJwt(SHAPE)).toBe(true)
+    expect(looksLikeJwt(`x${SHAPE}`)).toBe(false)
+    expect(looksLikeJwt(`${SHAPE} x`)).toBe(false)
+  })
+})
