@@ -44,7 +44,11 @@ export {
   type WebClientAddress,
   type WebClientAddressOption,
 } from './web.js'
-export { WebHeadersByName, webRequestAccessors } from './web-request-accessors.js'
+export {
+  WebHeadersByName,
+  webRequestAccessors,
+  webRequestAccessorsFor,
+} from './web-request-accessors.js'
 export {
   clientAddressOf,
   forwardedClientAddress,

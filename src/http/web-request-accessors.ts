@@ -36,39 +36,49 @@ export class WebHeadersByName {
   }
 }
 
-function accessorsOf(resolver: WebClientAddress | undefined): RequestAccessors<Request> {
-  return {
-    headers: (request): AuthRequestHeaders => new WebHeadersByName(request.headers),
+/**
+ * `createRequestGuard` accessors over any value that carries a web `Request` (`request` reaches
+ * it: the `Request` itself for fetch and Next.js, `c.req.raw` of a Hono `Context`), for a
+ * `clientAddress` resolver of that value (or none). `createRequestGuard` makes one view class
+ * per accessors object, and the verifier sees one shape per class: so the accessors are made once
+ * without a resolver and once per resolver function, never per route (an app passing one
+ * resolver to every route has two classes at most).
+ * @internal
+ */
+export function webRequestAccessorsFor<T>(
+  request: (source: T) => Request,
+): (resolver: ((source: T) => string | undefined) | undefined) => RequestAccessors<T> {
+  const accessorsOf = (
+    resolver: ((source: T) => string | undefined) | undefined,
+  ): RequestAccessors<T> => ({
+    headers: (source): AuthRequestHeaders => new WebHeadersByName(request(source).headers),
     // Web requests have no raw header list: duplicates arrive joined (see WebHeadersByName).
     rawHeaders: () => undefined,
-    method: (request) => request.method.toUpperCase(),
+    method: (source) => request(source).method.toUpperCase(),
     // Still percent-encoded, as the other adapters report it; parsed only for an event.
-    path: (request) => new URL(request.url).pathname,
+    path: (source) => new URL(request(source).url).pathname,
     // The resolver's answer is the peer; `createRequestGuard` applies the library's one rule
     // (X-Forwarded-For only behind `limits.failedAuth.trustProxy` proxies).
-    socketAddress: (request) => resolveClientAddress(resolver, request),
+    socketAddress: (source) => resolveClientAddress(resolver, source),
+  })
+  const withoutResolver = accessorsOf(undefined)
+  const byResolver = new WeakMap<(source: T) => string | undefined, RequestAccessors<T>>()
+  return (resolver) => {
+    if (resolver === undefined) return withoutResolver
+    let accessors = byResolver.get(resolver)
+    if (accessors === undefined) {
+      accessors = accessorsOf(resolver)
+      byResolver.set(resolver, accessors)
+    }
+    return accessors
   }
 }
-
-// `createRequestGuard` makes one view class per accessors object, and the verifier sees one
-// shape per class: so the accessors are made once without a resolver and once per resolver
-// function, never per route.
-const WITHOUT_RESOLVER = accessorsOf(undefined)
-const byResolver = new WeakMap<WebClientAddress, RequestAccessors<Request>>()
 
 /**
  * The `createRequestGuard` accessors of a web `Request`, for a `clientAddress` resolver (or
  * none): the fetch and Next.js adapters' `requireApiKey`/`withApiKey`.
  * @internal
  */
-export function webRequestAccessors(
+export const webRequestAccessors: (
   resolver: WebClientAddress | undefined,
-): RequestAccessors<Request> {
-  if (resolver === undefined) return WITHOUT_RESOLVER
-  let accessors = byResolver.get(resolver)
-  if (accessors === undefined) {
-    accessors = accessorsOf(resolver)
-    byResolver.set(resolver, accessors)
-  }
-  return accessors
-}
+) => RequestAccessors<Request> = webRequestAccessorsFor<Request>((request) => request)
