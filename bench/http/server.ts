@@ -215,7 +215,7 @@ async function start(): Promise<Server> {
       app.use((ctx, next) => (ctx.path === PATH ? guard(ctx, next) : next()))
     }
     if (kind === 'hand') {
-      app.use(async (ctx, next) => {
+      const hand: import('koa').Middleware = async (ctx, next) => {
         const principal = handVerify(table, ctx.get('authorization') || undefined, REQUIRED)
         if (principal === undefined) {
           ctx.status = 401
@@ -225,7 +225,10 @@ async function start(): Promise<Server> {
         }
         ctx.state.auth = principal
         await next()
-      })
+      }
+      // Mounted as the library's guard is above (behind the same path check, which keeps
+      // /__bench/stats open there), so both servers run the same middleware stack.
+      app.use((ctx, next) => (ctx.path === PATH ? hand(ctx, next) : next()))
     }
     app.use((ctx) => {
       if (ctx.method === 'GET' && ctx.path === PATH) ctx.body = BODY
