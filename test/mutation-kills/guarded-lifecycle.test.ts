@@ -9,42 +9,25 @@ import { describe, expect, it } from 'vitest'
 import {
   type ApiKeyAuthOptions,
   type ApiKeyRecord,
-  createApiKeyAuth,
   type KeyRollResult,
   type KeyUpdateResult,
   MemoryKeyStore,
 } from '../../src/index.js'
-import { createClock } from '../support/clock.js'
-import { createLogSink } from '../support/log-sink.js'
 import { registerKey } from '../support/secret-scan.js'
 import { codeOf } from '../support/setup.js'
-import { lifecycleStore, type LifecycleStoreOptions, storeCallRecorder } from './lifecycle-store.js'
+import {
+  lifecycleFixture,
+  lifecycleStore,
+  type LifecycleStoreOptions,
+  storeCallRecorder,
+} from './lifecycle-store.js'
 
 const HOUR = 3_600_000
 
-function fixture(
+const fixture = (
   options: Partial<ApiKeyAuthOptions> = {},
   storeOptions: LifecycleStoreOptions = {},
-) {
-  const s = lifecycleStore(storeOptions)
-  const clock = createClock()
-  const logs = createLogSink()
-  const auth = createApiKeyAuth({
-    store: s.store,
-    now: clock.now,
-    logger: logs.logger,
-    ...(storeOptions.atomicAudit === true ? { auditStore: s.store as never } : {}),
-    ...options,
-  })
-  const issue = async () => {
-    const created = await auth.createKey({ userId: 'u1', name: 'k' })
-    registerKey(created.key)
-    return created
-  }
-  const errors = () =>
-    logs.lines.filter((l) => l.level === 'error').map((l) => [l.message, l.context])
-  return { ...s, clock, logs, auth, issue, errors }
-}
+) => lifecycleFixture(options, storeOptions)
 
 // Lets the fire-and-forget store calls of a verification settle. Every store answer here is an
 // in-memory promise chain (microtasks only), and the event loop runs all pending microtasks

@@ -7,46 +7,23 @@
  */
 import { describe, expect, it, vi } from 'vitest'
 import {
-  type ApiKeyAuth,
   type ApiKeyAuthOptions,
   type ApiKeyRecord,
   type AuthError,
-  createApiKeyAuth,
   type KeyRollRequest,
 } from '../../src/index.js'
-import { createClock } from '../support/clock.js'
-import { createLogSink } from '../support/log-sink.js'
 import { registerKey } from '../support/secret-scan.js'
 import { codeOf, errorOf } from '../support/setup.js'
-import { lifecycleStore, type LifecycleStoreOptions } from './lifecycle-store.js'
+import { lifecycleFixture, type LifecycleStoreOptions } from './lifecycle-store.js'
 
 const HOUR = 3_600_000
 const DAY = 24 * HOUR
 const UNKNOWN = '00000000-0000-4000-8000-000000000000'
 
-function fixture(
+const fixture = (
   options: Partial<ApiKeyAuthOptions> = {},
   storeOptions: LifecycleStoreOptions = {},
-) {
-  const s = lifecycleStore(storeOptions)
-  const clock = createClock()
-  const logs = createLogSink()
-  const auth = createApiKeyAuth({
-    store: s.store,
-    auditStore: storeOptions.atomicAudit === true ? (s.store as never) : s.audit,
-    now: clock.now,
-    logger: logs.logger,
-    ...options,
-  })
-  const issue = async (input: Partial<Parameters<ApiKeyAuth['createKey']>[0]> = {}) => {
-    const created = await auth.createKey({ userId: 'u1', name: 'k', ...input })
-    registerKey(created.key)
-    return created
-  }
-  const actions = async (keyId: string) =>
-    (await auth.listEvents({ userId: 'u1', keyId })).events.map((e) => e.action)
-  return { ...s, clock, logs, auth, issue, actions }
-}
+) => lifecycleFixture(options, storeOptions, { separateAudit: true })
 
 type Refusal = { code: string; message: string; reason: string | undefined }
 const refusal = async (fn: () => Promise<unknown>): Promise<Refusal> => {

@@ -5,14 +5,20 @@
  * It pushes no invalidations unless asked, so a test sees what this instance evicts itself.
  */
 import {
+  type ApiKeyAuth,
+  type ApiKeyAuthOptions,
   type ApiKeyRecord,
   type AuditQuery,
   type AuditRecord,
   type AuthTelemetry,
   type KeyStore,
+  createApiKeyAuth,
   MemoryAuditStore,
   MemoryKeyStore,
 } from '../../src/index.js'
+import { createClock } from '../support/clock.js'
+import { createLogSink } from '../support/log-sink.js'
+import { registerKey } from '../support/secret-scan.js'
 
 export const LIFECYCLE_METHODS = [
   'roll',
@@ -103,4 +109,39 @@ export function storeCallRecorder(): { telemetry: AuthTelemetry; calls: [string,
       attach: () => {},
     },
   }
+}
+
+/**
+ * A service over a {@link lifecycleStore}, with a fake clock and a log sink: its audit store is
+ * the store itself with `atomicAudit`, else the wrapper's separate one when `separateAudit`,
+ * else none. `issue` creates a key of `u1` (registered with the secret scan), `errors` lists the
+ * error log lines, `actions` the audit actions of a key.
+ */
+export function lifecycleFixture(
+  options: Partial<ApiKeyAuthOptions> = {},
+  storeOptions: LifecycleStoreOptions = {},
+  { separateAudit = false }: { separateAudit?: boolean } = {},
+) {
+  const s = lifecycleStore(storeOptions)
+  const clock = createClock()
+  const logs = createLogSink()
+  const auditStore =
+    storeOptions.atomicAudit === true ? (s.store as never) : separateAudit ? s.audit : undefined
+  const auth = createApiKeyAuth({
+    store: s.store,
+    ...(auditStore === undefined ? {} : { auditStore }),
+    now: clock.now,
+    logger: logs.logger,
+    ...options,
+  })
+  const issue = async (input: Partial<Parameters<ApiKeyAuth['createKey']>[0]> = {}) => {
+    const created = await auth.createKey({ userId: 'u1', name: 'k', ...input })
+    registerKey(created.key)
+    return created
+  }
+  const errors = () =>
+    logs.lines.filter((l) => l.level === 'error').map((l) => [l.message, l.context])
+  const actions = async (keyId: string) =>
+    (await auth.listEvents({ userId: 'u1', keyId })).events.map((e) => e.action)
+  return { ...s, clock, logs, auth, issue, errors, actions }
 }
