@@ -14,24 +14,18 @@ import {
   MemoryKeyStore,
   MemoryLimitStore,
 } from '../src/index.js'
-import { createRequestGuard, type RequestAccessors } from '../src/http/index.js'
+import { createRequestGuard } from '../src/http/index.js'
 import { QUICK } from './lib/args.js'
+import {
+  BENCH_ACCESSORS,
+  BENCH_RATE,
+  benchRequest,
+  type BenchRequest,
+} from './lib/guard-request.js'
 import { summarize } from './lib/stats.js'
 
-interface Request {
-  headers: Record<string, string>
-  rawHeaders: string[]
-}
-const ACCESSORS: RequestAccessors<Request> = {
-  headers: (r) => r.headers,
-  rawHeaders: (r) => r.rawHeaders,
-  method: () => 'GET',
-  path: () => '/api/v1/models',
-  socketAddress: () => '127.0.0.1',
-}
 const CALLS = QUICK ? 50_000 : 200_000
 const ROUNDS = QUICK ? 7 : 15
-const RATE = [{ name: 'minute', limit: 1_000_000_000, windowMs: 60_000 }]
 
 const VARIANTS = {
   none: () => undefined,
@@ -48,19 +42,18 @@ async function prepare(
 ): Promise<(calls: number) => Promise<number>> {
   const store = VARIANTS[variant]()
   const options: ApiKeyAuthOptions = { store: new MemoryKeyStore(), logger: false }
-  if (store !== undefined) options.limits = { store, defaults: { rate: RATE } }
+  if (store !== undefined) options.limits = { store, defaults: { rate: BENCH_RATE } }
   const auth = createApiKeyAuth(options)
-  const guard = createRequestGuard(auth, { scopes: ['models:read'] }, ACCESSORS)
-  const requests: Request[] = []
+  const guard = createRequestGuard(auth, { scopes: ['models:read'] }, BENCH_ACCESSORS)
+  const requests: BenchRequest[] = []
   for (let i = 0; i < keyCount; i++) {
     const { key } = await auth.createKey({ userId: `u${i}`, name: 'k', scopes: ['models:read'] })
-    const authorization = `Bearer ${key}`
-    requests.push({ headers: { authorization }, rawHeaders: ['Authorization', authorization] })
+    requests.push(benchRequest(key))
   }
   return async (calls) => {
     let pending = 0
     for (let i = 0; i < calls; i++) {
-      let result = guard(requests[i % keyCount] as Request)
+      let result = guard(requests[i % keyCount] as BenchRequest)
       if (result instanceof Promise) {
         pending++
         result = await result

@@ -10,25 +10,19 @@
 import { Redis } from 'ioredis'
 import { RedisLimitStore } from '../adapters/stores/redis/index.js'
 import { type ApiKeyAuthOptions, createApiKeyAuth, MemoryKeyStore } from '../src/index.js'
-import { createRequestGuard, type RequestAccessors } from '../src/http/index.js'
+import { createRequestGuard } from '../src/http/index.js'
 import { QUICK } from './lib/args.js'
+import {
+  BENCH_ACCESSORS,
+  BENCH_RATE,
+  benchRequest,
+  type BenchRequest,
+} from './lib/guard-request.js'
 import { summarize } from './lib/stats.js'
 
-interface Request {
-  headers: Record<string, string>
-  rawHeaders: string[]
-}
-const ACCESSORS: RequestAccessors<Request> = {
-  headers: (r) => r.headers,
-  rawHeaders: (r) => r.rawHeaders,
-  method: () => 'GET',
-  path: () => '/api/v1/models',
-  socketAddress: () => '127.0.0.1',
-}
 const IN_FLIGHT = 16
 const CALLS = QUICK ? 8_000 : 16_000
 const ROUNDS = QUICK ? 5 : 9
-const RATE = [{ name: 'minute', limit: 1_000_000_000, windowMs: 60_000 }]
 
 type Variant = 'none' | 'coalesced' | 'single'
 const LABELS: Record<Variant, string> = {
@@ -44,18 +38,17 @@ async function prepare(variant: Variant, client: Redis): Promise<(calls: number)
       prefix: `bench8e:${variant}:${Date.now()}:`,
       maxBatch: variant === 'single' ? 1 : 64,
     })
-    options.limits = { store, defaults: { rate: RATE } }
+    options.limits = { store, defaults: { rate: BENCH_RATE } }
   }
   const auth = createApiKeyAuth(options)
-  const guard = createRequestGuard(auth, { scopes: ['models:read'] }, ACCESSORS)
-  const requests: Request[] = []
+  const guard = createRequestGuard(auth, { scopes: ['models:read'] }, BENCH_ACCESSORS)
+  const requests: BenchRequest[] = []
   for (let i = 0; i < IN_FLIGHT; i++) {
     const { key } = await auth.createKey({ userId: `u${i}`, name: 'k', scopes: ['models:read'] })
-    const authorization = `Bearer ${key}`
-    requests.push({ headers: { authorization }, rawHeaders: ['Authorization', authorization] })
+    requests.push(benchRequest(key))
   }
   return async (calls) => {
-    const lane = async (request: Request): Promise<void> => {
+    const lane = async (request: BenchRequest): Promise<void> => {
       for (let i = 0; i < calls / IN_FLIGHT; i++) {
         const result = await guard(request)
         if (!result.ok) throw new Error(`${variant}: refused (${result.response.status})`)
