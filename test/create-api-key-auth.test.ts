@@ -336,6 +336,26 @@ describe('what the service logs, and the reasons it gives', () => {
     }
   })
 
+  it('a Date.now replaced before the clock module loads is not trusted, even one that prints as native', async () => {
+    const logger = { warn: () => {}, error: () => {} }
+    const engine = Date.now
+    for (const fake of [() => Number.NaN, (() => Number.NaN).bind(null)]) {
+      Date.now = fake
+      try {
+        vi.resetModules()
+        const fresh = await import('../src/service/clock.js')
+        const clock = fresh.createServiceClock(Date.now, logger)
+        expect(clock).not.toBe(fake)
+        expect(() => clock()).toThrow(expect.objectContaining({ reason: 'invalid_clock' }))
+      } finally {
+        Date.now = engine
+      }
+    }
+    vi.resetModules()
+    const fresh = await import('../src/service/clock.js')
+    expect(fresh.createServiceClock(Date.now, logger)).toBe(Date.now)
+  })
+
   it('the last instant a Date can hold is a valid time', async () => {
     const { auth } = setup({ now: () => 8.64e15 })
     const created = await auth.createKey({ userId: 'u123', name: 'end of time' })

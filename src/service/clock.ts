@@ -10,13 +10,13 @@ import type { AuthLogger } from '../options/types.js'
 export type ServiceClock = () => number
 
 // `Date.now` as the engine provides it: the one clock known to return a valid time. Taken when
-// this module loads, and only if it is still the native function then (a fake installed before,
-// by a test's timer library, is guarded like any other clock).
-const ENGINE_DATE_NOW: (() => number) | undefined = /\{\s*\[native code\]\s*\}\s*$/.test(
-  Function.prototype.toString.call(Date.now),
-)
-  ? Date.now
-  : undefined
+// this module loads, and only if it still prints as the engine's own function then (engine
+// functions print alike but for their name, so it must print as `Math.max` does, renamed): a
+// fake installed before, by a test's timer library, or a bound or wrapped one, is guarded like
+// any other clock.
+const printed = (fn: unknown): string => Function.prototype.toString.call(fn)
+const ENGINE_DATE_NOW: (() => number) | undefined =
+  printed(Date.now) === printed(Math.max).replace('max', 'now') ? Date.now : undefined
 
 // Beyond ±8.64e15 ms a Date is invalid: such a reading is a broken clock, not a time.
 const MAX_TIME_MS = 8.64e15
@@ -30,7 +30,7 @@ export function createServiceClock(now: () => Date | number, logger: AuthLogger)
   // a valid time. Every verification reads the clock, and the guard (a closure call, a `try`,
   // the type and range checks) was a measurable part of a cache hit (docs/benchmarks.md,
   // "Sixth session"). Any other function, including a replaced or spied `Date.now`, is guarded.
-  if (ENGINE_DATE_NOW !== undefined && now === ENGINE_DATE_NOW) return ENGINE_DATE_NOW
+  if (now === ENGINE_DATE_NOW) return now as () => number
   return () => {
     let t: unknown
     try {
