@@ -152,9 +152,40 @@ describe('charging in the turn of a cache hit', () => {
     expect(now?.(check())).toBeUndefined()
     expect((await store.consume(check())).allowed).toBe(true)
     expect(now?.(check())).toMatchObject({ allowed: true })
+    // The last unit is spent in this turn too, and the lease, now empty, is topped up in the
+    // background (a second round trip, not awaited by this request).
     expect(now?.(check())).toMatchObject({ allowed: true })
+    expect(store.roundTrips).toBe(2)
+    // Until the top-up lands, the next check has to wait for it (`consume`)...
     expect(now?.(check())).toBeUndefined()
-    expect(store.roundTrips).toBe(1)
+    await new Promise((resolve) => setImmediate(resolve))
+    // ...and then it is answered in the turn again, with no store call.
+    expect(now?.(check())).toMatchObject({ allowed: true, rate: [{ remaining: 94 + 2 }] })
+    expect(now?.(check())).toMatchObject({ allowed: true })
+    expect(store.roundTrips).toBe(2)
+  })
+
+  test('a held lease charges in the turn with no store call: consume is never called', async () => {
+    const inner = new MemoryLimitStore()
+    let calls = 0
+    const store = new LeasingLimitStore(
+      { consume: (c: LimitCheck) => (calls++, inner.consume(c)) },
+      { batch: 100 },
+    )
+    const limits = Object.freeze([
+      Object.freeze({ name: 'minute', limit: 1_000, windowMs: 60_000 }),
+    ])
+    const check: LimitCheck = { subject: 'key:h', rate: limits, cost: 1, now: 5_000 }
+    expect((await store.consume({ ...check })).allowed).toBe(true)
+    const now = consumeNowOf(store)
+    // The same check object, changed, as the limiter hands it: 70 requests of the lease's 99.
+    for (let i = 0; i < 70; i++) {
+      check.now = 5_000 + i
+      const outcome = now?.(check)
+      expect(outcome).toMatchObject({ allowed: true })
+      expect(outcome).not.toBeInstanceOf(Promise)
+    }
+    expect(calls).toBe(1)
   })
 })
 
