@@ -268,16 +268,17 @@ export class LeasingLimitStore implements LimitStore {
   #answer(lease: Lease, now: number): LimitOutcome {
     const elapsed = Math.max(0, now - lease.takenAt)
     const taken = lease.rate
-    const rate: LimitOutcome['rate'] = []
+    // Sized up front (src/limits/sliding-window-in-place.ts, `applyInPlace`).
+    const rate = new Array<LimitOutcome['rate'][number]>(taken.length)
     for (let i = 0; i < taken.length; i++) {
       const r = taken[i] as LimitOutcome['rate'][number]
-      rate.push({
+      rate[i] = {
         name: r.name,
         limit: r.limit,
         windowMs: r.windowMs,
         remaining: r.remaining + lease.left,
         resetMs: Math.max(0, r.resetMs - elapsed),
-      })
+      }
     }
     return { allowed: true, rate }
   }
