@@ -3,7 +3,7 @@
  * @module
  */
 import { AuthError } from './errors.js'
-import { CONSUME_NOW } from './lib/consume-now.js'
+import { CONSUME_MEMO, CONSUME_NOW, type MemoCheck } from './lib/consume-now.js'
 import type { LimitStore } from './limit-store.js'
 import type { LimitState } from './limits/sliding-window.js'
 import {
@@ -19,6 +19,10 @@ import type { LimitCheck, LimitOutcome, RateLimit } from './limits/types.js'
  * windows count (`track`, see ./limits/sliding-window-in-place.ts), and its LRU stamp.
  */
 interface Entry {
+  /** The store and the key it belongs to, and whether it has left the store (a memo check). */
+  readonly owner: MemoryLimitStore
+  readonly subject: string
+  gone: boolean
   readonly state: LimitState
   /** The limits of the last check, when they were frozen (what the service passes). */
   rate: readonly RateLimit[] | undefined
@@ -91,9 +95,26 @@ export class MemoryLimitStore implements LimitStore {
 
   // The state is changed in place (./limits/sliding-window-in-place.ts): a charge allocates its
   // outcome and little else.
-  #apply(check: LimitCheck): LimitOutcome {
+  //
+  // `memo`: `check` is the limiter's own object for this key (src/lib/consume-now.ts,
+  // CONSUME_MEMO): the key's entry is kept on it and found there on the next request, without
+  // the `Map` lookup (cache lines of the map's table read on every request; see
+  // docs/benchmarks.md, "Limits cost, sixth session").
+  #apply(check: LimitCheck, memo = false): LimitOutcome {
     const subject = check.subject
-    const held = this.#states.get(subject)
+    let held: Entry | undefined
+    const kept = memo ? (check as MemoCheck)[CONSUME_MEMO] : undefined
+    if (
+      kept !== undefined &&
+      (kept as Entry).owner === this &&
+      (kept as Entry).subject === subject &&
+      !(kept as Entry).gone
+    ) {
+      held = kept as Entry
+    } else {
+      held = this.#states.get(subject)
+      if (memo && held !== undefined) (check as MemoCheck)[CONSUME_MEMO] = held
+    }
     if (held === undefined) {
       const state: LimitState = { w: {} }
       const ids = check.rate.map(windowId)
@@ -102,9 +123,22 @@ export class MemoryLimitStore implements LimitStore {
       const outcome = applyInPlace(state, check, ids, track)
       if (!isEmpty(outcome, state)) {
         const rate = frozen(check.rate)
-        this.#states.set(subject, { state, rate, ids, track, stamp: ++this.#moves })
+        const entry: Entry = {
+          owner: this,
+          subject,
+          gone: false,
+          state,
+          rate,
+          ids,
+          track,
+          stamp: ++this.#moves,
+        }
+        this.#states.set(subject, entry)
+        if (memo) (check as MemoCheck)[CONSUME_MEMO] = entry
         if (this.#states.size > this.#max) {
-          this.#states.delete(this.#states.keys().next().value as string)
+          const oldest = this.#states.values().next().value as Entry
+          oldest.gone = true
+          this.#states.delete(oldest.subject)
         }
       }
       return outcome
@@ -121,6 +155,7 @@ export class MemoryLimitStore implements LimitStore {
       held.track = trackOf(held.state, held.ids)
     }
     if (isEmpty(outcome, held.state)) {
+      held.gone = true
       this.#states.delete(subject)
     } else if (this.#moves - held.stamp > this.#slack) {
       held.stamp = ++this.#moves
@@ -137,7 +172,7 @@ export class MemoryLimitStore implements LimitStore {
   static {
     Object.defineProperty(MemoryLimitStore.prototype.consume, CONSUME_NOW, {
       value: function consumeNow(this: MemoryLimitStore, check: LimitCheck): LimitOutcome {
-        return this.#apply(check)
+        return this.#apply(check, true)
       },
     })
   }

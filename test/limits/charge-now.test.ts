@@ -17,12 +17,18 @@ import {
   MemoryKeyStore,
   MemoryLimitStore,
 } from '../../src/index.js'
-import { CONSUME_NOW, consumeNowOf } from '../../src/lib/consume-now.js'
+import {
+  CONSUME_MEMO,
+  CONSUME_NOW,
+  consumeNowOf,
+  type MemoCheck,
+} from '../../src/lib/consume-now.js'
 import {
   decimal,
   limitHeaderPlan,
   limitHeaders,
   rateLimitHeader,
+  sharedLimitHeaderPlan,
 } from '../../src/limits/headers.js'
 import { checkJson } from '../../adapters/stores/redis/redis-limit-store.js'
 import { registerKey } from '../support/secret-scan.js'
@@ -295,5 +301,92 @@ describe("the Redis limit store's script argument", () => {
     checkJson({ subject: 'key:a', rate, cost: 1, now: 5 })
     rate.push({ name: 'n', limit: 2, windowMs: 2000 })
     expect(checkJson({ subject: 'key:a', rate, cost: 1, now: 5 })).toContain('"n"')
+  })
+})
+
+describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, sixth session")', () => {
+  const limits = Object.freeze([Object.freeze({ name: 'minute', limit: 5, windowMs: 60_000 })])
+  const memoCheck = (subject: string, now: number): MemoCheck => ({
+    subject,
+    rate: limits,
+    cost: 1,
+    now,
+    [CONSUME_MEMO]: undefined,
+  })
+
+  test("the memory store keeps the key's entry on the limiter's check and finds it there", () => {
+    const store = new MemoryLimitStore()
+    const now = consumeNowOf(store)
+    const check = memoCheck('key:m', 1_000)
+    expect(now?.(check)?.rate[0]?.remaining).toBe(4)
+    const entry = check[CONSUME_MEMO]
+    expect(entry).toBeTypeOf('object')
+    expect(now?.(check)?.rate[0]?.remaining).toBe(3)
+    expect(check[CONSUME_MEMO]).toBe(entry)
+    // The same count through `consume`, which finds the key by its subject.
+    expect(now?.({ ...memoCheck('key:m', 1_000) })?.rate[0]?.remaining).toBe(2)
+  })
+
+  test('an entry that left the store (evicted, emptied) or belongs to another store is not used', async () => {
+    const store = new MemoryLimitStore({ maxSubjects: 2 })
+    const now = consumeNowOf(store)
+    const check = memoCheck('key:a', 1_000)
+    expect(now?.(check)?.rate[0]?.remaining).toBe(4)
+    // Two other keys evict key:a (least recent): its usage is forgotten, as documented.
+    now?.(memoCheck('key:b', 1_000))
+    now?.(memoCheck('key:c', 1_000))
+    expect(store.size).toBe(2)
+    expect(now?.(check)?.rate[0]?.remaining).toBe(4)
+    expect(store.size).toBe(2)
+    // Emptied: once its window has passed, the state is dropped; the next charge starts afresh.
+    check.now = 1_000 + 10 * 60_000
+    expect(now?.(check)?.rate[0]?.remaining).toBe(4)
+    // Another store handed the same check object keeps its own count.
+    const other = new MemoryLimitStore()
+    expect(consumeNowOf(other)?.(check)?.rate[0]?.remaining).toBe(4)
+    expect(now?.(check)?.rate[0]?.remaining).toBe(3)
+    // `consume` never writes to the caller's check: a frozen one is charged.
+    const frozen = Object.freeze({ subject: 'key:f', rate: limits, cost: 1, now: 1_000 })
+    expect((await store.consume(frozen)).allowed).toBe(true)
+  })
+
+  test('with the memo a store answers exactly as without it (any order of keys, evictions, windows)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(4), fc.integer({ min: 0, max: 20_000 })), { maxLength: 200 }),
+        (steps) => {
+          const memo = new MemoryLimitStore({ maxSubjects: 3 })
+          const plain = new MemoryLimitStore({ maxSubjects: 3 })
+          const memoNow = consumeNowOf(memo)
+          const checks = Array.from({ length: 5 }, (_, i) => memoCheck(`key:${i}`, 0))
+          let now = 0
+          for (const [who, advance] of steps) {
+            now += advance
+            const check = checks[who] as MemoCheck
+            check.now = now
+            const withMemo = memoNow?.(check)
+            const without = consumeNowOf(plain)?.({
+              subject: check.subject,
+              rate: limits,
+              cost: 1,
+              now,
+            })
+            expect(withMemo).toEqual(without)
+          }
+        },
+      ),
+    )
+  })
+
+  test('keys with the same limits share one header plan (its strings stay in the caches)', () => {
+    const a = sharedLimitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], undefined)
+    const b = sharedLimitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], undefined)
+    expect(b).toBe(a)
+    expect(Object.isFrozen(a) && Object.isFrozen(a.heads)).toBe(true)
+    expect(a).toEqual(limitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], undefined))
+    expect(sharedLimitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], 10)).not.toBe(a)
+    expect(
+      sharedLimitHeaderPlan([{ name: 'minute', limit: 6, windowMs: 60_000 }], undefined),
+    ).not.toBe(a)
   })
 })
