@@ -2,7 +2,8 @@
  * Sections 2 and 3: HTTP throughput per framework (bare, hand-written pipeline, the library) and
  * against the peers. Every server runs in its own process pinned to the server CPU; autocannon
  * runs in this process, pinned to the load CPU (bench/lib/cpu.ts). Each round runs every variant
- * once (rotating the order), so ratios pair runs made under the same conditions.
+ * once, the servers of one framework back to back in alternating direction ({@link roundOrder}),
+ * so ratios pair runs made under the same conditions.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -59,6 +60,22 @@ const LABELS: Record<Variant, string> = {
   'koa-lib': 'Koa 3 + @vydra/auth requireApiKey',
 }
 
+// The order of a round's runs. A ratio pairs runs of the same round, so the servers compared
+// (bare, hand-written, library and peer of one framework) run back to back, never a whole
+// round apart, and in alternating direction from round to round (hand-written then library,
+// then library then hand-written), so that neither side always follows the other; the
+// frameworks take turns going first. Until the sixth session the order rotated over all eleven
+// servers, which kept each pair adjacent but always in the same direction.
+function roundOrder(round: number): Variant[] {
+  const groups = FRAMEWORKS.map((framework) =>
+    VARIANTS.filter((v) => v.startsWith(`${framework}-`)),
+  )
+  const turned = groups.map((_, i) => groups[(i + round) % groups.length] as Variant[])
+  return turned.flatMap((group) => (round % 2 === 0 ? group : [...group].reverse()))
+}
+
+const FRAMEWORKS = ['express', 'fastify', 'koa'] as const
+
 async function checkServer(server: ServerProcess, validKey: string): Promise<void> {
   const get = (authorization?: string) =>
     fetch(`${server.url}/api/v1/models`, {
@@ -92,8 +109,7 @@ async function main(): Promise<void> {
     }
     const runs = new Map<Variant, Run[]>(VARIANTS.map((v) => [v, []]))
     for (let round = 0; round < ROUNDS; round++) {
-      const order = VARIANTS.map((_, i) => VARIANTS[(i + round * 4) % VARIANTS.length] as Variant)
-      for (const variant of order) {
+      for (const variant of roundOrder(round)) {
         runs
           .get(variant)
           ?.push(await measureRun(servers.get(variant) as ServerProcess, authorizations))

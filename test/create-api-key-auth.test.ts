@@ -9,6 +9,7 @@ import {
   hashApiKey,
   parseApiKey,
 } from '../src/index.js'
+import { createServiceClock } from '../src/service/clock.js'
 import { expectNoLeak } from './support/leak.js'
 import { codeOf, errorOf, recordFor, setup } from './support/setup.js'
 import { createStoreSpy } from './support/store-spy.js'
@@ -311,6 +312,27 @@ describe('what the service logs, and the reasons it gives', () => {
       const error = await errorOf(() => auth.verifyKey(generateApiKey('u123')))
       expect(error).toMatchObject({ code: 'AUTH_UNAVAILABLE', reason: 'invalid_clock' })
       expect(logs.lines).toEqual([expected])
+    }
+  })
+
+  it("the default clock is the engine's Date.now itself; a replaced Date.now is guarded", async () => {
+    // The default needs no guard (it cannot throw or return an invalid time), and a hit reads
+    // the clock every time: the service uses it as is (src/service/clock.ts).
+    const logger = { warn: () => {}, error: () => {} }
+    expect(createServiceClock(Date.now, logger)).toBe(Date.now)
+    expect(createServiceClock(() => Date.now(), logger)).not.toBe(Date.now)
+    // A Date.now replaced before the service is made (a test's spy) is not the engine's: guarded.
+    const spy = vi.spyOn(Date, 'now').mockReturnValue(Number.NaN)
+    try {
+      // `now: undefined`: the service's default (Date.now as it is now), not the harness's clock.
+      const { auth, logs } = setup({ now: undefined })
+      const error = await errorOf(() => auth.verifyKey(generateApiKey('u123')))
+      expect(error).toMatchObject({ code: 'AUTH_UNAVAILABLE', reason: 'invalid_clock' })
+      expect(logs.lines).toEqual([
+        line('error', 'the clock returned an invalid time', { type: 'number' }),
+      ])
+    } finally {
+      spy.mockRestore()
     }
   })
 

@@ -142,7 +142,6 @@ async function start(): Promise<Server> {
     if (kind === 'lib') {
       const { requireApiKey } = await import('../../adapters/frameworks/express/index.js')
       app.get(PATH, requireApiKey(await library(), { scopes: REQUIRED }), send)
-      app.get('/__bench/stats', (_req, res) => res.json(calls))
     }
     if (kind === 'hand') {
       app.get(
@@ -167,6 +166,8 @@ async function start(): Promise<Server> {
       app.use(passport.initialize())
       app.get(PATH, passport.authenticate('bearer', { session: false }), send)
     }
+    // Every variant has the same routes, so that no server's router does more than another's.
+    app.get('/__bench/stats', (_req, res) => res.json(calls))
     return app.listen(0, '127.0.0.1')
   }
   if (framework === 'fastify') {
@@ -181,7 +182,6 @@ async function start(): Promise<Server> {
         { onRequest: requireApiKey(await library(), { scopes: REQUIRED }) },
         async () => BODY,
       )
-      app.get('/__bench/stats', async () => calls)
     }
     if (kind === 'hand') {
       app.get(
@@ -203,6 +203,9 @@ async function start(): Promise<Server> {
       await app.register(bearerAuth, { keys: new Set(keys) })
       app.get(PATH, async () => BODY)
     }
+    // Every variant has the same routes, so that no server's router does more than another's
+    // (the stats route was the library server's alone until the sixth session).
+    app.get('/__bench/stats', async () => calls)
     await app.listen({ port: 0, host: '127.0.0.1' })
     return app.server
   }
