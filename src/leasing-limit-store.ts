@@ -6,7 +6,7 @@
  * @module
  */
 import { AuthError } from './errors.js'
-import { CONSUME_NOW } from './lib/consume-now.js'
+import { CONSUME_MEMO, CONSUME_NOW, type MemoCheck } from './lib/consume-now.js'
 import type { LimitStore } from './limit-store.js'
 import type { LimitCheck, LimitOutcome, RateLimit } from './limits/types.js'
 
@@ -24,6 +24,10 @@ export interface LeasingOptions {
 }
 
 interface Lease {
+  /** The store and the key it belongs to, and whether it has left the store (a memo check). */
+  readonly owner: LeasingLimitStore
+  readonly subject: string
+  gone: boolean
   /** The limits it was taken for: the check's array when frozen (compared by identity). */
   readonly limits: readonly RateLimit[] | undefined
   /** Their description (compared when the array is another one). */
@@ -149,15 +153,30 @@ export class LeasingLimitStore implements LimitStore {
   // Spends from this key's lease, if it holds enough for these limits and has time left; tops
   // it up ahead when it runs low or nears its end. The path of nearly every request of a hot
   // key: one `Map` lookup by the subject (the same string each time), no string built.
-  #spend(check: LimitCheck): LimitOutcome | undefined {
-    const lease = this.#leases.get(check.subject)
-    if (lease === undefined) return undefined
+  //
+  // `memo`: `check` is the limiter's own object for this key (src/lib/consume-now.ts,
+  // CONSUME_MEMO): the lease is kept on it and found there, without the lookup.
+  #spend(check: LimitCheck, memo = false): LimitOutcome | undefined {
+    let lease: Lease | undefined
+    const kept = memo ? (check as MemoCheck)[CONSUME_MEMO] : undefined
+    if (
+      kept !== undefined &&
+      (kept as Lease).owner === this &&
+      (kept as Lease).subject === check.subject &&
+      !(kept as Lease).gone
+    ) {
+      lease = kept as Lease
+    } else {
+      lease = this.#leases.get(check.subject)
+      if (lease === undefined) return undefined
+      if (memo) (check as MemoCheck)[CONSUME_MEMO] = lease
+    }
     const now = check.now
     if (
       now >= lease.until ||
       (lease.limits !== check.rate && lease.text !== describe(check.rate))
     ) {
-      this.#leases.delete(check.subject)
+      this.#drop(check.subject)
       return undefined
     }
     if (lease.left < check.cost) return undefined
@@ -195,7 +214,10 @@ export class LeasingLimitStore implements LimitStore {
           this.#renew(lease, check.rate, outcome, now)
         } else if (held === undefined) {
           // The lease ran out of time or was dropped meanwhile: these units begin a new one.
-          this.#hold(subject, this.#lease(lease.limits, lease.text, want, check.rate, outcome, now))
+          this.#hold(
+            subject,
+            this.#lease(subject, lease.limits, lease.text, want, check.rate, outcome, now),
+          )
         }
       },
       () => {
@@ -210,7 +232,7 @@ export class LeasingLimitStore implements LimitStore {
     const take = Math.min(Math.max(this.#batch, check.cost), smallestLimit(check.rate))
     const outcome = await this.#call({ ...check, cost: take })
     if (!outcome.allowed) {
-      this.#leases.delete(check.subject)
+      this.#drop(check.subject)
       // Near the limit a whole batch does not fit, but this request may (the refusal says
       // what is left in every window: ask again only when the cost fits all of them).
       const fits = outcome.rate.every((r) => r.remaining >= check.cost)
@@ -218,12 +240,15 @@ export class LeasingLimitStore implements LimitStore {
     }
     const rate = check.rate
     const limits = isFrozen(rate) ? rate : undefined
-    const lease = this.#lease(limits, describe(rate), take - check.cost, rate, outcome, check.now)
-    this.#hold(check.subject, lease)
+    const subject = check.subject
+    const left = take - check.cost
+    const lease = this.#lease(subject, limits, describe(rate), left, rate, outcome, check.now)
+    this.#hold(subject, lease)
     return this.#answer(lease, check.now)
   }
 
   #lease(
+    subject: string,
     limits: readonly RateLimit[] | undefined,
     text: string,
     left: number,
@@ -232,6 +257,9 @@ export class LeasingLimitStore implements LimitStore {
     now: number,
   ): Lease {
     const lease: Lease = {
+      owner: this,
+      subject,
+      gone: false,
       limits,
       text,
       left,
@@ -257,11 +285,19 @@ export class LeasingLimitStore implements LimitStore {
   }
 
   #hold(subject: string, lease: Lease): void {
-    this.#leases.delete(subject)
+    this.#drop(subject)
     this.#leases.set(subject, lease)
     if (this.#leases.size > this.#maxKeys) {
-      this.#leases.delete(this.#leases.keys().next().value as string)
+      this.#drop(this.#leases.keys().next().value as string)
     }
+  }
+
+  // Every lease leaves through here: marked, so that a check's memo of it is not used.
+  #drop(subject: string): void {
+    const lease = this.#leases.get(subject)
+    if (lease === undefined) return
+    lease.gone = true
+    this.#leases.delete(subject)
   }
 
   // The store's answer at the take, with what this lease still holds counted as remaining.
@@ -291,7 +327,7 @@ export class LeasingLimitStore implements LimitStore {
   // Spends from a lease held here when it covers the check; `undefined` when a take is due.
   #consumeNow(check: LimitCheck): LimitOutcome | undefined {
     if (check.credits !== undefined || check.rate.length === 0) return undefined
-    return this.#spend(check)
+    return this.#spend(check, true)
   }
 
   // The synchronous form of `consume` (src/lib/consume-now.ts): a check the lease covers is

@@ -378,6 +378,31 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
     )
   })
 
+  test('a lease kept on the check is not spent once it has left the store (evicted, expired, replaced)', async () => {
+    const store = new LeasingLimitStore(new MemoryLimitStore(), { batch: 10, maxKeys: 1 })
+    const now = consumeNowOf(store)
+    const a = memoCheck('key:a', 1_000)
+    const big = Object.freeze([Object.freeze({ name: 'minute', limit: 1_000, windowMs: 60_000 })])
+    a.rate = big
+    expect((await store.consume({ ...a })).allowed).toBe(true)
+    expect(now?.(a)).toMatchObject({ allowed: true, rate: [{ remaining: 990 + 8 }] })
+    expect(a[CONSUME_MEMO]).toBeTypeOf('object')
+    // key:b's lease evicts key:a's (maxKeys 1): the kept lease must not be spent.
+    expect(
+      (await store.consume({ subject: 'key:b', rate: big, cost: 1, now: 1_000 })).allowed,
+    ).toBe(true)
+    expect(now?.(a)).toBeUndefined()
+    // A new lease of key:a is found again (and kept) on the next check.
+    expect((await store.consume({ ...a })).allowed).toBe(true)
+    expect(now?.(a)).toMatchObject({ allowed: true, rate: [{ remaining: 980 + 8 }] })
+    // Past its time the lease is dropped; the kept one is not spent after that.
+    a.now = 1_000 + 60_000
+    expect(now?.(a)).toBeUndefined()
+    a.now = 1_000
+    expect(now?.(a)).toBeUndefined()
+    expect(store.roundTrips).toBe(3)
+  })
+
   test('keys with the same limits share one header plan (its strings stay in the caches)', () => {
     const a = sharedLimitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], undefined)
     const b = sharedLimitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], undefined)
