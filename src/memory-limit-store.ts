@@ -12,6 +12,7 @@ import {
   windowId,
   type WindowTrack,
 } from './limits/sliding-window-in-place.js'
+import { chargeSameBucket } from './limits/same-bucket-charge.js'
 import type { LimitCheck, LimitOutcome, RateLimit } from './limits/types.js'
 
 /**
@@ -29,6 +30,20 @@ interface Entry {
   ids: readonly string[]
   track: WindowTrack
   stamp: number
+  /**
+   * The newest `[bucket, units]` of its window when the last charge had one rate limit, no
+   * credits and frozen limits (kept in `rate`): what ./limits/same-bucket-charge.ts needs.
+   */
+  newest: [number, number] | undefined
+}
+
+// The entry's `newest` after a charge by the full path (see Entry).
+function newestOf(entry: Entry, check: LimitCheck): [number, number] | undefined {
+  if (check.credits !== undefined || check.rate.length !== 1 || entry.rate !== check.rate) {
+    return undefined
+  }
+  const usage = entry.state.w[entry.ids[0] as string]
+  return usage?.[usage.length - 1]
 }
 
 // Nothing left to keep: every window counts nothing (a window's `resetMs` is 0 exactly then)
@@ -132,7 +147,9 @@ export class MemoryLimitStore implements LimitStore {
           ids,
           track,
           stamp: ++this.#moves,
+          newest: undefined,
         }
+        entry.newest = newestOf(entry, check)
         this.#states.set(subject, entry)
         if (memo) (check as MemoCheck)[CONSUME_MEMO] = entry
         if (this.#states.size > this.#max) {
@@ -142,6 +159,20 @@ export class MemoryLimitStore implements LimitStore {
         }
       }
       return outcome
+    }
+    // The same single limit as last time, no credits, the same bucket: the shortcut.
+    if (held.newest !== undefined && held.rate === check.rate && check.credits === undefined) {
+      const outcome = chargeSameBucket(
+        held.newest,
+        held.track,
+        check.rate[0] as RateLimit,
+        check.cost,
+        check.now,
+      )
+      if (outcome !== undefined) {
+        this.#touch(held)
+        return outcome
+      }
     }
     // The same limits as last time (the same frozen array, as the service passes): their
     // window ids and counts are known and no window of other limits can be in the state.
@@ -157,12 +188,20 @@ export class MemoryLimitStore implements LimitStore {
     if (isEmpty(outcome, held.state)) {
       held.gone = true
       this.#states.delete(subject)
-    } else if (this.#moves - held.stamp > this.#slack) {
-      held.stamp = ++this.#moves
-      this.#states.delete(subject)
-      this.#states.set(subject, held)
+    } else {
+      held.newest = newestOf(held, check)
+      this.#touch(held)
     }
     return outcome
+  }
+
+  // A charged entry, moved to the recent end unless it was moved lately (see `#slack`).
+  #touch(held: Entry): void {
+    if (this.#moves - held.stamp > this.#slack) {
+      held.stamp = ++this.#moves
+      this.#states.delete(held.subject)
+      this.#states.set(held.subject, held)
+    }
   }
 
   // The synchronous form of `consume` (src/lib/consume-now.ts): the service charges a request

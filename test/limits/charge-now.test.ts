@@ -9,6 +9,7 @@ import { fc, test as propTest } from '@fast-check/vitest'
 import { describe, expect, test } from 'vitest'
 import { createRequestGuard, type RequestAccessors } from '../../src/http/index.js'
 import {
+  applyLimitCheck,
   createApiKeyAuth,
   LeasingLimitStore,
   type LimitCheck,
@@ -401,6 +402,80 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
     a.now = 1_000
     expect(now?.(a)).toBeUndefined()
     expect(store.roundTrips).toBe(3)
+  })
+
+  test('the same-bucket shortcut answers as applyLimitCheck, over random charges, limits and credits', () => {
+    const one = Object.freeze([Object.freeze({ name: 's', limit: 6, windowMs: 2_000 })])
+    const other = Object.freeze([Object.freeze({ name: 's', limit: 9, windowMs: 4_000 })])
+    const two = Object.freeze([
+      Object.freeze({ name: 's', limit: 6, windowMs: 2_000 }),
+      Object.freeze({ name: 'm', limit: 20, windowMs: 60_000 }),
+    ])
+    // A window that is not a whole number of buckets (1,001 ms in buckets of 51): its oldest
+    // bucket can leave the window while the newest is still the current one.
+    const odd = Object.freeze([Object.freeze({ name: 's', limit: 6, windowMs: 1_001 })])
+    const credits = Object.freeze({ remaining: 30 })
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            advance: fc.oneof(
+              fc.integer({ min: 0, max: 150 }),
+              fc.constantFrom(20, 51, 100, 950, 1_001, 1_900, 2_000),
+            ),
+            cost: fc.integer({ min: 1, max: 3 }),
+            limits: fc.constantFrom(one, one, odd, odd, other, two),
+            withCredits: fc.boolean(),
+            viaConsume: fc.boolean(),
+          }),
+          { maxLength: 150 },
+        ),
+        (steps) => {
+          const store = new MemoryLimitStore()
+          const now = consumeNowOf(store)
+          const check = memoCheck('key:s', 1_000_000)
+          let state: Parameters<typeof applyLimitCheck>[0]
+          for (const step of steps) {
+            check.now += step.advance
+            check.cost = step.cost
+            check.rate = step.limits
+            if (step.withCredits) check.credits = credits
+            else delete check.credits
+            const expected = applyLimitCheck(state, { ...check })
+            state = expected.state
+            const outcome = step.viaConsume
+              ? now?.({
+                  subject: check.subject,
+                  rate: check.rate,
+                  cost: check.cost,
+                  now: check.now,
+                  ...(step.withCredits ? { credits } : {}),
+                })
+              : now?.(check)
+            expect(outcome).toEqual(expected.outcome)
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  test('the shortcut leaves to the full path a charge whose oldest bucket has just left the window', () => {
+    // 1,001 ms in buckets of 51 ms: bucket 1000 leaves the window at 52 052 ms, while 52 020 and
+    // 52 060 are both in bucket 1020.
+    const odd = Object.freeze([Object.freeze({ name: 's', limit: 6, windowMs: 1_001 })])
+    const store = new MemoryLimitStore()
+    const now = consumeNowOf(store)
+    const check = memoCheck('key:o', 51_000)
+    check.rate = odd
+    let state: Parameters<typeof applyLimitCheck>[0]
+    for (const at of [51_000, 52_020, 52_060]) {
+      check.now = at
+      const expected = applyLimitCheck(state, { ...check })
+      state = expected.state
+      expect(now?.(check)).toEqual(expected.outcome)
+    }
+    expect(applyLimitCheck(state, { ...check }).outcome.rate[0]?.remaining).toBe(3)
   })
 
   test('keys with the same limits share one header plan (its strings stay in the caches)', () => {
