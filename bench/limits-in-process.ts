@@ -32,11 +32,11 @@ const ROUNDS = QUICK ? 7 : 15
 /**
  * Bytes written to a large buffer after each guard call in the "1,000 + caches" rows: what an
  * HTTP request's own work (parsing, the framework, the response, their garbage) does to the
- * CPU's caches between two requests of one key. With it, the in-process figure matches what
- * the limit costs a Fastify server over HTTP (about 1.6 µs on the quiet machine at 15:09 and
- * 17:53, against 0.4 µs without it): the cost there is reading a key's limit state back from
- * memory (docs/benchmarks.md, "Limits cost, sixth session"). Its own cost is in every variant
- * alike, so the difference to "none" is the limit's.
+ * CPU's caches between two requests of one key. With it, the in-process figure of the code
+ * before the sixth session came to what the limit cost a Fastify server over HTTP (1.6–1.9 µs,
+ * against 0.4 µs without it): the cost there is reading a key's limit state back from memory
+ * (docs/benchmarks.md, "Limits cost, sixth session"). Its own cost is in every variant alike,
+ * so the difference to "none" is the limit's.
  */
 const POLLUTE_BYTES = 64 * 1024
 const POLLUTED_CALLS = QUICK ? 5_000 : 20_000
