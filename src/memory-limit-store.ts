@@ -12,14 +12,19 @@ import {
   windowId,
   type WindowTrack,
 } from './limits/sliding-window-in-place.js'
-import { chargeSameBucket } from './limits/same-bucket-charge.js'
+import {
+  armSameBucket,
+  chargeSameBucket,
+  type SameBucket,
+  settleSameBucket,
+} from './limits/same-bucket-charge.js'
 import type { LimitCheck, LimitOutcome, RateLimit } from './limits/types.js'
 
 /**
  * A subject's usage, the rate limits it was last charged with, their window ids and what their
  * windows count (`track`, see ./limits/sliding-window-in-place.ts), and its LRU stamp.
  */
-interface Entry {
+interface Entry extends SameBucket {
   /** The store and the key it belongs to, and whether it has left the store (a memo check). */
   readonly owner: MemoryLimitStore
   readonly subject: string
@@ -30,14 +35,10 @@ interface Entry {
   ids: readonly string[]
   track: WindowTrack
   stamp: number
-  /**
-   * The newest `[bucket, units]` of its window when the last charge had one rate limit, no
-   * credits and frozen limits (kept in `rate`): what ./limits/same-bucket-charge.ts needs.
-   */
-  newest: [number, number] | undefined
 }
 
-// The entry's `newest` after a charge by the full path (see Entry).
+// The window's newest pair after a charge by the full path, when the shortcut may follow (one
+// rate limit, no credits, frozen limits kept in `rate`; ./limits/same-bucket-charge.ts).
 function newestOf(entry: Entry, check: LimitCheck): [number, number] | undefined {
   if (check.credits !== undefined || check.rate.length !== 1 || entry.rate !== check.rate) {
     return undefined
@@ -148,8 +149,12 @@ export class MemoryLimitStore implements LimitStore {
           track,
           stamp: ++this.#moves,
           newest: undefined,
+          bucket: 0,
+          count: 0,
+          oldest: 0,
+          pending: 0,
         }
-        entry.newest = newestOf(entry, check)
+        armSameBucket(entry, newestOf(entry, check), track)
         this.#states.set(subject, entry)
         if (memo) (check as MemoCheck)[CONSUME_MEMO] = entry
         if (this.#states.size > this.#max) {
@@ -162,18 +167,14 @@ export class MemoryLimitStore implements LimitStore {
     }
     // The same single limit as last time, no credits, the same bucket: the shortcut.
     if (held.newest !== undefined && held.rate === check.rate && check.credits === undefined) {
-      const outcome = chargeSameBucket(
-        held.newest,
-        held.track,
-        check.rate[0] as RateLimit,
-        check.cost,
-        check.now,
-      )
+      const outcome = chargeSameBucket(held, check.rate[0] as RateLimit, check.cost, check.now)
       if (outcome !== undefined) {
         this.#touch(held)
         return outcome
       }
     }
+    // The full path reads the state: first the units the shortcut admitted go into it.
+    settleSameBucket(held, held.track)
     // The same limits as last time (the same frozen array, as the service passes): their
     // window ids and counts are known and no window of other limits can be in the state.
     let outcome: LimitOutcome
@@ -189,7 +190,7 @@ export class MemoryLimitStore implements LimitStore {
       held.gone = true
       this.#states.delete(subject)
     } else {
-      held.newest = newestOf(held, check)
+      armSameBucket(held, newestOf(held, check), held.track)
       this.#touch(held)
     }
     return outcome
