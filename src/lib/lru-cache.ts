@@ -1,11 +1,19 @@
 /** A bounded LRU map with a TTL per entry. Internal: not exported from the package. */
 
-interface Entry<V> {
-  value: V
+/**
+ * What the cache keeps of an entry besides its value. A value that has these fields itself can
+ * be stored in place ({@link LruCache.inPlace}), with no wrapper object per entry.
+ */
+export interface LruSlot {
   /** `ttl` after the value was read, on the service's clock. */
-  expiresAt: number
+  lruExpiresAt: number
   /** Value of the use counter when the entry last moved to the most-recent end. */
-  stamp: number
+  lruStamp: number
+}
+
+// The wrapper of a value that is not stored in place.
+interface Entry<V> extends LruSlot {
+  value: V
 }
 
 /**
@@ -20,7 +28,10 @@ interface Entry<V> {
  */
 export class LruCache<V> {
   // A Map iterates in insertion order: re-inserting on a hit keeps the oldest entry first.
-  readonly #map = new Map<string, Entry<V>>()
+  readonly #map = new Map<string, LruSlot>()
+  // Values are their own entries (see `inPlace`): a hit reads one object fewer, which on a busy
+  // server is one memory line fewer to wait for (docs/benchmarks.md, "Sixth session").
+  #inPlace: boolean
   readonly #maxEntries: number
   readonly #ttlMs: number
   // Moving an entry costs a Map delete and set. An entry moved within the last `#slack` moves
@@ -32,9 +43,20 @@ export class LruCache<V> {
   #latest = Number.NEGATIVE_INFINITY
 
   constructor(maxEntries: number, ttlMs: number) {
+    this.#inPlace = false
     this.#maxEntries = maxEntries
     this.#ttlMs = ttlMs
     this.#slack = maxEntries < 16 ? 0 : maxEntries >>> 3
+  }
+
+  /**
+   * A cache whose values carry their own {@link LruSlot} fields, written by `set`: no wrapper
+   * per entry. A value object must be stored under one key of one cache at a time.
+   */
+  static inPlace<V extends LruSlot>(maxEntries: number, ttlMs: number): LruCache<V> {
+    const cache = new LruCache<V>(maxEntries, ttlMs)
+    cache.#inPlace = true
+    return cache
   }
 
   get size(): number {
@@ -43,7 +65,8 @@ export class LruCache<V> {
 
   /** The value of `key`, expired or not, without moving it (for reports, not decisions). */
   peek(key: string): V | undefined {
-    return this.#map.get(key)?.value
+    const entry = this.#map.get(key)
+    return entry === undefined ? undefined : this.#valueOf(entry)
   }
 
   /** The live value for `key`, refreshed as most recently used; expired entries are dropped. */
@@ -52,16 +75,16 @@ export class LruCache<V> {
     this.#latest = now
     const entry = this.#map.get(key)
     if (entry === undefined) return undefined
-    if (now >= entry.expiresAt) {
+    if (now >= entry.lruExpiresAt) {
       this.#map.delete(key)
       return undefined
     }
-    if (this.#moves - entry.stamp > this.#slack) {
-      entry.stamp = ++this.#moves
+    if (this.#moves - entry.lruStamp > this.#slack) {
+      entry.lruStamp = ++this.#moves
       this.#map.delete(key)
       this.#map.set(key, entry)
     }
-    return entry.value
+    return this.#valueOf(entry)
   }
 
   /**
@@ -70,14 +93,25 @@ export class LruCache<V> {
    */
   set(key: string, value: V, readAt: number): void {
     if (this.#ttlMs <= 0 || this.#maxEntries <= 0) return
+    const lruExpiresAt = readAt + this.#ttlMs
+    const lruStamp = ++this.#moves
+    let entry: LruSlot
+    if (this.#inPlace) {
+      entry = value as unknown as LruSlot
+      entry.lruExpiresAt = lruExpiresAt
+      entry.lruStamp = lruStamp
+    } else {
+      const wrapped: Entry<V> = { value, lruExpiresAt, lruStamp }
+      entry = wrapped
+    }
     this.#map.delete(key)
-    this.#map.set(key, { value, expiresAt: readAt + this.#ttlMs, stamp: ++this.#moves })
+    this.#map.set(key, entry)
     const now = readAt
     // Evict the least recently used; also release up to two expired heads so that idle
     // entries do not wait for a sweep.
     let budget = 2
     for (const [oldestKey, oldest] of this.#map) {
-      if (this.#map.size > this.#maxEntries || (budget-- > 0 && now >= oldest.expiresAt)) {
+      if (this.#map.size > this.#maxEntries || (budget-- > 0 && now >= oldest.lruExpiresAt)) {
         this.#map.delete(oldestKey)
       } else {
         break
@@ -95,7 +129,7 @@ export class LruCache<V> {
     this.#latest = now
     let dropped = 0
     for (const [key, entry] of this.#map) {
-      if (now >= entry.expiresAt) {
+      if (now >= entry.lruExpiresAt) {
         this.#map.delete(key)
         dropped++
       }
@@ -105,6 +139,10 @@ export class LruCache<V> {
 
   clear(): void {
     this.#map.clear()
+  }
+
+  #valueOf(entry: LruSlot): V {
+    return this.#inPlace ? (entry as unknown as V) : (entry as Entry<V>).value
   }
 
   // Rare (a clock stepped back): forget everything rather than trust any life computed before.

@@ -5,13 +5,16 @@
  */
 import { rememberKeyPrefix } from './principal-prefix.js'
 import { effectiveExpiryMs, parseOwnerKey } from '../key-record.js'
-import { LruCache } from '../lib/lru-cache.js'
+import { LruCache, type LruSlot } from '../lib/lru-cache.js'
 import { freezeLimits } from '../limits/schema.js'
 import type { CacheOptions } from '../options/types.js'
 import type { ApiKeyPrincipal, ApiKeyRecord } from '../types.js'
 
-/** What the cache keeps of a verified key: enough to decide without the store. */
-export interface CachedKey {
+/**
+ * What the cache keeps of a verified key: enough to decide without the store. It is its own LRU
+ * entry (`LruSlot`: the cache entry's end of life and use stamp), so a hit reads no wrapper.
+ */
+export interface CachedKey extends LruSlot {
   /** Frozen: handed to every request that presents the key. */
   principal: ApiKeyPrincipal
   /**
@@ -58,12 +61,13 @@ export class VerificationCache {
   readonly #positive: LruCache<CachedKey> | undefined
   readonly #negative: LruCache<true> | undefined
   readonly #inflight = new Map<string, Flight>()
+  readonly #scopeSets: ScopeSets = new Map()
   readonly #read: RecordLoader
 
   constructor(options: Required<CacheOptions> | false, read: RecordLoader) {
     this.#read = read
     if (options !== false) {
-      this.#positive = new LruCache(options.maxEntries, options.ttlMs)
+      this.#positive = LruCache.inPlace<CachedKey>(options.maxEntries, options.ttlMs)
       this.#negative = new LruCache(options.negativeMaxEntries, options.negativeTtlMs)
     }
   }
@@ -99,7 +103,7 @@ export class VerificationCache {
     flight.promise = this.#read(digest, key).then(
       (record) => {
         settled()
-        const cached = record === null ? null : toCachedKey(record)
+        const cached = record === null ? null : toCachedKey(record, this.#scopeSets)
         if (!flight.invalidated) {
           if (cached === null) this.#negative?.set(digest, true, startedAt)
           else this.#positive?.set(digest, cached, startedAt)
@@ -141,12 +145,29 @@ export class VerificationCache {
   }
 }
 
-function toCachedKey(record: ApiKeyRecord): CachedKey {
+// Frozen scope lists by content (their JSON), shared by every cached key that grants the same
+// scopes: most keys of a service grant one of a few sets, and a hit reads its key's list (the
+// scope check), so a shared list is one memory line a busy server already holds instead of two
+// objects and their strings per key (docs/benchmarks.md, "Sixth session"). At most
+// MAX_SCOPE_SETS lists are kept; a key with a list beyond them gets its own copy.
+type ScopeSets = Map<string, readonly string[]>
+const MAX_SCOPE_SETS = 1_024
+
+function sharedScopes(scopes: readonly string[], sets: ScopeSets): readonly string[] {
+  const id = JSON.stringify(scopes)
+  const known = sets.get(id)
+  if (known !== undefined) return known
+  const frozen = Object.freeze([...scopes])
+  if (sets.size < MAX_SCOPE_SETS) sets.set(id, frozen)
+  return frozen
+}
+
+function toCachedKey(record: ApiKeyRecord, scopeSets: ScopeSets): CachedKey {
   const { ownerType, ownerId } = parseOwnerKey(record.userId)
   const principal: ApiKeyPrincipal = Object.freeze({
     keyId: record.id,
     userId: record.userId,
-    scopes: Object.freeze([...record.scopes]),
+    scopes: sharedScopes(record.scopes, scopeSets),
     name: record.name,
     expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
     ownerType,
@@ -167,6 +188,9 @@ function toCachedKey(record: ApiKeyRecord): CachedKey {
     startsGrace: record.firstUseGraceMs != null && record.rolledFrom != null,
     touchedAt: Number.NEGATIVE_INFINITY,
     keyPrefix: record.keyPrefix,
+    // Written by the LRU when it stores the entry; doubles from the start, as they will hold.
+    lruExpiresAt: Number.NEGATIVE_INFINITY,
+    lruStamp: 0,
   }
 }
 

@@ -249,3 +249,44 @@ describe('LruCache', () => {
     expect(idle.size).toBe(0)
   })
 })
+
+describe('LruCache.inPlace: values that are their own entries', () => {
+  interface Slot {
+    name: string
+    lruExpiresAt: number
+    lruStamp: number
+  }
+  const slot = (name: string): Slot => ({ name, lruExpiresAt: 0, lruStamp: 0 })
+
+  it('stores and returns the value object itself, its life written on it', () => {
+    const cache = LruCache.inPlace<Slot>(4, 100)
+    const a = slot('a')
+    cache.set('a', a, 1_000)
+    expect(a.lruExpiresAt).toBe(1_100)
+    expect(cache.get('a', 1_099)).toBe(a)
+    expect(cache.peek('a')).toBe(a)
+    expect(cache.get('a', 1_100)).toBeUndefined()
+    expect(cache.size).toBe(0)
+    // The wrapping cache leaves a value's own fields alone.
+    const wrapping = new LruCache<Slot>(4, 100)
+    const b = slot('b')
+    wrapping.set('b', b, 1_000)
+    expect(b.lruExpiresAt).toBe(0)
+    expect(wrapping.get('b', 1_099)).toBe(b)
+  })
+
+  it('evicts, moves and sweeps as the wrapping cache does', () => {
+    const run = (cache: LruCache<Slot>): string[] => {
+      const out: string[] = []
+      for (const [i, name] of ['a', 'b', 'c'].entries()) cache.set(name, slot(name), i)
+      cache.get('a', 3)
+      cache.set('d', slot('d'), 4)
+      out.push(...['a', 'b', 'c', 'd'].filter((k) => cache.peek(k) !== undefined))
+      out.push(`swept ${cache.sweep(1_003)}`, `size ${cache.size}`)
+      return out
+    }
+    const inPlace = run(LruCache.inPlace<Slot>(3, 1_000))
+    expect(inPlace).toEqual(run(new LruCache<Slot>(3, 1_000)))
+    expect(inPlace).toEqual(['a', 'c', 'd', 'swept 2', 'size 1'])
+  })
+})

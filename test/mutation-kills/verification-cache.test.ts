@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { createApiKeyAuth, MemoryKeyStore } from '../../src/index.js'
+import { VerificationCache } from '../../src/service/verification-cache.js'
 import { createLogSink } from '../support/log-sink.js'
 import { setup } from '../support/setup.js'
 import { registerKey } from '../support/secret-scan.js'
@@ -81,3 +82,63 @@ describe('without a cache', () => {
     auth.close()
   })
 })
+
+describe('the cached keys', () => {
+  it('keys granting the same scopes share one frozen list; other lists are their own', async () => {
+    const h = setup()
+    const issue = async (scopes: string[]) => {
+      const created = await h.auth.createKey({ userId: 'u1', name: 'k', scopes })
+      registerKey(created.key)
+      return h.auth.verifyKey(created.key)
+    }
+    const a = await issue(['models:read', 'jobs:*'])
+    const b = await issue(['models:read', 'jobs:*'])
+    const c = await issue(['jobs:*', 'models:read'])
+    expect(b.scopes).toBe(a.scopes)
+    expect(c.scopes).not.toBe(a.scopes)
+    expect(c.scopes).toEqual(['jobs:*', 'models:read'])
+    expect(Object.isFrozen(a.scopes)).toBe(true)
+    await h.auth.close()
+  })
+
+  it('shares at most 1,024 lists; a key with a list beyond them gets its own, equal copy', async () => {
+    const records = new Map<string, ApiKeyRecordLike>()
+    const read = (digest: string) => Promise.resolve(records.get(digest) ?? null)
+    const cache = new VerificationCache(
+      { ttlMs: 30_000, maxEntries: 10_000, negativeTtlMs: 5_000, negativeMaxEntries: 10_000 },
+      read as never,
+    )
+    const load = async (digest: string, scopes: string[]) => {
+      records.set(digest, recordLike(digest, scopes))
+      return (await cache.load(digest, 'k', 0))?.principal.scopes
+    }
+    for (let i = 0; i < 1_024; i++) await load(`d${i}`, [`s:${i}`])
+    const first = await load('again', ['s:0'])
+    expect(first).toBe(await load('again2', ['s:0']))
+    const beyond = await load('new', ['s:new'])
+    const beyondAgain = await load('new2', ['s:new'])
+    expect(beyondAgain).toEqual(beyond)
+    expect(beyondAgain).not.toBe(beyond)
+    expect(Object.isFrozen(beyondAgain)).toBe(true)
+    // Each entry is the cached key itself, with its LRU fields.
+    const entry = cache.peek('new2')
+    expect(entry?.lruExpiresAt).toBe(30_000)
+    expect(cache.hit('new2', 1)).toBe(entry)
+  })
+})
+
+type ApiKeyRecordLike = ReturnType<typeof recordLike>
+function recordLike(digest: string, scopes: string[]) {
+  return {
+    id: `id-${digest}`,
+    userId: 'u1',
+    name: 'k',
+    keyPrefix: 'vydra_live_user_abc',
+    scopes,
+    createdAt: new Date(0),
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+    hash: digest,
+  }
+}
