@@ -434,6 +434,9 @@ async function printInProcess(): Promise<void> {
   )
   printNote(
     'createRequestGuard over a small request object, on 16 keys and on 1,000 (as the HTTP rows), ' +
+      'and on 1,000 with 64 KB written to a large buffer after each call (what an HTTP ' +
+      "request's own work does to the CPU's caches: these rows come near the limit's cost over " +
+      'HTTP; few calls per round with --quick, so their range is wide), ' +
       'rounds alternated (reversed every ' +
       'other round), CPU time of this process (process.cpuUsage), so it holds on a busy ' +
       'machine. A promise is a charge that could not be answered in the turn of the hit (the ' +

@@ -3,7 +3,7 @@
  * @module
  */
 import { AuthError } from './errors.js'
-import { CONSUME_NOW } from './lib/consume-now.js'
+import { CONSUME_MEMO, CONSUME_NOW, type MemoCheck } from './lib/consume-now.js'
 import type { LimitStore } from './limit-store.js'
 import type { LimitState } from './limits/sliding-window.js'
 import {
@@ -12,19 +12,39 @@ import {
   windowId,
   type WindowTrack,
 } from './limits/sliding-window-in-place.js'
+import {
+  armSameBucket,
+  chargeSameBucket,
+  type SameBucket,
+  settleSameBucket,
+} from './limits/same-bucket-charge.js'
 import type { LimitCheck, LimitOutcome, RateLimit } from './limits/types.js'
 
 /**
  * A subject's usage, the rate limits it was last charged with, their window ids and what their
  * windows count (`track`, see ./limits/sliding-window-in-place.ts), and its LRU stamp.
  */
-interface Entry {
+interface Entry extends SameBucket {
+  /** The store and the key it belongs to, and whether it has left the store (a memo check). */
+  readonly owner: MemoryLimitStore
+  readonly subject: string
+  gone: boolean
   readonly state: LimitState
   /** The limits of the last check, when they were frozen (what the service passes). */
   rate: readonly RateLimit[] | undefined
   ids: readonly string[]
   track: WindowTrack
   stamp: number
+}
+
+// The window's newest pair after a charge by the full path, when the shortcut may follow (one
+// rate limit, no credits, frozen limits kept in `rate`; ./limits/same-bucket-charge.ts).
+function newestOf(entry: Entry, check: LimitCheck): [number, number] | undefined {
+  if (check.credits !== undefined || check.rate.length !== 1 || entry.rate !== check.rate) {
+    return undefined
+  }
+  const usage = entry.state.w[entry.ids[0] as string]
+  return usage?.[usage.length - 1]
 }
 
 // Nothing left to keep: every window counts nothing (a window's `resetMs` is 0 exactly then)
@@ -91,9 +111,26 @@ export class MemoryLimitStore implements LimitStore {
 
   // The state is changed in place (./limits/sliding-window-in-place.ts): a charge allocates its
   // outcome and little else.
-  #apply(check: LimitCheck): LimitOutcome {
+  //
+  // `memo`: `check` is the limiter's own object for this key (src/lib/consume-now.ts,
+  // CONSUME_MEMO): the key's entry is kept on it and found there on the next request, without
+  // the `Map` lookup (cache lines of the map's table read on every request; see
+  // docs/benchmarks.md, "Limits cost, sixth session").
+  #apply(check: LimitCheck, memo = false): LimitOutcome {
     const subject = check.subject
-    const held = this.#states.get(subject)
+    let held: Entry | undefined
+    const kept = memo ? (check as MemoCheck)[CONSUME_MEMO] : undefined
+    if (
+      kept !== undefined &&
+      (kept as Entry).owner === this &&
+      (kept as Entry).subject === subject &&
+      !(kept as Entry).gone
+    ) {
+      held = kept as Entry
+    } else {
+      held = this.#states.get(subject)
+      if (memo && held !== undefined) (check as MemoCheck)[CONSUME_MEMO] = held
+    }
     if (held === undefined) {
       const state: LimitState = { w: {} }
       const ids = check.rate.map(windowId)
@@ -102,13 +139,42 @@ export class MemoryLimitStore implements LimitStore {
       const outcome = applyInPlace(state, check, ids, track)
       if (!isEmpty(outcome, state)) {
         const rate = frozen(check.rate)
-        this.#states.set(subject, { state, rate, ids, track, stamp: ++this.#moves })
+        const entry: Entry = {
+          owner: this,
+          subject,
+          gone: false,
+          state,
+          rate,
+          ids,
+          track,
+          stamp: ++this.#moves,
+          newest: undefined,
+          bucket: 0,
+          count: 0,
+          oldest: 0,
+          pending: 0,
+        }
+        armSameBucket(entry, newestOf(entry, check), track)
+        this.#states.set(subject, entry)
+        if (memo) (check as MemoCheck)[CONSUME_MEMO] = entry
         if (this.#states.size > this.#max) {
-          this.#states.delete(this.#states.keys().next().value as string)
+          const oldest = this.#states.values().next().value as Entry
+          oldest.gone = true
+          this.#states.delete(oldest.subject)
         }
       }
       return outcome
     }
+    // The same single limit as last time, no credits, the same bucket: the shortcut.
+    if (held.newest !== undefined && held.rate === check.rate && check.credits === undefined) {
+      const outcome = chargeSameBucket(held, check.rate[0] as RateLimit, check.cost, check.now)
+      if (outcome !== undefined) {
+        this.#touch(held)
+        return outcome
+      }
+    }
+    // The full path reads the state: first the units the shortcut admitted go into it.
+    settleSameBucket(held, held.track)
     // The same limits as last time (the same frozen array, as the service passes): their
     // window ids and counts are known and no window of other limits can be in the state.
     let outcome: LimitOutcome
@@ -121,13 +187,22 @@ export class MemoryLimitStore implements LimitStore {
       held.track = trackOf(held.state, held.ids)
     }
     if (isEmpty(outcome, held.state)) {
+      held.gone = true
       this.#states.delete(subject)
-    } else if (this.#moves - held.stamp > this.#slack) {
-      held.stamp = ++this.#moves
-      this.#states.delete(subject)
-      this.#states.set(subject, held)
+    } else {
+      armSameBucket(held, newestOf(held, check), held.track)
+      this.#touch(held)
     }
     return outcome
+  }
+
+  // A charged entry, moved to the recent end unless it was moved lately (see `#slack`).
+  #touch(held: Entry): void {
+    if (this.#moves - held.stamp > this.#slack) {
+      held.stamp = ++this.#moves
+      this.#states.delete(held.subject)
+      this.#states.set(held.subject, held)
+    }
   }
 
   // The synchronous form of `consume` (src/lib/consume-now.ts): the service charges a request
@@ -137,7 +212,7 @@ export class MemoryLimitStore implements LimitStore {
   static {
     Object.defineProperty(MemoryLimitStore.prototype.consume, CONSUME_NOW, {
       value: function consumeNow(this: MemoryLimitStore, check: LimitCheck): LimitOutcome {
-        return this.#apply(check)
+        return this.#apply(check, true)
       },
     })
   }

@@ -21,6 +21,20 @@ import type { LimitCheck, LimitOutcome } from '../limits/types.js'
 export const CONSUME_NOW: unique symbol = Symbol.for('@vydra/auth.consumeNow')
 
 /**
+ * A slot on the check object that the limiter hands a store's synchronous form. That object is
+ * the key's own (one per key and instance, reused on each of its requests: see
+ * {@link ConsumeNow}), so the store may keep there what finds the key's state again without a
+ * lookup; it must check that what it finds is its own and still current, as the slot is never
+ * cleared. The object is the limiter's: a `consume` call gets the caller's, never written to.
+ */
+export const CONSUME_MEMO: unique symbol = Symbol.for('@vydra/auth.consumeMemo')
+
+/** A check with the {@link CONSUME_MEMO} slot. */
+export interface MemoCheck extends LimitCheck {
+  [CONSUME_MEMO]?: unknown
+}
+
+/**
  * `consume` answering synchronously when it can: the outcome itself, or `undefined` when it
  * cannot answer without I/O (then `consume` is called, with a check of its own). Called with
  * the store as `this`. It may throw, as `consume` may reject, for a failure of the store. It

@@ -52,6 +52,34 @@ export interface LimitHeaderPlan {
   readonly creditsHead: string | undefined
 }
 
+// Header plans already built, by the limits they describe: keys with the same limits (the
+// instance defaults, a plan tier) share one plan, so its strings and array stay in the CPU's
+// caches from one request to the next. Per key they were copies, each read from memory on the
+// key's next request: over HTTP with 1,000 keys in turn, a limit's state and headers are out
+// of the nearest caches by then, and each distinct line read cost tens of ns
+// (docs/benchmarks.md, "Limits cost, sixth session"). Bounded: emptied when full.
+const sharedPlans = new Map<string, LimitHeaderPlan>()
+const MAX_SHARED_PLANS = 1_000
+
+/**
+ * {@link limitHeaderPlan}, shared by every caller asking for the same limits and quota (the
+ * plan and its parts are frozen: nobody may change them).
+ */
+export function sharedLimitHeaderPlan(
+  rate: readonly RateLimit[],
+  creditQuota: number | undefined,
+): LimitHeaderPlan {
+  let id = `${creditQuota ?? ''}`
+  for (const limit of rate) id += `|${limit.name}:${limit.limit}:${limit.windowMs}`
+  const known = sharedPlans.get(id)
+  if (known !== undefined) return known
+  const plan = limitHeaderPlan(rate, creditQuota)
+  Object.freeze(plan.heads)
+  if (sharedPlans.size >= MAX_SHARED_PLANS) sharedPlans.clear()
+  sharedPlans.set(id, Object.freeze(plan))
+  return plan
+}
+
 /** The {@link LimitHeaderPlan} of `rate` and `credits`, whose quota is `creditQuota`. */
 export function limitHeaderPlan(
   rate: readonly RateLimit[],

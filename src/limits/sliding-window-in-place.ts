@@ -172,9 +172,11 @@ export function applyInPlace(
   if (credits === undefined && state.c !== undefined) delete state.c
   const creditShort = credits !== undefined && credits.b < cost
   const allowed = rateWait === -1 && !creditShort
-  const states: RateLimitState[] = []
+  // Sized up front: an empty array grown by `push` allocates room for 17 (about 110 bytes more
+  // per check, garbage on every request).
+  const states = new Array<RateLimitState>(rate.length)
   for (let i = 0; i < rate.length; i++) {
-    states.push(charged(w, ids[i] as string, rate[i] as RateLimit, allowed ? cost : 0, now, t, i))
+    states[i] = charged(w, ids[i] as string, rate[i] as RateLimit, allowed ? cost : 0, now, t, i)
   }
   if (allowed && credits !== undefined) credits.b -= cost
   const outcome: LimitOutcome = { allowed, rate: states }

@@ -7,10 +7,10 @@ import { AuthError } from '../errors.js'
 import { describeError } from '../lib/describe-error.js'
 import { createDeadlineQueue } from '../lib/deadline-queue.js'
 import { CHARGE_NOW, type ChargeNow } from '../lib/charge-now.js'
-import { consumeNowOf } from '../lib/consume-now.js'
+import { CONSUME_MEMO, consumeNowOf, type MemoCheck } from '../lib/consume-now.js'
 import {
   type LimitHeaderPlan,
-  limitHeaderPlan,
+  sharedLimitHeaderPlan,
   limitHeaders,
   rateLimitHeader,
   retryAfterSeconds,
@@ -99,7 +99,8 @@ function buildPlan(
   const credits = principal.limits?.credits ?? defaults?.credits
   const quota = credits?.refill?.amount ?? credits?.remaining
   const subject = `key:${principal.keyId}`
-  const check: LimitCheck = { subject, rate, cost: 1, now: 0 }
+  // With its memo slot from the start (src/lib/consume-now.ts): one shape for every plan's check.
+  const check: MemoCheck = { subject, rate, cost: 1, now: 0, [CONSUME_MEMO]: undefined }
   if (credits !== undefined) check.credits = credits
   return {
     keyId: principal.keyId,
@@ -109,7 +110,7 @@ function buildPlan(
     rate,
     credits,
     quota,
-    ...limitHeaderPlan(rate, quota),
+    ...sharedLimitHeaderPlan(rate, quota),
     check,
   }
 }

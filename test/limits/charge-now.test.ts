@@ -9,6 +9,7 @@ import { fc, test as propTest } from '@fast-check/vitest'
 import { describe, expect, test } from 'vitest'
 import { createRequestGuard, type RequestAccessors } from '../../src/http/index.js'
 import {
+  applyLimitCheck,
   createApiKeyAuth,
   LeasingLimitStore,
   type LimitCheck,
@@ -17,12 +18,18 @@ import {
   MemoryKeyStore,
   MemoryLimitStore,
 } from '../../src/index.js'
-import { CONSUME_NOW, consumeNowOf } from '../../src/lib/consume-now.js'
+import {
+  CONSUME_MEMO,
+  CONSUME_NOW,
+  consumeNowOf,
+  type MemoCheck,
+} from '../../src/lib/consume-now.js'
 import {
   decimal,
   limitHeaderPlan,
   limitHeaders,
   rateLimitHeader,
+  sharedLimitHeaderPlan,
 } from '../../src/limits/headers.js'
 import { checkJson } from '../../adapters/stores/redis/redis-limit-store.js'
 import { registerKey } from '../support/secret-scan.js'
@@ -152,9 +159,40 @@ describe('charging in the turn of a cache hit', () => {
     expect(now?.(check())).toBeUndefined()
     expect((await store.consume(check())).allowed).toBe(true)
     expect(now?.(check())).toMatchObject({ allowed: true })
+    // The last unit is spent in this turn too, and the lease, now empty, is topped up in the
+    // background (a second round trip, not awaited by this request).
     expect(now?.(check())).toMatchObject({ allowed: true })
+    expect(store.roundTrips).toBe(2)
+    // Until the top-up lands, the next check has to wait for it (`consume`)...
     expect(now?.(check())).toBeUndefined()
-    expect(store.roundTrips).toBe(1)
+    await new Promise((resolve) => setImmediate(resolve))
+    // ...and then it is answered in the turn again, with no store call.
+    expect(now?.(check())).toMatchObject({ allowed: true, rate: [{ remaining: 94 + 2 }] })
+    expect(now?.(check())).toMatchObject({ allowed: true })
+    expect(store.roundTrips).toBe(2)
+  })
+
+  test('a held lease charges in the turn with no store call: consume is never called', async () => {
+    const inner = new MemoryLimitStore()
+    let calls = 0
+    const store = new LeasingLimitStore(
+      { consume: (c: LimitCheck) => (calls++, inner.consume(c)) },
+      { batch: 100 },
+    )
+    const limits = Object.freeze([
+      Object.freeze({ name: 'minute', limit: 1_000, windowMs: 60_000 }),
+    ])
+    const check: LimitCheck = { subject: 'key:h', rate: limits, cost: 1, now: 5_000 }
+    expect((await store.consume({ ...check })).allowed).toBe(true)
+    const now = consumeNowOf(store)
+    // The same check object, changed, as the limiter hands it: 70 requests of the lease's 99.
+    for (let i = 0; i < 70; i++) {
+      check.now = 5_000 + i
+      const outcome = now?.(check)
+      expect(outcome).toMatchObject({ allowed: true })
+      expect(outcome).not.toBeInstanceOf(Promise)
+    }
+    expect(calls).toBe(1)
   })
 })
 
@@ -264,5 +302,191 @@ describe("the Redis limit store's script argument", () => {
     checkJson({ subject: 'key:a', rate, cost: 1, now: 5 })
     rate.push({ name: 'n', limit: 2, windowMs: 2000 })
     expect(checkJson({ subject: 'key:a', rate, cost: 1, now: 5 })).toContain('"n"')
+  })
+})
+
+describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, sixth session")', () => {
+  const limits = Object.freeze([Object.freeze({ name: 'minute', limit: 5, windowMs: 60_000 })])
+  const memoCheck = (subject: string, now: number): MemoCheck => ({
+    subject,
+    rate: limits,
+    cost: 1,
+    now,
+    [CONSUME_MEMO]: undefined,
+  })
+
+  test("the memory store keeps the key's entry on the limiter's check and finds it there", () => {
+    const store = new MemoryLimitStore()
+    const now = consumeNowOf(store)
+    const check = memoCheck('key:m', 1_000)
+    expect(now?.(check)?.rate[0]?.remaining).toBe(4)
+    const entry = check[CONSUME_MEMO]
+    expect(entry).toBeTypeOf('object')
+    expect(now?.(check)?.rate[0]?.remaining).toBe(3)
+    expect(check[CONSUME_MEMO]).toBe(entry)
+    // The same count through `consume`, which finds the key by its subject.
+    expect(now?.({ ...memoCheck('key:m', 1_000) })?.rate[0]?.remaining).toBe(2)
+  })
+
+  test('an entry that left the store (evicted, emptied) or belongs to another store is not used', async () => {
+    const store = new MemoryLimitStore({ maxSubjects: 2 })
+    const now = consumeNowOf(store)
+    const check = memoCheck('key:a', 1_000)
+    expect(now?.(check)?.rate[0]?.remaining).toBe(4)
+    // Two other keys evict key:a (least recent): its usage is forgotten, as documented.
+    now?.(memoCheck('key:b', 1_000))
+    now?.(memoCheck('key:c', 1_000))
+    expect(store.size).toBe(2)
+    expect(now?.(check)?.rate[0]?.remaining).toBe(4)
+    expect(store.size).toBe(2)
+    // Emptied: once its window has passed, the state is dropped; the next charge starts afresh.
+    check.now = 1_000 + 10 * 60_000
+    expect(now?.(check)?.rate[0]?.remaining).toBe(4)
+    // Another store handed the same check object keeps its own count.
+    const other = new MemoryLimitStore()
+    expect(consumeNowOf(other)?.(check)?.rate[0]?.remaining).toBe(4)
+    expect(now?.(check)?.rate[0]?.remaining).toBe(3)
+    // `consume` never writes to the caller's check: a frozen one is charged.
+    const frozen = Object.freeze({ subject: 'key:f', rate: limits, cost: 1, now: 1_000 })
+    expect((await store.consume(frozen)).allowed).toBe(true)
+  })
+
+  test('with the memo a store answers exactly as without it (any order of keys, evictions, windows)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(4), fc.integer({ min: 0, max: 20_000 })), { maxLength: 200 }),
+        (steps) => {
+          const memo = new MemoryLimitStore({ maxSubjects: 3 })
+          const plain = new MemoryLimitStore({ maxSubjects: 3 })
+          const memoNow = consumeNowOf(memo)
+          const checks = Array.from({ length: 5 }, (_, i) => memoCheck(`key:${i}`, 0))
+          let now = 0
+          for (const [who, advance] of steps) {
+            now += advance
+            const check = checks[who] as MemoCheck
+            check.now = now
+            const withMemo = memoNow?.(check)
+            const without = consumeNowOf(plain)?.({
+              subject: check.subject,
+              rate: limits,
+              cost: 1,
+              now,
+            })
+            expect(withMemo).toEqual(without)
+          }
+        },
+      ),
+    )
+  })
+
+  test('a lease kept on the check is not spent once it has left the store (evicted, expired, replaced)', async () => {
+    const store = new LeasingLimitStore(new MemoryLimitStore(), { batch: 10, maxKeys: 1 })
+    const now = consumeNowOf(store)
+    const a = memoCheck('key:a', 1_000)
+    const big = Object.freeze([Object.freeze({ name: 'minute', limit: 1_000, windowMs: 60_000 })])
+    a.rate = big
+    expect((await store.consume({ ...a })).allowed).toBe(true)
+    expect(now?.(a)).toMatchObject({ allowed: true, rate: [{ remaining: 990 + 8 }] })
+    expect(a[CONSUME_MEMO]).toBeTypeOf('object')
+    // key:b's lease evicts key:a's (maxKeys 1): the kept lease must not be spent.
+    expect(
+      (await store.consume({ subject: 'key:b', rate: big, cost: 1, now: 1_000 })).allowed,
+    ).toBe(true)
+    expect(now?.(a)).toBeUndefined()
+    // A new lease of key:a is found again (and kept) on the next check.
+    expect((await store.consume({ ...a })).allowed).toBe(true)
+    expect(now?.(a)).toMatchObject({ allowed: true, rate: [{ remaining: 980 + 8 }] })
+    // Past its time the lease is dropped; the kept one is not spent after that.
+    a.now = 1_000 + 60_000
+    expect(now?.(a)).toBeUndefined()
+    a.now = 1_000
+    expect(now?.(a)).toBeUndefined()
+    expect(store.roundTrips).toBe(3)
+  })
+
+  test('the same-bucket shortcut answers as applyLimitCheck, over random charges, limits and credits', () => {
+    const one = Object.freeze([Object.freeze({ name: 's', limit: 6, windowMs: 2_000 })])
+    const other = Object.freeze([Object.freeze({ name: 's', limit: 9, windowMs: 4_000 })])
+    const two = Object.freeze([
+      Object.freeze({ name: 's', limit: 6, windowMs: 2_000 }),
+      Object.freeze({ name: 'm', limit: 20, windowMs: 60_000 }),
+    ])
+    // A window that is not a whole number of buckets (1,001 ms in buckets of 51): its oldest
+    // bucket can leave the window while the newest is still the current one.
+    const odd = Object.freeze([Object.freeze({ name: 's', limit: 6, windowMs: 1_001 })])
+    const credits = Object.freeze({ remaining: 30 })
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            advance: fc.oneof(
+              fc.integer({ min: 0, max: 150 }),
+              fc.constantFrom(20, 51, 100, 950, 1_001, 1_900, 2_000),
+            ),
+            cost: fc.integer({ min: 1, max: 3 }),
+            limits: fc.constantFrom(one, one, odd, odd, other, two),
+            withCredits: fc.boolean(),
+            viaConsume: fc.boolean(),
+          }),
+          { maxLength: 150 },
+        ),
+        (steps) => {
+          const store = new MemoryLimitStore()
+          const now = consumeNowOf(store)
+          const check = memoCheck('key:s', 1_000_000)
+          let state: Parameters<typeof applyLimitCheck>[0]
+          for (const step of steps) {
+            check.now += step.advance
+            check.cost = step.cost
+            check.rate = step.limits
+            if (step.withCredits) check.credits = credits
+            else delete check.credits
+            const expected = applyLimitCheck(state, { ...check })
+            state = expected.state
+            const outcome = step.viaConsume
+              ? now?.({
+                  subject: check.subject,
+                  rate: check.rate,
+                  cost: check.cost,
+                  now: check.now,
+                  ...(step.withCredits ? { credits } : {}),
+                })
+              : now?.(check)
+            expect(outcome).toEqual(expected.outcome)
+          }
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
+  test('the shortcut leaves to the full path a charge whose oldest bucket has just left the window', () => {
+    // 1,001 ms in buckets of 51 ms: bucket 1000 leaves the window at 52 052 ms, while 52 020 and
+    // 52 060 are both in bucket 1020.
+    const odd = Object.freeze([Object.freeze({ name: 's', limit: 6, windowMs: 1_001 })])
+    const store = new MemoryLimitStore()
+    const now = consumeNowOf(store)
+    const check = memoCheck('key:o', 51_000)
+    check.rate = odd
+    let state: Parameters<typeof applyLimitCheck>[0]
+    for (const at of [51_000, 52_020, 52_060]) {
+      check.now = at
+      const expected = applyLimitCheck(state, { ...check })
+      state = expected.state
+      expect(now?.(check)).toEqual(expected.outcome)
+    }
+    expect(applyLimitCheck(state, { ...check }).outcome.rate[0]?.remaining).toBe(3)
+  })
+
+  test('keys with the same limits share one header plan (its strings stay in the caches)', () => {
+    const a = sharedLimitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], undefined)
+    const b = sharedLimitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], undefined)
+    expect(b).toBe(a)
+    expect(Object.isFrozen(a) && Object.isFrozen(a.heads)).toBe(true)
+    expect(a).toEqual(limitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], undefined))
+    expect(sharedLimitHeaderPlan([{ name: 'minute', limit: 5, windowMs: 60_000 }], 10)).not.toBe(a)
+    expect(
+      sharedLimitHeaderPlan([{ name: 'minute', limit: 6, windowMs: 60_000 }], undefined),
+    ).not.toBe(a)
   })
 })

@@ -15,6 +15,7 @@ import {
   MemoryKeyStore,
   MemoryLimitStore,
 } from '../../src/index.js'
+import { consumeNowOf } from '../../src/lib/consume-now.js'
 import { registerKey } from '../support/secret-scan.js'
 
 const rate = (limit: number, windowMs: number) => [{ name: 'w', limit, windowMs }]
@@ -129,7 +130,9 @@ describe('LeasingLimitStore', () => {
       if (outcome.allowed) admitted++
     }
     expect(admitted).toBe(1_000)
-    expect(inner.calls).toBe(100)
+    // One take, then a top-up each time the lease is down to a quarter of the batch (2 left):
+    // every 8 admitted, the last one right after the 1,000th.
+    expect(inner.calls).toBe(1 + 1_000 / 8)
     expect(store.roundTrips / admitted).toBeLessThan(1)
   })
 
@@ -151,13 +154,99 @@ describe('LeasingLimitStore', () => {
   test('concurrent checks of one key on one instance share one take', async () => {
     const inner = counting()
     const store = new LeasingLimitStore(inner.store, { batch: 50 })
+    // 30 checks: the lease (49 left after the first) never runs low enough to be topped up.
     const results = await Promise.all(
-      Array.from({ length: 50 }, () =>
+      Array.from({ length: 30 }, () =>
         store.consume({ subject: 'key:k', rate: rate(1_000, 60_000), cost: 1, now: 0 }),
       ),
     )
     expect(results.every((r) => r.allowed)).toBe(true)
     expect(inner.calls).toBe(1)
+  })
+
+  test('a lease in its last quarter of time is topped up ahead: requests never wait for the take', async () => {
+    const inner = counting()
+    const store = new LeasingLimitStore(inner.store, { batch: 100, maxLeaseMs: 1_000 })
+    const limits = rate(1_000_000, 60_000)
+    const check = (now: number): LimitCheck => ({ subject: 'key:t', rate: limits, cost: 1, now })
+    expect((await store.consume(check(0))).allowed).toBe(true)
+    // 20 requests a second for 10 s: the lease never runs low, but its time does.
+    let waited = 0
+    for (let now = 50; now <= 10_000; now += 50) {
+      const answer = consumeNowOf(store)?.(check(now))
+      if (answer === undefined) {
+        waited++
+        expect((await store.consume(check(now))).allowed).toBe(true)
+      } else {
+        expect(answer.allowed).toBe(true)
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(waited).toBe(0)
+    // One take, then one top-up per 750 ms (the first request in the lease's last 250 ms).
+    expect(inner.calls).toBe(1 + Math.floor(10_000 / 750))
+  })
+
+  test('a top-up takes only what was spent: the instance never holds more than one batch', async () => {
+    const shared = new MemoryLimitStore()
+    const store = new LeasingLimitStore(shared, { batch: 8 })
+    const check = (): LimitCheck => ({
+      subject: 'key:b',
+      rate: rate(1_000, 60_000),
+      cost: 1,
+      now: 0,
+    })
+    let admitted = 0
+    for (let i = 0; i < 100; i++) {
+      if ((await store.consume(check())).allowed) admitted++
+      await new Promise((resolve) => setImmediate(resolve))
+      // What the store has charged minus what was admitted is what this instance holds.
+      const charged =
+        1_000 - ((await shared.consume({ ...check(), cost: 1_000_000 })).rate[0]?.remaining ?? 0)
+      expect(charged - admitted).toBeLessThanOrEqual(8)
+    }
+    expect(admitted).toBe(100)
+  })
+
+  test('a refused top-up is not asked again: near the limit a lease costs no round trip per request', async () => {
+    const inner = counting()
+    const store = new LeasingLimitStore(inner.store, { batch: 8 })
+    const check = (): LimitCheck => ({ subject: 'key:r', rate: rate(10, 60_000), cost: 1, now: 0 })
+    let admitted = 0
+    for (let i = 0; i < 20; i++) {
+      if ((await store.consume(check())).allowed) admitted++
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    expect(admitted).toBe(10)
+    // Take 8; top-up of 6 at 2 left, refused (2 left in the store); the lease spent; then per
+    // request a take of 8 (refused) and the exact cost (admitted twice, refused after).
+    expect(inner.calls).toBeLessThanOrEqual(2 + 2 * 12)
+    const before = inner.calls
+    const fresh = new LeasingLimitStore(inner.store, { batch: 8 })
+    const other = (): LimitCheck => ({ subject: 'key:r2', rate: rate(10, 60_000), cost: 1, now: 0 })
+    for (let i = 0; i < 8; i++) await fresh.consume(other())
+    // 8 admitted from one take and one (refused) top-up: no round trip per request.
+    expect(inner.calls - before).toBe(2)
+  })
+
+  test('a failed top-up leaves the lease to be spent; the take after it reports the failure', async () => {
+    const inner = new MemoryLimitStore()
+    let failing = false
+    const store = new LeasingLimitStore(
+      {
+        consume: (c: LimitCheck) =>
+          failing ? Promise.reject(new Error('store down')) : inner.consume(c),
+      },
+      { batch: 4 },
+    )
+    const check = (): LimitCheck => ({ subject: 'key:f', rate: rate(100, 60_000), cost: 1, now: 0 })
+    expect((await store.consume(check())).allowed).toBe(true)
+    failing = true
+    // 3 left: the lease is spent (a top-up, tried at 1 left, fails in the background)...
+    for (let i = 0; i < 3; i++) expect((await store.consume(check())).allowed).toBe(true)
+    await new Promise((resolve) => setImmediate(resolve))
+    // ...and the next request's take meets the failure (the service's outage policy answers).
+    await expect(store.consume(check())).rejects.toThrow('store down')
   })
 
   test('credits are never leased: a balance is spent exactly', async () => {
