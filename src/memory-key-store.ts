@@ -236,11 +236,14 @@ export class MemoryKeyStore implements KeyStore {
   #add(record: ApiKeyRecord): void {
     if (this.#byHash.has(record.hash)) throw new Error('MemoryKeyStore: duplicate key hash')
     if (this.#hashById.has(record.id)) throw new Error('MemoryKeyStore: duplicate key id')
-    this.#byHash.set(record.hash, copy(record))
-    this.#hashById.set(record.id, record.hash)
-    let ids = this.#idsByUser.get(record.userId)
-    if (ids === undefined) this.#idsByUser.set(record.userId, (ids = new Set()))
-    ids.add(record.id)
+    // The indexes use the stored copy's strings, not the caller's: holding both kept every id,
+    // digest and user id twice.
+    const stored = copy(record)
+    this.#byHash.set(stored.hash, stored)
+    this.#hashById.set(stored.id, stored.hash)
+    let ids = this.#idsByUser.get(stored.userId)
+    if (ids === undefined) this.#idsByUser.set(stored.userId, (ids = new Set()))
+    ids.add(stored.id)
   }
 
   #emit(listeners: Set<Listener>, hash: string): void {

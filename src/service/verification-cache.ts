@@ -8,7 +8,7 @@ import { effectiveExpiryMs, parseOwnerKey } from '../key-record.js'
 import { LruCache, type LruSlot } from '../lib/lru-cache.js'
 import { freezeLimits } from '../limits/schema.js'
 import type { CacheOptions } from '../options/types.js'
-import type { ApiKeyPrincipal, ApiKeyRecord } from '../types.js'
+import type { ApiKeyPrincipal, ApiKeyRecord, KeyMetadata } from '../types.js'
 
 /**
  * What the cache keeps of a verified key: enough to decide without the store. It is its own LRU
@@ -172,7 +172,7 @@ function toCachedKey(record: ApiKeyRecord, scopeSets: ScopeSets): CachedKey {
     expiresAt: record.expiresAt === null ? null : new Date(record.expiresAt.getTime()),
     ownerType,
     ownerId,
-    metadata: deepFreeze(structuredClone(record.metadata ?? {})),
+    metadata: frozenMetadata(record.metadata),
     // Usage limits (issue 12): only a key with its own carries them, so the guard of an
     // unlimited key reads one absent field.
     ...(record.limits === undefined || record.limits === null
@@ -192,6 +192,15 @@ function toCachedKey(record: ApiKeyRecord, scopeSets: ScopeSets): CachedKey {
     lruExpiresAt: Number.NEGATIVE_INFINITY,
     lruStamp: 0,
   }
+}
+
+// Most keys carry no metadata: they share one frozen empty object instead of one each.
+const NO_METADATA: Readonly<KeyMetadata> = Object.freeze({})
+
+function frozenMetadata(metadata: ApiKeyRecord['metadata'] | null): Readonly<KeyMetadata> {
+  if (metadata === undefined || metadata === null) return NO_METADATA
+  const copy = structuredClone(metadata)
+  return Object.keys(copy).length === 0 ? NO_METADATA : deepFreeze(copy)
 }
 
 // The principal is shared by every request presenting the key: nothing in it may change.

@@ -101,6 +101,29 @@ describe('the cached keys', () => {
     await h.auth.close()
   })
 
+  it('keys without metadata share one frozen empty object; metadata of its own is a frozen copy', async () => {
+    const h = setup()
+    const issue = async (metadata?: Record<string, string>) => {
+      const created = await h.auth.createKey({
+        userId: 'u1',
+        name: 'k',
+        ...(metadata === undefined ? {} : { metadata }),
+      })
+      registerKey(created.key)
+      return h.auth.verifyKey(created.key)
+    }
+    const a = await issue()
+    const b = await issue({})
+    const c = await issue({ team: 'ml' })
+    expect(a.metadata).toEqual({})
+    expect(b.metadata).toBe(a.metadata)
+    expect(Object.isFrozen(a.metadata)).toBe(true)
+    expect(c.metadata).toEqual({ team: 'ml' })
+    expect(c.metadata).not.toBe(a.metadata)
+    expect(Object.isFrozen(c.metadata)).toBe(true)
+    await h.auth.close()
+  })
+
   it('shares at most 1,024 lists; a key with a list beyond them gets its own, equal copy', async () => {
     const records = new Map<string, ApiKeyRecordLike>()
     const read = (digest: string) => Promise.resolve(records.get(digest) ?? null)
