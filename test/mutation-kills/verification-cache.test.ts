@@ -143,6 +143,13 @@ describe('the cached keys', () => {
     expect(beyondAgain).toEqual(beyond)
     expect(beyondAgain).not.toBe(beyond)
     expect(Object.isFrozen(beyondAgain)).toBe(true)
+    // A record whose metadata is null (a store's empty column) is as one without.
+    records.set('nullmeta', { ...recordLike('nullmeta', ['s:0']), metadata: null } as never)
+    const nullMeta = await cache.load('nullmeta', 'k', 0)
+    expect(nullMeta?.principal.metadata).toEqual({})
+    expect(nullMeta?.principal.metadata).toBe(
+      (await cache.load('again', 'k', 0))?.principal.metadata,
+    )
     // Each entry is the cached key itself, with its LRU fields.
     const entry = cache.peek('new2')
     expect(entry?.lruExpiresAt).toBe(30_000)
