@@ -13,8 +13,8 @@
  * Environment: `ROUNDS` (21), `N` requests per run (50,000).
  */
 import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { generateKeys, recordOf, REQUIRED } from '../http/keys.js'
+import { generateKeys, REQUIRED } from '../http/keys.js'
+import { importFrom, serviceOf } from './checkout.js'
 
 const roots = process.argv.slice(2).map((root) => resolve(root))
 if (roots.length !== 2) throw new Error('usage: fastify-hook.ts <checkout A> <checkout B>')
@@ -27,18 +27,11 @@ const keys = generateKeys()
 const hooks: Hook[] = []
 const refreshes: (() => Promise<unknown>)[] = []
 for (const root of roots) {
-  const lib = (await import(
-    pathToFileURL(`${root}/src/index.ts`).href
-  )) as typeof import('../../src/index.js')
-  const fastify = (await import(
-    pathToFileURL(`${root}/adapters/frameworks/fastify/index.ts`).href
-  )) as typeof import('../../adapters/frameworks/fastify/index.js')
-  const store = new lib.MemoryKeyStore()
-  for (const [j, key] of keys.entries()) await store.insert(recordOf(key, j))
-  const auth = lib.createApiKeyAuth({ store, logger: false })
-  // A cache entry lives 30 s from its read; every key is read again before each run.
-  const refresh = () => Promise.all(keys.map((key) => auth.verifyKey(key)))
-  await refresh()
+  const fastify = await importFrom<typeof import('../../adapters/frameworks/fastify/index.js')>(
+    root,
+    'adapters/frameworks/fastify/index.ts',
+  )
+  const { auth, refresh } = await serviceOf(root, keys)
   refreshes.push(refresh)
   hooks.push(fastify.requireApiKey(auth, { scopes: REQUIRED }) as unknown as Hook)
 }

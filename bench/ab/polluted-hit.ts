@@ -19,9 +19,9 @@
  * Environment: `ROUNDS` (21), `N` requests per run (30,000), `POLLUTE` (1,000).
  */
 import { resolve } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { handVerify } from '../http/hand.js'
-import { generateKeys, handTable, recordOf, REQUIRED } from '../http/keys.js'
+import { generateKeys, handTable, REQUIRED } from '../http/keys.js'
+import { importFrom, serviceOf } from './checkout.js'
 
 const roots = process.argv.slice(2).map((root) => resolve(root))
 if (roots.length === 0) throw new Error('usage: polluted-hit.ts <checkout A> [<checkout B>]')
@@ -50,17 +50,8 @@ const refreshes: (() => Promise<unknown>)[] = []
 let misses = 0
 
 for (const [i, root] of roots.entries()) {
-  const lib = (await import(
-    pathToFileURL(`${root}/src/index.ts`).href
-  )) as typeof import('../../src/index.js')
-  const http = (await import(
-    pathToFileURL(`${root}/src/http/index.ts`).href
-  )) as typeof import('../../src/http/index.js')
-  const store = new lib.MemoryKeyStore()
-  for (const [j, key] of keys.entries()) await store.insert(recordOf(key, j))
-  const auth = lib.createApiKeyAuth({ store, logger: false })
-  const refresh = () => Promise.all(keys.map((key) => auth.verifyKey(key)))
-  await refresh()
+  const http = await importFrom<typeof import('../../src/http/index.js')>(root, 'src/http/index.ts')
+  const { auth, refresh } = await serviceOf(root, keys)
   refreshes.push(refresh)
   const guard = http.createRequestGuard(auth, { scopes: REQUIRED }, accessors)
   checks.set(`lib ${'AB'[i] ?? i}`, (request) => {
