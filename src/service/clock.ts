@@ -27,9 +27,10 @@ const MAX_TIME_MS = 8.64e15
  */
 export function createServiceClock(now: () => Date | number, logger: AuthLogger): ServiceClock {
   // The default clock needs no guard: the engine's own `Date.now` cannot throw and always returns
-  // a valid time. Every verification reads the clock, and the guard (a closure call, a `try`,
-  // the type and range checks) was a measurable part of a cache hit (docs/benchmarks.md,
-  // "Sixth session"). Any other function, including a replaced or spied `Date.now`, is guarded.
+  // a valid time, and every verification reads the clock, so the guard (a closure call, a `try`,
+  // the type and range checks) was work for nothing on every hit (too little to measure alone:
+  // docs/benchmarks.md, "Sixth session"). Any other function, including a replaced or spied
+  // `Date.now`, is guarded.
   if (now === ENGINE_DATE_NOW) return now as () => number
   return () => {
     let t: unknown
