@@ -1,6 +1,7 @@
 /**
  * Sections 2 and 3: HTTP throughput per framework (bare, hand-written pipeline, the library) and
- * against the peers. Every server runs in its own process pinned to the server CPU; autocannon
+ * against the peers. Every run has a server process of its own (started for it: see
+ * startWarmServer), pinned to the server CPU; autocannon
  * runs in this process, pinned to the load CPU (bench/lib/cpu.ts). Each round runs every variant
  * once, the servers of one framework back to back in alternating direction ({@link roundOrder}),
  * so ratios pair runs made under the same conditions.
@@ -100,29 +101,51 @@ async function main(): Promise<void> {
   const keysFile = join(dir, 'keys.json')
   writeFileSync(keysFile, JSON.stringify(keys))
   const authorizations = keys.map((key) => `Bearer ${key}`)
-  const servers = new Map<Variant, ServerProcess>()
   try {
-    // Started one at a time: each start compiles and would skew a neighbour's warm-up.
-    for (const variant of VARIANTS) {
-      const server = await startServer(variant, keysFile)
-      servers.set(variant, server)
-      await checkServer(server, keys[0] as string)
-      // Every key once (so every key is cached before timing), then a timed warm-up.
-      await loadAmount(server.url, authorizations, authorizations.length)
-      await load(server.url, authorizations, WARMUP_S)
-    }
     const runs = new Map<Variant, Run[]>(VARIANTS.map((v) => [v, []]))
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of roundOrder(round)) {
-        runs
-          .get(variant)
-          ?.push(await measureRun(servers.get(variant) as ServerProcess, authorizations))
+        // A new process per run: see startWarmServer.
+        const server = await startWarmServer(variant, keysFile, keys[0] as string, authorizations)
+        try {
+          runs.get(variant)?.push(await measureRun(server, authorizations))
+        } finally {
+          await server.stop()
+        }
       }
     }
     report(runs)
   } finally {
-    await Promise.all([...servers.values()].map((s) => s.stop()))
     rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/**
+ * Starts `variant`, checks it answers, sends every key once (cached), then a timed warm-up.
+ *
+ * Every run has its own server process, started for it: two processes of the same server and
+ * code differ by up to 15 % in CPU per request, for their whole life (an A/A run, four
+ * long-lived Fastify servers, two of each build, 8 alternated rounds: 12.7–13.2 against
+ * 14.6–15.5 µs for two processes of the hand-written server; docs/benchmarks.md, "Seventh
+ * session"). With one process per variant for the whole bench, as until the seventh session,
+ * every round re-measured the same two processes, and a ratio carried their difference however
+ * many rounds ran; with one per run, the median over rounds is over as many process pairs.
+ */
+async function startWarmServer(
+  variant: Variant,
+  keysFile: string,
+  validKey: string,
+  authorizations: readonly string[],
+): Promise<ServerProcess> {
+  const server = await startServer(variant, keysFile)
+  try {
+    await checkServer(server, validKey)
+    await loadAmount(server.url, authorizations, authorizations.length)
+    await load(server.url, authorizations, WARMUP_S)
+    return server
+  } catch (error) {
+    await server.stop()
+    throw error
   }
 }
 
@@ -200,8 +223,9 @@ function report(runs: Map<Variant, Run[]>): void {
     ],
   )
   printNote(
-    `Load: ${GENERATOR}, ${CONNECTIONS} connections, ${DURATION_S} s per run after every key once and ` +
-      `a ${WARMUP_S} s warm-up; requests cycle through a fixed shuffle of the 1,000 keys. ` +
+    `Load: ${GENERATOR}, ${CONNECTIONS} connections, ${DURATION_S} s per run, each run on a server ` +
+      `process started for it, after every key once and a ${WARMUP_S} s warm-up (two processes of ` +
+      `one build differ by up to 15 %: each round samples new ones); requests cycle through a fixed shuffle of the 1,000 keys. ` +
       `Servers on ${cpuOf('server')}, the load generator on ${cpuOf('load')}, ` +
       `127.0.0.1. Ratios are per round (same-round runs), then median (min–max). "Server ` +
       `CPU/req" is the server process's user+system time per request (from /proc); "by CPU/req" ` +

@@ -6,8 +6,9 @@
  *   1 000 per 10 s must admit exactly 1 000 within the window (the bucketed window never
  *   over-admits; 0 leasing), and a key with 10 000 credits exactly 10 000.
  * - Cost: Fastify + `requireApiKey`, memory key store, every key with one rate limit it never
- *   reaches, counted in a memory or a Redis limit store, against the same server without limits;
- *   interleaved rounds, the ratio of requests per second per round.
+ *   reaches, counted in a memory or a Redis limit store, against the same server without limits,
+ *   and a hand-written limit against the hand-written hook (the floor); interleaved rounds, each
+ *   on server processes started for it, the ratio of requests per second per round.
  *
  * - In process (8d): what one rate limit adds to a cache hit through `createRequestGuard`, CPU
  *   time per call, alternated rounds (bench/limits-in-process.ts).
@@ -25,7 +26,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LimitCheck, LimitStore } from '../src/index.js'
 import { type ManagedServer, startPostgres, startRedis } from '../test/support/servers.js'
-import { QUICK } from './lib/args.js'
+import { intOption, QUICK } from './lib/args.js'
 import { removeOnExit } from './lib/cleanup.js'
 import { cpuOf, pinSelf, pinTree } from './lib/cpu.js'
 import { judge, measureRun, type Run } from './lib/judge.js'
@@ -39,7 +40,9 @@ import { printNote, printTable } from './lib/table.js'
 
 const WORKERS = 10
 const SELF = fileURLToPath(import.meta.url)
-const ROUNDS = QUICK ? 2 : 5
+// Rounds of the cost rows (8b), each on server processes started for it; `--rounds=N` as for
+// sections 2 and 3.
+const ROUNDS = intOption('rounds', QUICK ? 2 : 7)
 /** Units per lease in the leasing rows of 8a. */
 const LEASE_BATCH = 10
 
@@ -223,8 +226,26 @@ async function accuracy(backend: Backend, info: unknown): Promise<string[][]> {
   return rows
 }
 
-type CostVariant = 'none' | 'memory' | 'memory-async' | 'redis' | 'redis-single' | 'redis-leasing'
-const COST_VARIANTS: Record<CostVariant, { label: string; target?: number }> = {
+type CostVariant =
+  | 'none'
+  | 'memory'
+  | 'memory-async'
+  | 'redis'
+  | 'redis-single'
+  | 'redis-leasing'
+  | 'hand'
+  | 'hand-limit'
+/**
+ * A row's server: the library's Fastify server (`fastify-lib`, limits from `BENCH_LIMITS`) unless
+ * `hand`; compared with `base` (default `none`, the library without limits).
+ */
+interface CostVariantInfo {
+  label: string
+  target?: number
+  hand?: true
+  base?: CostVariant
+}
+const COST_VARIANTS: Record<CostVariant, CostVariantInfo> = {
   none: { label: 'Fastify + requireApiKey, no limits' },
   memory: { label: '… + one rate limit, memory limit store', target: 0.95 },
   'memory-async': {
@@ -233,7 +254,16 @@ const COST_VARIANTS: Record<CostVariant, { label: string; target?: number }> = {
   redis: { label: '… + one rate limit, Redis limit store', target: 0.85 },
   'redis-single': { label: '… + one rate limit, Redis limit store, maxBatch 1 (no coalescing)' },
   'redis-leasing': { label: '… + one rate limit, LeasingLimitStore (batch 100) over Redis' },
+  // The floor of the memory row: what the least hand-written limit with the same two headers
+  // costs the hand-written hook of section 2 (bench/http/hand.ts), on the same keys and load.
+  hand: { label: 'Fastify + the hand-written hook (bench/http/hand.ts), no limits', hand: true },
+  'hand-limit': {
+    label: '… + a hand-written fixed-window limit per key in a Map, the same two headers',
+    hand: true,
+    base: 'hand',
+  },
 }
+const isBase = (variant: CostVariant): boolean => variant === 'none' || variant === 'hand'
 /**
  * Connections of the second set of rows: with a Redis limit store a request waits for a round
  * trip, so at the default 16 the limited server idles part of the time (it is latency-bound, not
@@ -293,59 +323,79 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
   writeFileSync(keysFile, JSON.stringify(keys))
   const authorizations = keys.map((key) => `Bearer ${key}`)
   const names = Object.keys(COST_VARIANTS) as CostVariant[]
-  const servers = new Map<CostVariant, ServerProcess>()
   const runs = new Map<string, Run[]>(COST_ROWS.map((row) => [rowId(row), []]))
   const scripts = new Map<string, number[]>()
   const batches = new Map<string, Batches>()
   const onRedis = (name: CostVariant): boolean => name.startsWith('redis')
-  try {
-    for (const name of names) {
-      const env: Record<string, string> =
-        name === 'none' ? {} : { BENCH_LIMITS: name, BENCH_LIMITS_INFO: JSON.stringify(redisInfo) }
-      const server = await startServer('fastify-lib', keysFile, env)
-      servers.set(name, server)
+  // A server process per variant and round, started for it (two processes of one build differ
+  // by up to 15 %: bench/http.ts, startWarmServer); its rows (one per connection count) are
+  // measured on it back to back.
+  const start = async (name: CostVariant): Promise<ServerProcess> => {
+    const { hand } = COST_VARIANTS[name]
+    const env: Record<string, string> = hand
+      ? name === 'hand-limit'
+        ? { BENCH_HAND_LIMIT: '1' }
+        : {}
+      : name === 'none'
+        ? {}
+        : { BENCH_LIMITS: name, BENCH_LIMITS_INFO: JSON.stringify(redisInfo) }
+    const server = await startServer(hand ? 'fastify-hand' : 'fastify-lib', keysFile, env)
+    try {
       const probe = await fetch(`${server.url}/api/v1/models`, {
         headers: { authorization: authorizations[0] as string },
       })
       if (probe.status !== 200) throw new Error(`${name}: a valid key got ${probe.status}`)
-      if (name !== 'none' && probe.headers.get('ratelimit') === null)
+      if (!isBase(name) && probe.headers.get('ratelimit') === null)
         throw new Error(`${name}: no RateLimit header`)
       await loadAmount(server.url, authorizations, authorizations.length)
       await load(server.url, authorizations, WARMUP_S)
+      return server
+    } catch (error) {
+      await server.stop()
+      throw error
     }
+  }
+  try {
     for (let round = 0; round < ROUNDS; round++) {
       // Every order is reversed on the next round: drift hits each row alike.
-      const order = round % 2 === 0 ? COST_ROWS : [...COST_ROWS].reverse()
-      for (const row of order) {
-        const id = rowId(row)
-        const server = servers.get(row.variant) as ServerProcess
-        const redis = onRedis(row.variant)
-        const before = redis ? await redisScriptCalls(redisInfo) : 0
-        const batchesBefore = redis ? await batchesOf(server) : {}
-        const run = await measureRun(server, authorizations, row.connections)
-        if (redis) {
-          const trips = scripts.get(id) ?? []
-          trips.push(((await redisScriptCalls(redisInfo)) - before) / run.total)
-          scripts.set(id, trips)
-          const into = batches.get(id) ?? {}
-          addBatches(into, await batchesOf(server), batchesBefore)
-          batches.set(id, into)
+      const order = round % 2 === 0 ? names : [...names].reverse()
+      for (const name of order) {
+        const server = await start(name)
+        try {
+          const rows = COST_ROWS.filter((row) => row.variant === name)
+          for (const row of round % 2 === 0 ? rows : rows.reverse()) {
+            const id = rowId(row)
+            const redis = onRedis(row.variant)
+            const before = redis ? await redisScriptCalls(redisInfo) : 0
+            const batchesBefore = redis ? await batchesOf(server) : {}
+            const run = await measureRun(server, authorizations, row.connections)
+            if (redis) {
+              const trips = scripts.get(id) ?? []
+              trips.push(((await redisScriptCalls(redisInfo)) - before) / run.total)
+              scripts.set(id, trips)
+              const into = batches.get(id) ?? {}
+              addBatches(into, await batchesOf(server), batchesBefore)
+              batches.set(id, into)
+            }
+            runs.get(id)?.push(run)
+          }
+        } finally {
+          await server.stop()
         }
-        runs.get(id)?.push(run)
       }
     }
     const judged = judge((id) => runs.get(id) ?? [])
     const rows = COST_ROWS.map((row) => {
       const id = rowId(row)
-      const { label, target } = COST_VARIANTS[row.variant]
-      const none = rowId({ variant: 'none', connections: row.connections })
+      const { label, target, base = 'none' } = COST_VARIANTS[row.variant]
+      const none = rowId({ variant: base, connections: row.connections })
       const trip = scripts.get(id)
       const trips = trip === undefined ? '—' : formatRange(summarize(trip), (n) => n.toFixed(3))
       const rps = formatRate(judged.median(id, (r) => r.rps))
       const shares = judged.shares(id)
       const cpu = `${judged.median(id, (r) => r.cpuPerRequest).toFixed(1)} µs`
       const head = [label, String(row.connections), rps, cpu]
-      if (row.variant === 'none') return [...head, '1.00×', '—', shares, trips, '—']
+      if (isBase(row.variant)) return [...head, '1.00×', '—', shares, trips, '—']
       const [ratios, verdict] = judged.target(undefined, id, none, target ?? 0)
       return [
         ...head,
@@ -358,7 +408,6 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
     })
     return { rows, batches: batchRows(batches) }
   } finally {
-    await Promise.all([...servers.values()].map((s) => s.stop()))
     rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -481,10 +530,13 @@ async function printCost(redisInfo: unknown): Promise<void> {
     rows,
   )
   printNote(
-    `The Fastify servers run on ${cpuOf('server')}; Redis runs on ${cpuOf('load')} with the ` +
+    `The Fastify servers run on ${cpuOf('server')}, a process started for each variant and ` +
+      `round (${ROUNDS} rounds); Redis runs on ${cpuOf('load')} with the ` +
       'load generator (pinned there explicitly), as in a deployment where Redis is another ' +
       "machine: its CPU is not counted against the server's. Each row is compared with the " +
-      'server without limits under the same connections. A ratio counts by req/s when both ' +
+      'server without limits under the same connections (the hand-written limit with the ' +
+      "hand-written hook without one: the floor of the memory row's ratio, the least a per-key " +
+      'limit and its two headers cost). A ratio counts by req/s when both ' +
       'servers saturate their core, else by CPU per request when nothing else ran on it, else ' +
       'it is not valid (bench/lib/judge.ts). With a Redis limit store a request waits a round ' +
       `trip, so at ${CONNECTIONS} connections the server may idle between turns (latency-bound); ` +

@@ -17,13 +17,14 @@ import {
   MemoryKeyStore,
   MemoryLimitStore,
 } from '../../src/index.js'
-import { handVerify, UNAUTHORIZED_BODY } from './hand.js'
+import { handLimiter, handVerify, UNAUTHORIZED_BODY } from './hand.js'
 import { handTable, recordOf, REQUIRED, SHARED } from './keys.js'
 
 const [variant = '', keysFile = ''] = process.argv.slice(2)
 const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as string[]
 const BODY = { models: [] as string[] }
 const PATH = '/api/v1/models'
+const RATE_LIMITED_BODY = '{"error":{"code":"RATE_LIMITED","message":"Rate limited"}}'
 
 /**
  * Store calls seen by the server, read by the bench at `GET /__bench/stats`; with a Redis limit
@@ -196,7 +197,29 @@ async function start(): Promise<Server> {
         async () => BODY,
       )
     }
-    if (kind === 'hand' || kind === 'handdata') {
+    if ((kind === 'hand' || kind === 'handdata') && process.env.BENCH_HAND_LIMIT === '1') {
+      // The hand-written floor of bench/limits.ts: the same hook plus the least a per-key rate
+      // limit with its two headers does (bench/http/hand.ts).
+      const charge = handLimiter()
+      app.get(
+        PATH,
+        {
+          onRequest: async (request, reply) => {
+            const principal = handVerify(table, request.headers.authorization, REQUIRED)
+            if (principal === undefined) {
+              return reply.code(401).type('application/json').send(UNAUTHORIZED_BODY)
+            }
+            const headers = charge(principal.keyId, Date.now())
+            if (headers === undefined) {
+              return reply.code(429).type('application/json').send(RATE_LIMITED_BODY)
+            }
+            reply.headers(headers)
+            request.auth = principal
+          },
+        },
+        async () => BODY,
+      )
+    } else if (kind === 'hand' || kind === 'handdata') {
       if (kind === 'handdata') await holdLibraryData()
       app.get(
         PATH,
