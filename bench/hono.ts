@@ -2,8 +2,8 @@
  * Section 13 (issue 15): Hono with `@vydra/auth/hono` against a hand-written Hono middleware
  * doing the reference pipeline (bench/http/hand.ts) and against Hono's own `bearerAuth` with the
  * same 1,000 keys, on Node (`@hono/node-server`) and on Bun (`Bun.serve` with `app.fetch`, Bun
- * from its npm package). Built like section 2 (bench/http.ts): every server in its own process
- * pinned to the server CPU, wrk (or autocannon) on the load CPU, every variant once per round,
+ * from its npm package). Built like section 2 (bench/http.ts): every run on a server process
+ * started for it (lib/fresh-server.ts), pinned to the server CPU, wrk (or autocannon) on the load CPU, every variant once per round,
  * ratios per round, and the same validity rule (both servers saturated, or judged by CPU per
  * request when nothing else ran on the server core). The order within a round is balanced for
  * the pairs that are judged (see {@link roundOrder}), and every run ends only once its server has
@@ -17,12 +17,12 @@ import { QUICK } from './lib/args.js'
 import { removeOnExit } from './lib/cleanup.js'
 import { generateKeys } from './http/keys.js'
 import { cpuOf, pinSelf } from './lib/cpu.js'
-import { CONNECTIONS, DURATION_S, GENERATOR, load, loadAmount, WARMUP_S } from './lib/load.js'
+import { CONNECTIONS, DURATION_S, GENERATOR, WARMUP_S } from './lib/load.js'
+import { withFreshServer } from './lib/fresh-server.js'
 import { type Launch, type ServerProcess, startServer } from './lib/server-process.js'
 import { formatRate, formatRange, summarize } from './lib/stats.js'
 import { printNote, printTable, printUnavailable } from './lib/table.js'
 import { judge, measureRun, percent, type Run, type RunJudge } from './lib/judge.js'
-import { settle } from './lib/settle.js'
 
 // A multiple of 4: every order of roundOrder occurs equally often.
 const ROUNDS = QUICK ? 4 : 8
@@ -75,27 +75,23 @@ async function main(): Promise<void> {
   const keysFile = join(dir, 'keys.json')
   writeFileSync(keysFile, JSON.stringify(keys))
   const authorizations = keys.map((key) => `Bearer ${key}`)
-  const servers = new Map<Variant, ServerProcess>()
   try {
-    for (const variant of variants) {
-      const [runtime, kind] = variant.split('-') as [Runtime, Kind]
-      const server = await startServer(kind, keysFile, {}, launchOf(runtime))
-      servers.set(variant, server)
-      await checkServer(server, keys[0] as string)
-      await loadAmount(server.url, authorizations, authorizations.length)
-      await load(server.url, authorizations, WARMUP_S)
-      await settle(server)
-    }
     const runs = new Map<Variant, Run[]>(variants.map((v) => [v, []]))
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of roundOrder(runtimes, round)) {
-        const server = servers.get(variant) as ServerProcess
-        runs.get(variant)?.push(await measureRun(server, authorizations))
+        const [runtime, kind] = variant.split('-') as [Runtime, Kind]
+        // A process per run (bench/lib/fresh-server.ts).
+        const run = await withFreshServer(
+          () => startServer(kind, keysFile, {}, launchOf(runtime)),
+          (server) => checkServer(server, keys[0] as string),
+          authorizations,
+          (server) => measureRun(server, authorizations),
+        )
+        runs.get(variant)?.push(run)
       }
     }
     report(runtimes, runs)
   } finally {
-    await Promise.all([...servers.values()].map((s) => s.stop()))
     rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -165,8 +161,9 @@ function report(runtimes: readonly Runtime[], runs: Map<Variant, Run[]>): void {
   printNote(
     `Node ${process.version} with @hono/node-server; Bun from node_modules/.bin/bun with ` +
       `Bun.serve({ fetch: app.fetch }). Load: ${GENERATOR}, ${CONNECTIONS} connections, ` +
-      `${DURATION_S} s per run after every key once and a ${WARMUP_S} s warm-up; requests cycle ` +
-      `through a fixed shuffle of the 1,000 keys. Servers on ${cpuOf('server')}, the load ` +
+      `${DURATION_S} s per run, each on a server process started for it, after every key once ` +
+      `and a ${WARMUP_S} s warm-up; requests cycle through a fixed shuffle of the 1,000 keys. ` +
+      `Servers on ${cpuOf('server')}, the load ` +
       `generator on ${cpuOf('load')}. Each round runs the hand-written and library servers of ` +
       `a runtime back to back, in alternating order (A B, B A), each run starting once the ` +
       `previous server was idle. Ratios are per round, then median (min–max); the verdict ` +

@@ -1,7 +1,7 @@
 /**
  * Sections 2 and 3: HTTP throughput per framework (bare, hand-written pipeline, the library) and
  * against the peers. Every run has a server process of its own (started for it: see
- * startWarmServer), pinned to the server CPU; autocannon
+ * bench/lib/fresh-server.ts), pinned to the server CPU; autocannon
  * runs in this process, pinned to the load CPU (bench/lib/cpu.ts). Each round runs every variant
  * once, the servers of one framework back to back in alternating direction ({@link roundOrder}),
  * so ratios pair runs made under the same conditions.
@@ -14,7 +14,8 @@ import { removeOnExit } from './lib/cleanup.js'
 import { generateKeys } from './http/keys.js'
 import { cpuOf, pinSelf } from './lib/cpu.js'
 import { judge, MAX_INTERFERENCE, measureRun, percent, type Run, SATURATED } from './lib/judge.js'
-import { CONNECTIONS, DURATION_S, GENERATOR, load, loadAmount, WARMUP_S } from './lib/load.js'
+import { CONNECTIONS, DURATION_S, GENERATOR, WARMUP_S } from './lib/load.js'
+import { withFreshServer } from './lib/fresh-server.js'
 import { type ServerProcess, startServer } from './lib/server-process.js'
 import { formatRate, formatRatio, formatRange, summarize } from './lib/stats.js'
 import { printNote, printTable } from './lib/table.js'
@@ -105,47 +106,18 @@ async function main(): Promise<void> {
     const runs = new Map<Variant, Run[]>(VARIANTS.map((v) => [v, []]))
     for (let round = 0; round < ROUNDS; round++) {
       for (const variant of roundOrder(round)) {
-        // A new process per run: see startWarmServer.
-        const server = await startWarmServer(variant, keysFile, keys[0] as string, authorizations)
-        try {
-          runs.get(variant)?.push(await measureRun(server, authorizations))
-        } finally {
-          await server.stop()
-        }
+        const run = await withFreshServer(
+          () => startServer(variant, keysFile),
+          (server) => checkServer(server, keys[0] as string),
+          authorizations,
+          (server) => measureRun(server, authorizations),
+        )
+        runs.get(variant)?.push(run)
       }
     }
     report(runs)
   } finally {
     rmSync(dir, { recursive: true, force: true })
-  }
-}
-
-/**
- * Starts `variant`, checks it answers, sends every key once (cached), then a timed warm-up.
- *
- * Every run has its own server process, started for it: two processes of the same server and
- * code differ by up to 15 % in CPU per request, for their whole life (an A/A run, four
- * long-lived Fastify servers, two of each build, 8 alternated rounds: 12.7–13.2 against
- * 14.6–15.5 µs for two processes of the hand-written server; docs/benchmarks.md, "Seventh
- * session"). With one process per variant for the whole bench, as until the seventh session,
- * every round re-measured the same two processes, and a ratio carried their difference however
- * many rounds ran; with one per run, the median over rounds is over as many process pairs.
- */
-async function startWarmServer(
-  variant: Variant,
-  keysFile: string,
-  validKey: string,
-  authorizations: readonly string[],
-): Promise<ServerProcess> {
-  const server = await startServer(variant, keysFile)
-  try {
-    await checkServer(server, validKey)
-    await loadAmount(server.url, authorizations, authorizations.length)
-    await load(server.url, authorizations, WARMUP_S)
-    return server
-  } catch (error) {
-    await server.stop()
-    throw error
   }
 }
 

@@ -33,7 +33,8 @@ import { judge, measureRun, type Run } from './lib/judge.js'
 import { inProcessCost } from './limits-in-process.js'
 import { redisInProcessCost } from './limits-redis-in-process.js'
 import { generateKeys } from './http/keys.js'
-import { CONNECTIONS, load, loadAmount, WARMUP_S } from './lib/load.js'
+import { CONNECTIONS } from './lib/load.js'
+import { withFreshServer } from './lib/fresh-server.js'
 import { type ServerProcess, startServer } from './lib/server-process.js'
 import { formatCount, formatRange, formatRate, summarize } from './lib/stats.js'
 import { printNote, printTable } from './lib/table.js'
@@ -327,10 +328,9 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
   const scripts = new Map<string, number[]>()
   const batches = new Map<string, Batches>()
   const onRedis = (name: CostVariant): boolean => name.startsWith('redis')
-  // A server process per variant and round, started for it (two processes of one build differ
-  // by up to 15 %: bench/http.ts, startWarmServer); its rows (one per connection count) are
-  // measured on it back to back.
-  const start = async (name: CostVariant): Promise<ServerProcess> => {
+  // A server process per variant and round, started for it (bench/lib/fresh-server.ts); its
+  // rows (one per connection count) are measured on it back to back.
+  const start = (name: CostVariant) => (): Promise<ServerProcess> => {
     const { hand } = COST_VARIANTS[name]
     const env: Record<string, string> = hand
       ? name === 'hand-limit'
@@ -339,20 +339,33 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
       : name === 'none'
         ? {}
         : { BENCH_LIMITS: name, BENCH_LIMITS_INFO: JSON.stringify(redisInfo) }
-    const server = await startServer(hand ? 'fastify-hand' : 'fastify-lib', keysFile, env)
-    try {
-      const probe = await fetch(`${server.url}/api/v1/models`, {
-        headers: { authorization: authorizations[0] as string },
-      })
-      if (probe.status !== 200) throw new Error(`${name}: a valid key got ${probe.status}`)
-      if (!isBase(name) && probe.headers.get('ratelimit') === null)
-        throw new Error(`${name}: no RateLimit header`)
-      await loadAmount(server.url, authorizations, authorizations.length)
-      await load(server.url, authorizations, WARMUP_S)
-      return server
-    } catch (error) {
-      await server.stop()
-      throw error
+    return startServer(hand ? 'fastify-hand' : 'fastify-lib', keysFile, env)
+  }
+  const check = (name: CostVariant) => async (server: ServerProcess): Promise<void> => {
+    const probe = await fetch(`${server.url}/api/v1/models`, {
+      headers: { authorization: authorizations[0] as string },
+    })
+    if (probe.status !== 200) throw new Error(`${name}: a valid key got ${probe.status}`)
+    if (!isBase(name) && probe.headers.get('ratelimit') === null)
+      throw new Error(`${name}: no RateLimit header`)
+  }
+  const measure = (name: CostVariant, round: number) => async (server: ServerProcess) => {
+    const rows = COST_ROWS.filter((row) => row.variant === name)
+    for (const row of round % 2 === 0 ? rows : rows.reverse()) {
+      const id = rowId(row)
+      const redis = onRedis(row.variant)
+      const before = redis ? await redisScriptCalls(redisInfo) : 0
+      const batchesBefore = redis ? await batchesOf(server) : {}
+      const run = await measureRun(server, authorizations, row.connections)
+      if (redis) {
+        const trips = scripts.get(id) ?? []
+        trips.push(((await redisScriptCalls(redisInfo)) - before) / run.total)
+        scripts.set(id, trips)
+        const into = batches.get(id) ?? {}
+        addBatches(into, await batchesOf(server), batchesBefore)
+        batches.set(id, into)
+      }
+      runs.get(id)?.push(run)
     }
   }
   try {
@@ -360,28 +373,7 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
       // Every order is reversed on the next round: drift hits each row alike.
       const order = round % 2 === 0 ? names : [...names].reverse()
       for (const name of order) {
-        const server = await start(name)
-        try {
-          const rows = COST_ROWS.filter((row) => row.variant === name)
-          for (const row of round % 2 === 0 ? rows : rows.reverse()) {
-            const id = rowId(row)
-            const redis = onRedis(row.variant)
-            const before = redis ? await redisScriptCalls(redisInfo) : 0
-            const batchesBefore = redis ? await batchesOf(server) : {}
-            const run = await measureRun(server, authorizations, row.connections)
-            if (redis) {
-              const trips = scripts.get(id) ?? []
-              trips.push(((await redisScriptCalls(redisInfo)) - before) / run.total)
-              scripts.set(id, trips)
-              const into = batches.get(id) ?? {}
-              addBatches(into, await batchesOf(server), batchesBefore)
-              batches.set(id, into)
-            }
-            runs.get(id)?.push(run)
-          }
-        } finally {
-          await server.stop()
-        }
+        await withFreshServer(start(name), check(name), authorizations, measure(name, round))
       }
     }
     const judged = judge((id) => runs.get(id) ?? [])

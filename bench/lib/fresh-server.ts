@@ -1,0 +1,38 @@
+/**
+ * A server process for one run of a comparison (sections 2, 3, 8b and 13): started, checked,
+ * sent every key once (so every key is cached) and warmed up, then used and stopped.
+ *
+ * Why a process per run rather than one per variant for the whole section: two processes of the
+ * same server and code differ by up to 15 % in CPU per request, for their whole life (an A/A
+ * run, 2026-11-30 21:33 UTC, quiet: four long-lived Fastify servers, two of each build, 8
+ * alternated rounds; the two hand-written processes took 12.7–13.2 and 14.6–15.5 µs per request
+ * in the same rounds; docs/benchmarks.md, "Seventh session"). With one process per variant, every
+ * round re-measured the same two processes and a ratio carried their difference however many
+ * rounds ran; with a process per run, the median over rounds is over as many process pairs.
+ */
+import { load, loadAmount, WARMUP_S } from './load.js'
+import type { ServerProcess } from './server-process.js'
+import { settle } from './settle.js'
+
+/**
+ * Starts a server with `start`, checks it with `check` (which throws on a wrong answer), warms
+ * it up over `authorizations`, hands it to `use`, and stops it whatever happens.
+ */
+export async function withFreshServer<T>(
+  start: () => Promise<ServerProcess>,
+  check: (server: ServerProcess) => Promise<void>,
+  authorizations: readonly string[],
+  use: (server: ServerProcess) => Promise<T>,
+): Promise<T> {
+  const server = await start()
+  try {
+    await check(server)
+    await loadAmount(server.url, authorizations, authorizations.length)
+    await load(server.url, authorizations, WARMUP_S)
+    // A warm-up of a slow server (bearer-auth) leaves requests in flight: finish them first.
+    await settle(server)
+    return await use(server)
+  } finally {
+    await server.stop()
+  }
+}
