@@ -197,7 +197,7 @@ function report(runs: Map<Variant, Run[]>): void {
   printNote(
     `Load: ${GENERATOR}, ${CONNECTIONS} connections, ${DURATION_S} s per run, each run on a server ` +
       `process started for it, after every key once and a ${WARMUP_S} s warm-up (two processes of ` +
-      `one build differ by up to 15 %: each round samples new ones); requests cycle through a fixed shuffle of the 1,000 keys. ` +
+      `one build can differ by 15 % and more: each round samples new ones); requests cycle through a fixed shuffle of the 1,000 keys. ` +
       `Servers on ${cpuOf('server')}, the load generator on ${cpuOf('load')}, ` +
       `127.0.0.1. Ratios are per round (same-round runs), then median (min–max). "Server ` +
       `CPU/req" is the server process's user+system time per request (from /proc); "by CPU/req" ` +

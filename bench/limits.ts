@@ -341,14 +341,16 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
         : { BENCH_LIMITS: name, BENCH_LIMITS_INFO: JSON.stringify(redisInfo) }
     return startServer(hand ? 'fastify-hand' : 'fastify-lib', keysFile, env)
   }
-  const check = (name: CostVariant) => async (server: ServerProcess): Promise<void> => {
-    const probe = await fetch(`${server.url}/api/v1/models`, {
-      headers: { authorization: authorizations[0] as string },
-    })
-    if (probe.status !== 200) throw new Error(`${name}: a valid key got ${probe.status}`)
-    if (!isBase(name) && probe.headers.get('ratelimit') === null)
-      throw new Error(`${name}: no RateLimit header`)
-  }
+  const check =
+    (name: CostVariant) =>
+    async (server: ServerProcess): Promise<void> => {
+      const probe = await fetch(`${server.url}/api/v1/models`, {
+        headers: { authorization: authorizations[0] as string },
+      })
+      if (probe.status !== 200) throw new Error(`${name}: a valid key got ${probe.status}`)
+      if (!isBase(name) && probe.headers.get('ratelimit') === null)
+        throw new Error(`${name}: no RateLimit header`)
+    }
   const measure = (name: CostVariant, round: number) => async (server: ServerProcess) => {
     const rows = COST_ROWS.filter((row) => row.variant === name)
     for (const row of round % 2 === 0 ? rows : rows.reverse()) {

@@ -18,7 +18,12 @@
 import { resolve } from 'node:path'
 import { handLimiter, handVerify } from '../http/hand.js'
 import { generateKeys, handTable, recordOf, REQUIRED } from '../http/keys.js'
-import { BENCH_ACCESSORS, BENCH_RATE, benchRequest, type BenchRequest } from '../lib/guard-request.js'
+import {
+  BENCH_ACCESSORS,
+  BENCH_RATE,
+  benchRequest,
+  type BenchRequest,
+} from '../lib/guard-request.js'
 import { summarize } from '../lib/stats.js'
 import { importFrom } from './checkout.js'
 
@@ -52,7 +57,9 @@ async function libraryCalls(root: string): Promise<[Call, Call]> {
     const auth = lib.createApiKeyAuth({
       store,
       logger: false,
-      ...(limited ? { limits: { store: new lib.MemoryLimitStore(), defaults: { rate: BENCH_RATE } } } : {}),
+      ...(limited
+        ? { limits: { store: new lib.MemoryLimitStore(), defaults: { rate: BENCH_RATE } } }
+        : {}),
     })
     const guard = http.createRequestGuard(auth, { scopes: REQUIRED }, BENCH_ACCESSORS)
     for (const request of requests) await guard(request)
@@ -78,7 +85,10 @@ const hand: [Call, Call] = [
 ]
 
 const variants: [string, Call][] = []
-for (const [name, root] of [['A', roots[0]], ['B', roots[1]]] as const) {
+for (const [name, root] of [
+  ['A', roots[0]],
+  ['B', roots[1]],
+] as const) {
   const [none, limit] = await libraryCalls(root as string)
   variants.push([`${name} none`, none], [`${name} limit`, limit])
 }
