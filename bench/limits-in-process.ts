@@ -23,6 +23,7 @@ import {
   benchRequest,
   type BenchRequest,
 } from './lib/guard-request.js'
+import { polluter } from './lib/pollute.js'
 import { summarize } from './lib/stats.js'
 
 const CALLS_PER_ROUND = QUICK ? 50_000 : 200_000
@@ -40,14 +41,7 @@ const ROUNDS = QUICK ? 7 : 15
  */
 const POLLUTE_BYTES = 64 * 1024
 const POLLUTED_CALLS = QUICK ? 5_000 : 20_000
-const polluted = new Int32Array(1 << 24)
-let pollutedAt = 0
-function pollute(): void {
-  const mask = polluted.length - 1
-  // One write per 64-byte line.
-  for (let i = 0; i < POLLUTE_BYTES / 4; i += 16) polluted[(pollutedAt + i) & mask] = i
-  pollutedAt = (pollutedAt + POLLUTE_BYTES / 4) & mask
-}
+const pollute = polluter(POLLUTE_BYTES)
 
 const VARIANTS = {
   none: () => undefined,

@@ -24,6 +24,7 @@ import {
   benchRequest,
   type BenchRequest,
 } from '../lib/guard-request.js'
+import { polluter } from '../lib/pollute.js'
 import { summarize } from '../lib/stats.js'
 import { importFrom } from './checkout.js'
 
@@ -33,14 +34,7 @@ const POLLUTE = Number(process.env.POLLUTE ?? 65_536)
 const CALLS = Number(process.env.CALLS ?? 20_000)
 const ROUNDS = Number(process.env.ROUNDS ?? 21)
 
-const polluted = new Int32Array(1 << 24)
-let pollutedAt = 0
-function pollute(): void {
-  const mask = polluted.length - 1
-  // One write per 64-byte line.
-  for (let i = 0; i < POLLUTE / 4; i += 16) polluted[(pollutedAt + i) & mask] = i
-  pollutedAt = (pollutedAt + POLLUTE / 4) & mask
-}
+const pollute = polluter(POLLUTE)
 
 type Call = (i: number) => unknown
 const keys = generateKeys()
@@ -97,7 +91,7 @@ variants.push(['hand none', hand[0]], ['hand limit', hand[1]])
 let sink: unknown
 const run = (call: Call): void => {
   for (let i = 0; i < CALLS; i++) {
-    if (POLLUTE > 0) pollute()
+    pollute()
     sink = call(i)
   }
 }
