@@ -135,7 +135,7 @@ export class LeasingLimitStore implements LimitStore {
     if (check.credits !== undefined || check.rate.length === 0) return this.#call(check)
     const subject = check.subject
     for (;;) {
-      const spent = this.#spend(check)
+      const spent = this.#spend(check, check.cost, check.now)
       if (spent !== undefined) return spent
       const pending = this.#taking.get(subject)
       if (pending === undefined) break
@@ -155,8 +155,9 @@ export class LeasingLimitStore implements LimitStore {
   // key: one `Map` lookup by the subject (the same string each time), no string built.
   //
   // `memo`: `check` is the limiter's own object for this key (src/lib/consume-now.ts,
-  // CONSUME_MEMO): the lease is kept on it and found there, without the lookup.
-  #spend(check: LimitCheck, memo = false): LimitOutcome | undefined {
+  // CONSUME_MEMO): the lease is kept on it and found there, without the lookup. `cost` and
+  // `now` are the charge's (a memo check's own are stale).
+  #spend(check: LimitCheck, cost: number, now: number, memo = false): LimitOutcome | undefined {
     let lease: Lease | undefined
     const kept = memo ? (check as MemoCheck)[CONSUME_MEMO] : undefined
     if (
@@ -171,7 +172,6 @@ export class LeasingLimitStore implements LimitStore {
       if (lease === undefined) return undefined
       if (memo) (check as MemoCheck)[CONSUME_MEMO] = lease
     }
-    const now = check.now
     if (
       now >= lease.until ||
       (lease.limits !== check.rate && lease.text !== describe(check.rate))
@@ -179,10 +179,10 @@ export class LeasingLimitStore implements LimitStore {
       this.#drop(check.subject)
       return undefined
     }
-    if (lease.left < check.cost) return undefined
-    lease.left -= check.cost
+    if (lease.left < cost) return undefined
+    lease.left -= cost
     if (lease.topUps && (lease.left <= this.#lowWater || now >= lease.renewAt)) {
-      this.#topUp(lease, check)
+      this.#topUp(lease, check, now)
     }
     return this.#answer(lease, now)
   }
@@ -193,15 +193,15 @@ export class LeasingLimitStore implements LimitStore {
   // units asked for are the batch minus those left, and no other take of the key runs
   // meanwhile (`#taking`). A refusal or a failure stops the top-ups of this lease: it is spent
   // as it is, and the take after it (awaited) meets the limit or the failure.
-  #topUp(lease: Lease, check: LimitCheck): void {
-    const subject = check.subject
-    const want = Math.min(this.#batch, smallestLimit(check.rate)) - lease.left
+  #topUp(lease: Lease, check: LimitCheck, now: number): void {
+    // Copied: the limiter's check is its own again once this turn ends (src/lib/consume-now.ts).
+    const { subject, rate } = check
+    const want = Math.min(this.#batch, smallestLimit(rate)) - lease.left
     if (want < 1 || this.#taking.has(subject)) return
-    const now = check.now
     const done = (): void => {
       if (this.#taking.get(subject) === taking) this.#taking.delete(subject)
     }
-    const taking = this.#call({ subject, rate: check.rate, cost: want, now }).then(
+    const taking = this.#call({ subject, rate, cost: want, now }).then(
       (outcome) => {
         done()
         if (!outcome.allowed) {
@@ -211,12 +211,12 @@ export class LeasingLimitStore implements LimitStore {
         const held = this.#leases.get(subject)
         if (held === lease) {
           lease.left += want
-          this.#renew(lease, check.rate, outcome, now)
+          this.#renew(lease, rate, outcome, now)
         } else if (held === undefined) {
           // The lease ran out of time or was dropped meanwhile: these units begin a new one.
           this.#hold(
             subject,
-            this.#lease(subject, lease.limits, lease.text, want, check.rate, outcome, now),
+            this.#lease(subject, lease.limits, lease.text, want, rate, outcome, now),
           )
         }
       },
@@ -324,20 +324,21 @@ export class LeasingLimitStore implements LimitStore {
     return this.#inner.consume(check)
   }
 
-  // Spends from a lease held here when it covers the check; `undefined` when a take is due.
-  #consumeNow(check: LimitCheck): LimitOutcome | undefined {
-    if (check.credits !== undefined || check.rate.length === 0) return undefined
-    return this.#spend(check, true)
-  }
-
   // The synchronous form of `consume` (src/lib/consume-now.ts): a check the lease covers is
   // answered in the turn of the cache hit, with no promise; the others go through `consume`
   // (a take: a round trip). It hangs off this class's own `consume`, so a subclass that
   // overrides `consume` is still called. Pinned by test/limits/charge-now.test.ts.
   static {
     Object.defineProperty(LeasingLimitStore.prototype.consume, CONSUME_NOW, {
-      value: function consumeNow(this: LeasingLimitStore, check: LimitCheck) {
-        return this.#consumeNow(check)
+      value: function consumeNow(
+        this: LeasingLimitStore,
+        check: LimitCheck,
+        cost: number,
+        now: number,
+      ): LimitOutcome | undefined {
+        // Spends from a lease held here when it covers the check; `undefined`: a take is due.
+        if (check.credits !== undefined || check.rate.length === 0) return undefined
+        return this.#spend(check, cost, now, true)
       },
     })
   }

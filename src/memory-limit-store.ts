@@ -3,7 +3,7 @@
  * @module
  */
 import { AuthError } from './errors.js'
-import { CONSUME_MEMO, CONSUME_NOW, type MemoCheck } from './lib/consume-now.js'
+import { CONSUME_MEMO, CONSUME_NOW, type CheckShortcut, type MemoCheck } from './lib/consume-now.js'
 import type { LimitStore } from './limit-store.js'
 import type { LimitState } from './limits/sliding-window.js'
 import {
@@ -23,6 +23,11 @@ import type { LimitCheck, LimitOutcome, RateLimit } from './limits/types.js'
 /**
  * A subject's usage, the rate limits it was last charged with, their window ids and what their
  * windows count (`track`, see ./limits/sliding-window-in-place.ts), and its LRU stamp.
+ *
+ * The same-bucket shortcut's numbers (./limits/same-bucket-charge.ts) are on the entry itself,
+ * or, when `armed`, on the limiter's check of the key (src/lib/consume-now.ts, `CheckShortcut`):
+ * then a charge of that check reads that check alone, not the entry. Exactly one of the two
+ * holds them; whatever reads the state first takes them back from the check (`#reclaim`).
  */
 interface Entry extends SameBucket {
   /** The store and the key it belongs to, and whether it has left the store (a memo check). */
@@ -35,7 +40,13 @@ interface Entry extends SameBucket {
   ids: readonly string[]
   track: WindowTrack
   stamp: number
+  /** The window's newest `[bucket, units]` pair when a shortcut is armed; else `undefined`. */
+  newest: [number, number] | undefined
+  /** The check holding the shortcut's numbers, if one does. */
+  armed: ShortcutCheck | undefined
 }
+
+type ShortcutCheck = MemoCheck & CheckShortcut
 
 // The window's newest pair after a charge by the full path, when the shortcut may follow (one
 // rate limit, no credits, frozen limits kept in `rate`; ./limits/same-bucket-charge.ts).
@@ -106,17 +117,35 @@ export class MemoryLimitStore implements LimitStore {
   }
 
   consume(check: LimitCheck): Promise<LimitOutcome> {
-    return Promise.resolve(this.#apply(check))
+    return Promise.resolve(this.#apply(check, check.cost, check.now, false))
+  }
+
+  // The synchronous form on the limiter's own check of the key (src/lib/consume-now.ts): the
+  // shortcut from the numbers kept on that check, when they are this store's and for its
+  // limits, reads no entry and no `Map` (each a read from memory over HTTP with many keys:
+  // docs/benchmarks.md, "Issue 12: the memory limit against a hand-written limit").
+  #applyNow(check: ShortcutCheck, cost: number, now: number): LimitOutcome {
+    if (
+      check.shortcutOf === this &&
+      check.shortcutRate === check.rate &&
+      check.credits === undefined
+    ) {
+      const outcome = chargeSameBucket(check, check.rate[0] as RateLimit, cost, now)
+      if (outcome !== undefined) {
+        if (this.#moves - check.stamp > this.#slack) this.#touchArmed(check)
+        return outcome
+      }
+    }
+    return this.#apply(check, cost, now, true)
   }
 
   // The state is changed in place (./limits/sliding-window-in-place.ts): a charge allocates its
-  // outcome and little else.
+  // outcome and little else. `cost` and `now` are the charge's (a memo check's own are stale).
   //
   // `memo`: `check` is the limiter's own object for this key (src/lib/consume-now.ts,
   // CONSUME_MEMO): the key's entry is kept on it and found there on the next request, without
-  // the `Map` lookup (cache lines of the map's table read on every request; see
-  // docs/benchmarks.md, "Limits cost, sixth session").
-  #apply(check: LimitCheck, memo = false): LimitOutcome {
+  // the `Map` lookup, and the shortcut's numbers are armed on it.
+  #apply(check: LimitCheck, cost: number, now: number, memo: boolean): LimitOutcome {
     const subject = check.subject
     let held: Entry | undefined
     const kept = memo ? (check as MemoCheck)[CONSUME_MEMO] : undefined
@@ -131,57 +160,32 @@ export class MemoryLimitStore implements LimitStore {
       held = this.#states.get(subject)
       if (memo && held !== undefined) (check as MemoCheck)[CONSUME_MEMO] = held
     }
-    if (held === undefined) {
-      const state: LimitState = { w: {} }
-      const ids = check.rate.map(windowId)
-      // A new state holds no window: every one counts nothing.
-      const track = trackOf(state, ids)
-      const outcome = applyInPlace(state, check, ids, track)
-      if (!isEmpty(outcome, state)) {
-        const rate = frozen(check.rate)
-        const entry: Entry = {
-          owner: this,
-          subject,
-          gone: false,
-          state,
-          rate,
-          ids,
-          track,
-          stamp: ++this.#moves,
-          newest: undefined,
-          bucket: 0,
-          count: 0,
-          oldest: 0,
-          pending: 0,
-        }
-        armSameBucket(entry, newestOf(entry, check), track)
-        this.#states.set(subject, entry)
-        if (memo) (check as MemoCheck)[CONSUME_MEMO] = entry
-        if (this.#states.size > this.#max) {
-          const oldest = this.#states.values().next().value as Entry
-          oldest.gone = true
-          this.#states.delete(oldest.subject)
-        }
-      }
-      return outcome
-    }
+    // The algorithm reads the check's `cost` and `now`: a memo check gets a copy with them.
+    const full: LimitCheck = memo ? { subject, rate: check.rate, cost, now } : check
+    if (memo && check.credits !== undefined) full.credits = check.credits
+    if (held === undefined) return this.#create(check, full, memo)
     // The same single limit as last time, no credits, the same bucket: the shortcut.
-    if (held.newest !== undefined && held.rate === check.rate && check.credits === undefined) {
-      const outcome = chargeSameBucket(held, check.rate[0] as RateLimit, check.cost, check.now)
+    if (
+      held.armed === undefined &&
+      held.newest !== undefined &&
+      held.rate === check.rate &&
+      check.credits === undefined
+    ) {
+      const outcome = chargeSameBucket(held, check.rate[0] as RateLimit, cost, now)
       if (outcome !== undefined) {
         this.#touch(held)
         return outcome
       }
     }
     // The full path reads the state: first the units the shortcut admitted go into it.
-    settleSameBucket(held, held.track)
+    this.#reclaim(held)
     // The same limits as last time (the same frozen array, as the service passes): their
     // window ids and counts are known and no window of other limits can be in the state.
     let outcome: LimitOutcome
     if (held.rate === check.rate) {
-      outcome = applyInPlace(held.state, check, held.ids, held.track)
+      outcome = applyInPlace(held.state, full, held.ids, held.track)
     } else {
-      outcome = applyInPlace(held.state, check)
+      outcome = applyInPlace(held.state, full)
       held.rate = frozen(check.rate)
       held.ids = check.rate.map(windowId)
       held.track = trackOf(held.state, held.ids)
@@ -190,19 +194,97 @@ export class MemoryLimitStore implements LimitStore {
       held.gone = true
       this.#states.delete(subject)
     } else {
-      armSameBucket(held, newestOf(held, check), held.track)
+      this.#arm(held, check, memo)
       this.#touch(held)
     }
     return outcome
+  }
+
+  // A subject with no usage held: its first charge.
+  #create(check: LimitCheck, full: LimitCheck, memo: boolean): LimitOutcome {
+    const state: LimitState = { w: {} }
+    const ids = check.rate.map(windowId)
+    // A new state holds no window: every one counts nothing.
+    const track = trackOf(state, ids)
+    const outcome = applyInPlace(state, full, ids, track)
+    if (isEmpty(outcome, state)) return outcome
+    const entry: Entry = {
+      owner: this,
+      subject: check.subject,
+      gone: false,
+      state,
+      rate: frozen(check.rate),
+      ids,
+      track,
+      stamp: ++this.#moves,
+      newest: undefined,
+      armed: undefined,
+      bucket: 0,
+      count: 0,
+      oldest: 0,
+      pending: 0,
+    }
+    this.#arm(entry, check, memo)
+    this.#states.set(entry.subject, entry)
+    if (memo) (check as MemoCheck)[CONSUME_MEMO] = entry
+    if (this.#states.size > this.#max) {
+      const oldest = this.#states.values().next().value as Entry
+      this.#reclaim(oldest)
+      oldest.gone = true
+      this.#states.delete(oldest.subject)
+    }
+    return outcome
+  }
+
+  // Arms the shortcut after a charge by the full path, when it may follow (one rate limit, no
+  // credits, frozen limits): on the limiter's check, unless another store's numbers are there
+  // (then on the entry: the other store takes its own back when it next reads the key).
+  #arm(held: Entry, check: LimitCheck, memo: boolean): void {
+    const newest = newestOf(held, check)
+    held.newest = newest
+    if (newest === undefined) return
+    const shortcut = check as ShortcutCheck
+    if (memo && shortcut.shortcutOf === undefined) {
+      armSameBucket(shortcut, newest, held.track)
+      shortcut.shortcutOf = this
+      shortcut.shortcutRate = check.rate
+      shortcut.stamp = held.stamp
+      held.armed = shortcut
+    } else {
+      armSameBucket(held, newest, held.track)
+    }
+  }
+
+  // Takes the shortcut's numbers back from the check holding them (its pending units go into
+  // the state) or settles the entry's own; either way no shortcut is armed after this.
+  #reclaim(held: Entry): void {
+    const armed = held.armed
+    if (armed !== undefined) {
+      settleSameBucket(armed, held.newest, held.track)
+      armed.shortcutOf = undefined
+      held.armed = undefined
+    } else {
+      settleSameBucket(held, held.newest, held.track)
+    }
+    held.newest = undefined
   }
 
   // A charged entry, moved to the recent end unless it was moved lately (see `#slack`).
   #touch(held: Entry): void {
     if (this.#moves - held.stamp > this.#slack) {
       held.stamp = ++this.#moves
+      if (held.armed !== undefined) held.armed.stamp = held.stamp
       this.#states.delete(held.subject)
       this.#states.set(held.subject, held)
     }
+  }
+
+  // `#touch` for a charge by a check's shortcut, which read no entry: the entry it is armed on
+  // (a check is armed on at most one entry, and disarmed before its entry leaves the store).
+  #touchArmed(check: ShortcutCheck): void {
+    const kept = check[CONSUME_MEMO] as Entry | undefined
+    const held = kept?.armed === check ? kept : this.#states.get(check.subject)
+    if (held?.armed === check) this.#touch(held)
   }
 
   // The synchronous form of `consume` (src/lib/consume-now.ts): the service charges a request
@@ -211,8 +293,13 @@ export class MemoryLimitStore implements LimitStore {
   // called. Pinned by test/limits/charge-now.test.ts.
   static {
     Object.defineProperty(MemoryLimitStore.prototype.consume, CONSUME_NOW, {
-      value: function consumeNow(this: MemoryLimitStore, check: LimitCheck): LimitOutcome {
-        return this.#apply(check, true)
+      value: function consumeNow(
+        this: MemoryLimitStore,
+        check: LimitCheck,
+        cost: number,
+        now: number,
+      ): LimitOutcome {
+        return this.#applyNow(check as ShortcutCheck, cost, now)
       },
     })
   }

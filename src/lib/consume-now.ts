@@ -15,7 +15,7 @@
  * `Symbol.for`, so that two copies of this module (bundled apart) agree on it.
  * @module
  */
-import type { LimitCheck, LimitOutcome } from '../limits/types.js'
+import type { LimitCheck, LimitOutcome, RateLimit } from '../limits/types.js'
 
 /** The property of a store's `consume` that holds its {@link ConsumeNow} form. */
 export const CONSUME_NOW: unique symbol = Symbol.for('@vydra/auth.consumeNow')
@@ -29,24 +29,57 @@ export const CONSUME_NOW: unique symbol = Symbol.for('@vydra/auth.consumeNow')
  */
 export const CONSUME_MEMO: unique symbol = Symbol.for('@vydra/auth.consumeMemo')
 
-/** A check with the {@link CONSUME_MEMO} slot. */
-export interface MemoCheck extends LimitCheck {
+/**
+ * The numbers a store keeps on a memo check for a charge that reads nothing else (the memory
+ * store's same-bucket shortcut, src/limits/same-bucket-charge.ts). Over HTTP with many keys in
+ * turn, each per-key object a charge reads is a read from memory (docs/benchmarks.md, "Issue 12:
+ * the memory limit against a hand-written limit"): kept here, on the object the limiter already
+ * holds, a charge reads no store entry at all. They are valid only while `shortcutOf` is the
+ * store that wrote them and `shortcutRate` is still the check's `rate`; that store takes them
+ * back (and clears `shortcutOf`) before anything else reads or drops the key's state.
+ * Numbers, not times: each fits a small integer (V8 keeps a time, ~1.7e12, in a box of its own).
+ */
+export interface CheckShortcut {
+  /** The store whose numbers these are; `undefined`: none. */
+  shortcutOf: unknown
+  /** The limits they count (the check's `rate` then). */
+  shortcutRate: readonly RateLimit[] | undefined
+  /** The store's own numbers (./limits/same-bucket-charge.ts, `SameBucket`). */
+  bucket: number
+  count: number
+  oldest: number
+  pending: number
+  /** The key's LRU stamp in the store. */
+  stamp: number
+}
+
+/** A check with the {@link CONSUME_MEMO} slot and, optionally, a {@link CheckShortcut}. */
+export interface MemoCheck extends LimitCheck, Partial<CheckShortcut> {
   [CONSUME_MEMO]?: unknown
 }
 
 /**
  * `consume` answering synchronously when it can: the outcome itself, or `undefined` when it
  * cannot answer without I/O (then `consume` is called, with a check of its own). Called with
- * the store as `this`. It may throw, as `consume` may reject, for a failure of the store. It
- * must keep no reference to the check object itself (it may keep its `rate` and `credits`):
- * the limiter hands it the same object, changed, on the next request of the key.
+ * the store as `this`. It may throw, as `consume` may reject, for a failure of the store.
+ *
+ * `cost` and `now` are the charge's; the check's own `cost` and `now` fields are not read (the
+ * limiter does not write them per request: a time is a number V8 keeps in a box of its own,
+ * one more object read from memory per charge). It must keep no reference to the check object
+ * (it may keep its `rate` and `credits`, and a memo: {@link CONSUME_MEMO}): the limiter hands
+ * it the same object on the next request of the key.
  */
-export type ConsumeNow = (this: unknown, check: LimitCheck) => LimitOutcome | undefined
+export type ConsumeNow = (
+  this: unknown,
+  check: LimitCheck,
+  cost: number,
+  now: number,
+) => LimitOutcome | undefined
 
 /** The synchronous form of `store.consume`, bound to `store`, when it carries one. */
 export function consumeNowOf(
   store: { consume?: unknown } | null | undefined,
-): ((check: LimitCheck) => LimitOutcome | undefined) | undefined {
+): ((check: LimitCheck, cost: number, now: number) => LimitOutcome | undefined) | undefined {
   const consume = store?.consume
   if (typeof consume !== 'function') return undefined
   const now: unknown = (consume as { [CONSUME_NOW]?: unknown })[CONSUME_NOW]

@@ -1,8 +1,9 @@
 /**
  * The memory store's shortcut for its most common charge: one rate limit and no credits, the
  * same frozen limits as the key's last charge, landing in the bucket the last one did, and
- * fitting. It reads and writes four numbers kept on the key's entry ({@link SameBucket}) and
- * nothing of the state: over HTTP, with many keys in turn, every object of a key's state read
+ * fitting. It reads and writes four numbers ({@link SameBucket}), kept on the key's entry or, for
+ * the limiter's own check of the key, on that check (src/lib/consume-now.ts, `CheckShortcut`),
+ * and nothing of the state: over HTTP, with many keys in turn, every object of a key's state read
  * on a charge is a read from memory (docs/benchmarks.md, "Limits cost, sixth session"), and the
  * full path reads the state, its window object, the window's id, its bucket array, the newest
  * `[bucket, units]` pair and the track.
@@ -18,11 +19,12 @@ import { bucketMs } from './sliding-window.js'
 import type { WindowTrack } from './sliding-window-in-place.js'
 import type { LimitOutcome, RateLimit } from './types.js'
 
-/** What the shortcut keeps of a key's single window, beside its state. */
+/**
+ * What the shortcut keeps of a key's single window, beside its state (where the window's
+ * newest `[bucket, units]` pair is: the store keeps it with the entry).
+ */
 export interface SameBucket {
-  /** The window's newest `[bucket, units]` pair in the state; `undefined`: no shortcut. */
-  newest: [number, number] | undefined
-  /** Its bucket, the units the window counts (pending ones included) and its oldest bucket. */
+  /** The newest bucket, the units the window counts (pending ones included) and its oldest bucket. */
   bucket: number
   count: number
   oldest: number
@@ -65,25 +67,27 @@ export function chargeSameBucket(
 }
 
 /** Writes the shortcut's pending units into the state's newest pair and `track`. */
-export function settleSameBucket(slot: SameBucket, track: WindowTrack): void {
-  if (slot.pending === 0 || slot.newest === undefined) return
-  slot.newest[1] += slot.pending
+export function settleSameBucket(
+  slot: SameBucket,
+  newest: [number, number] | undefined,
+  track: WindowTrack,
+): void {
+  if (slot.pending === 0 || newest === undefined) return
+  newest[1] += slot.pending
   track[0] = (track[0] as number) + slot.pending
   slot.pending = 0
 }
 
 /**
- * Arms the shortcut after a charge by the full path: `newest` is the window's newest pair when
- * that charge had one rate limit, no credits and frozen limits, else `undefined`.
+ * Arms the shortcut after a charge by the full path, from the window's newest pair (the charge
+ * had one rate limit, no credits and frozen limits) and its track.
  */
 export function armSameBucket(
   slot: SameBucket,
-  newest: [number, number] | undefined,
+  newest: [number, number],
   track: WindowTrack,
 ): void {
-  slot.newest = newest
   slot.pending = 0
-  if (newest === undefined) return
   slot.bucket = newest[0]
   slot.count = track[0] as number
   slot.oldest = track[1] as number

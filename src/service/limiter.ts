@@ -7,26 +7,15 @@ import { AuthError } from '../errors.js'
 import { describeError } from '../lib/describe-error.js'
 import { createDeadlineQueue } from '../lib/deadline-queue.js'
 import { CHARGE_NOW, type ChargeNow } from '../lib/charge-now.js'
-import { CONSUME_MEMO, consumeNowOf, type MemoCheck } from '../lib/consume-now.js'
-import {
-  type LimitHeaderPlan,
-  sharedLimitHeaderPlan,
-  limitHeaders,
-  rateLimitHeader,
-  retryAfterSeconds,
-} from '../limits/headers.js'
+import { consumeNowOf } from '../lib/consume-now.js'
+import { limitHeaders, rateLimitHeader, retryAfterSeconds } from '../limits/headers.js'
 import { MAX_COST } from '../limits/schema.js'
 import { MemoryLimitStore } from '../memory-limit-store.js'
-import type {
-  CreditLimit,
-  KeyLimits,
-  LimitCheck,
-  LimitOutcome,
-  RateLimit,
-} from '../limits/types.js'
+import type { LimitCheck, LimitOutcome } from '../limits/types.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { RequestMetadata } from '../events.js'
+import { type ChargePlan, planCache } from './charge-plan.js'
 import type { ServiceClock } from './clock.js'
 
 /** Options of `chargeLimits`. */
@@ -65,56 +54,6 @@ const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, s
 // An outage warns at most this often: a flood of admitted requests must not flood the log.
 const WARN_EVERY_MS = 10_000
 
-/**
- * What a key's charges share, built on its first charge and kept per principal (one frozen
- * object per cached key, so a hit finds it with one `WeakMap` lookup): the limits that apply,
- * the store subject (the same string each time, its hash computed once), the headers' fixed
- * parts (on the plan itself: one object less to reach per request) and the check a store that
- * answers in this process is given. A principal whose `keyId` or `limits` differ from the
- * plan's gets a new one.
- */
-interface ChargePlan extends LimitHeaderPlan {
-  readonly keyId: string
-  readonly limits: ApiKeyPrincipal['limits']
-  /** No limit applies: nothing to charge. */
-  readonly none: boolean
-  readonly subject: string
-  readonly rate: readonly RateLimit[]
-  readonly credits: CreditLimit | undefined
-  /** Units of the credits' quota in `RateLimit-Policy`. */
-  readonly quota: number | undefined
-  /**
-   * The check handed to the store's synchronous form, its `cost` and `now` set per request:
-   * that form answers before the next request can reuse it, and keeps no reference to it
-   * (src/lib/consume-now.ts). A check that must go to `consume` is a copy.
-   */
-  readonly check: LimitCheck
-}
-
-function buildPlan(
-  principal: ApiKeyPrincipal,
-  defaults: Readonly<KeyLimits> | undefined,
-): ChargePlan {
-  const rate = principal.limits?.rate ?? defaults?.rate ?? []
-  const credits = principal.limits?.credits ?? defaults?.credits
-  const quota = credits?.refill?.amount ?? credits?.remaining
-  const subject = `key:${principal.keyId}`
-  // With its memo slot from the start (src/lib/consume-now.ts): one shape for every plan's check.
-  const check: MemoCheck = { subject, rate, cost: 1, now: 0, [CONSUME_MEMO]: undefined }
-  if (credits !== undefined) check.credits = credits
-  return {
-    keyId: principal.keyId,
-    limits: principal.limits,
-    none: rate.length === 0 && credits === undefined,
-    subject,
-    rate,
-    credits,
-    quota,
-    ...sharedLimitHeaderPlan(rate, quota),
-    check,
-  }
-}
-
 function checkOutcome(outcome: LimitOutcome): LimitOutcome {
   if (typeof outcome?.allowed !== 'boolean' || !Array.isArray(outcome.rate)) {
     throw new Error('limit store returned a malformed outcome')
@@ -145,26 +84,6 @@ function outagePolicy(
       })
     }
     return NO_HEADERS
-  }
-}
-
-// The plan of a principal, cached (see ChargePlan).
-function planCache(
-  defaults: Readonly<KeyLimits> | undefined,
-): (principal: ApiKeyPrincipal) => ChargePlan {
-  const plans = new WeakMap<ApiKeyPrincipal, ChargePlan>()
-  return (principal: ApiKeyPrincipal): ChargePlan => {
-    const known = plans.get(principal)
-    if (
-      known !== undefined &&
-      known.keyId === principal.keyId &&
-      known.limits === principal.limits
-    ) {
-      return known
-    }
-    const plan = buildPlan(principal, defaults)
-    plans.set(principal, plan)
-    return plan
   }
 }
 
@@ -283,7 +202,7 @@ export function createLimiter(
 
   // The charge of the guard (CHARGE_NOW): in this turn when the store answers in this process.
   // Per request it builds the outcome (the store's), the headers object and the `RateLimit`
-  // string; no check (the plan's is reused), no promise, no closure.
+  // string; no check (the plan is the check), no promise, no closure.
   const chargeNow: ChargeNow = (principal, cost, request) => {
     const plan = planOf(principal)
     if (plan.none) return NO_HEADERS
@@ -296,12 +215,9 @@ export function createLimiter(
     }
     const now = clock()
     if (consumeNow !== undefined) {
-      const check = plan.check
-      check.cost = cost
-      check.now = now
       let outcome: LimitOutcome | undefined
       try {
-        outcome = consumeNow(check)
+        outcome = consumeNow(plan, cost, now)
         if (outcome !== undefined) checkOutcome(outcome)
       } catch (cause) {
         return outage(cause, plan.credits !== undefined)

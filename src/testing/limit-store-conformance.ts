@@ -126,7 +126,7 @@ export function limitStoreConformance<S extends LimitStore>(
             const expected = applyCheck(reference, check)
             reference = expected.state
             // Every other check through the synchronous form (it may decline: `undefined`).
-            const direct = i % 2 === 0 ? now?.(check) : undefined
+            const direct = i % 2 === 0 ? now?.(check, check.cost, check.now) : undefined
             if (direct !== undefined) answeredNow++
             const actual: LimitOutcome = direct ?? (await store.consume(check))
             expect({ seed, i, outcome: actual }).toEqual({ seed, i, outcome: expected.outcome })

@@ -34,6 +34,13 @@ import {
 import { checkJson } from '../../adapters/stores/redis/redis-limit-store.js'
 import { registerKey } from '../support/secret-scan.js'
 
+// A store's synchronous form, charging each check at the check's own `cost` and `now` (the
+// limiter passes them; its check's own fields are stale).
+function formOf(store: LimitStore): ((check: LimitCheck) => LimitOutcome | undefined) | undefined {
+  const form = consumeNowOf(store)
+  return form && ((check) => form(check, check.cost, check.now))
+}
+
 interface FakeRequest {
   headers: Record<string, string>
 }
@@ -106,7 +113,7 @@ describe('charging in the turn of a cache hit', () => {
       }
     }
     const store = new Counting()
-    expect(consumeNowOf(store)).toBeUndefined()
+    expect(formOf(store)).toBeUndefined()
     const { guard, request } = await guarded(store)
     const second = guard(request)
     expect(second).toBeInstanceOf(Promise)
@@ -142,7 +149,7 @@ describe('charging in the turn of a cache hit', () => {
 
   test('the memory store answers consume and its synchronous form alike, from one count', async () => {
     const store = new MemoryLimitStore()
-    const now = consumeNowOf(store)
+    const now = formOf(store)
     expect(now).toBeTypeOf('function')
     const check = { subject: 'key:s', rate, cost: 1, now: Date.UTC(2026, 0, 1) }
     expect(now?.(check)?.rate[0]?.remaining).toBe(2)
@@ -155,7 +162,7 @@ describe('charging in the turn of a cache hit', () => {
     const store = new LeasingLimitStore(new MemoryLimitStore(), { batch: 3 })
     const limits = Object.freeze([Object.freeze({ name: 'minute', limit: 100, windowMs: 60_000 })])
     const check = (): LimitCheck => ({ subject: 'key:l', rate: limits, cost: 1, now: 1_000_000 })
-    const now = consumeNowOf(store)
+    const now = formOf(store)
     expect(now?.(check())).toBeUndefined()
     expect((await store.consume(check())).allowed).toBe(true)
     expect(now?.(check())).toMatchObject({ allowed: true })
@@ -184,7 +191,7 @@ describe('charging in the turn of a cache hit', () => {
     ])
     const check: LimitCheck = { subject: 'key:h', rate: limits, cost: 1, now: 5_000 }
     expect((await store.consume({ ...check })).allowed).toBe(true)
-    const now = consumeNowOf(store)
+    const now = formOf(store)
     // The same check object, changed, as the limiter hands it: 70 requests of the lease's 99.
     for (let i = 0; i < 70; i++) {
       check.now = 5_000 + i
@@ -197,6 +204,46 @@ describe('charging in the turn of a cache hit', () => {
 })
 
 describe('the check a store is handed', () => {
+  test("the synchronous form gets one object per key, the limiter's plan, with cost and now passed and never written to it", async () => {
+    const inner = new MemoryLimitStore()
+    const form = consumeNowOf(inner)
+    const seen: { check: MemoCheck; cost: number; now: number; its: [number, number] }[] = []
+    const consume = (check: LimitCheck): Promise<LimitOutcome> => inner.consume(check)
+    Object.defineProperty(consume, CONSUME_NOW, {
+      value: (check: MemoCheck, cost: number, now: number) => {
+        seen.push({ check, cost, now, its: [check.cost, check.now] })
+        return form?.(check, cost, now)
+      },
+    })
+    const auth = createApiKeyAuth({
+      store: new MemoryKeyStore(),
+      logger: false,
+      limits: { store: { consume }, defaults: { rate } },
+    })
+    const { key } = await auth.createKey({ userId: 'u1', name: 'k', scopes: ['models:read'] })
+    registerKey(key)
+    const request = { headers: { authorization: `Bearer ${key}` } }
+    const once = createRequestGuard(auth, { scopes: ['models:read'] }, ACCESSORS)
+    const twice = createRequestGuard(auth, { scopes: ['models:read'], cost: 2 }, ACCESSORS)
+    expect(await once(request)).toMatchObject({ ok: true })
+    expect(once(request)).toMatchObject({ ok: true, headers: { ratelimit: /r=1;/ } })
+    expect(twice(request)).toMatchObject({ ok: false })
+    expect(seen.map((s) => s.cost)).toEqual([1, 1, 2])
+    const plan = seen[0]?.check
+    expect(seen.every((s) => s.check === plan)).toBe(true)
+    expect(seen.every((s) => s.now >= Date.UTC(2026, 0, 1))).toBe(true)
+    // The plan's own cost and now stay as built: a time is never stored on it per request.
+    expect(seen.map((s) => s.its)).toEqual([
+      [1, 0],
+      [1, 0],
+      [1, 0],
+    ])
+    // The store's memo and its shortcut's numbers are on that one object.
+    expect(plan?.[CONSUME_MEMO]).toBeTypeOf('object')
+    expect(plan?.shortcutOf).toBe(inner)
+    expect(plan?.count).toBe(2)
+  })
+
   test('a check that must go to consume is its own object, never the one reused for the next request', async () => {
     // A store with a synchronous form that cannot answer now: every check goes to `consume`,
     // which holds it until later, while the next requests of the key are charged.
@@ -317,7 +364,7 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
 
   test("the memory store keeps the key's entry on the limiter's check and finds it there", () => {
     const store = new MemoryLimitStore()
-    const now = consumeNowOf(store)
+    const now = formOf(store)
     const check = memoCheck('key:m', 1_000)
     expect(now?.(check)?.rate[0]?.remaining).toBe(4)
     const entry = check[CONSUME_MEMO]
@@ -330,13 +377,17 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
 
   test('an entry that left the store (evicted, emptied) or belongs to another store is not used', async () => {
     const store = new MemoryLimitStore({ maxSubjects: 2 })
-    const now = consumeNowOf(store)
+    const now = formOf(store)
     const check = memoCheck('key:a', 1_000)
     expect(now?.(check)?.rate[0]?.remaining).toBe(4)
-    // Two other keys evict key:a (least recent): its usage is forgotten, as documented.
+    // The shortcut's numbers are on the check, this store's.
+    expect(check.shortcutOf).toBe(store)
+    // Two other keys evict key:a (least recent): its usage is forgotten, as documented, and the
+    // numbers on its check are taken back with it.
     now?.(memoCheck('key:b', 1_000))
     now?.(memoCheck('key:c', 1_000))
     expect(store.size).toBe(2)
+    expect(check.shortcutOf).toBeUndefined()
     expect(now?.(check)?.rate[0]?.remaining).toBe(4)
     expect(store.size).toBe(2)
     // Emptied: once its window has passed, the state is dropped; the next charge starts afresh.
@@ -344,7 +395,7 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
     expect(now?.(check)?.rate[0]?.remaining).toBe(4)
     // Another store handed the same check object keeps its own count.
     const other = new MemoryLimitStore()
-    expect(consumeNowOf(other)?.(check)?.rate[0]?.remaining).toBe(4)
+    expect(formOf(other)?.(check)?.rate[0]?.remaining).toBe(4)
     expect(now?.(check)?.rate[0]?.remaining).toBe(3)
     // `consume` never writes to the caller's check: a frozen one is charged.
     const frozen = Object.freeze({ subject: 'key:f', rate: limits, cost: 1, now: 1_000 })
@@ -354,11 +405,18 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
   test('with the memo a store answers exactly as without it (any order of keys, evictions, windows)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.nat(4), fc.integer({ min: 0, max: 20_000 })), { maxLength: 200 }),
+        fc.array(
+          fc.tuple(
+            fc.nat(4),
+            // Mostly within a bucket (the shortcut), sometimes across windows.
+            fc.oneof(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 20_000 })),
+          ),
+          { maxLength: 200 },
+        ),
         (steps) => {
-          const memo = new MemoryLimitStore({ maxSubjects: 3 })
-          const plain = new MemoryLimitStore({ maxSubjects: 3 })
-          const memoNow = consumeNowOf(memo)
+          const memo = new MemoryLimitStore({ maxSubjects: 2 })
+          const plain = new MemoryLimitStore({ maxSubjects: 2 })
+          const memoNow = formOf(memo)
           const checks = Array.from({ length: 5 }, (_, i) => memoCheck(`key:${i}`, 0))
           let now = 0
           for (const [who, advance] of steps) {
@@ -366,7 +424,7 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
             const check = checks[who] as MemoCheck
             check.now = now
             const withMemo = memoNow?.(check)
-            const without = consumeNowOf(plain)?.({
+            const without = formOf(plain)?.({
               subject: check.subject,
               rate: limits,
               cost: 1,
@@ -376,12 +434,60 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
           }
         },
       ),
+      { numRuns: 300 },
+    )
+  })
+
+  test('checks of one key from two limiters, throwaway checks and consume calls count as one (the numbers move between check and entry)', async () => {
+    const odd = Object.freeze([Object.freeze({ name: 's', limit: 5, windowMs: 1_001 })])
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            via: fc.constantFrom('first', 'second', 'copy', 'consume'),
+            who: fc.nat(1),
+            advance: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.constantFrom(51, 1_001, 3_000)),
+            cost: fc.integer({ min: 1, max: 3 }),
+            limits: fc.constantFrom(limits, limits, odd),
+          }),
+          { maxLength: 200 },
+        ),
+        async (steps) => {
+          const memo = new MemoryLimitStore()
+          const plain = new MemoryLimitStore()
+          const form = consumeNowOf(memo)
+          // Per key, the checks of two limiters sharing the store.
+          const checks = [0, 1].map((who) => [
+            memoCheck(`key:${who}`, 0),
+            memoCheck(`key:${who}`, 0),
+          ])
+          let at = 50_000
+          for (const step of steps) {
+            at += step.advance
+            const subject = `key:${step.who}`
+            const check = { subject, rate: step.limits, cost: step.cost, now: at }
+            const expected = formOf(plain)?.({ ...check })
+            let actual: LimitOutcome | undefined
+            if (step.via === 'consume') {
+              actual = await memo.consume({ ...check })
+            } else if (step.via === 'copy') {
+              actual = formOf(memo)?.({ ...check })
+            } else {
+              const own = checks[step.who]?.[step.via === 'first' ? 0 : 1] as MemoCheck
+              own.rate = step.limits
+              actual = form?.(own, step.cost, at)
+            }
+            expect(actual).toEqual(expected)
+          }
+        },
+      ),
+      { numRuns: 300 },
     )
   })
 
   test('a lease kept on the check is not spent once it has left the store (evicted, expired, replaced)', async () => {
     const store = new LeasingLimitStore(new MemoryLimitStore(), { batch: 10, maxKeys: 1 })
-    const now = consumeNowOf(store)
+    const now = formOf(store)
     const a = memoCheck('key:a', 1_000)
     const big = Object.freeze([Object.freeze({ name: 'minute', limit: 1_000, windowMs: 60_000 })])
     a.rate = big
@@ -432,7 +538,7 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
         ),
         (steps) => {
           const store = new MemoryLimitStore()
-          const now = consumeNowOf(store)
+          const now = formOf(store)
           const check = memoCheck('key:s', 1_000_000)
           let state: Parameters<typeof applyLimitCheck>[0]
           for (const step of steps) {
@@ -465,7 +571,7 @@ describe('what a charge reads from memory (docs/benchmarks.md, "Limits cost, six
     // 52 060 are both in bucket 1020.
     const odd = Object.freeze([Object.freeze({ name: 's', limit: 6, windowMs: 1_001 })])
     const store = new MemoryLimitStore()
-    const now = consumeNowOf(store)
+    const now = formOf(store)
     const check = memoCheck('key:o', 51_000)
     check.rate = odd
     let state: Parameters<typeof applyLimitCheck>[0]

@@ -173,7 +173,7 @@ describe('LeasingLimitStore', () => {
     // 20 requests a second for 10 s: the lease never runs low, but its time does.
     let waited = 0
     for (let now = 50; now <= 10_000; now += 50) {
-      const answer = consumeNowOf(store)?.(check(now))
+      const answer = consumeNowOf(store)?.(check(now), 1, now)
       if (answer === undefined) {
         waited++
         expect((await store.consume(check(now))).allowed).toBe(true)
