@@ -23,9 +23,10 @@ export const CONSUME_NOW: unique symbol = Symbol.for('@vydra/auth.consumeNow')
 /**
  * A slot on the check object that the limiter hands a store's synchronous form. That object is
  * the key's own (one per key and instance, reused on each of its requests: see
- * {@link ConsumeNow}), so the store may keep there what finds the key's state again without a
- * lookup; it must check that what it finds is its own and still current, as the slot is never
- * cleared. The object is the limiter's: a `consume` call gets the caller's, never written to.
+ * {@link ConsumeNow}; its `subject` never changes), so the store may keep there what finds the
+ * key's state again without a lookup; it must check that what it finds is its own and still
+ * current, as the slot is never cleared. The object is the limiter's: a `consume` call gets the
+ * caller's, never written to.
  */
 export const CONSUME_MEMO: unique symbol = Symbol.for('@vydra/auth.consumeMemo')
 
@@ -36,8 +37,10 @@ export const CONSUME_MEMO: unique symbol = Symbol.for('@vydra/auth.consumeMemo')
  * the memory limit against a hand-written limit"): kept here, on the object the limiter already
  * holds, a charge reads no store entry at all. They are valid only while `shortcutOf` is the
  * store that wrote them and `shortcutRate` is still the check's `rate`; that store takes them
- * back (and clears `shortcutOf`) before anything else reads or drops the key's state.
- * Numbers, not times: each fits a small integer (V8 keeps a time, ~1.7e12, in a box of its own).
+ * back (and clears `shortcutOf`) before anything else reads or drops the key's state, so it
+ * keeps a reference to the check while they are there.
+ * Numbers, not times: V8 keeps a time (~1.7e12) in a box of its own, one more object to read; a
+ * count, a stamp and a bucket index of a window of 17 s or more fit a small integer.
  */
 export interface CheckShortcut {
   /** The store whose numbers these are; `undefined`: none. */
@@ -65,9 +68,10 @@ export interface MemoCheck extends LimitCheck, Partial<CheckShortcut> {
  *
  * `cost` and `now` are the charge's; the check's own `cost` and `now` fields are not read (the
  * limiter does not write them per request: a time is a number V8 keeps in a box of its own,
- * one more object read from memory per charge). It must keep no reference to the check object
- * (it may keep its `rate` and `credits`, and a memo: {@link CONSUME_MEMO}): the limiter hands
- * it the same object on the next request of the key.
+ * one more object read from memory per charge). It may keep the check's `rate` and `credits`,
+ * a memo ({@link CONSUME_MEMO}) and its own numbers on it ({@link CheckShortcut}), and may keep a
+ * reference to the check only as the holder of those: the limiter hands it the same object on
+ * the next request of the key.
  */
 export type ConsumeNow = (
   this: unknown,
