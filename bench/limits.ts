@@ -28,7 +28,7 @@ import type { LimitCheck, LimitStore } from '../src/index.js'
 import { type ManagedServer, startPostgres, startRedis } from '../test/support/servers.js'
 import { intOption, QUICK } from './lib/args.js'
 import { removeOnExit } from './lib/cleanup.js'
-import { cpuOf, pinSelf, pinTree } from './lib/cpu.js'
+import { cpuMicros, cpuOf, pinSelf, pinTree } from './lib/cpu.js'
 import { judge, measureRun, type Run } from './lib/judge.js'
 import { inProcessCost } from './limits-in-process.js'
 import { redisInProcessCost } from './limits-redis-in-process.js'
@@ -316,8 +316,17 @@ function addBatches(into: Batches, after: Batches, before: Batches): void {
   }
 }
 
+/** The Redis the cost rows use: where to connect, and its process (for its CPU time). */
+interface CostRedis {
+  info: unknown
+  pid: number | undefined
+}
+
 /** The cost rows (8b), and the batch sizes reached (8f). */
-async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: string[][] }> {
+async function cost({
+  info: redisInfo,
+  pid: redisPid,
+}: CostRedis): Promise<{ rows: string[][]; batches: string[][] }> {
   const dir = removeOnExit(mkdtempSync(join(tmpdir(), 'vydra-bench-limits-')))
   const keys = generateKeys()
   const keysFile = join(dir, 'keys.json')
@@ -326,6 +335,8 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
   const names = Object.keys(COST_VARIANTS) as CostVariant[]
   const runs = new Map<string, Run[]>(COST_ROWS.map((row) => [rowId(row), []]))
   const scripts = new Map<string, number[]>()
+  // Redis's own CPU per request answered (µs): what a fleet sharing one Redis pays per check.
+  const redisCpu = new Map<string, number[]>()
   const batches = new Map<string, Batches>()
   const onRedis = (name: CostVariant): boolean => name.startsWith('redis')
   // A server process per variant and round, started for it (bench/lib/fresh-server.ts); its
@@ -358,8 +369,12 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
       const redis = onRedis(row.variant)
       const before = redis ? await redisScriptCalls(redisInfo) : 0
       const batchesBefore = redis ? await batchesOf(server) : {}
+      const redisCpuBefore = cpuMicros(redisPid)
       const run = await measureRun(server, authorizations, row.connections)
       if (redis) {
+        const used = redisCpu.get(id) ?? []
+        used.push((cpuMicros(redisPid) - redisCpuBefore) / run.total)
+        redisCpu.set(id, used)
         const trips = scripts.get(id) ?? []
         trips.push(((await redisScriptCalls(redisInfo)) - before) / run.total)
         scripts.set(id, trips)
@@ -385,11 +400,14 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
       const none = rowId({ variant: base, connections: row.connections })
       const trip = scripts.get(id)
       const trips = trip === undefined ? '—' : formatRange(summarize(trip), (n) => n.toFixed(3))
+      const usedByRedis = redisCpu.get(id)
+      const redisShare =
+        usedByRedis === undefined ? '—' : `${summarize(usedByRedis).median.toFixed(1)} µs`
       const rps = formatRate(judged.median(id, (r) => r.rps))
       const shares = judged.shares(id)
       const cpu = `${judged.median(id, (r) => r.cpuPerRequest).toFixed(1)} µs`
       const head = [label, String(row.connections), rps, cpu]
-      if (isBase(row.variant)) return [...head, '1.00×', '—', shares, trips, '—']
+      if (isBase(row.variant)) return [...head, '1.00×', '—', shares, trips, redisShare, '—']
       const [ratios, verdict] = judged.target(undefined, id, none, target ?? 0)
       return [
         ...head,
@@ -397,6 +415,7 @@ async function cost(redisInfo: unknown): Promise<{ rows: string[][]; batches: st
         target === undefined ? 'reported, no target' : `≥ ${target.toFixed(2)}×`,
         shares,
         trips,
+        redisShare,
         target === undefined ? '—' : (verdict as string),
       ]
     })
@@ -506,8 +525,8 @@ async function printRedisInProcess(redisInfo: unknown): Promise<void> {
   )
 }
 
-async function printCost(redisInfo: unknown): Promise<void> {
-  const { rows, batches } = await cost(redisInfo)
+async function printCost(redis: CostRedis): Promise<void> {
+  const { rows, batches } = await cost(redis)
   printTable(
     '8b. Cost of one rate limit per key (requests per second, median of rounds)',
     [
@@ -519,6 +538,7 @@ async function printCost(redisInfo: unknown): Promise<void> {
       'target',
       'server / generator CPU',
       'Redis scripts per request',
+      'Redis CPU/req',
       'verdict',
     ],
     rows,
@@ -537,7 +557,9 @@ async function printCost(redisInfo: unknown): Promise<void> {
       `the rows at ${SATURATING_CONNECTIONS} connections load both servers to their core. Redis ` +
       'scripts per request: EVALSHA + EVAL calls in Redis (INFO commandstats) over requests ' +
       'answered, per round; at most 1 without leasing, amortised (RedisLimitStore sends the ' +
-      'checks of one event-loop turn in one script call), less again with leasing.',
+      'checks of one event-loop turn in one script call), less again with leasing. Redis CPU/req: ' +
+      "the Redis process's CPU time over the requests answered (median of rounds), what every " +
+      'instance of a fleet sharing that Redis adds to it per limited request.',
   )
   printTable(
     '8f. Checks per Redis script call under that load (all rounds)',
@@ -574,7 +596,7 @@ async function main(): Promise<void> {
     if (process.argv.includes('--cost-only')) {
       await printInProcess()
       await printRedisInProcess(redis.info)
-      await printCost(redis.info)
+      await printCost({ info: redis.info, pid: redis.pid })
       return
     }
     const rows = [
@@ -605,7 +627,7 @@ async function main(): Promise<void> {
         `${LEASE_BATCH}) the bound is instances x batch = ${WORKERS * LEASE_BATCH}.`,
     )
     if (process.argv.includes('--accuracy-only')) return
-    await printCost(redis.info)
+    await printCost({ info: redis.info, pid: redis.pid })
     await printInProcess()
     await printRedisInProcess(redis.info)
     printTable(

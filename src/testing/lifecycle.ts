@@ -677,7 +677,10 @@ function invalidateCases<S extends KeyStore>(
         const [a, b, c, d] = Array.from({ length: 4 }, () => makeTestRecord().record)
         if (a === undefined || b === undefined || c === undefined || d === undefined) return
         await insertAll(store, [a, b, c, d])
-        await store.revoke(a.id, a.userId, new Date(T0))
+        // Revoked now, not at T0: a store that subscribes asynchronously (LISTEN on its own
+        // connection) may still be connecting, and catches up by replaying recent changes, which
+        // a revocation dated in the past is not. Heard, it is listening for what follows.
+        await store.revoke(a.id, a.userId, new Date())
         expect(await hears(a.hash)).toBe(true)
         if (caps.setDisabled === true) {
           await store.setDisabled?.(b.id, b.userId, new Date(T0))

@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { PostgresLimitStore } from '../../adapters/stores/postgres/index.js'
 import { RedisLimitStore } from '../../adapters/stores/redis/index.js'
 import { SqliteLimitStore } from '../../adapters/stores/sqlite/index.js'
-import { MemoryLimitStore } from '../../src/index.js'
+import { type LimitCheck, type LimitOutcome, MemoryLimitStore } from '../../src/index.js'
+import { applyCheck, type LimitState } from '../../src/limits/sliding-window.js'
 import { limitStoreConformance } from '../../src/testing/index.js'
 import {
   makePool,
@@ -121,6 +122,40 @@ describe.runIf(serverRuns('Redis', redisInfo))('RedisLimitStore', () => {
     expect(outcomes[8]?.rate[0]?.remaining).toBe(4)
   })
 
+  it('one script call answers checks of different shapes, each as the reference would', async () => {
+    const prefix = `${uniqueName('mix')}:`
+    const store = new RedisLimitStore(redis(), { prefix })
+    const second = { name: 'second', limit: 2, windowMs: 1_000 }
+    const day = { name: 'day', limit: 3, windowMs: 86_400_000 }
+    const credits = { remaining: 2, refill: { amount: 2, intervalMs: 60_000 } }
+    const checks: LimitCheck[] = [
+      { subject: 'key:a', rate: [second, day], cost: 1, now: T0 },
+      { subject: 'key:b', rate: [], credits, cost: 2, now: T0 },
+      { subject: 'key:a', rate: [second, day], credits: { remaining: 1 }, cost: 1, now: T0 + 5 },
+      { subject: 'key:b', rate: [day], credits, cost: 1, now: T0 + 6 },
+      { subject: 'key:a', rate: [second], cost: 1, now: T0 + 7 },
+      { subject: 'key:a', rate: [second, day], cost: 2, now: T0 + 8 },
+    ]
+    await store.consume(at('warm'))
+    let outcomes: LimitOutcome[] = []
+    const sent = await commandsOf(async () => {
+      outcomes = await Promise.all(checks.map((check) => store.consume(check)))
+    })
+    expect(sent).toEqual(['evalsha'])
+    const states = new Map<string, LimitState | undefined>()
+    const expected = checks.map((check) => {
+      const applied = applyCheck(states.get(check.subject), check)
+      states.set(check.subject, applied.state)
+      return applied.outcome
+    })
+    expect(outcomes).toEqual(expected)
+    expect(new Set(expected.map((o) => o.deniedBy ?? 'allowed'))).toEqual(
+      new Set(['allowed', 'rate', 'credits']),
+    )
+    // The state is the script's packed format, behind its tag.
+    expect((await redis().getBuffer(`${prefix}key:a`))?.subarray(0, 2).toString()).toBe('L1')
+  })
+
   it('sends a batch as soon as it holds maxBatch checks; maxBatch 1 sends each alone', async () => {
     const capped = new RedisLimitStore(redis(), { prefix: `${uniqueName('cap')}:`, maxBatch: 4 })
     await capped.consume(at('warm'))
@@ -193,7 +228,8 @@ describe.runIf(serverRuns('Redis', redisInfo))('RedisLimitStore', () => {
 describe('RedisLimitStore on a Redis Cluster client', () => {
   it('sends each check in its own call (a script call cannot span slots)', async () => {
     const calls: unknown[][] = []
-    const answer = JSON.stringify({ allowed: true, rate: [] })
+    // The script's answer for an admitted check without limits: status 0, nothing else counted.
+    const answer = [0, -1, -1, -1]
     const cluster = {
       isCluster: true,
       evalsha: (...args: unknown[]) => {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { LimitOutcome } from '../../../src/index.js'
-import { parseLimitOutcome } from '../shared/limit-outcome.js'
+import { outcomeOf, type ReplyShape } from './limit-reply.js'
 
 /** Sends one batch: `keys[i]` and `args[i]` are the i-th check; answers one reply per check. */
 export type SendBatch = (keys: string[], args: string[]) => Promise<unknown>
@@ -13,6 +13,7 @@ export type SendBatch = (keys: string[], args: string[]) => Promise<unknown>
 interface Pending {
   readonly key: string
   readonly args: string
+  readonly shape: ReplyShape
   readonly resolve: (outcome: LimitOutcome) => void
   readonly reject: (error: unknown) => void
 }
@@ -39,10 +40,13 @@ export class ChargeBatch {
     this.#maxBatch = maxBatch
   }
 
-  /** Queues one check; resolves with its outcome once its batch is answered. */
-  add(key: string, args: string): Promise<LimitOutcome> {
+  /**
+   * Queues one check (`shape`: the limits its answer is read against); resolves with its outcome
+   * once its batch is answered.
+   */
+  add(key: string, args: string, shape: ReplyShape): Promise<LimitOutcome> {
     return new Promise<LimitOutcome>((resolve, reject) => {
-      this.#pending.push({ key, args, resolve, reject })
+      this.#pending.push({ key, args, shape, resolve, reject })
       if (this.#pending.length >= this.#maxBatch) this.#flush()
       else if (!this.#scheduled) {
         this.#scheduled = true
@@ -74,19 +78,9 @@ function settle(batch: readonly Pending[], answer: unknown): void {
   }
   batch.forEach((p, i) => {
     try {
-      p.resolve(parseAnswer(answer[i]))
+      p.resolve(outcomeOf(answer[i], p.shape))
     } catch (error) {
       p.reject(error)
     }
   })
-}
-
-// A check the script could not apply (bad state, bad argument) comes back as {"error": …}: it
-// fails that check alone, through the service's outage policy like any store failure.
-function parseAnswer(json: unknown): LimitOutcome {
-  const value: unknown = typeof json === 'string' ? JSON.parse(json) : json
-  if (typeof value === 'object' && value !== null && 'error' in value) {
-    throw new Error(`limit script: ${String((value as { error: unknown }).error)}`)
-  }
-  return parseLimitOutcome(value)
 }

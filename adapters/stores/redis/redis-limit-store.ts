@@ -53,8 +53,8 @@ export function checkJson(check: LimitCheck): string {
 }
 
 /**
- * Counts usage in Redis: each subject's state is one JSON string, read, checked and written by
- * one Lua script (atomic: Redis runs a script alone), so every instance sharing the server sees
+ * Counts usage in Redis: each subject's state is one string (packed numbers), read, checked and
+ * written by one Lua script (atomic: Redis runs a script alone), so every instance sharing the server sees
  * one count. The checks of one event-loop turn share one script call (`maxBatch`), which applies
  * them in order; a call that fails fails each of its checks, as a lone check's failure would. Rate-only state expires with its longest window; state holding credits does not.
  *
@@ -101,7 +101,12 @@ export class RedisLimitStore implements LimitStore {
     } catch (error) {
       return Promise.reject(error) // a promise's failure, never a throw, as from an async method
     }
-    return this.#batch.add(this.#prefix + check.subject, args)
+    // The answer is read against this check's limits (not the check object, which the caller may
+    // reuse for its next request).
+    return this.#batch.add(this.#prefix + check.subject, args, {
+      rate: check.rate,
+      credits: check.credits,
+    })
   }
 
   async #send(keys: string[], args: string[]): Promise<unknown> {
