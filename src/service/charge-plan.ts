@@ -16,9 +16,8 @@ import type { ApiKeyPrincipal } from '../types.js'
  * `CachedKey`), which the verification of the same request has just read: over HTTP with many
  * keys in turn, every other per-key object a charge reads is a read from memory
  * (docs/benchmarks.md, "Issue 12: the memory limit against a hand-written limit"), and a plan of
- * its own was one. The entry is found from the principal (`VerificationCache.entryOf`); a
- * principal with none (built elsewhere, or another instance's) gets a plan of its own, kept in
- * a `WeakMap`.
+ * its own was one. The entry is found from the principal (`cachedKeyOf`); a principal with none
+ * (built elsewhere, or another instance's) gets a plan of its own, kept in a `WeakMap`.
  *
  * The plan is also the check a store that answers in this process is given (its synchronous
  * form, src/lib/consume-now.ts), with that store's memo and shortcut numbers on it. Its `cost`
@@ -38,10 +37,10 @@ export interface ChargePlan extends LimitCheck, CheckShortcut {
   quota: number | undefined
 }
 
-/** No rate limits: what a plan not built yet holds. */
-export const NO_RATE: readonly RateLimit[] = Object.freeze([])
+const NO_RATE: readonly RateLimit[] = Object.freeze([])
 /** The header plan of no limits: what a plan not built yet holds. */
 export const NO_HEADER: LimitHeaderPlan = sharedLimitHeaderPlan(NO_RATE, undefined)
+export { NO_RATE }
 
 // Builds `plan` for `principal`, for the limiter `owner`.
 function build(
