@@ -17,7 +17,10 @@ export const BUCKETS_PER_WINDOW = 20
 /** One rate limit's usage: `[bucket index, units]`, oldest first. */
 export type WindowUsage = [number, number][]
 
-/** What a store keeps per subject: JSON, the same shape in every backend. */
+/**
+ * What a store keeps per subject, the same fields in every backend: an object in memory, JSON
+ * in SQLite and PostgreSQL, packed numbers in Redis (adapters/stores/redis/limit-script.ts).
+ */
 export interface LimitState {
   /** Usage per rate limit, by `name:windowMs` (a changed window starts afresh). */
   w: Record<string, WindowUsage>
