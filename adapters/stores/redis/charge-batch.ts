@@ -10,10 +10,11 @@ import { outcomeOf, type ReplyShape } from './limit-reply.js'
 /** Sends one batch: `keys[i]` and `args[i]` are the i-th check; answers one reply per check. */
 export type SendBatch = (keys: string[], args: string[]) => Promise<unknown>
 
-interface Pending {
+// A queued check; it is also the shape its answer is read against (its own `rate` and `credits`,
+// copied from the check: one object per check, not two).
+interface Pending extends ReplyShape {
   readonly key: string
   readonly args: string
-  readonly shape: ReplyShape
   readonly resolve: (outcome: LimitOutcome) => void
   readonly reject: (error: unknown) => void
 }
@@ -41,12 +42,13 @@ export class ChargeBatch {
   }
 
   /**
-   * Queues one check (`shape`: the limits its answer is read against); resolves with its outcome
-   * once its batch is answered.
+   * Queues one check (`shape`: the limits its answer is read against, copied); resolves with its
+   * outcome once its batch is answered.
    */
   add(key: string, args: string, shape: ReplyShape): Promise<LimitOutcome> {
+    const { rate, credits } = shape
     return new Promise<LimitOutcome>((resolve, reject) => {
-      this.#pending.push({ key, args, shape, resolve, reject })
+      this.#pending.push({ key, args, rate, credits, resolve, reject })
       if (this.#pending.length >= this.#maxBatch) this.#flush()
       else if (!this.#scheduled) {
         this.#scheduled = true
@@ -78,7 +80,7 @@ function settle(batch: readonly Pending[], answer: unknown): void {
   }
   batch.forEach((p, i) => {
     try {
-      p.resolve(outcomeOf(answer[i], p.shape))
+      p.resolve(outcomeOf(answer[i], p))
     } catch (error) {
       p.reject(error)
     }

@@ -10,7 +10,7 @@ import type { CreditLimit, LimitOutcome, RateLimit, RateLimitState } from '../..
 /** What a check's answer is read against: the limits it was made with. */
 export interface ReplyShape {
   readonly rate: readonly RateLimit[]
-  readonly credits: CreditLimit | undefined
+  readonly credits?: CreditLimit | undefined
 }
 
 // The answer's fixed head, then `remaining, resetMs` per rate limit, in the check's order.

@@ -101,12 +101,9 @@ export class RedisLimitStore implements LimitStore {
     } catch (error) {
       return Promise.reject(error) // a promise's failure, never a throw, as from an async method
     }
-    // The answer is read against this check's limits (not the check object, which the caller may
-    // reuse for its next request).
-    return this.#batch.add(this.#prefix + check.subject, args, {
-      rate: check.rate,
-      credits: check.credits,
-    })
+    // The answer is read against this check's limits, which the batch copies (the check object
+    // itself the caller may reuse for its next request).
+    return this.#batch.add(this.#prefix + check.subject, args, check)
   }
 
   async #send(keys: string[], args: string[]): Promise<unknown> {
