@@ -15,7 +15,8 @@
  *
  * - In process over Redis (8e): the same with a `RedisLimitStore`, coalesced (default) and not.
  *
- * `--cost-only` runs 8d, 8e and 8b only; `--accuracy-only` 8a only.
+ * `--cost-only` runs 8d, 8e and 8b only; `--accuracy-only` 8a only; `--variants=a,b` keeps only
+ * those rows of 8b (and their bases), `--rounds=N` sets 8b's rounds.
  *
  * Workers are this same file run as `node limits.mjs __limits-worker <backend> <info> <job>`.
  */
@@ -26,7 +27,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { LimitCheck, LimitStore } from '../src/index.js'
 import { type ManagedServer, startPostgres, startRedis } from '../test/support/servers.js'
-import { intOption, QUICK } from './lib/args.js'
+import { intOption, option, QUICK } from './lib/args.js'
 import { removeOnExit } from './lib/cleanup.js'
 import { cpuMicros, cpuOf, pinSelf, pinTree } from './lib/cpu.js'
 import { judge, measureRun, type Run } from './lib/judge.js'
@@ -272,7 +273,7 @@ const isBase = (variant: CostVariant): boolean => variant === 'none' || variant 
  */
 const SATURATING_CONNECTIONS = 64
 /** Each row: a variant's server under a number of connections. */
-const COST_ROWS: readonly { variant: CostVariant; connections: number }[] = [
+const ALL_COST_ROWS: readonly { variant: CostVariant; connections: number }[] = [
   ...(Object.keys(COST_VARIANTS) as CostVariant[]).map((variant) => ({
     variant,
     connections: CONNECTIONS,
@@ -282,6 +283,38 @@ const COST_ROWS: readonly { variant: CostVariant; connections: number }[] = [
     connections: SATURATING_CONNECTIONS,
   })),
 ]
+/**
+ * `--variants=memory,hand-limit`: only those rows and their bases, so that one row's verdict can
+ * be taken over many more rounds in the same time (e.g. `--rounds=40`); all of them by default.
+ */
+function selectedVariants(): ReadonlySet<CostVariant> {
+  const listed = option('variants')
+  const all = Object.keys(COST_VARIANTS) as CostVariant[]
+  if (listed === undefined) return new Set(all)
+  const chosen = new Set<CostVariant>()
+  for (const name of listed.split(',')) {
+    if (!(all as string[]).includes(name)) {
+      throw new Error(`--variants: unknown variant ${name} (one of ${all.join(', ')})`)
+    }
+    const variant = name as CostVariant
+    chosen.add(variant)
+    chosen.add(COST_VARIANTS[variant].base ?? (COST_VARIANTS[variant].hand ? 'hand' : 'none'))
+  }
+  return chosen
+}
+const SELECTED = selectedVariants()
+// A base's row at a connection count stays only when a selected variant is measured there too.
+const COST_ROWS = ALL_COST_ROWS.filter(
+  (row) =>
+    SELECTED.has(row.variant) &&
+    (!isBase(row.variant) ||
+      ALL_COST_ROWS.some(
+        (other) =>
+          !isBase(other.variant) &&
+          SELECTED.has(other.variant) &&
+          other.connections === row.connections,
+      )),
+)
 const rowId = (row: { variant: CostVariant; connections: number }): string =>
   `${row.variant}@${row.connections}`
 
@@ -332,7 +365,7 @@ async function cost({
   const keysFile = join(dir, 'keys.json')
   writeFileSync(keysFile, JSON.stringify(keys))
   const authorizations = keys.map((key) => `Bearer ${key}`)
-  const names = Object.keys(COST_VARIANTS) as CostVariant[]
+  const names = (Object.keys(COST_VARIANTS) as CostVariant[]).filter((name) => SELECTED.has(name))
   const runs = new Map<string, Run[]>(COST_ROWS.map((row) => [rowId(row), []]))
   const scripts = new Map<string, number[]>()
   // Redis's own CPU per request answered (µs): what a fleet sharing one Redis pays per check.
