@@ -11,6 +11,7 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { BUNDLE_OPTIONS } from './lib/bundle.js'
 import { removeOnExit } from './lib/cleanup.js'
 import { pinPlan } from './lib/cpu.js'
 import { readTargets, TARGETS, TARGETS_ENV } from './lib/targets.js'
@@ -81,14 +82,7 @@ async function main(): Promise<void> {
         .filter(([, file]) => existsSync(file as string)),
     ),
     outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    splitting: true,
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
+    ...BUNDLE_OPTIONS,
   }).catch((error: unknown) => error as Error)
   if (built instanceof Error) {
     // A missing adapter or store module makes the bundle fail: say so instead of a stack trace.

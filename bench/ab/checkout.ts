@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { recordOf } from '../http/keys.js'
+import { BUNDLE_OPTIONS } from '../lib/bundle.js'
 import { removeOnExit } from '../lib/cleanup.js'
 
 // The entries a checkout is bundled with, in one build: modules they share (the service, the
@@ -27,14 +28,7 @@ async function bundled(root: string, entries: readonly string[]): Promise<string
       entries.map((path) => [path.replace(/\.ts$/, ''), join(root, path)]),
     ),
     outdir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    splitting: true,
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'error',
+    ...BUNDLE_OPTIONS,
   })
   return outdir
 }
