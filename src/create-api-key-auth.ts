@@ -120,7 +120,7 @@ export function createApiKeyAuth(options: ApiKeyAuthOptions): ApiKeyAuth {
     pepperStatus: lookup.status,
     verifyKey: verifier.verifyKey,
     authenticate: verifier.authenticate,
-    chargeLimits: createLimiter(opts, clock, observability.limitHit).charge,
+    chargeLimits: createLimiter(opts, clock, observability.limitHit, cache).charge,
     ...throttleOf(opts, clock, observability.throttled),
     checkRouteScopes: registry.checkRouteScopes,
     requireScopes: registry.checkRouteScopes,

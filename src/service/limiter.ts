@@ -15,7 +15,13 @@ import type { LimitCheck, LimitOutcome } from '../limits/types.js'
 import type { ResolvedAuthOptions } from '../options/types.js'
 import type { ApiKeyPrincipal } from '../types.js'
 import type { RequestMetadata } from '../events.js'
-import { type ChargePlan, planCache } from './charge-plan.js'
+import {
+  type ChargePlan,
+  chargesNothing,
+  NO_ENTRIES,
+  planCache,
+  type PlanEntries,
+} from './charge-plan.js'
 import type { ServiceClock } from './clock.js'
 
 /** Options of `chargeLimits`. */
@@ -109,7 +115,10 @@ function settler(headersOn: boolean, onLimitHit: LimitHitReporter | undefined): 
       headers =
         outcome.rate.length === plan.rate.length &&
         (outcome.credits === undefined) === (plan.credits === undefined)
-          ? { 'ratelimit-policy': plan.policy, ratelimit: rateLimitHeader(plan, outcome) }
+          ? {
+              'ratelimit-policy': plan.header.policy,
+              ratelimit: rateLimitHeader(plan.header, outcome),
+            }
           : limitHeaders(outcome, plan.quota)
     }
     if (outcome.allowed) return headers
@@ -144,18 +153,22 @@ function promised(
   }
 }
 
-/** Builds the limiter. */
+/**
+ * Builds the limiter. `entries`: the verification cache, whose entry of a principal is that
+ * key's charge plan (./charge-plan.ts).
+ */
 export function createLimiter(
   options: LimiterOptions,
   clock: ServiceClock,
   onLimitHit?: LimitHitReporter,
+  entries: PlanEntries = NO_ENTRIES,
 ): Limiter {
   const { limits, logger, storeTimeoutMs } = options
   const { store, defaults } = limits
   const inProcess = store instanceof MemoryLimitStore
   // The store's synchronous form, when it has one (src/lib/consume-now.ts).
   const consumeNow = consumeNowOf(store)
-  const planOf = planCache(defaults)
+  const planOf = planCache(defaults, entries)
   const outage = outagePolicy(options)
   const settle = settler(limits.headers, onLimitHit)
   // Every charge waits `storeTimeoutMs`: one timer for all of them, not one per request.
@@ -205,7 +218,7 @@ export function createLimiter(
   // string; no check (the plan is the check), no promise, no closure.
   const chargeNow: ChargeNow = (principal, cost, request) => {
     const plan = planOf(principal)
-    if (plan.none) return NO_HEADERS
+    if (chargesNothing(plan)) return NO_HEADERS
     if (!limits.sharedStore && !warnedMemory) {
       warnedMemory = true
       logger.warn(

@@ -3,7 +3,9 @@
  * TTL, single-flight lookups, and invalidation of lookups under way. Internal: not exported.
  * @module
  */
+import { type ChargePlan, NO_HEADER, NO_RATE } from './charge-plan.js'
 import { rememberKeyPrefix } from './principal-prefix.js'
+import { CONSUME_MEMO } from '../lib/consume-now.js'
 import { effectiveExpiryMs, parseOwnerKey } from '../key-record.js'
 import { LruCache, type LruSlot } from '../lib/lru-cache.js'
 import { freezeLimits } from '../limits/schema.js'
@@ -13,8 +15,12 @@ import type { ApiKeyPrincipal, ApiKeyRecord, KeyMetadata } from '../types.js'
 /**
  * What the cache keeps of a verified key: enough to decide without the store. It is its own LRU
  * entry (`LruSlot`: the cache entry's end of life and use stamp), so a hit reads no wrapper.
+ *
+ * It is also the key's charge plan (charge-plan.ts), empty until the key's first charge: a
+ * charge then reads the entry the verification of the same request has just read, not one
+ * more per-key object. Those fields come last, after all that a hit reads.
  */
-export interface CachedKey extends LruSlot {
+export interface CachedKey extends LruSlot, ChargePlan {
   /** Frozen: handed to every request that presents the key. */
   principal: ApiKeyPrincipal
   /**
@@ -62,6 +68,8 @@ export class VerificationCache {
   readonly #negative: LruCache<true> | undefined
   readonly #inflight = new Map<string, Flight>()
   readonly #scopeSets: ScopeSets = new Map()
+  // The entry each principal this cache built belongs to, for the limiter (charge-plan.ts).
+  readonly #entries = new WeakMap<ApiKeyPrincipal, CachedKey>()
   readonly #read: RecordLoader
 
   constructor(options: Required<CacheOptions> | false, read: RecordLoader) {
@@ -80,6 +88,14 @@ export class VerificationCache {
   /** The cached key of `digest`, live or not, without touching the LRU order. */
   peek(digest: string): CachedKey | undefined {
     return this.#positive?.peek(digest)
+  }
+
+  /**
+   * The entry this cache built `principal` for, cached or not; also the key's charge plan
+   * (charge-plan.ts). `undefined` for a principal built elsewhere.
+   */
+  entryOf(principal: ApiKeyPrincipal): CachedKey | undefined {
+    return this.#entries.get(principal)
   }
 
   /** Whether `digest` was recently found to be no key at all. */
@@ -104,6 +120,7 @@ export class VerificationCache {
       (record) => {
         settled()
         const cached = record === null ? null : toCachedKey(record, this.#scopeSets)
+        if (cached !== null) this.#entries.set(cached.principal, cached)
         if (!flight.invalidated) {
           if (cached === null) this.#negative?.set(digest, true, startedAt)
           else this.#positive?.set(digest, cached, startedAt)
@@ -180,7 +197,7 @@ function toCachedKey(record: ApiKeyRecord, scopeSets: ScopeSets): CachedKey {
       : { limits: freezeLimits(record.limits) }),
   })
   rememberKeyPrefix(principal, record.keyPrefix)
-  return {
+  const cached: CachedKey = {
     principal,
     refusal:
       record.revokedAt !== null ? 'KEY_REVOKED' : record.disabledAt != null ? 'KEY_DISABLED' : null,
@@ -191,7 +208,26 @@ function toCachedKey(record: ApiKeyRecord, scopeSets: ScopeSets): CachedKey {
     // Written by the LRU when it stores the entry; doubles from the start, as they will hold.
     lruExpiresAt: Number.NEGATIVE_INFINITY,
     lruStamp: 0,
+    // The charge plan, not built (charge-plan.ts): every slot in the literal, so that all are
+    // in the object itself (added later, they would be in a backing store: one more object).
+    chargedBy: undefined,
+    rate: NO_RATE,
+    credits: undefined,
+    shortcutOf: undefined,
+    shortcutRate: undefined,
+    bucket: 0,
+    count: 0,
+    oldest: 0,
+    pending: 0,
+    stamp: 0,
+    header: NO_HEADER,
+    [CONSUME_MEMO]: undefined,
+    subject: '',
+    quota: undefined,
+    cost: 1,
+    now: 0,
   }
+  return cached
 }
 
 // Most keys carry no metadata: they share one frozen empty object instead of one each.
